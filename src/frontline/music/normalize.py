@@ -1,0 +1,404 @@
+"""Page normalisation: load an image or PDF page, greyscale, measure the staff, deskew, rescale.
+
+Why: the detector is trained at one staff spacing (10 px per staff space by default); every page is
+brought to that scale and its skew removed, and the returned `PageTransform` maps detections back to
+the original page pixels (x right, y down).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from frontline.errors import InputError
+
+__all__ = [
+    "NormalizeConfig",
+    "NormalizedPage",
+    "PageTransform",
+    "StaffEstimate",
+    "estimate_staff",
+    "load_pages",
+    "normalize_page",
+]
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizeConfig:
+    """Settings of page loading and normalisation."""
+
+    target_space_px: float = 10.0
+    """Staff space (distance between the centres of two staff lines) after rescaling, in pixels."""
+    max_pixels: int = 80_000_000
+    """Refuse images with more pixels than this (decompression bombs)."""
+    pdf_dpi: float = 300.0
+    """Resolution at which PDF pages are rasterised."""
+    max_skew_deg: float = 5.0
+    """Largest rotation searched by the deskew step, in degrees (either way)."""
+    skew_step_deg: float = 0.1
+    """Angle resolution of the deskew search, in degrees."""
+    min_space_px: float = 4.0
+    """Smallest plausible staff space in the original image, in pixels."""
+    max_space_px: float = 120.0
+    """Largest plausible staff space in the original image, in pixels."""
+    flatten_illumination: bool = True
+    """Divide by a smooth background estimate (shadows in photos) before measuring and rescaling."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffEstimate:
+    """Staff-line thickness and spacing measured from vertical run-length histograms, in pixels."""
+
+    line_px: float
+    """Most common thickness of a staff line (vertical black run)."""
+    space_px: float
+    """Distance between the centres of two neighbouring staff lines."""
+    support: float
+    """Share of black vertical runs that sit in a line-space-line pattern (0..1); low means no staff."""
+    found: bool
+    """Whether the page looks like it has staff lines at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageTransform:
+    """Affine map between original page pixels and normalised pixels (deskew about the centre, then scale).
+
+    `matrix` is the 2x3 forward affine (original -> normalised), row-major: x' = a*x + b*y + c,
+    y' = d*x + e*y + f. `to_original` inverts it for points and boxes.
+    """
+
+    matrix: tuple[float, float, float, float, float, float]
+    scale: float
+    """Normalised pixels per original pixel."""
+    angle_deg: float
+    """Skew of the original page in degrees (counter-clockwise as displayed is positive); it is undone."""
+    original_size: tuple[int, int]
+    """(width, height) of the original page."""
+    normalized_size: tuple[int, int]
+    """(width, height) of the normalised page."""
+
+    def _inverse(self) -> np.ndarray:
+        a, b, c, d, e, f = self.matrix
+        m = np.array([[a, b, c], [d, e, f], [0.0, 0.0, 1.0]])
+        return np.linalg.inv(m)[:2]
+
+    def to_normalized_points(self, xy: np.ndarray) -> np.ndarray:
+        """Map (N, 2) original-pixel points to normalised pixels."""
+        a, b, c, d, e, f = self.matrix
+        pts = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        return np.stack([a * pts[:, 0] + b * pts[:, 1] + c, d * pts[:, 0] + e * pts[:, 1] + f], 1)
+
+    def to_original_points(self, xy: np.ndarray) -> np.ndarray:
+        """Map (N, 2) normalised-pixel points back to original pixels."""
+        inv = self._inverse()
+        pts = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        return pts @ inv[:, :2].T + inv[:, 2]
+
+    def to_original_box(
+        self, box_xyxy: tuple[float, float, float, float]
+    ) -> tuple[float, float, float, float]:
+        """Axis-aligned original-pixel box that encloses a normalised-pixel box (its 4 corners mapped back)."""
+        x0, y0, x1, y1 = box_xyxy
+        pts = self.to_original_points(np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]]))
+        return (
+            float(pts[:, 0].min()),
+            float(pts[:, 1].min()),
+            float(pts[:, 0].max()),
+            float(pts[:, 1].max()),
+        )
+
+    def to_original_boxes(self, boxes: np.ndarray) -> np.ndarray:
+        """Vectorised `to_original_box` for an (N, 4) array of xyxy boxes."""
+        b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+        corners = np.stack(
+            [b[:, [0, 1]], b[:, [2, 1]], b[:, [0, 3]], b[:, [2, 3]]], axis=1
+        )  # (N, 4 corners, 2)
+        pts = self.to_original_points(corners.reshape(-1, 2)).reshape(-1, 4, 2)
+        return np.concatenate([pts.min(axis=1), pts.max(axis=1)], axis=1)
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedPage:
+    """A page brought to the detector's scale: uint8 greyscale (255 = paper) plus the way back."""
+
+    image: np.ndarray
+    """(H, W) uint8, white paper, staff space = target_space_px."""
+    transform: PageTransform
+    staff: StaffEstimate
+    """Measured on the original page."""
+    warnings: tuple[str, ...] = field(default=())
+    """Why the page may give no detections (e.g. no staff lines found)."""
+
+
+# ----------------------------------------------------------------------------------------------
+# loading
+
+
+def load_pages(path: str | Path, config: NormalizeConfig | None = None) -> list[np.ndarray]:
+    """Load an image (one page) or a PDF (every page) as uint8 greyscale arrays (H, W), 255 = white.
+
+    Raises InputError for missing, empty, unreadable, truncated, encrypted or oversized inputs.
+    """
+    cfg = config or NormalizeConfig()
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file; give an image (PNG/JPEG/TIFF) or a PDF")
+    data = p.read_bytes()
+    if not data:
+        raise InputError(f"{p}: the file is empty; give an image or a PDF")
+    if data[:5] == b"%PDF-" or p.suffix.lower() == ".pdf":
+        return _load_pdf(p, data, cfg)
+    return [_load_image(p, data, cfg)]
+
+
+def _load_image(p: Path, data: bytes, cfg: NormalizeConfig) -> np.ndarray:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            old = Image.MAX_IMAGE_PIXELS
+            Image.MAX_IMAGE_PIXELS = cfg.max_pixels
+            try:
+                im: Image.Image = Image.open(io.BytesIO(data))
+                w, h = im.size
+                if w * h > cfg.max_pixels:
+                    raise InputError(
+                        f"{p}: {w}x{h} pixels is over the limit of {cfg.max_pixels}; downscale it first"
+                    )
+                im.load()
+                im = ImageOps.exif_transpose(im) or im
+                if im.mode in ("RGBA", "LA", "P"):
+                    im = im.convert("RGBA")
+                    bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+                    im = Image.alpha_composite(bg, im)
+                grey = np.asarray(im.convert("L"), dtype=np.uint8)
+            finally:
+                Image.MAX_IMAGE_PIXELS = old
+    except InputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InputError(f"{p}: image is too large ({exc}); downscale it first") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InputError(f"{p}: not a readable image ({exc}); give a PNG/JPEG/TIFF or a PDF") from None
+    if grey.size == 0:
+        raise InputError(f"{p}: the image has no pixels")
+    return np.ascontiguousarray(grey)
+
+
+def _load_pdf(p: Path, data: bytes, cfg: NormalizeConfig) -> list[np.ndarray]:
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        msg = str(exc)
+        if "password" in msg.lower():
+            raise InputError(f"{p}: the PDF is encrypted; give an unlocked copy") from None
+        raise InputError(f"{p}: not a readable PDF ({msg})") from None
+    try:
+        n = len(doc)
+        if n == 0:
+            raise InputError(f"{p}: the PDF has no pages")
+        pages: list[np.ndarray] = []
+        for i in range(n):
+            page = doc[i]
+            w_pt, h_pt = page.get_size()
+            scale = cfg.pdf_dpi / 72.0
+            if w_pt * h_pt * scale * scale > cfg.max_pixels:
+                scale = math.sqrt(cfg.max_pixels / max(w_pt * h_pt, 1.0))
+            bitmap = page.render(scale=scale, grayscale=True)
+            arr = np.asarray(bitmap.to_numpy())
+            if arr.ndim == 3:
+                arr = arr[..., :3].mean(axis=2)
+            pages.append(np.ascontiguousarray(arr.astype(np.uint8)))
+        return pages
+    finally:
+        doc.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# measuring
+
+
+def _binarize(grey: np.ndarray) -> np.ndarray:
+    """Otsu threshold -> bool ink mask (True = black)."""
+    import cv2
+
+    _, mask = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return mask.astype(bool)
+
+
+def _flatten(grey: np.ndarray) -> np.ndarray:
+    """Divide by a smooth background (large-scale max filter) so shadows do not turn into ink."""
+    import cv2
+
+    h, w = grey.shape
+    f = max(1, int(round(max(h, w) / 256)))
+    small = cv2.resize(grey, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    k = 7
+    bg = cv2.dilate(small, np.ones((k, k), np.uint8))
+    bg = cv2.GaussianBlur(bg, (0, 0), 2.0)
+    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    out = grey.astype(np.float32) / np.maximum(bg, 1.0) * 255.0
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _vertical_runs(mask: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vertical runs of every `step`-th column: (black lengths, white lengths, black-white-black triples)."""
+    cols = mask[:, ::step].T.astype(np.int8)  # (C, H)
+    c, h = cols.shape
+    padded = np.zeros((c, h + 2), np.int8)
+    padded[:, 1:-1] = cols
+    d = np.diff(padded, axis=1)  # +1 at run start (black), -1 at run end
+    starts_r, starts_c = np.nonzero(d == 1)
+    ends_r, ends_c = np.nonzero(d == -1)
+    black = ends_c - starts_c  # same ordering: row-major, so pairs align
+    # white gaps between consecutive black runs of the same column
+    same = starts_r[1:] == starts_r[:-1]
+    white = (starts_c[1:] - ends_c[:-1])[same]
+    # (black_i, white_i, black_{i+1}) triples in the same column
+    trip = np.stack([black[:-1][same], white, black[1:][same]], 1) if same.any() else np.zeros((0, 3))
+    return black, white, trip
+
+
+def estimate_staff(grey: np.ndarray, config: NormalizeConfig | None = None) -> StaffEstimate:
+    """Staff-line thickness and spacing from vertical run-length histograms of the ink mask.
+
+    The most common black run is the line thickness; the most common black+white pair is the line
+    distance. `found` is False when too few runs follow a line-space-line pattern (blank page, text,
+    a photo of something else).
+    """
+    cfg = config or NormalizeConfig()
+    mask = _binarize(grey)
+    ink = float(mask.mean())
+    if ink < 1e-4 or ink > 0.5:
+        return StaffEstimate(0.0, 0.0, 0.0, False)
+    step = max(1, mask.shape[1] // 400)
+    black, white, trip = _vertical_runs(mask, step)
+    if len(black) < 50 or len(white) < 50:
+        return StaffEstimate(0.0, 0.0, 0.0, False)
+    bh = np.bincount(black)
+    line = int(np.argmax(bh[1:]) + 1)
+    # line-to-line distance: the most common (black + white) where black is about line thickness
+    tol = max(1, int(round(line * 0.5)))
+    ok = (np.abs(trip[:, 0] - line) <= tol) & (np.abs(trip[:, 2] - line) <= tol)
+    if ok.sum() < 20:
+        return StaffEstimate(float(line), 0.0, 0.0, False)
+    dist = (trip[ok, 0] + trip[ok, 1]).astype(np.int64)
+    dh = np.bincount(dist).astype(np.float64)
+    dh = np.convolve(dh, [0.25, 0.5, 0.25], mode="same")
+    peak = int(np.argmax(dh))
+    lo, hi = max(0, peak - 1), min(len(dh), peak + 2)
+    weights = np.bincount(dist, minlength=len(dh))[lo:hi].astype(np.float64)
+    space = float((np.arange(lo, hi) * weights).sum() / max(weights.sum(), 1.0))
+    # support: runs that sit in a line-space-line pattern with this distance, among all black runs
+    near = ok.copy()
+    near[ok] = np.abs(dist - space) <= max(1.0, 0.15 * space)
+    support = float(near.sum()) / float(len(black))
+    found = cfg.min_space_px <= space <= cfg.max_space_px and support >= 0.05 and space > 2.5 * line
+    return StaffEstimate(float(line), space, support, bool(found))
+
+
+def _estimate_skew(mask: np.ndarray, cfg: NormalizeConfig, rng: np.random.Generator) -> float:
+    """Rotation (degrees) that makes ink rows sharpest: max sum of squared row histograms of ink pixels."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) < 100:
+        return 0.0
+    if len(xs) > 300_000:
+        idx = rng.choice(len(xs), 300_000, replace=False)
+        xs, ys = xs[idx], ys[idx]
+    xs = xs.astype(np.float64) - mask.shape[1] / 2.0
+    ys = ys.astype(np.float64)
+
+    def score(angle: float) -> float:
+        t = math.radians(angle)
+        yr = ys * math.cos(t) - xs * math.sin(t)
+        hist = np.bincount((yr - yr.min()).astype(np.int64))
+        return float((hist.astype(np.float64) ** 2).sum())
+
+    coarse = np.arange(-cfg.max_skew_deg, cfg.max_skew_deg + 1e-9, 0.5)
+    best = float(coarse[int(np.argmax([score(a) for a in coarse]))])
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, cfg.skew_step_deg)
+    return float(fine[int(np.argmax([score(a) for a in fine]))])
+
+
+def normalize_page(grey: np.ndarray, config: NormalizeConfig | None = None) -> NormalizedPage:
+    """Deskew and rescale a greyscale page so the staff space is `target_space_px`.
+
+    When no staff lines are found the page is returned at its own scale (transform = identity, a
+    warning says why) so callers can report an empty detection list instead of failing.
+    """
+    import cv2
+
+    cfg = config or NormalizeConfig()
+    if grey.ndim != 2 or grey.size == 0:
+        raise InputError(f"normalize_page needs a non-empty 2-D greyscale array, got shape {grey.shape}")
+    grey = np.ascontiguousarray(grey.astype(np.uint8))
+    h, w = grey.shape
+    work = _flatten(grey) if cfg.flatten_illumination else grey
+    staff = estimate_staff(work, cfg)
+    notes: list[str] = []
+    if not staff.found:
+        notes.append(
+            "no staff lines found (blank page, text or not sheet music?): "
+            f"run-length support {staff.support:.3f}"
+        )
+        ident = PageTransform((1.0, 0.0, 0.0, 0.0, 1.0, 0.0), 1.0, 0.0, (w, h), (w, h))
+        return NormalizedPage(work, ident, staff, tuple(notes))
+
+    scale = cfg.target_space_px / staff.space_px
+    # skew is measured on a copy at about 5 px per space: cheaper, same angle
+    pre = min(1.0, 5.0 / staff.space_px * 1.0) if staff.space_px > 5 else 1.0
+    small = cv2.resize(work, (max(1, int(w * pre)), max(1, int(h * pre))), interpolation=cv2.INTER_AREA)
+    angle = _estimate_skew(_binarize(small), cfg, np.random.default_rng(0))
+
+    # forward affine: rotate about the page centre by -angle (undo the skew), then scale
+    t = math.radians(-angle)
+    cos, sin = math.cos(t), math.sin(t)
+    cx, cy = w / 2.0, h / 2.0
+    # rotation R maps (x, y) -> R @ (x - c) + c ; rows chosen so that row sums along skewed lines align
+    r = np.array([[cos, -sin], [sin, cos]])
+    # the new canvas holds the whole rotated page
+    corners = np.array([[0, 0], [w, 0], [0, h], [w, h]], dtype=np.float64) - [cx, cy]
+    rc = corners @ r.T
+    new_w = int(math.ceil((rc[:, 0].max() - rc[:, 0].min()) * scale))
+    new_h = int(math.ceil((rc[:, 1].max() - rc[:, 1].min()) * scale))
+    offset = np.array([new_w / 2.0, new_h / 2.0])
+    lin = r * scale
+    trans = offset - lin @ np.array([cx, cy])
+    m = (
+        float(lin[0, 0]),
+        float(lin[0, 1]),
+        float(trans[0]),
+        float(lin[1, 0]),
+        float(lin[1, 1]),
+        float(trans[1]),
+    )
+    interp = cv2.INTER_AREA if scale < 1.0 and abs(angle) < 1e-6 else cv2.INTER_LINEAR
+    if abs(angle) < 1e-6:
+        out = cv2.resize(work, (new_w, new_h), interpolation=interp)
+        # pure scale: recompute the matrix to match cv2.resize's pixel-centre convention
+        sx, sy = new_w / w, new_h / h
+        m = (sx, 0.0, 0.5 * sx - 0.5, 0.0, sy, 0.5 * sy - 0.5)
+    else:
+        src = work
+        if scale < 0.5:  # pre-shrink so the warp does not alias thin lines
+            f = scale * 2.0
+            src = cv2.resize(work, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
+            fx, fy = src.shape[1] / w, src.shape[0] / h
+            pre_m = np.array([[fx, 0, 0.5 * fx - 0.5], [0, fy, 0.5 * fy - 0.5], [0, 0, 1]])
+            full = np.array([list(m[:3]), list(m[3:]), [0, 0, 1]])
+            warp_m = (full @ np.linalg.inv(pre_m))[:2]
+        else:
+            warp_m = np.array([list(m[:3]), list(m[3:])])
+        out = cv2.warpAffine(src, warp_m, (new_w, new_h), flags=cv2.INTER_LINEAR, borderValue=255)
+    tf = PageTransform(m, float(scale), float(-angle), (w, h), (new_w, new_h))
+    return NormalizedPage(np.ascontiguousarray(out), tf, staff, tuple(notes))
