@@ -1,0 +1,567 @@
+"""MusicXML 4.0 (partwise) for the score model: `save_musicxml` writes it, `load_musicxml` reads it back.
+
+The writer emits every voice of a measure as its own stream separated by `<backup>`, so two voices on a
+staff and grand staves (one part, two staves) come out as MuseScore and music21 expect. The reader
+understands what the writer writes plus the common subset other engravers (music21, Verovio, MuseScore)
+produce, enough for round-trips and for scoring against ground-truth files.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+import zipfile
+from collections import defaultdict
+from fractions import Fraction
+from pathlib import Path
+
+from frontline.errors import InputError
+from frontline.music.records import (
+    Chord,
+    Clef,
+    ClefChange,
+    Direction,
+    Event,
+    KeySignature,
+    Measure,
+    Note,
+    Part,
+    Pitch,
+    Rest,
+    Score,
+    TimeSignature,
+)
+
+__all__ = ["load_musicxml", "musicxml_string", "save_musicxml", "save_mxl"]
+
+_DOCTYPE = (
+    '<!DOCTYPE score-partwise PUBLIC "-//Recordare//DTD MusicXML 4.0 Partwise//EN" '
+    '"http://www.musicxml.org/dtds/partwise.dtd">'
+)
+_ALTER_ACCIDENTAL = {-2: "flat-flat", -1: "flat", 0: "natural", 1: "sharp", 2: "double-sharp"}
+
+
+# --- writing -------------------------------------------------------------------------------------------
+
+
+def _events_fractions(score: Score) -> list[Fraction]:
+    vals: list[Fraction] = []
+    for part in score.parts:
+        for m in part.measures:
+            for e in m.events:
+                vals.extend([Fraction(e.onset_q), Fraction(e.duration_q)])
+            vals.extend(Fraction(d.onset_q) for d in m.directions)
+            vals.extend(Fraction(c.onset_q) for c in m.clefs)
+    return vals
+
+
+def _divisions(score: Score) -> int:
+    """Divisions per quarter note: the least common multiple of every denominator used."""
+    div = 1
+    for f in _events_fractions(score):
+        div = div * f.denominator // math.gcd(div, f.denominator)
+    return div
+
+
+def _sub(parent: ET.Element, tag: str, text: str | int | None = None, **attrib: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, attrib)
+    if text is not None:
+        el.text = str(text)
+    return el
+
+
+def _clef_el(parent: ET.Element, clef: Clef, number: int | None) -> None:
+    attrs = {"number": str(number)} if number is not None else {}
+    el = _sub(parent, "clef", **attrs)
+    _sub(el, "sign", clef.sign)
+    if clef.sign != "percussion":
+        _sub(el, "line", clef.line)
+    if clef.octave_change:
+        _sub(el, "clef-octave-change", clef.octave_change)
+
+
+def _note_el(
+    parent: ET.Element, ev: Note | Rest, div: int, in_chord: bool, part_staves: int, measure_q: Fraction
+) -> None:
+    el = _sub(parent, "note")
+    if isinstance(ev, Note) and ev.grace:
+        _sub(el, "grace", **({"slash": "yes"} if ev.grace_slash else {}))
+    if in_chord:
+        _sub(el, "chord")
+    if isinstance(ev, Note):
+        p = _sub(el, "pitch")
+        _sub(p, "step", ev.pitch.step)
+        if ev.pitch.alter:
+            _sub(p, "alter", ev.pitch.alter)
+        _sub(p, "octave", ev.pitch.octave)
+    else:
+        _sub(el, "rest", **({"measure": "yes"} if ev.measure_rest else {}))
+    grace = isinstance(ev, Note) and ev.grace
+    if not grace:
+        _sub(el, "duration", int(ev.duration_q * div))
+    if isinstance(ev, Note):
+        if ev.tie_stop:
+            _sub(el, "tie", type="stop")
+        if ev.tie_start:
+            _sub(el, "tie", type="start")
+    _sub(el, "voice", ev.voice)
+    if not (isinstance(ev, Rest) and ev.measure_rest):
+        _sub(el, "type", ev.note_type)
+        for _ in range(ev.dots):
+            _sub(el, "dot")
+    if isinstance(ev, Note) and ev.accidental:
+        _sub(el, "accidental", ev.accidental)
+    if ev.tuplet is not None:
+        tm = _sub(el, "time-modification")
+        _sub(tm, "actual-notes", ev.tuplet[0])
+        _sub(tm, "normal-notes", ev.tuplet[1])
+    if isinstance(ev, Note) and ev.stem:
+        _sub(el, "stem", ev.stem)
+    if part_staves > 1:
+        _sub(el, "staff", ev.staff)
+    if isinstance(ev, Note):
+        for level, value in enumerate(ev.beams, start=1):
+            _sub(el, "beam", value, number=str(level))
+    nots: list[tuple[str, dict[str, str]]] = []
+    if isinstance(ev, Note):
+        if ev.tie_stop:
+            nots.append(("tied", {"type": "stop"}))
+        if ev.tie_start:
+            nots.append(("tied", {"type": "start"}))
+        if ev.slur_stop:
+            nots.append(("slur", {"type": "stop", "number": "1"}))
+        if ev.slur_start:
+            nots.append(("slur", {"type": "start", "number": "1"}))
+    if ev.tuplet_edge:
+        nots.append(("tuplet", {"type": ev.tuplet_edge, "number": "1"}))
+    if ev.fermata:
+        nots.append(("fermata", {"type": "upright"}))
+    arts = ev.articulations if isinstance(ev, Note) else ()
+    orns = ev.ornaments if isinstance(ev, Note) else ()
+    if nots or arts or orns:
+        n_el = _sub(el, "notations")
+        for tag, attrib in nots:
+            _sub(n_el, tag, **attrib)
+        if arts:
+            a_el = _sub(n_el, "articulations")
+            for a in arts:
+                _sub(a_el, a)
+        if orns:
+            o_el = _sub(n_el, "ornaments")
+            for o in orns:
+                _sub(o_el, o)
+
+
+def _direction_el(parent: ET.Element, d: Direction, div: int, part_staves: int) -> None:
+    el = _sub(parent, "direction", placement="below")
+    dt = _sub(el, "direction-type")
+    if d.kind == "dynamic":
+        dyn = _sub(dt, "dynamics")
+        _sub(dyn, d.value)
+    else:
+        _sub(dt, "wedge", type=d.value)
+    if d.onset_q:
+        _sub(el, "offset", int(d.onset_q * div))
+    if part_staves > 1:
+        _sub(el, "staff", d.staff)
+
+
+def _voice_streams(m: Measure) -> dict[tuple[int, int], list[Event]]:
+    streams: dict[tuple[int, int], list[Event]] = defaultdict(list)
+    for e in m.events:
+        streams[(e.staff, e.voice)].append(e)
+    for evs in streams.values():
+        # grace notes sort before the main note at the same onset
+        evs.sort(key=lambda e: (e.onset_q, 0 if _is_grace(e) else 1))
+    return dict(sorted(streams.items()))
+
+
+def _is_grace(e: Event) -> bool:
+    if isinstance(e, Chord):
+        return e.notes[0].grace
+    return isinstance(e, Note) and e.grace
+
+
+def _measure_el(
+    part_el: ET.Element, m: Measure, part: Part, div: int, first: bool, current_time: TimeSignature
+) -> None:
+    m_el = _sub(part_el, "measure", number=str(m.number))
+    if m.new_system and not first:
+        _sub(m_el, "print", **{"new-system": "yes"})
+    if m.repeat_start or (m.ending is not None and m.ending[1] == "start"):
+        bl = _sub(m_el, "barline", location="left")
+        if m.repeat_start:
+            _sub(bl, "bar-style", "heavy-light")
+        if m.ending is not None and m.ending[1] == "start":
+            _sub(bl, "ending", number=m.ending[0], type="start")
+        if m.repeat_start:
+            _sub(bl, "repeat", direction="forward")
+    start_clefs = [c for c in m.clefs if c.onset_q == 0]
+    if first or m.key is not None or m.time is not None or start_clefs:
+        at = _sub(m_el, "attributes")
+        if first:
+            _sub(at, "divisions", div)
+        if m.key is not None:
+            k = _sub(at, "key")
+            _sub(k, "fifths", m.key.fifths)
+        if m.time is not None:
+            t_attrs = {"symbol": m.time.symbol} if m.time.symbol else {}
+            t = _sub(at, "time", **t_attrs)
+            _sub(t, "beats", m.time.beats)
+            _sub(t, "beat-type", m.time.beat_type)
+        if first and part.staves > 1:
+            _sub(at, "staves", part.staves)
+        for c in sorted(start_clefs, key=lambda c: c.staff):
+            _clef_el(at, c.clef, c.staff if part.staves > 1 else None)
+    for d in m.directions:
+        _direction_el(m_el, d, div, part.staves)
+    mid_clefs = sorted((c for c in m.clefs if c.onset_q > 0), key=lambda c: c.onset_q)
+    pos = Fraction(0)
+    staves_seen: set[int] = set()
+    for (staff, _voice), evs in _voice_streams(m).items():
+        if pos > 0:
+            _sub(_sub(m_el, "backup"), "duration", int(pos * div))
+            pos = Fraction(0)
+        pending = [c for c in mid_clefs if c.staff == staff] if staff not in staves_seen else []
+        staves_seen.add(staff)
+        for e in evs:
+            while pending and pending[0].onset_q <= e.onset_q:
+                at = _sub(m_el, "attributes")
+                _clef_el(at, pending.pop(0).clef, staff if part.staves > 1 else None)
+            if e.onset_q > pos:
+                _sub(_sub(m_el, "forward"), "duration", int((e.onset_q - pos) * div))
+                pos = e.onset_q
+            notes: list[Note | Rest] = list(e.notes) if isinstance(e, Chord) else [e]
+            for i, n in enumerate(notes):
+                _note_el(m_el, n, div, i > 0, part.staves, current_time.measure_quarters)
+            if not _is_grace(e):
+                pos = e.onset_q + e.duration_q
+    if m.repeat_end or m.right_barline != "regular" or (m.ending is not None and m.ending[1] != "start"):
+        bl = _sub(m_el, "barline", location="right")
+        style = "light-heavy" if m.repeat_end and m.right_barline == "regular" else m.right_barline
+        _sub(bl, "bar-style", style)
+        if m.ending is not None and m.ending[1] != "start":
+            _sub(bl, "ending", number=m.ending[0], type=m.ending[1])
+        if m.repeat_end:
+            _sub(bl, "repeat", direction="backward")
+
+
+def musicxml_string(score: Score) -> str:
+    """The score as a MusicXML 4.0 partwise document (a string with XML declaration and doctype)."""
+    div = _divisions(score)
+    root = ET.Element("score-partwise", version="4.0")
+    if score.title:
+        _sub(_sub(root, "work"), "work-title", score.title)
+    ident = _sub(root, "identification")
+    enc = _sub(ident, "encoding")
+    _sub(enc, "software", "frontline")
+    pl = _sub(root, "part-list")
+    for i, part in enumerate(score.parts):
+        sp = _sub(pl, "score-part", id=part.part_id)
+        _sub(sp, "part-name", part.name)
+        inst = f"{part.part_id}-I1"
+        _sub(_sub(sp, "score-instrument", id=inst), "instrument-name", part.name or "Piano")
+        mi = _sub(sp, "midi-instrument", id=inst)
+        _sub(mi, "midi-channel", i % 16 + 1 if i % 16 != 9 else 11)
+        _sub(mi, "midi-program", 1)
+    for part in score.parts:
+        part_el = _sub(root, "part", id=part.part_id)
+        current = TimeSignature()
+        for i, m in enumerate(part.measures):
+            if m.time is not None:
+                current = m.time
+            _measure_el(part_el, m, part, div, i == 0, current)
+    ET.indent(root, space="  ")
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + _DOCTYPE + "\n" + body + "\n"
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_musicxml(score: Score, out: str | Path | None = None) -> str:
+    """Write the score as MusicXML 4.0 to `out` (atomically) and return the document as a string.
+
+    With `out=None` nothing is written: the string alone is what tests and callers want.
+    """
+    text = musicxml_string(score)
+    if out is not None:
+        _atomic_write(Path(out), text.encode("utf-8"))
+    return text
+
+
+def save_mxl(score: Score, out: str | Path) -> None:
+    """Write the score as compressed MusicXML (.mxl: a zip with META-INF/container.xml), atomically."""
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("mimetype", "application/vnd.recordare.musicxml", compress_type=zipfile.ZIP_STORED)
+        zf.writestr(
+            "META-INF/container.xml",
+            '<?xml version="1.0" encoding="UTF-8"?>\n<container><rootfiles>'
+            '<rootfile full-path="score.musicxml" media-type="application/vnd.recordare.musicxml+xml"/>'
+            "</rootfiles></container>\n",
+        )
+        zf.writestr("score.musicxml", musicxml_string(score))
+    _atomic_write(Path(out), buf.getvalue())
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+
+def _text(el: ET.Element | None, tag: str, default: str = "") -> str:
+    if el is None:
+        return default
+    child = el.find(tag)
+    return child.text.strip() if child is not None and child.text else default
+
+
+def _read_root(source: str | Path) -> ET.Element:
+    if isinstance(source, str) and source.lstrip().startswith("<"):
+        data = source.encode("utf-8")
+    else:
+        path = Path(source)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read MusicXML ({exc.strerror})") from None
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                names = [
+                    n for n in zf.namelist() if n.endswith((".xml", ".musicxml")) and "META-INF" not in n
+                ]
+                if not names:
+                    raise InputError(f"{path}: .mxl archive holds no MusicXML file")
+                raw = zf.read(names[0])
+        data = raw
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise InputError(f"MusicXML is not well-formed XML ({exc}); check the file") from None
+    if root.tag != "score-partwise":
+        raise InputError(f"expected a partwise MusicXML document, found <{root.tag}>")
+    return root
+
+
+def _parse_pitch(el: ET.Element) -> Pitch:
+    p = el.find("pitch")
+    if p is None:
+        unp = el.find("unpitched")
+        return Pitch(_text(unp, "display-step", "B"), 0, int(_text(unp, "display-octave", "4")))
+    alter = _text(p, "alter", "0")
+    return Pitch(_text(p, "step", "C"), int(round(float(alter))), int(_text(p, "octave", "4")))
+
+
+def _parse_note(el: ET.Element, onset: Fraction, dur: Fraction, staves: int) -> Note | Rest:
+    voice = int(_text(el, "voice", "1") or 1)
+    staff = int(_text(el, "staff", "1") or 1) if staves > 1 else 1
+    ntype = _text(el, "type", "")
+    dots = len(el.findall("dot"))
+    tm = el.find("time-modification")
+    tuplet = (
+        (int(_text(tm, "actual-notes", "3")), int(_text(tm, "normal-notes", "2"))) if tm is not None else None
+    )
+    nots = el.find("notations")
+    tuplet_edge = ""
+    fermata = False
+    arts: tuple[str, ...] = ()
+    orns: tuple[str, ...] = ()
+    tie_start = tie_stop = slur_start = slur_stop = False
+    if nots is not None:
+        for t in nots.findall("tuplet"):
+            tuplet_edge = t.get("type", "")
+        fermata = nots.find("fermata") is not None
+        a_el = nots.find("articulations")
+        if a_el is not None:
+            arts = tuple(a.tag for a in a_el)
+        o_el = nots.find("ornaments")
+        if o_el is not None:
+            orns = tuple(o.tag for o in o_el if o.tag != "accidental-mark")
+        for s in nots.findall("slur"):
+            slur_start |= s.get("type") == "start"
+            slur_stop |= s.get("type") == "stop"
+        for t in nots.findall("tied"):
+            tie_start |= t.get("type") == "start"
+            tie_stop |= t.get("type") == "stop"
+    for t in el.findall("tie"):
+        tie_start |= t.get("type") == "start"
+        tie_stop |= t.get("type") == "stop"
+    rest = el.find("rest")
+    if rest is not None:
+        measure_rest = rest.get("measure") == "yes"
+        return Rest(
+            onset_q=onset,
+            duration_q=dur,
+            note_type=ntype or "whole",
+            dots=dots,
+            voice=voice,
+            staff=staff,
+            measure_rest=measure_rest,
+            tuplet=tuplet,
+            tuplet_edge=tuplet_edge,
+            fermata=fermata,
+        )
+    grace = el.find("grace")
+    beams = tuple(
+        (b.text or "").strip() for b in sorted(el.findall("beam"), key=lambda b: int(b.get("number", "1")))
+    )
+    return Note(
+        pitch=_parse_pitch(el),
+        onset_q=onset,
+        duration_q=dur,
+        note_type=ntype or "quarter",
+        dots=dots,
+        voice=voice,
+        staff=staff,
+        stem=_text(el, "stem", ""),
+        accidental=_text(el, "accidental", ""),
+        tie_start=tie_start,
+        tie_stop=tie_stop,
+        slur_start=slur_start,
+        slur_stop=slur_stop,
+        tuplet=tuplet,
+        tuplet_edge=tuplet_edge,
+        grace=grace is not None,
+        grace_slash=grace is not None and grace.get("slash") == "yes",
+        articulations=arts,
+        ornaments=orns,
+        fermata=fermata,
+        beams=beams,
+    )
+
+
+def _parse_clef(c: ET.Element) -> Clef:
+    sign = _text(c, "sign", "G")
+    default_line = {"G": 2, "F": 4, "C": 3}.get(sign, 3)
+    return Clef(sign, int(_text(c, "line", str(default_line))), int(_text(c, "clef-octave-change", "0")))
+
+
+def _parse_measure(m_el: ET.Element, number: int, div: int, staves: int) -> tuple[Measure, int, int]:
+    events: list[Event] = []
+    clefs: list[ClefChange] = []
+    directions: list[Direction] = []
+    key: KeySignature | None = None
+    time: TimeSignature | None = None
+    right = "regular"
+    repeat_start = repeat_end = False
+    ending: tuple[str, str] | None = None
+    new_system = False
+    pos = Fraction(0)
+    last_onset = Fraction(0)
+    for el in m_el:
+        tag = el.tag
+        if tag == "print":
+            new_system = el.get("new-system") == "yes"
+        elif tag == "attributes":
+            d = _text(el, "divisions", "")
+            if d:
+                div = int(float(d))
+            s = _text(el, "staves", "")
+            if s:
+                staves = int(s)
+            k = el.find("key")
+            if k is not None and k.find("fifths") is not None:
+                key = KeySignature(int(_text(k, "fifths", "0")))
+            t = el.find("time")
+            if t is not None and t.find("beats") is not None:
+                beats = _text(t, "beats", "4")
+                beats_n = sum(int(b) for b in beats.split("+")) if "+" in beats else int(beats)
+                time = TimeSignature(beats_n, int(_text(t, "beat-type", "4")), t.get("symbol", ""))
+                if time.symbol not in ("common", "cut"):
+                    time = TimeSignature(time.beats, time.beat_type, "")
+            for c in el.findall("clef"):
+                clefs.append(ClefChange(int(c.get("number", "1")), _parse_clef(c), pos))
+        elif tag == "backup":
+            pos -= Fraction(int(_text(el, "duration", "0")), div)
+        elif tag == "forward":
+            pos += Fraction(int(_text(el, "duration", "0")), div)
+        elif tag == "direction":
+            off = Fraction(int(_text(el, "offset", "0") or 0), div)
+            staff = int(_text(el, "staff", "1") or 1)
+            for dt in el.findall("direction-type"):
+                dyn = dt.find("dynamics")
+                if dyn is not None:
+                    for v in dyn:
+                        directions.append(Direction("dynamic", v.tag, pos + off, staff))
+                w = dt.find("wedge")
+                if w is not None and w.get("type") in ("crescendo", "diminuendo", "stop"):
+                    directions.append(Direction("wedge", w.get("type", "stop"), pos + off, staff))
+        elif tag == "note":
+            is_chord = el.find("chord") is not None
+            is_grace = el.find("grace") is not None
+            dur = Fraction(0) if is_grace else Fraction(int(_text(el, "duration", "0") or 0), div)
+            onset = last_onset if is_chord else pos
+            n = _parse_note(el, onset, dur, staves)
+            if is_chord and events and isinstance(n, Note):
+                prev = events[-1]
+                if isinstance(prev, Chord):
+                    events[-1] = Chord((*prev.notes, n))
+                elif isinstance(prev, Note):
+                    events[-1] = Chord((prev, n))
+                else:
+                    events.append(n)
+            else:
+                events.append(n)
+                last_onset = onset
+                pos = onset + dur
+        elif tag == "barline":
+            loc = el.get("location", "right")
+            rep = el.find("repeat")
+            end = el.find("ending")
+            if loc == "left":
+                repeat_start |= rep is not None and rep.get("direction") == "forward"
+                if end is not None:
+                    ending = (end.get("number", "1"), end.get("type", "start"))
+            else:
+                style = _text(el, "bar-style", "regular")
+                repeat_end |= rep is not None and rep.get("direction") == "backward"
+                right = "regular" if repeat_end and style == "light-heavy" else style
+                if end is not None:
+                    ending = (end.get("number", "1"), end.get("type", "stop"))
+    m = Measure(
+        number=number,
+        events=tuple(events),
+        clefs=tuple(clefs),
+        key=key,
+        time=time,
+        directions=tuple(directions),
+        right_barline=right,
+        repeat_start=repeat_start,
+        repeat_end=repeat_end,
+        ending=ending,
+        new_system=new_system,
+    )
+    return m, div, staves
+
+
+def load_musicxml(source: str | Path) -> Score:
+    """Read a partwise MusicXML document (a path, an .mxl archive, or the XML text itself) into a Score."""
+    root = _read_root(source)
+    names = {sp.get("id", ""): _text(sp, "part-name", "") for sp in root.iter("score-part")}
+    parts: list[Part] = []
+    for part_el in root.findall("part"):
+        pid = part_el.get("id", f"P{len(parts) + 1}")
+        div, staves = 1, 1
+        measures: list[Measure] = []
+        for i, m_el in enumerate(part_el.findall("measure")):
+            try:
+                number = int(m_el.get("number", str(i + 1)))
+            except ValueError:
+                number = i + 1
+            m, div, staves = _parse_measure(m_el, number, div, staves)
+            measures.append(m)
+        parts.append(Part(pid, names.get(pid, ""), tuple(measures), staves))
+    title = _text(root.find("work"), "work-title", "") or _text(root, "movement-title", "")
+    return Score(tuple(parts), title)
