@@ -13,16 +13,14 @@ from typing import TYPE_CHECKING, Any
 from frontline.lab.run import Run, find_run_dirs, load_checkpoint, run
 
 if TYPE_CHECKING:
-    from frontline.lab import (
-        features,
-        infoplane,
-        losses,
-        metrics,
-        report,
-        risk,
-        sampling,
-        trainer,
-    )
+    from . import features as features
+    from . import infoplane as infoplane
+    from . import losses as losses
+    from . import metrics as metrics
+    from . import report as report
+    from . import risk as risk
+    from . import sampling as sampling
+    from . import trainer as trainer
 
 __all__ = [
     "Run",
