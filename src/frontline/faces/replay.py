@@ -1,0 +1,419 @@
+"""Presentation-attack (replay) detection: a synthetic attack generator and a small 3-class CNN.
+
+No public attack data can be downloaded here, so attacks are simulated from real face photos:
+screen recapture (subpixel RGB grid, moire, refresh banding, glare, bezel, display colour) and print
+(halftone dots, paper texture, ink gamut and colour shift, paper edge). Every sample, live or attack,
+then goes through the same simulated phone camera (resampling, blur, noise, JPEG) so the network cannot
+tell the classes apart by processing alone. The CNN sees two 64x64 views of the face: the whole face box
+(shape, colour) and a patch at the photo's native resolution around the nose (texture).
+
+Public verbs: `screen_attack`, `print_attack`, `camera`, `replay_input`, `build_replay_net`,
+`load_replay_model`, `detect_replay`, `train_replay`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from frontline.faces.records import Face, Replay
+
+__all__ = [
+    "CLASSES",
+    "REPLAY_WEIGHTS",
+    "screen_attack",
+    "print_attack",
+    "camera",
+    "replay_input",
+    "build_replay_net",
+    "load_replay_model",
+    "detect_replay",
+    "ReplayTrainConfig",
+    "collect_images",
+    "train_replay",
+]
+
+CLASSES = ("live", "screen", "print")
+REPLAY_WEIGHTS = Path(__file__).parent / "models" / "replay_cnn.pt"
+_VIEW = 64
+
+
+# ----------------------------------------------------------------------------- attack generator
+def screen_attack(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The photo as a phone camera sees it shown on a screen (same size, BGR uint8).
+
+    Subpixel RGB stripes at the screen's pixel pitch, moire beating with the camera grid, refresh
+    banding, display colour (blue tint, lifted blacks), a specular glare and a dark bezel on one side.
+    """
+    import cv2
+
+    h, w = image.shape[:2]
+    pitch = rng.uniform(2.2, 4.5)  # screen pixel size in camera pixels
+    sw, sh = max(8, int(w / pitch)), max(8, int(h / pitch))
+    low = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    up = cv2.resize(low, (w, h), interpolation=cv2.INTER_NEAREST).astype(np.float64)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    phase = (xx / pitch) % 1.0
+    grid = np.stack(
+        [(phase < 1 / 3), (phase >= 1 / 3) & (phase < 2 / 3), (phase >= 2 / 3)], axis=-1
+    )  # B,G,R stripes
+    mix = rng.uniform(0.25, 0.6)
+    out = up * ((1 - mix) + mix * 2.2 * grid.astype(np.float64))
+    ang = rng.uniform(0, np.pi)
+    f = rng.uniform(0.03, 0.25)
+    moire = np.sin(2 * np.pi * f * (xx * np.cos(ang) + yy * np.sin(ang)) + rng.uniform(0, 6.28))
+    out *= 1 + rng.uniform(0.05, 0.2) * moire[:, :, None]
+    band = np.sin(2 * np.pi * yy / rng.uniform(h / 8, h / 2) + rng.uniform(0, 6.28))
+    out *= 1 + rng.uniform(0.03, 0.12) * band[:, :, None]
+    out = out * rng.uniform(0.8, 1.0) + rng.uniform(10, 40)  # backlight lifts the blacks
+    out[:, :, 0] *= rng.uniform(1.0, 1.15)  # cool white point
+    gx, gy = rng.uniform(0, w), rng.uniform(0, h)
+    out += (
+        rng.uniform(20, 110)
+        * np.exp(-(((xx - gx) / (0.3 * w)) ** 2 + ((yy - gy) / (0.2 * h)) ** 2))[:, :, None]
+    )
+    side, width = int(rng.integers(0, 4)), int(rng.uniform(0.02, 0.08) * min(h, w))
+    bezel = rng.uniform(5, 35)
+    if side == 0:
+        out[:width] = bezel
+    elif side == 1:
+        out[-width:] = bezel
+    elif side == 2:
+        out[:, :width] = bezel
+    else:
+        out[:, -width:] = bezel
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def print_attack(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The photo as a phone camera sees it printed on paper (same size, BGR uint8).
+
+    Per-channel halftone dot screens at different angles, ink gamut (lifted blacks, dull whites, less
+    saturation, warm shift), paper fibre texture, and a paper edge with the table behind it on one side.
+    """
+    import cv2
+
+    h, w = image.shape[:2]
+    img = image.astype(np.float64) / 255.0
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    period = rng.uniform(2.5, 6.0)
+    out = np.empty_like(img)
+    for c, ang in enumerate(np.radians([15, 75, 0]) + rng.uniform(0, np.pi / 4)):
+        u = (xx * np.cos(ang) + yy * np.sin(ang)) / period
+        v = (-xx * np.sin(ang) + yy * np.cos(ang)) / period
+        dots = (np.cos(2 * np.pi * u) + np.cos(2 * np.pi * v)) / 4 + 0.5  # 0..1 dot screen
+        ink = 1 - img[:, :, c]
+        out[:, :, c] = 1 - np.clip((ink - dots) * rng.uniform(3, 8) + ink, 0, 1)
+    soft = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.4, 0.9))
+    grey = soft.mean(axis=2, keepdims=True)
+    soft = grey + (soft - grey) * rng.uniform(0.55, 0.85)  # ink gamut: less saturation
+    soft = 0.1 + soft * rng.uniform(0.72, 0.85)  # lifted blacks, dull paper white
+    soft *= np.array([rng.uniform(0.85, 0.95), rng.uniform(0.95, 1.0), 1.0])  # warm/yellow paper (BGR)
+    fibre = cv2.GaussianBlur(rng.normal(0, 1, size=(h, w)), (0, 0), rng.uniform(0.8, 2.0))
+    soft *= 1 + rng.uniform(0.02, 0.06) * fibre[:, :, None] / max(fibre.std(), 1e-6)
+    out8 = np.clip(soft * 255, 0, 255)
+    side, width = int(rng.integers(0, 4)), int(rng.uniform(0.03, 0.1) * min(h, w))
+    table = rng.uniform(20, 120, size=3)
+    margin = int(width * 0.4)
+    edge = [
+        (slice(0, width), slice(None)),
+        (slice(h - width, h), slice(None)),
+        (slice(None), slice(0, width)),
+        (slice(None), slice(w - width, w)),
+    ][side]
+    out8[edge] = table
+    white = [
+        (slice(width, width + margin), slice(None)),
+        (slice(h - width - margin, h - width), slice(None)),
+        (slice(None), slice(width, width + margin)),
+        (slice(None), slice(w - width - margin, w - width)),
+    ][side]
+    out8[white] = 0.92 * 255
+    return out8.astype(np.uint8)
+
+
+def camera(image: np.ndarray, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
+    """A phone camera's view: resample by `scale` (jittered), exposure jitter, blur, noise, JPEG."""
+    import cv2
+
+    h, w = image.shape[:2]
+    s = scale * rng.uniform(0.85, 1.15)
+    out = cv2.resize(
+        image,
+        (max(16, int(w * s)), max(16, int(h * s))),
+        interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
+    )
+    out = out.astype(np.float64) * rng.uniform(0.8, 1.2) + rng.uniform(-15, 15)
+    out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.1))
+    out += rng.normal(0, rng.uniform(1, 5), size=out.shape)
+    out8 = np.clip(out, 0, 255).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", out8, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 96))])
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else out8
+
+
+# ----------------------------------------------------------------------------- model input and network
+def replay_input(image: np.ndarray, face: Face) -> np.ndarray:
+    """The CNN input (6, 64, 64) float32 in [0, 1]: the face box resized, and a native-resolution patch.
+
+    The native patch is 64x64 pixels centred between the nose and the eyes, cut from the photo without
+    resampling, so halftone dots and screen subpixels keep their size.
+    """
+    import cv2
+
+    h, w = image.shape[:2]
+    x, y, bw, bh = face.bbox_xywh
+    x0, y0 = int(max(0, x)), int(max(0, y))
+    x1, y1 = int(min(w, x + bw)), int(min(h, y + bh))
+    box = image[y0:y1, x0:x1] if x1 > x0 + 1 and y1 > y0 + 1 else image
+    whole = cv2.resize(box, (_VIEW, _VIEW), interpolation=cv2.INTER_AREA)
+    nx, ny = face.landmarks[2]
+    ey = (face.landmarks[0][1] + face.landmarks[1][1]) / 2
+    cx, cy = int(nx), int((ny + ey) / 2)
+    padded = cv2.copyMakeBorder(image, _VIEW, _VIEW, _VIEW, _VIEW, cv2.BORDER_REFLECT)
+    patch = padded[cy + _VIEW // 2 : cy + _VIEW // 2 + _VIEW, cx + _VIEW // 2 : cx + _VIEW // 2 + _VIEW]
+    both = np.concatenate([whole, patch], axis=2).astype(np.float32) / 255.0  # (64, 64, 6)
+    return np.ascontiguousarray(both.transpose(2, 0, 1))
+
+
+def build_replay_net(width: int = 16) -> Any:
+    """The 3-class replay CNN: 4 conv blocks (64 -> 4 px) and a linear head; about 30k parameters."""
+    import torch.nn as nn
+
+    def block(cin: int, cout: int) -> nn.Module:
+        return nn.Sequential(
+            nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2)
+        )
+
+    return nn.Sequential(
+        block(6, width),  # (B, w, 32, 32)
+        block(width, 2 * width),  # (B, 2w, 16, 16)
+        block(2 * width, 2 * width),  # (B, 2w, 8, 8)
+        block(2 * width, 4 * width),  # (B, 4w, 4, 4)
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(4 * width, len(CLASSES)),
+    )
+
+
+def load_replay_model(path: str | Path = REPLAY_WEIGHTS) -> Any:
+    """The trained replay CNN in eval mode (weights file from `train_replay`), or None if absent."""
+    import torch
+
+    p = Path(path)
+    if not p.is_file():
+        return None
+    ckpt = torch.load(p, map_location="cpu", weights_only=True)
+    net = build_replay_net(int(ckpt["width"]))
+    net.load_state_dict(ckpt["state_dict"])
+    net.eval()
+    return net
+
+
+def detect_replay(image: np.ndarray, face: Face, model: Any, *, attack_threshold: float = 0.5) -> Replay:
+    """Live/screen/print probabilities for one face; an attack class wins when its probability >= threshold."""
+    import torch
+
+    x = torch.from_numpy(replay_input(image, face))[None]  # (1, 6, 64, 64)
+    with torch.no_grad():
+        p = torch.softmax(model(x), dim=1)[0].numpy()
+    label = "live"
+    attack = int(np.argmax(p[1:])) + 1
+    if p[attack] >= attack_threshold:
+        label = CLASSES[attack]
+    return Replay(p_live=float(p[0]), p_screen=float(p[1]), p_print=float(p[2]), label=label)
+
+
+# ----------------------------------------------------------------------------- training
+@dataclass(frozen=True, slots=True)
+class ReplayTrainConfig:
+    """Settings of `frontline faces train-replay`."""
+
+    train_images: tuple[str, ...] = ()
+    """Real face photos the training attacks are made from (identities disjoint from the held-out ones)."""
+    test_images: tuple[str, ...] = ()
+    """Real face photos kept for the held-out split (other people, other source images)."""
+    samples_per_class: int = 700
+    """Training samples generated per class (live, screen, print)."""
+    test_per_class: int = 200
+    """Held-out samples generated per class."""
+    epochs: int = 12
+    """Passes over the training set."""
+    batch_size: int = 64
+    """Mini-batch size."""
+    lr: float = 3e-3
+    """Adam learning rate."""
+    width: int = 16
+    """Channels of the first conv block."""
+    seed: int = 0
+    """Seed of the data generator and of torch."""
+    out: str = str(REPLAY_WEIGHTS)
+    """Where the trained weights are written."""
+    runs: str = "runs"
+    """Root folder of the lab run (report, curves, confusion)."""
+
+
+def collect_images(paths: list[Path] | tuple[Path, ...]) -> tuple[str, ...]:
+    """Image files given directly or found (recursively, sorted) in the given folders."""
+    exts = {".jpg", ".jpeg", ".png", ".webp"}
+    out: list[str] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out += [str(f) for f in sorted(p.rglob("*")) if f.suffix.lower() in exts]
+        elif p.is_file():
+            out.append(str(p))
+    return tuple(out)
+
+
+def _sources(paths: tuple[str, ...]) -> list[tuple[np.ndarray, Face]]:
+    """(image, largest face) per photo, the image shrunk so the face box is at most 360 px."""
+    import cv2
+
+    from frontline.faces.detect import detect_faces, load_detector
+    from frontline.faces.image import load_image
+
+    det = load_detector()
+    out = []
+    for p in paths:
+        if p == "skimage:astronaut":
+            from skimage import data
+
+            img = np.ascontiguousarray(data.astronaut()[:, :, ::-1])
+        else:
+            img, _ = load_image(p)
+        faces = detect_faces(img, det)
+        if not faces:
+            continue
+        for face in faces[:6]:  # group photos contribute several people
+            x, y, w, h = face.bbox_xywh
+            if w < 60:
+                continue
+            cx, cy, half = x + w / 2, y + h / 2, max(w, h) * 1.1
+            x0, y0 = int(max(0, cx - half)), int(max(0, cy - half))
+            crop = img[y0 : int(min(img.shape[0], cy + half)), x0 : int(min(img.shape[1], cx + half))]
+            s = min(1.0, 360 / w)
+            crop = cv2.resize(
+                crop,
+                (max(16, int(crop.shape[1] * s)), max(16, int(crop.shape[0] * s))),
+                interpolation=cv2.INTER_AREA,
+            )
+            lm = tuple(((px - x0) * s, (py - y0) * s) for px, py in face.landmarks)
+            out.append((crop, Face(((x - x0) * s, (y - y0) * s, w * s, h * s), lm, face.score)))
+    return out
+
+
+def _sample(src: tuple[np.ndarray, Face], label: int, rng: np.random.Generator) -> np.ndarray:
+    img, face = src
+    if rng.uniform() < 0.5:  # mirror
+        img = img[:, ::-1].copy()
+        w = img.shape[1]
+        x, y, bw, bh = face.bbox_xywh
+        lm = [(w - px, py) for px, py in face.landmarks]
+        face = Face((w - x - bw, y, bw, bh), (lm[1], lm[0], lm[2], lm[4], lm[3]), face.score)
+    if label == 1:
+        img = screen_attack(img, rng)
+    elif label == 2:
+        img = print_attack(img, rng)
+    scale = rng.uniform(120, 330) / max(face.bbox_xywh[2], 1.0)
+    shot = camera(img, rng, scale)
+    sy, sx = shot.shape[0] / img.shape[0], shot.shape[1] / img.shape[1]
+    x, y, bw, bh = face.bbox_xywh
+    jitter = rng.uniform(-0.05, 0.05, size=4) * bw
+    f2 = Face(
+        (x * sx + jitter[0], y * sy + jitter[1], bw * sx + jitter[2], bh * sy + jitter[3]),
+        tuple((px * sx, py * sy) for px, py in face.landmarks),
+        face.score,
+    )
+    return replay_input(shot, f2)
+
+
+def _dataset(
+    sources: list[tuple[np.ndarray, Face]], per_class: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for label in range(len(CLASSES)):
+        for _ in range(per_class):
+            xs.append(_sample(sources[int(rng.integers(len(sources)))], label, rng))
+            ys.append(label)
+    return np.stack(xs), np.asarray(ys, dtype=np.int64)
+
+
+def apcer_bpcer(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """ISO/IEC 30107-3 error rates: APCER per attack class (attacks accepted as live) and BPCER (live rejected)."""
+    out = {"bpcer": float(np.mean(y_pred[y_true == 0] != 0)) if np.any(y_true == 0) else float("nan")}
+    for k, name in enumerate(CLASSES[1:], start=1):
+        sel = y_true == k
+        out[f"apcer_{name}"] = float(np.mean(y_pred[sel] == 0)) if np.any(sel) else float("nan")
+    out["apcer_max"] = max(out["apcer_screen"], out["apcer_print"])
+    return out
+
+
+def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
+    """Generate the synthetic attack data, train the replay CNN with the lab run recorder, save weights.
+
+    Returns the held-out metrics (APCER per attack class, BPCER, accuracy) and the run folder.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from frontline import lab
+    from frontline.errors import InputError
+
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    train_src, test_src = _sources(config.train_images), _sources(config.test_images)
+    if not train_src or not test_src:
+        raise InputError("train-replay needs face photos for both the training and the held-out split")
+    t0 = time.time()
+    xtr, ytr = _dataset(train_src, config.samples_per_class, rng)
+    xte, yte = _dataset(test_src, config.test_per_class, np.random.default_rng(config.seed + 1))
+    gen_s = time.time() - t0
+    net = build_replay_net(config.width)
+    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+    steps_per_epoch = int(np.ceil(len(xtr) / config.batch_size))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.lr, total_steps=config.epochs * steps_per_epoch)
+    xt, yt = torch.from_numpy(xtr), torch.from_numpy(ytr)
+    xv = torch.from_numpy(xte)
+    metrics: dict[str, Any] = {}
+    with lab.run("faces-replay", config, root=config.runs) as r:
+        r.log(0, split="data", train_sources=len(train_src), test_sources=len(test_src), generate_s=gen_s)
+        step = 0
+        for epoch in range(config.epochs):
+            net.train()
+            perm = torch.randperm(len(xt))
+            for i in range(0, len(xt), config.batch_size):
+                idx = perm[i : i + config.batch_size]
+                logits = net(xt[idx])  # (B, 3)
+                loss = F.cross_entropy(logits, yt[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+                step += 1
+                r.log(step, split="train", loss=float(loss), lr=sched.get_last_lr()[0])
+            net.eval()
+            with torch.no_grad():
+                pred = net(xv).argmax(1).numpy()
+            metrics = apcer_bpcer(yte, pred)
+            macro = r.log_classes(step, yte, pred, list(CLASSES), split="heldout")
+            r.log(step, split="heldout", epoch=epoch, **metrics)
+            metrics["accuracy"] = macro["accuracy"]
+        r.summary(**metrics, train_samples=len(xtr), heldout_samples=len(xte))
+        run_dir = str(r.dir)
+    out = Path(config.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        {"width": config.width, "state_dict": net.state_dict(), "config": asdict(config), "heldout": metrics},
+        out,
+    )
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    (out.with_suffix(".metrics.json")).write_text(
+        json.dumps({"heldout": metrics, "sha256": digest, "run": run_dir}, indent=2)
+    )
+    return {"heldout": metrics, "run_dir": run_dir, "weights": str(out), "sha256": digest}

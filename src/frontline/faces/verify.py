@@ -1,0 +1,258 @@
+"""ID document vs selfie verification: every stage, a score, and a decision kept apart from the score.
+
+Data flow: image -> orientation -> (ID: card + portrait) -> detect -> align -> quality, replay -> embed
+-> cosine score -> `is_match(score, threshold)`, where the threshold comes from the shipped calibration
+table for the false-accept rate the operator allows (`threshold_for_far`).
+
+Public verbs: `load_models`, `analyse_image`, `verify`, `is_match`, `load_calibration`,
+`threshold_for_far`, `build_calibration`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from frontline.errors import InputError
+from frontline.faces.align import align_face
+from frontline.faces.detect import Detector, detect_faces, load_detector
+from frontline.faces.document import locate_portrait
+from frontline.faces.embed import PUBLISHED_COSINE_THRESHOLD, Recognizer, embed_faces, load_recognizer
+from frontline.faces.image import correct_orientation
+from frontline.faces.quality import QualityConfig, assess_quality
+from frontline.faces.records import Face, Issue, Side, Verification, issue
+
+__all__ = [
+    "CALIBRATION_FILE",
+    "Calibration",
+    "Models",
+    "VerifyConfig",
+    "load_models",
+    "load_calibration",
+    "threshold_for_far",
+    "build_calibration",
+    "is_match",
+    "analyse_image",
+    "verify",
+    "verify_with_views",
+]
+
+CALIBRATION_FILE = Path(__file__).parent / "models" / "calibration.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """The FAR -> cosine threshold table (ascending FAR) and where it came from."""
+
+    far: tuple[float, ...]
+    threshold: tuple[float, ...]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyConfig:
+    """Settings of `verify` (`frontline faces verify`)."""
+
+    far: float = 1e-3
+    """Allowed false-accept rate; the threshold is read from the calibration table for it."""
+    quality: QualityConfig = QualityConfig()
+    """Thresholds of the quality checks."""
+    check_replay: bool = True
+    """Run the replay-attack CNN on the selfie."""
+    replay_threshold: float = 0.5
+    """Attack-class probability at or above which the selfie is refused as a replay."""
+    dominant_face_ratio: float = 2.0
+    """A selfie with several faces is accepted when the largest is this many times bigger than the next."""
+    quality_blocks: bool = True
+    """Quality failures block the verdict (False: report them as warnings only)."""
+
+
+@dataclass
+class Models:
+    """Loaded networks and tables; build once with `load_models` and pass to every call."""
+
+    detector: Detector
+    recognizer: Recognizer
+    replay: Any
+    calibration: Calibration
+    load_seconds: float = 0.0
+
+
+def load_calibration(path: str | Path = CALIBRATION_FILE) -> Calibration:
+    """Read the shipped FAR -> threshold table (models/calibration.json)."""
+    data = json.loads(Path(path).read_text())
+    rows = sorted(data["table"], key=lambda r: r["far"])
+    return Calibration(
+        tuple(r["far"] for r in rows), tuple(r["threshold"] for r in rows), data.get("provenance", {})
+    )
+
+
+def load_models(*, replay: bool = True, calibration: bool = True) -> Models:
+    """Build detector, recogniser, replay CNN (when its weights ship) and read the calibration table."""
+    t0 = time.perf_counter()
+    replay_model = None
+    if replay:
+        from frontline.faces.replay import load_replay_model
+
+        replay_model = load_replay_model()
+    table = (
+        load_calibration()
+        if calibration
+        else Calibration((1e-4, 1e-1), (0.363, 0.363), {"note": "uncalibrated"})
+    )
+    models = Models(load_detector(), load_recognizer(), replay_model, table)
+    models.load_seconds = time.perf_counter() - t0
+    return models
+
+
+def threshold_for_far(far: float, calibration: Calibration) -> float:
+    """Cosine threshold for an allowed false-accept rate, interpolated in log(FAR) within the table."""
+    lo, hi = calibration.far[0], calibration.far[-1]
+    if not lo <= far <= hi:
+        raise InputError(
+            f"--far {far:g} is outside the calibrated range [{lo:g}, {hi:g}]; pick a value inside it"
+        )
+    x = [math.log10(f) for f in calibration.far]
+    return float(np.interp(math.log10(far), x, calibration.threshold))
+
+
+def build_calibration(
+    genuine: np.ndarray,
+    impostor: np.ndarray,
+    fars: tuple[float, ...] = (1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4),
+    published: float = PUBLISHED_COSINE_THRESHOLD,
+) -> list[dict[str, float | str]]:
+    """FAR -> threshold rows from measured scores, conservative where the data are too few.
+
+    For each FAR: the empirical (1 - FAR) quantile of impostor scores when at least 10 impostor pairs
+    lie above it, a normal fit to the impostor tail (mean + z * std), and SFace's published 0.363 as a floor
+    for FAR <= 1%. The largest of these is used; `method` says which one decided.
+    """
+    from statistics import NormalDist
+
+    from frontline.lab.risk import operating_point
+
+    mu, sd = float(np.mean(impostor)), float(np.std(impostor, ddof=1))
+    rows: list[dict[str, float | str]] = []
+    for far in fars:
+        cands: dict[str, float] = {"normal_tail": mu + NormalDist().inv_cdf(1 - far) * sd}
+        if len(impostor) * far >= 10:
+            cands["empirical"] = float(np.quantile(impostor, 1 - far, method="higher"))
+        if far <= 1e-2:
+            cands["published_floor"] = published
+        method = max(cands, key=lambda k: cands[k])
+        thr = cands[method]
+        rows.append({"far": far, "threshold": round(thr, 4), "method": method})
+
+    # thresholds must not fall as the allowed FAR falls
+    for i in range(len(rows) - 2, -1, -1):
+        rows[i]["threshold"] = min(float(rows[i]["threshold"]), float(rows[i + 1]["threshold"]))
+    scores = np.concatenate([genuine, impostor])
+    labels = np.concatenate([np.ones(len(genuine)), np.zeros(len(impostor))])
+    for row in rows:  # what the chosen threshold gives on the measured pairs (lab.risk at that point)
+        thr = float(row["threshold"])
+        row["tar_measured"] = float(np.mean(genuine >= thr))
+        row["far_measured"] = float(np.mean(impostor >= thr))
+        row["recall_at_measured_far"] = operating_point(scores, labels, far=row["far_measured"]).recall
+    return rows
+
+
+def is_match(score: float, threshold: float) -> bool:
+    """The decision: same person when the cosine score reaches the threshold."""
+    return score >= threshold
+
+
+def analyse_image(
+    image: np.ndarray, role: str, models: Models, config: VerifyConfig, *, exif_transposed: bool = False
+) -> tuple[Side, np.ndarray | None, list[Issue], np.ndarray | None, np.ndarray | None]:
+    """Run every pre-matching stage on one image ("id" or "selfie").
+
+    Returns (Side record, aligned 112x112 face or None, issues, the image the face is in, embedding or None).
+    """
+    det = functools.partial(detect_faces, detector=models.detector)
+    issues: list[Issue] = []
+    upright, oriented = correct_orientation(image, det, exif_transposed=exif_transposed)
+    if oriented.rotation_deg:
+        issues.append(
+            issue(
+                "ROTATED", blocking=False, image=role, detail=f"turned {oriented.rotation_deg} deg clockwise"
+            )
+        )
+    document = None
+    if role == "id":
+        document, view, faces = locate_portrait(upright, det)
+        if not document.found_card:
+            issues.append(
+                issue(
+                    "NO_DOCUMENT", blocking=not faces, image=role, detail="used the largest face in the photo"
+                )
+            )
+    else:
+        view, faces = upright, det(upright)
+    face: Face | None = None
+    if not faces:
+        issues.append(issue("NO_FACE", image=role))
+    else:
+        face = faces[0]
+        if len(faces) > 1:
+            dominant = face.area_px >= config.dominant_face_ratio * faces[1].area_px
+            lenient = role == "id" or dominant  # an ID card's ghost portrait is expected
+            detail = (
+                f"{len(faces)} faces; used the largest" if lenient else f"{len(faces)} faces of similar size"
+            )
+            issues.append(issue("MULTIPLE_FACES", blocking=not lenient, image=role, detail=detail))
+    if face is None:
+        side = Side(role, oriented, document, None, len(faces), None, None)
+        return side, None, issues, view, None
+    aligned = align_face(view, face)
+    quality = assess_quality(view, face, aligned, config.quality)
+    for code in quality.failed:
+        issues.append(issue(code, blocking=config.quality_blocks, image=role))
+    replay = None
+    if role == "selfie" and config.check_replay and models.replay is not None:
+        from frontline.faces.replay import detect_replay
+
+        replay = detect_replay(view, face, models.replay, attack_threshold=config.replay_threshold)
+        if replay.label != "live":
+            code = "SUSPECTED_SCREEN_REPLAY" if replay.label == "screen" else "SUSPECTED_PRINT_REPLAY"
+            issues.append(issue(code, image=role, detail=f"p_live={replay.p_live:.2f}"))
+    emb = embed_faces([aligned], models.recognizer)[0]
+    side = Side(role, oriented, document, face, len(faces), quality, replay)
+    return side, aligned, issues, view, emb
+
+
+def verify(
+    id_image: np.ndarray, selfie: np.ndarray, models: Models, config: VerifyConfig | None = None
+) -> Verification:
+    """Is the person in the selfie the person on the ID document? Score, threshold and every stage's result.
+
+    `match` is None when a blocking issue (no face, replay suspected, bad quality, ...) makes a verdict
+    impossible; the score is still reported when both faces were found.
+    """
+    result, _ = verify_with_views(id_image, selfie, models, config)
+    return result
+
+
+def verify_with_views(
+    id_image: np.ndarray, selfie: np.ndarray, models: Models, config: VerifyConfig | None = None
+) -> tuple[Verification, dict[str, Any]]:
+    """`verify`, plus the intermediate pictures (aligned faces, views) that `explain` draws."""
+    cfg = config or VerifyConfig()
+    threshold = threshold_for_far(cfg.far, models.calibration)
+    t0 = time.perf_counter()
+    id_side, id_al, id_issues, id_view, id_emb = analyse_image(id_image, "id", models, cfg)
+    s_side, s_al, s_issues, s_view, s_emb = analyse_image(selfie, "selfie", models, cfg)
+    issues = tuple(id_issues + s_issues)
+    score = float(id_emb @ s_emb) if id_emb is not None and s_emb is not None else None
+    blocked = any(i.blocking for i in issues)
+    match = None if blocked or score is None else is_match(score, threshold)
+    result = Verification(match, score, threshold, cfg.far, id_side, s_side, issues, time.perf_counter() - t0)
+    views = {"id_aligned": id_al, "selfie_aligned": s_al, "id_view": id_view, "selfie_view": s_view}
+    return result, views
