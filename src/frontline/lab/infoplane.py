@@ -2,7 +2,9 @@
 
 Binning estimator, as in the paper: on a fixed validation batch, each chosen layer's activations T
 (N, D) are discretised into `n_bins` equal-width bins (default 30) spanning that layer's minimum to
-maximum value over the batch at that measurement; each item's binned vector is one discrete state.
+maximum value over the batch at that measurement, or over a fixed `value_range` (the paper's choice
+for tanh layers: (-1, 1), which lets H(T) grow as activations spread out during training); each
+item's binned vector is one discrete state.
 Because X is deterministic and every input in the batch is distinct, I(X;T) = H(T). I(T;Y) = H(T) -
 H(T|Y) with H(T|Y) = sum_y p(y) H(T | Y=y). Entropies are plug-in estimates in bits, so both are
 bounded by log2(N) and log2(#classes) respectively: a wide layer whose items all fall into distinct
@@ -48,15 +50,23 @@ def _entropy_of_rows(keys: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def binned_information(activations: np.ndarray, labels: np.ndarray, n_bins: int = 30) -> tuple[float, float]:
-    """(I(X;T), I(T;Y)) in bits for activations (N, ...) and labels (N,), binning estimator (see module)."""
+def binned_information(
+    activations: np.ndarray,
+    labels: np.ndarray,
+    n_bins: int = 30,
+    value_range: tuple[float, float] | None = None,
+) -> tuple[float, float]:
+    """(I(X;T), I(T;Y)) in bits for activations (N, ...) and labels (N,), binning estimator (see module).
+
+    Bins: `n_bins` equal-width bins over `value_range`, or over the activations' min..max when None.
+    """
     t = np.asarray(activations, dtype=np.float64).reshape(len(activations), -1)
     y = np.asarray(labels).ravel()
     if len(t) != len(y) or len(t) == 0:
         raise InputError("binned_information needs as many labels as activation rows (and at least one)")
     if n_bins < 1:
         raise InputError(f"n_bins must be >= 1, got {n_bins}")
-    lo, hi = float(t.min()), float(t.max())
+    lo, hi = value_range if value_range is not None else (float(t.min()), float(t.max()))
     edges = np.linspace(lo, hi, n_bins + 1)[1:-1]
     keys = np.digitize(t, edges).astype(np.int32)  # (N, D) bin ids 0..n_bins-1
     h_t = _entropy_of_rows(keys)
@@ -80,6 +90,7 @@ class InfoPlane:
         x: torch.Tensor,
         y: torch.Tensor | np.ndarray,
         n_bins: int = 30,
+        value_range: tuple[float, float] | None = None,
     ) -> None:
         from frontline.lab.features import resolve_layer
 
@@ -91,6 +102,7 @@ class InfoPlane:
         self.x = x
         self.y = np.asarray(y.cpu() if hasattr(y, "cpu") else y).ravel()
         self.n_bins = n_bins
+        self.value_range = value_range
         self.points: list[InfoPoint] = []
 
     def measure(self, step: int, epoch: float, run: Run | None = None) -> list[InfoPoint]:
@@ -115,7 +127,7 @@ class InfoPlane:
             self.model.train(was_training)
         out = []
         for name in self.layers:
-            i_xt, i_ty = binned_information(store[name], self.y, self.n_bins)
+            i_xt, i_ty = binned_information(store[name], self.y, self.n_bins, self.value_range)
             point = InfoPoint(int(step), float(epoch), name, i_xt, i_ty)
             out.append(point)
             if run is not None:

@@ -123,7 +123,7 @@ def plot_learning_curves(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [k for k in sorted(metrics) if k != "lr"]
+    names = [k for k in sorted(metrics) if k not in ("lr", "epoch")]
     if not names:
         return None
     cols = min(3, len(names))

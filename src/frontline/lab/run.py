@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ import numpy as np
 
 from frontline.errors import InputError
 
-__all__ = ["Run", "run", "load_checkpoint", "find_run_dirs", "CHECKPOINT_DIR"]
+__all__ = ["CHECKPOINT_DIR", "Run", "RunInfo", "find_run_dirs", "list_runs", "load_checkpoint", "run"]
 
 CHECKPOINT_DIR = "checkpoints"
 _LAST = "last.pt"
@@ -351,6 +352,37 @@ def find_run_dirs(root: str | Path = "runs", name: str | None = None) -> list[Pa
     if name is not None:
         dirs = [p for p in dirs if p.name.rsplit("-", 2)[0] == name or p.name.startswith(f"{name}-")]
     return sorted(dirs, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """One run folder as listed by `frontline lab runs`: folder, status and headline numbers."""
+
+    dir: str
+    status: str
+    summary: dict[str, Any]
+
+
+def list_runs(root: str | Path = "runs") -> list[RunInfo]:
+    """Run folders under `root`, oldest first, with their summary.json (status, best metrics).
+
+    Raises InputError when `root` is not a folder or a summary file is corrupt.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"runs folder {root} does not exist; pass the folder that holds run folders")
+    out = []
+    for d in find_run_dirs(root):
+        summary: dict[str, Any] = {}
+        if (d / "summary.json").exists():
+            try:
+                summary = json.loads((d / "summary.json").read_text())
+            except json.JSONDecodeError:
+                raise InputError(f"{d / 'summary.json'} is not valid JSON; the file is corrupt") from None
+        status = str(summary.pop("status", "running or killed")) if isinstance(summary, dict) else "unknown"
+        summary.pop("finished_at", None)
+        out.append(RunInfo(str(d), status, summary))
+    return out
 
 
 def _new_run_dir(root: Path, name: str) -> Path:
