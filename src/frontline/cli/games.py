@@ -1,7 +1,106 @@
-"""`frontline games ...` commands."""
+"""`frontline games ...` commands: train a DQN, play arenas between agents and bots, render replays."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-app = typer.Typer(help="games commands.", no_args_is_help=True)
+from frontline.cli._common import handle_errors, print_json
+
+app = typer.Typer(help="Space Conquest: train a DQN, run arenas, render replays.", no_args_is_help=True)
+
+
+@app.command()
+@handle_errors
+def train(
+    action_space: str = typer.Option(
+        "high", "--action-space", help="high (intents + heuristic) or flat (masked)."
+    ),
+    shaping: bool = typer.Option(True, "--shaping/--no-shaping", help="Potential-based reward shaping."),
+    encoding: str = typer.Option("ref", "--encoding", help="ref (reference points) or raw (coordinates)."),
+    map_size: int = typer.Option(10, "--map-size", help="Planets per map (6..40)."),
+    steps: int = typer.Option(60_000, "--steps", help="Environment steps (agent decisions)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    root: Path = typer.Option(Path("runs"), "--root", help="Folder for run folders."),
+    resume: Path | None = typer.Option(
+        None, "--resume", help="Run folder to continue from its last checkpoint."
+    ),
+    init: Path | None = typer.Option(
+        None, "--init", help="Agent file whose weights start the run (fine-tuning)."
+    ),
+    eval_every: int = typer.Option(10_000, "--eval-every", help="Steps between evaluations/checkpoints."),
+    eval_maps: int = typer.Option(10, "--eval-maps", help="Validation maps per bot per evaluation."),
+    name: str = typer.Option("games-dqn", "--name", help="Run name."),
+) -> None:
+    """Train a DQN agent; writes <root>/<name>-<stamp>/agent.pt and report.html.
+
+    Example: frontline games train --action-space high --shaping --encoding ref --map-size 10 --steps 60000
+    """
+    from frontline.games.dqn import DQNConfig
+    from frontline.games.dqn import train as train_dqn
+
+    cfg = DQNConfig(
+        action_space=action_space,
+        shaping=shaping,
+        encoding=encoding,
+        map_size=map_size,
+        steps=steps,
+        seed=seed,
+        eval_every=eval_every,
+        eval_maps=eval_maps,
+    )
+    res = train_dqn(cfg, root=root, resume=resume, init=init, name=name)
+    print_json(
+        {
+            "run_dir": res.run_dir,
+            "agent": res.agent_path,
+            "steps": res.steps,
+            "seconds": round(res.seconds, 1),
+            "val_win_rates": res.final_win_rates,
+            "steps_to_80_vs_strongest": res.steps_to_80,
+        }
+    )
+
+
+@app.command()
+@handle_errors
+def arena(
+    players: list[str] = typer.Argument(
+        ..., help="Bot names (random, expander, bully, upgrader, rule) or agent .pt files."
+    ),
+    maps: int = typer.Option(200, "--maps", help="Maps per pair; each map is played from both sides."),
+    map_size: int = typer.Option(10, "--map-size", help="Planets per map."),
+    seed0: int = typer.Option(1_000_000, "--seed0", help="First map seed (held-out maps start at 1000000)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Round robin between agents and bots: win rates with 95% Wilson intervals.
+
+    Example: frontline games arena src/frontline/games/models/dqn_default.pt rule bully --maps 200
+    """
+    from frontline.games.arena import arena_table
+
+    rows, table = arena_table(players, maps, map_size, seed0)
+    if as_json:
+        print_json(rows)
+    else:
+        typer.echo(table)
+
+
+@app.command()
+@handle_errors
+def replay(
+    a: str = typer.Argument(..., help="Side 1 (blue): bot name or agent .pt file."),
+    b: str = typer.Argument(..., help="Side 2 (red): bot name or agent .pt file."),
+    seed: int = typer.Option(1_000_000, "--seed", help="Map seed."),
+    map_size: int = typer.Option(10, "--map-size", help="Planets per map."),
+    out: Path = typer.Option(Path("game.gif"), "-o", "--out", help="Output .gif."),
+) -> None:
+    """Play one game and render it as an animated GIF.
+
+    Example: frontline games replay rule bully --seed 3 --map-size 12 -o game.gif
+    """
+    from frontline.games.replay import replay_to_gif
+
+    path, winner, ticks = replay_to_gif(a, b, seed, map_size, out)
+    print_json({"gif": path, "winner_side": winner, "ticks": ticks})

@@ -9,15 +9,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from frontline.errors import InputError
-from frontline.games.bots import Policy
+from frontline.games.bots import BOTS, Policy, make_bot
 from frontline.games.rules import DECISION_TICKS, GameState, advance, apply_orders, generate_map, new_games
 
-__all__ = ["MatchResult", "wilson_interval", "play_games", "match", "round_robin", "HELD_OUT_SEED0"]
+__all__ = [
+    "resolve_player",
+    "arena_table",
+    "DEFAULT_AGENT",
+    "MatchResult",
+    "wilson_interval",
+    "play_games",
+    "match",
+    "round_robin",
+    "HELD_OUT_SEED0",
+]
 
+DEFAULT_AGENT = Path(__file__).parent / "models" / "dqn_default.pt"
+"""The shipped agent; the name `dqn` in arenas and replays refers to it."""
 HELD_OUT_SEED0 = 1_000_000
 """Evaluation maps use seeds HELD_OUT_SEED0 + i; training draws seeds below it."""
 
@@ -110,3 +124,72 @@ def round_robin(
         for j in range(i + 1, len(policies)):
             out.append(match(policies[i], policies[j], n_maps, n_planets, seed0))
     return out
+
+
+def resolve_player(name: str) -> Policy:
+    """A bot by name, `dqn` (the shipped agent) or an agent file path; unknown names raise InputError.
+
+    Loading an agent sets torch to one thread: a forward pass per decision is tiny and threads only contend.
+    """
+    if name in BOTS or name.startswith("always-"):
+        return make_bot(name)
+    if name == "dqn" or name.endswith(".pt") or "/" in name:
+        import torch
+
+        from frontline.games.dqn import load_agent
+
+        torch.set_num_threads(1)
+        return load_agent(
+            DEFAULT_AGENT if name == "dqn" else name, name="dqn" if name == "dqn" else Path(name).stem
+        )
+    raise InputError(f"unknown bot or agent {name!r}; use one of {', '.join(BOTS)}, dqn, or a .pt agent file")
+
+
+def arena_table(
+    names: list[str], n_maps: int, n_planets: int, seed0: int = HELD_OUT_SEED0
+) -> tuple[list[dict[str, Any]], str]:
+    """Round robin of named bots/agents: (rows as dicts, aligned text table of each row player's win rate)."""
+    if n_maps < 1:
+        raise InputError(f"--maps must be at least 1, got {n_maps}")
+    if len(names) < 2:
+        raise InputError("an arena needs at least two agents or bots")
+    players = [resolve_player(n) for n in names]
+    labels = [f"{n}#{i}" if names.count(n) > 1 else n for i, n in enumerate(names)]
+    for p, lab in zip(players, labels, strict=True):
+        p.name = lab
+    res = round_robin(players, n_maps, n_planets, seed0)
+    rows = [
+        {
+            "a": r.a,
+            "b": r.b,
+            "games": r.games,
+            "wins": r.wins,
+            "draws": r.draws,
+            "losses": r.losses,
+            "win_rate": round(r.score, 4),
+            "ci95": [round(r.ci_low, 4), round(r.ci_high, 4)],
+        }
+        for r in res
+    ]
+    score = {(r.a, r.b): r for r in res}
+    w = max(10, *(len(x) for x in labels)) + 2
+    lines = [
+        f"win rate of row vs column, {n_maps} maps x 2 sides, {n_planets} planets, 95% Wilson CI",
+        "".ljust(w) + "".join(x.ljust(22) for x in labels) + "mean",
+    ]
+    for a in labels:
+        cells, vals = [], []
+        for b in labels:
+            if a == b:
+                cells.append("-".ljust(22))
+                continue
+            r = score.get((a, b))
+            s, lo, hi = (
+                (r.score, r.ci_low, r.ci_high)
+                if r
+                else (1 - score[(b, a)].score, 1 - score[(b, a)].ci_high, 1 - score[(b, a)].ci_low)
+            )
+            vals.append(s)
+            cells.append(f"{s:.2f} [{lo:.2f},{hi:.2f}]".ljust(22))
+        lines.append(a.ljust(w) + "".join(cells) + f"{np.mean(vals):.2f}")
+    return rows, "\n".join(lines)

@@ -11,11 +11,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from frontline.errors import InputError
-from frontline.games.arena import play_games
+from frontline.games.arena import play_games, resolve_player
 from frontline.games.bots import Policy
 from frontline.games.rules import GameState, generate_map, new_games
 
-__all__ = ["render_frame", "record_game", "save_gif"]
+__all__ = ["render_frame", "record_game", "save_gif", "replay_to_gif"]
 
 _COLOURS = {0: (150, 150, 150), 1: (40, 110, 230), 2: (220, 50, 50)}
 
@@ -74,3 +74,11 @@ def save_gif(
     pics = [p.convert("P", palette=Image.Palette.ADAPTIVE, colors=64) for p in pics]
     pics[0].save(out, save_all=True, append_images=pics[1:], duration=int(1000 / fps), loop=0)
     return out
+
+
+def replay_to_gif(a: str, b: str, map_seed: int, n_planets: int, out: str | Path) -> tuple[Path, int, int]:
+    """Play named bots/agents `a` (blue) vs `b` (red) on one map and write a GIF: (path, winner side, ticks)."""
+    if Path(out).suffix.lower() != ".gif":
+        raise InputError(f"output {out} must end in .gif")
+    frames, winner = record_game(resolve_player(a), resolve_player(b), map_seed, n_planets)
+    return save_gif(frames, out), winner, int(frames[-1].tick[0])
