@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from frontline.cli._common import handle_errors, print_json
+from frontline.errors import FrontlineError
 
 app = typer.Typer(
     help="Face matching: ID document vs selfie, 1:N gallery search, replay-attack model.",
@@ -14,6 +15,147 @@ app = typer.Typer(
 )
 gallery_app = typer.Typer(help="Inspect or edit a gallery.", no_args_is_help=True)
 app.add_typer(gallery_app, name="gallery")
+
+
+def _fail_json(exc: FrontlineError) -> None:
+    """With --json, errors are one JSON object too (code taken from the message prefix when present)."""
+    msg = str(exc)
+    code = msg.split(":", 1)[0] if msg[:1].isupper() and ":" in msg.split(" ", 1)[0] else type(exc).__name__
+    print_json({"match": None, "errors": [{"code": code, "message": msg}]})
+    raise typer.Exit(exc.exit_code)
+
+
+@app.command("verify")
+@handle_errors
+def verify_cmd(
+    id_image: Path = typer.Argument(..., help="Photo or scan of the ID document."),
+    selfie: Path = typer.Argument(..., help="The selfie to check against it."),
+    far: float = typer.Option(
+        1e-3, "--far", help="Allowed false-accept rate (e.g. 1e-3); sets the threshold."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    explain: Path = typer.Option(None, "--explain", help="Write a PNG showing every stage and the verdict."),
+    no_replay: bool = typer.Option(False, "--no-replay", help="Skip the replay-attack check on the selfie."),
+) -> None:
+    """Is the person in SELFIE the person on the ID document? Exit 0 verdict, 1 no verdict, 2 bad input.
+
+    Example: frontline faces verify id_card.jpg selfie.jpg --far 1e-3 --json --explain out/explain.png
+    """
+    from frontline.faces.api import verification_dict, verify_files
+    from frontline.faces.verify import VerifyConfig
+
+    try:
+        result = verify_files(
+            id_image, selfie, VerifyConfig(far=far, check_replay=not no_replay), explain=explain
+        )
+    except FrontlineError as exc:
+        if json_out:
+            _fail_json(exc)
+        raise
+    d = verification_dict(result)
+    if json_out:
+        print_json(d)
+    else:
+        verdict = {True: "MATCH", False: "NO MATCH", None: "NO VERDICT"}[result.match]
+        score = "n/a" if result.score is None else f"{result.score:.3f}"
+        typer.echo(f"{verdict}  score {score}  threshold {result.threshold:.3f} (FAR {far:g})")
+        for i in result.issues:
+            typer.echo(f"  {'error' if i.blocking else 'note'} {i.code} [{i.image}] {i.detail}: {i.hint}")
+    if result.match is None:
+        raise typer.Exit(1)
+
+
+@app.command("enroll")
+@handle_errors
+def enroll_cmd(
+    name: str = typer.Argument(..., help="Name of the person."),
+    images: list[Path] = typer.Argument(..., help="One or more photos of this person (one face each)."),
+    gallery: Path = typer.Option(..., "--gallery", help="Gallery folder (created if missing)."),
+    keep_images: bool = typer.Option(
+        False, "--keep-images", help="Also store the raw photos in the gallery."
+    ),
+) -> None:
+    """Add a person to a gallery (all photos or none: one transaction).
+
+    Example: frontline faces enroll "Ada Muster" ada1.jpg ada2.jpg --gallery out/gallery
+    """
+    from frontline.faces.api import enroll_files
+
+    n = enroll_files(name, list(images), gallery, keep_images=keep_images)
+    typer.echo(f"enrolled {name}: {n} embedding(s) in {gallery}")
+
+
+@app.command("search")
+@handle_errors
+def search_cmd(
+    image: Path = typer.Argument(..., help="Probe photo (one face)."),
+    gallery: Path = typer.Option(..., "--gallery", help="Gallery folder."),
+    top: int = typer.Option(5, "--top", help="How many identities to list."),
+    far: float = typer.Option(1e-3, "--far", help="Allowed false-accept rate for the 'unknown' cut."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Who is this? Best gallery identities, or "unknown" when nobody reaches the threshold.
+
+    Example: frontline faces search probe.jpg --gallery out/gallery --top 3 --json
+    """
+    from frontline.faces.api import search_file
+
+    try:
+        hits, thr = search_file(image, gallery, top=top, far=far)
+    except FrontlineError as exc:
+        if json_out:
+            _fail_json(exc)
+        raise
+    if json_out:
+        print_json(
+            {
+                "best": hits[0].name,
+                "threshold": thr,
+                "far": far,
+                "hits": [{"name": h.name, "score": h.score, "samples": h.samples} for h in hits],
+            }
+        )
+        return
+    typer.echo(f"best: {hits[0].name}  (threshold {thr:.3f}, FAR {far:g})")
+    for h in hits:
+        typer.echo(f"  {h.name:<30} {h.score:7.3f}  {h.samples} sample(s)")
+
+
+@gallery_app.command("list")
+@handle_errors
+def gallery_list_cmd(
+    gallery: Path = typer.Option(..., "--gallery", help="Gallery folder."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List everyone enrolled.
+
+    Example: frontline faces gallery list --gallery out/gallery
+    """
+    from frontline.faces.api import list_gallery
+
+    people = list_gallery(gallery)
+    if json_out:
+        print_json([{"name": p.name, "samples": p.samples, "enrolled_at": p.enrolled_at} for p in people])
+        return
+    for p in people:
+        typer.echo(f"{p.name:<30} {p.samples:3d} sample(s)  enrolled {p.enrolled_at}")
+    typer.echo(f"{len(people)} identities")
+
+
+@gallery_app.command("remove")
+@handle_errors
+def gallery_remove_cmd(
+    name: str = typer.Argument(..., help="Name to remove."),
+    gallery: Path = typer.Option(..., "--gallery", help="Gallery folder."),
+) -> None:
+    """Remove a person and all their embeddings.
+
+    Example: frontline faces gallery remove "Ada Muster" --gallery out/gallery
+    """
+    from frontline.faces.api import remove_from_gallery
+
+    n = remove_from_gallery(name, gallery)
+    typer.echo(f"removed {name} ({n} embedding(s))")
 
 
 @app.command("train-replay")

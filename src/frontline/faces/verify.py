@@ -10,10 +10,10 @@ Public verbs: `load_models`, `analyse_image`, `verify`, `is_match`, `load_calibr
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,14 +169,29 @@ def is_match(score: float, threshold: float) -> bool:
     return score >= threshold
 
 
+def _cached_detector(detector: Detector) -> Callable[[np.ndarray], list[Face]]:
+    """detect_faces that remembers its answer per image object (orientation and portrait search share it)."""
+    seen: dict[int, tuple[np.ndarray, list[Face]]] = {}
+
+    def det(image: np.ndarray) -> list[Face]:
+        key = id(image)
+        if key not in seen:
+            seen[key] = (image, detect_faces(image, detector))  # keep the image alive so ids stay unique
+        return seen[key][1]
+
+    return det
+
+
 def analyse_image(
     image: np.ndarray, role: str, models: Models, config: VerifyConfig, *, exif_transposed: bool = False
-) -> tuple[Side, np.ndarray | None, list[Issue], np.ndarray | None, np.ndarray | None]:
+) -> tuple[Side, list[Issue], np.ndarray | None, dict[str, np.ndarray | None]]:
     """Run every pre-matching stage on one image ("id" or "selfie").
 
-    Returns (Side record, aligned 112x112 face or None, issues, the image the face is in, embedding or None).
+    Returns (Side record, issues, embedding or None, pictures): pictures holds "upright" (after
+    orientation), "view" (the image the face was found in: the rectified card for an ID) and "aligned"
+    (the 112x112 face, or None).
     """
-    det = functools.partial(detect_faces, detector=models.detector)
+    det = _cached_detector(models.detector)
     issues: list[Issue] = []
     upright, oriented = correct_orientation(image, det, exif_transposed=exif_transposed)
     if oriented.rotation_deg:
@@ -210,7 +225,7 @@ def analyse_image(
             issues.append(issue("MULTIPLE_FACES", blocking=not lenient, image=role, detail=detail))
     if face is None:
         side = Side(role, oriented, document, None, len(faces), None, None)
-        return side, None, issues, view, None
+        return side, issues, None, {"upright": upright, "view": view, "aligned": None}
     aligned = align_face(view, face)
     quality = assess_quality(view, face, aligned, config.quality)
     for code in quality.failed:
@@ -225,7 +240,7 @@ def analyse_image(
             issues.append(issue(code, image=role, detail=f"p_live={replay.p_live:.2f}"))
     emb = embed_faces([aligned], models.recognizer)[0]
     side = Side(role, oriented, document, face, len(faces), quality, replay)
-    return side, aligned, issues, view, emb
+    return side, issues, emb, {"upright": upright, "view": view, "aligned": aligned}
 
 
 def verify(
@@ -243,16 +258,15 @@ def verify(
 def verify_with_views(
     id_image: np.ndarray, selfie: np.ndarray, models: Models, config: VerifyConfig | None = None
 ) -> tuple[Verification, dict[str, Any]]:
-    """`verify`, plus the intermediate pictures (aligned faces, views) that `explain` draws."""
+    """`verify`, plus each side's pictures (see `analyse_image`) that the explain figure draws."""
     cfg = config or VerifyConfig()
     threshold = threshold_for_far(cfg.far, models.calibration)
     t0 = time.perf_counter()
-    id_side, id_al, id_issues, id_view, id_emb = analyse_image(id_image, "id", models, cfg)
-    s_side, s_al, s_issues, s_view, s_emb = analyse_image(selfie, "selfie", models, cfg)
+    id_side, id_issues, id_emb, id_pics = analyse_image(id_image, "id", models, cfg)
+    s_side, s_issues, s_emb, s_pics = analyse_image(selfie, "selfie", models, cfg)
     issues = tuple(id_issues + s_issues)
     score = float(id_emb @ s_emb) if id_emb is not None and s_emb is not None else None
     blocked = any(i.blocking for i in issues)
     match = None if blocked or score is None else is_match(score, threshold)
     result = Verification(match, score, threshold, cfg.far, id_side, s_side, issues, time.perf_counter() - t0)
-    views = {"id_aligned": id_al, "selfie_aligned": s_al, "id_view": id_view, "selfie_view": s_view}
-    return result, views
+    return result, {"id": id_pics, "selfie": s_pics}
