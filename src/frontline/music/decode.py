@@ -1,0 +1,170 @@
+"""Decoding: energy map -> cut -> connected components (watershed) -> one Glyph per symbol.
+
+Why: the DWD's per-pixel outputs become detections by cutting the energy map at a level and taking
+each connected blob as one symbol: its class is the blob's majority vote (confidence = mean class
+probability times the peak energy), its box comes from the box head (mean over the blob) or from the
+blob's extent. Blobs whose boxes nearly coincide (one symbol split in two) are merged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from frontline.music.records import Glyph
+
+__all__ = ["DecodeConfig", "RawDetections", "decode_maps", "to_glyphs"]
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeConfig:
+    """Settings of the energy-map decoder."""
+
+    energy_cut: float = 2.5
+    """Blobs are connected pixels with expected energy level >= this (levels 0..K-1)."""
+    min_peak: float = 3.0
+    """Drop blobs whose highest expected energy is below this."""
+    min_pixels: int = 1
+    """Drop blobs smaller than this many output pixels."""
+    box_source: Literal["head", "extent"] = "head"
+    """Box from the box head (mean over the blob) or from the blob's extent divided by the cone share."""
+    merge_iou: float = 0.7
+    """Merge same-class detections whose boxes overlap by at least this IoU (split blobs)."""
+    min_score: float = 0.05
+    """Drop detections with a lower confidence."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawDetections:
+    """Detections in network-input pixels: boxes (N, 4) xyxy, scores (N,), class ids (N,)."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    classes: np.ndarray
+
+
+def _softmax(x: np.ndarray, axis: int = 0) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    aa = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    ab = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = aa[:, None] + ab[None, :] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+
+
+def decode_maps(
+    energy_logits: np.ndarray,
+    cls_logits: np.ndarray,
+    box_map: np.ndarray,
+    stride: int = 2,
+    mark_shrink: float = 0.8,
+    config: DecodeConfig | None = None,
+) -> RawDetections:
+    """One page's head outputs -> detections in input pixels.
+
+    energy_logits (K, h, w), cls_logits (C, h, w), box_map (4, h, w) = (dx, dy, log w, log h) in
+    output pixels. `stride` is input pixels per output pixel.
+    """
+    import cv2
+
+    cfg = config or DecodeConfig()
+    k = energy_logits.shape[0]
+    pe = _softmax(energy_logits.astype(np.float32), 0)
+    level = np.tensordot(np.arange(k, dtype=np.float32), pe, axes=(0, 0))  # (h, w) expected level
+    mask = (level >= cfg.energy_cut).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+    empty = RawDetections(np.zeros((0, 4)), np.zeros(0), np.zeros(0, np.int64))
+    if n <= 1:
+        return empty
+    ys, xs = np.nonzero(labels)
+    lab = (labels[ys, xs] - 1).astype(np.int64)  # (P,) blob index per foreground pixel
+    m = n - 1
+    npix = np.bincount(lab, minlength=m).astype(np.float64)
+    lv = level[ys, xs].astype(np.float64)
+    peak = np.zeros(m)
+    np.maximum.at(peak, lab, lv)
+    wgt = np.maximum(lv - cfg.energy_cut + 1.0, 1e-3)  # centre pixels count more
+    wsum = np.bincount(lab, weights=wgt, minlength=m)
+    # class vote: energy-weighted mean class probability per blob
+    pc = _softmax(cls_logits[:, ys, xs].astype(np.float32), 0)  # (C, P)
+    c = pc.shape[0]
+    votes = np.zeros((m, c))
+    for j in range(c):
+        votes[:, j] = np.bincount(lab, weights=pc[j] * wgt, minlength=m)
+    votes /= np.maximum(wsum[:, None], 1e-9)
+    cls_id = votes.argmax(1)
+    conf = votes[np.arange(m), cls_id] * np.clip(peak / (k - 1), 0.0, 1.0)
+    if cfg.box_source == "head":
+        cx = np.bincount(lab, weights=(xs + box_map[0, ys, xs]) * wgt, minlength=m) / wsum
+        cy = np.bincount(lab, weights=(ys + box_map[1, ys, xs]) * wgt, minlength=m) / wsum
+        lw = np.bincount(lab, weights=box_map[2, ys, xs] * wgt, minlength=m) / wsum
+        lh = np.bincount(lab, weights=box_map[3, ys, xs] * wgt, minlength=m) / wsum
+        bw, bh = np.exp(lw), np.exp(lh)
+        cx, cy = cx + 0.5, cy + 0.5  # pixel centre -> continuous coordinates
+    else:
+        # the blob is the part of the cone above the cut; scale its extent back to the full box
+        st = stats[1:].astype(np.float64)
+        x0, y0 = st[:, cv2.CC_STAT_LEFT], st[:, cv2.CC_STAT_TOP]
+        ww, hh = st[:, cv2.CC_STAT_WIDTH], st[:, cv2.CC_STAT_HEIGHT]
+        share = mark_shrink * max(1e-3, 1.0 - (cfg.energy_cut - 1.0) / (k - 1))
+        cx, cy = x0 + ww / 2.0, y0 + hh / 2.0
+        bw, bh = ww / share, hh / share
+    boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], 1) * stride
+    keep = (peak >= cfg.min_peak) & (npix >= cfg.min_pixels) & (conf >= cfg.min_score)
+    boxes, conf, cls_id = boxes[keep], conf[keep], cls_id[keep]
+    boxes, conf, cls_id = _merge(boxes, conf, cls_id, cfg.merge_iou)
+    return RawDetections(boxes, conf, cls_id.astype(np.int64))
+
+
+def _merge(
+    boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Greedy same-class merge: a lower-scored box overlapping a kept one by >= iou is folded into it."""
+    if len(boxes) < 2 or iou >= 1.0:
+        return boxes, scores, classes
+    order = np.argsort(-scores, kind="stable")
+    boxes, scores, classes = boxes[order], scores[order], classes[order]
+    ious = _iou_matrix(boxes, boxes)
+    alive = np.ones(len(boxes), bool)
+    out_b = boxes.copy()
+    for i in range(len(boxes)):
+        if not alive[i]:
+            continue
+        dup = alive & (ious[i] >= iou) & (classes == classes[i])
+        dup[i] = False
+        if dup.any():
+            group = np.concatenate([[i], np.nonzero(dup)[0]])
+            out_b[i] = np.concatenate([boxes[group, :2].min(0), boxes[group, 2:].max(0)])
+            alive[dup] = False
+    return out_b[alive], scores[alive], classes[alive]
+
+
+def to_glyphs(
+    dets: RawDetections,
+    classes: tuple[str, ...] | list[str],
+    to_original_boxes: object | None = None,
+) -> list[Glyph]:
+    """Raw detections -> Glyphs sorted by score; `to_original_boxes` maps (N, 4) boxes to page pixels."""
+    boxes = dets.boxes
+    if to_original_boxes is not None and len(boxes):
+        boxes = to_original_boxes(boxes)  # type: ignore[operator]
+    order = np.argsort(-dets.scores, kind="stable")
+    return [
+        Glyph(
+            class_name=str(classes[int(dets.classes[i])]),
+            bbox_xyxy=tuple(float(v) for v in boxes[i]),  # type: ignore[arg-type]
+            score=float(dets.scores[i]),
+            glyph_id=rank,
+        )
+        for rank, i in enumerate(order)
+    ]

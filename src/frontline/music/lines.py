@@ -1,0 +1,228 @@
+"""Line-like primitives by classical morphology: staves, stems, ledger lines, barlines, beams.
+
+Why: thin line-like symbols are where box detectors fail (the DWD paper reports 0.003 AP on stems);
+on a page normalised to a known staff space they are found reliably with oriented openings and
+run-length rules. Works on a `NormalizedPage` and returns Glyphs in the original page's pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from frontline.music.normalize import NormalizedPage
+from frontline.music.records import Glyph
+
+__all__ = ["LineConfig", "LineSegments", "find_lines", "find_lines_normalized", "segment_recall"]
+
+
+@dataclass(frozen=True, slots=True)
+class LineConfig:
+    """Thresholds of the line finder, in staff spaces of the normalised page."""
+
+    staff_min_length: float = 8.0
+    """A staff line is a horizontal run at least this long."""
+    stem_min_length: float = 2.2
+    """Vertical thin runs at least this long are stems or barlines."""
+    thin_max: float = 0.35
+    """Largest thickness of a stem, barline, staff or ledger line."""
+    ledger_length: tuple[float, float] = (1.3, 3.2)
+    """Length range of ledger lines."""
+    beam_thickness: float = 0.35
+    """Opening size that removes thin lines but keeps beams (about half a space thick)."""
+    beam_min_length: float = 1.6
+    """Shortest beam."""
+    barline_tolerance: float = 0.6
+    """A vertical line whose ends lie this close to a staff's top and bottom lines is a barline."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineSegments:
+    """Line primitives in normalised pixels: class name per box, boxes (N, 4) xyxy."""
+
+    classes: tuple[str, ...]
+    boxes: np.ndarray
+
+
+def _components(mask: np.ndarray) -> np.ndarray:
+    """Bounding boxes (N, 4) xyxy (exclusive max) of 8-connected components of a bool mask."""
+    import cv2
+
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros((0, 4))
+    s = stats[1:]
+    x, y, w, h = s[:, 0], s[:, 1], s[:, 2], s[:, 3]
+    return np.stack([x, y, x + w, y + h], 1).astype(np.float64)
+
+
+def _staves(lines: np.ndarray, space: float) -> list[tuple[float, float, float, float]]:
+    """Group staff-line boxes (sorted by y) into staves of five evenly spaced lines -> staff boxes."""
+    if not len(lines):
+        return []
+    ys = (lines[:, 1] + lines[:, 3]) / 2
+    order = np.argsort(ys)
+    lines, ys = lines[order], ys[order]
+    # merge pieces of the same line (broken by noteheads/barlines): same y within 0.3 space
+    merged: list[list[float]] = []
+    for b, y in zip(lines, ys, strict=True):
+        if merged and abs(merged[-1][4] - y) < 0.3 * space and b[0] <= merged[-1][2] + 4 * space:
+            m = merged[-1]
+            m[0], m[1], m[2], m[3] = min(m[0], b[0]), min(m[1], b[1]), max(m[2], b[2]), max(m[3], b[3])
+        else:
+            merged.append([b[0], b[1], b[2], b[3], y])
+    out = []
+    i = 0
+    while i + 4 < len(merged):
+        grp = merged[i : i + 5]
+        gaps = np.diff([g[4] for g in grp])
+        if np.all(np.abs(gaps - space) < 0.3 * space):
+            out.append(
+                (
+                    float(min(g[0] for g in grp)),
+                    float(grp[0][1]),
+                    float(max(g[2] for g in grp)),
+                    float(grp[-1][3]),
+                )
+            )
+            i += 5
+        else:
+            i += 1
+    return out
+
+
+def find_lines_normalized(
+    image: np.ndarray, space: float = 10.0, config: LineConfig | None = None
+) -> LineSegments:
+    """Find staves, stems, barlines, ledger lines and beams on a normalised page (uint8, 255 = paper)."""
+    import cv2
+
+    cfg = config or LineConfig()
+    _, ink = cv2.threshold(image, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ink = ink.astype(np.uint8)
+    sp = float(space)
+    thin = max(2, int(round(cfg.thin_max * sp)) + 1)
+
+    # staff lines: long horizontal openings
+    k_staff = cv2.getStructuringElement(cv2.MORPH_RECT, (int(cfg.staff_min_length * sp), 1))
+    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, k_staff)
+    hl = _components(horiz)
+    hl = hl[(hl[:, 3] - hl[:, 1]) <= thin + 1] if len(hl) else hl
+    staves = _staves(hl, sp)
+
+    # remove staff lines (only thin horizontal ink) so ledger lines and beams stand out
+    no_staff = ink.copy()
+    no_staff[horiz.astype(bool)] = 0
+    # restore pixels where ink continues vertically through a staff line (stems, noteheads)
+    up = np.zeros_like(ink)
+    up[1:] = ink[:-1]
+    down = np.zeros_like(ink)
+    down[:-1] = ink[1:]
+    through = horiz.astype(bool) & (up.astype(bool) & down.astype(bool))
+    no_staff[through] = ink[through]
+
+    # vertical thin lines: stems and barlines
+    k_vert = cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(cfg.stem_min_length * sp)))
+    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, k_vert)
+    vl = _components(vert)
+    vl = vl[(vl[:, 2] - vl[:, 0]) <= thin] if len(vl) else vl
+
+    classes: list[str] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for st in staves:
+        classes.append("staff")
+        boxes.append(st)
+    tol = cfg.barline_tolerance * sp
+    for b in vl:
+        is_bar = False
+        for st in staves:
+            if st[0] - sp <= b[0] <= st[2] + sp and abs(b[1] - st[1]) <= tol:
+                # ends on this staff's bottom line or on a lower staff's bottom line (grand staff)
+                bottoms = [
+                    s2[3] for s2 in staves if s2[1] >= st[1] - tol and s2[0] - sp <= b[0] <= s2[2] + sp
+                ]
+                if any(abs(b[3] - bt) <= tol for bt in bottoms):
+                    # a stem ends in a notehead: check for a blob beside either end
+                    x0, x1 = int(b[0]), int(b[2])
+                    y_ends = (int(b[1]), int(b[3]) - 1)
+                    blob = False
+                    for ye in y_ends:
+                        ya, yb = max(0, ye - int(0.5 * sp)), ye + int(0.5 * sp) + 1
+                        left = no_staff[ya:yb, max(0, x0 - int(1.2 * sp)) : x0].sum()
+                        right = no_staff[ya:yb, x1 : x1 + int(1.2 * sp)].sum()
+                        blob = blob or max(left, right) > 0.35 * sp * sp
+                    is_bar = not blob
+                break
+        classes.append("barline" if is_bar else "stem")
+        boxes.append((float(b[0]), float(b[1]), float(b[2]), float(b[3])))
+
+    # ledger lines: short thin horizontal runs outside the five lines of a staff
+    k_led = cv2.getStructuringElement(cv2.MORPH_RECT, (int(cfg.ledger_length[0] * sp), 1))
+    hled = cv2.morphologyEx(ink, cv2.MORPH_OPEN, k_led)
+    hled[horiz.astype(bool)] = 0
+    for b in _components(hled):
+        w, h = b[2] - b[0], b[3] - b[1]
+        if h > thin or w > cfg.ledger_length[1] * sp:
+            continue
+        yc = (b[1] + b[3]) / 2
+        near = [st for st in staves if st[0] - sp <= b[0] <= st[2] and st[1] - 6 * sp <= yc <= st[3] + 6 * sp]
+        if near and not any(st[1] - 0.3 * sp <= yc <= st[3] + 0.3 * sp for st in near):
+            classes.append("legerLine")
+            boxes.append((float(b[0]), float(b[1]), float(b[2]), float(b[3])))
+
+    # beams: thick elongated ink after removing thin lines
+    kb = max(2, int(round(cfg.beam_thickness * sp)))
+    thick = cv2.morphologyEx(no_staff, cv2.MORPH_OPEN, np.ones((kb, kb), np.uint8))
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(thick, connectivity=8)
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        if w < cfg.beam_min_length * sp:
+            continue
+        # a beam is a (possibly slanted) band: its area is about length * thickness
+        fill = area / float(w * h)
+        mean_thick = area / float(w)
+        if 0.3 * sp <= mean_thick <= 0.9 * sp and (fill > 0.5 or h > 1.2 * sp):
+            classes.append("beam")
+            boxes.append((float(x), float(y), float(x + w), float(y + h)))
+    arr = np.asarray(boxes, np.float64).reshape(-1, 4)
+    return LineSegments(tuple(classes), arr)
+
+
+def find_lines(page: NormalizedPage, config: LineConfig | None = None) -> list[Glyph]:
+    """Line primitives of a normalised page as Glyphs in original page pixels (score 1.0 = rule-based)."""
+    if not page.staff.found:
+        return []
+    space = page.staff.space_px * page.transform.scale
+    segs = find_lines_normalized(page.image, space, config)
+    if not len(segs.boxes):
+        return []
+    orig = page.transform.to_original_boxes(segs.boxes)
+    return [
+        Glyph(c, (float(b[0]), float(b[1]), float(b[2]), float(b[3])), 1.0, -1)
+        for c, b in zip(segs.classes, orig, strict=True)
+    ]
+
+
+def segment_recall(pred: np.ndarray, gt: np.ndarray, tolerance: float) -> tuple[float, float, int, int]:
+    """Recall and precision of line segments: (recall, precision, n_gt, n_pred).
+
+    A ground-truth segment (xyxy box of a thin line) is found when a predicted box lies within
+    `tolerance` pixels on every side (each edge) of it; one prediction matches at most one segment.
+    """
+    g = np.asarray(gt, np.float64).reshape(-1, 4)
+    p = np.asarray(pred, np.float64).reshape(-1, 4)
+    if not len(g):
+        return (1.0 if not len(p) else 0.0), (0.0 if len(p) else 1.0), 0, len(p)
+    if not len(p):
+        return 0.0, 1.0, len(g), 0
+    d = np.abs(g[:, None, :] - p[None, :, :]).max(2)  # (G, P) largest edge distance
+    used = np.zeros(len(p), bool)
+    hit = 0
+    for i in np.argsort(d.min(1)):
+        cand = np.where(used, np.inf, d[i])
+        j = int(np.argmin(cand))
+        if cand[j] <= tolerance:
+            used[j] = True
+            hit += 1
+    return hit / len(g), hit / len(p), len(g), len(p)
