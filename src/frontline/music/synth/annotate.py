@@ -1,0 +1,863 @@
+"""Exact annotations from Verovio's SVG: every drawn symbol's class, boxes and note links.
+
+Glyph boxes come from the SMuFL font metrics Verovio ships (`verovio/data/<Font>.xml`), placed by the
+`<use>` transform; lines, beams, ties, slurs, hairpins and brackets from their path data; augmentation
+dots from `<ellipse>`; text from Verovio's own bounding boxes (`svgBoundingBoxes`). Note links (pitch,
+duration, onset, staff, notehead on line or in space) come from Verovio's MEI and timemap of the same
+layout, so they hold for any input (generated or corpus music).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from frontline.music.synth.classes import CLASS_ID
+
+__all__ = [
+    "Annotation",
+    "NoteLink",
+    "PageAnnotations",
+    "StaffInfo",
+    "annotate_svg",
+    "font_metrics",
+    "note_links",
+]
+
+_SVG = "{http://www.w3.org/2000/svg}"
+_XLINK = "{http://www.w3.org/1999/xlink}href"
+_MEI = "{http://www.music-encoding.org/ns/mei}"
+_XMLID = "{http://www.w3.org/XML/1998/namespace}id"
+
+Affine = tuple[float, float, float, float, float, float]  # x' = a x + c y + e, y' = b x + d y + f
+_IDENTITY: Affine = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteLink:
+    """The note a notehead (or dot, stem, flag, accidental) belongs to.
+
+    `pitch` is scientific pitch ("C#4"), `midi` its MIDI number; `duration_q` the sounding length in
+    quarter notes (0 for grace notes); `onset_q` quarter notes from the start of the page's first measure
+    (None for grace notes); `staff` the MEI staff number (1-based, top staff of the system = 1) and
+    `voice` the MEI layer number.
+    """
+
+    note_id: str
+    pitch: str
+    midi: int
+    duration_q: float
+    dur: str
+    dots: int
+    onset_q: float | None
+    staff: int
+    voice: int
+    grace: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """One annotated symbol of a page, in page pixels (x right, y down).
+
+    `o_bbox` holds the four corners (x0, y0, ..., x3, y3) of the oriented box; `rel_position` is the
+    notehead's staff position in half staff spaces above the middle line (None for other symbols);
+    `staff` is the page staff index (-1 when not inside a staff); `comments` carries the SMuFL name.
+    """
+
+    class_name: str
+    a_bbox: tuple[float, float, float, float]
+    o_bbox: tuple[float, float, float, float, float, float, float, float]
+    element_id: str
+    staff: int = -1
+    note: NoteLink | None = None
+    rel_position: int | None = None
+    comments: str = ""
+
+    @property
+    def cat_id(self) -> int:
+        """Numeric class id (DeepScoresV2 id or frontline extension id)."""
+        return CLASS_ID[self.class_name]
+
+
+@dataclass(frozen=True, slots=True)
+class StaffInfo:
+    """One staff of one system on the page: the y of its five lines (px, top to bottom) and its x span."""
+
+    index: int
+    system: int
+    line_ys: tuple[float, ...]
+    x0: float
+    x1: float
+
+    @property
+    def staff_space_px(self) -> float:
+        """Mean distance between adjacent staff lines in pixels."""
+        ys = self.line_ys
+        return float((ys[-1] - ys[0]) / max(1, len(ys) - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class PageAnnotations:
+    """All annotations of one engraved page plus its staves and the pixel size they refer to."""
+
+    annotations: tuple[Annotation, ...]
+    staves: tuple[StaffInfo, ...]
+    width: int
+    height: int
+
+    @property
+    def staff_space_px(self) -> float:
+        """Median staff space of the page in pixels (0 when the page has no staff)."""
+        if not self.staves:
+            return 0.0
+        return float(np.median([s.staff_space_px for s in self.staves]))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# font metrics
+
+
+@functools.cache
+def font_metrics(font: str) -> dict[str, tuple[float, float, float, float, str]]:
+    """SMuFL code point (e.g. "E0A4") -> (x, y, w, h, name) in font units (1000 per em) for a Verovio font."""
+    import verovio
+
+    path = Path(verovio.__file__).parent / "data" / f"{font}.xml"
+    root = ET.parse(path).getroot()
+    out: dict[str, tuple[float, float, float, float, str]] = {}
+    for g in root.iter("g"):
+        out[g.get("c", "")] = (
+            float(g.get("x", 0)),
+            float(g.get("y", 0)),
+            float(g.get("w", 0)),
+            float(g.get("h", 0)),
+            g.get("n", ""),
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# SVG geometry helpers
+
+
+def _mul(m: Affine, n: Affine) -> Affine:
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (
+        a * a2 + c * b2,
+        b * a2 + d * b2,
+        a * c2 + c * d2,
+        b * c2 + d * d2,
+        a * e2 + c * f2 + e,
+        b * e2 + d * f2 + f,
+    )
+
+
+_TF_RE = re.compile(r"(translate|scale|matrix)\s*\(([^)]*)\)")
+_NUM_RE = re.compile(r"-?\d*\.?\d+(?:[eE][-+]?\d+)?")
+_PATH_RE = re.compile(r"[MmLlCcZzHhVv]|-?\d*\.?\d+(?:[eE][-+]?\d+)?")
+
+
+def _parse_transform(s: str | None) -> Affine:
+    m = _IDENTITY
+    if not s:
+        return m
+    for kind, args in _TF_RE.findall(s):
+        v = [float(x) for x in _NUM_RE.findall(args)]
+        if kind == "translate":
+            t: Affine = (1.0, 0.0, 0.0, 1.0, v[0], v[1] if len(v) > 1 else 0.0)
+        elif kind == "scale":
+            t = (v[0], 0.0, 0.0, v[1] if len(v) > 1 else v[0], 0.0, 0.0)
+        else:
+            t = (v[0], v[1], v[2], v[3], v[4], v[5])
+        m = _mul(m, t)
+    return m
+
+
+def _apply(m: Affine, pts: np.ndarray) -> np.ndarray:
+    a, b, c, d, e, f = m
+    x, y = pts[:, 0], pts[:, 1]
+    return np.stack([a * x + c * y + e, b * x + d * y + f], axis=1)
+
+
+def _path_points(d: str) -> np.ndarray:
+    """Points of an SVG path (absolute M/L/C/H/V/Z); cubic Béziers sampled densely for tight boxes."""
+    toks = _PATH_RE.findall(d)
+    pts: list[tuple[float, float]] = []
+    cmd = "M"
+    i = 0
+    cur = (0.0, 0.0)
+    ts = np.linspace(0.0, 1.0, 17)
+    while i < len(toks):
+        t = toks[i]
+        if t.isalpha():
+            cmd = t
+            i += 1
+            if cmd in "Zz":
+                continue
+            continue
+        if cmd in "ML":
+            cur = (float(toks[i]), float(toks[i + 1]))
+            pts.append(cur)
+            i += 2
+        elif cmd == "H":
+            cur = (float(toks[i]), cur[1])
+            pts.append(cur)
+            i += 1
+        elif cmd == "V":
+            cur = (cur[0], float(toks[i]))
+            pts.append(cur)
+            i += 1
+        elif cmd == "C":
+            p1 = (float(toks[i]), float(toks[i + 1]))
+            p2 = (float(toks[i + 2]), float(toks[i + 3]))
+            p3 = (float(toks[i + 4]), float(toks[i + 5]))
+            for tt in ts[1:]:
+                u = 1 - tt
+                pts.append(
+                    (
+                        u**3 * cur[0] + 3 * u * u * tt * p1[0] + 3 * u * tt * tt * p2[0] + tt**3 * p3[0],
+                        u**3 * cur[1] + 3 * u * u * tt * p1[1] + 3 * u * tt * tt * p2[1] + tt**3 * p3[1],
+                    )
+                )
+            cur = p3
+            i += 6
+        else:
+            i += 1  # relative commands do not occur in Verovio output; skip their numbers
+    return np.asarray(pts, dtype=float).reshape(-1, 2)
+
+
+def _points_attr(s: str) -> np.ndarray:
+    v = [float(x) for x in _NUM_RE.findall(s)]
+    return np.asarray(v, dtype=float).reshape(-1, 2)
+
+
+def _stroke_box(pts: np.ndarray, width: float) -> np.ndarray:
+    """Corner points of the region a stroked polyline covers (axis-aligned padding by half the width)."""
+    h = width / 2.0
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    return np.array([[x0 - h, y0 - h], [x1 + h, y0 - h], [x1 + h, y1 + h], [x0 - h, y1 + h]])
+
+
+def _stroke_outline(pts: np.ndarray, width: float) -> np.ndarray:
+    """Points of a thick line's outline (each point offset by half the width in 4 directions)."""
+    h = width / 2.0
+    offs = np.array([[h, 0], [-h, 0], [0, h], [0, -h]])
+    return (pts[:, None, :] + offs[None, :, :]).reshape(-1, 2)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# SVG walk
+
+
+@dataclass(slots=True)
+class _Prim:
+    kind: str  # glyph / line / area / dot / text
+    ctx: tuple[tuple[str, str], ...]  # (class, id) of ancestors, outermost first
+    pts: np.ndarray  # page-pixel points covering the ink
+    code: str = ""
+    scale: float = 0.0
+    origin: tuple[float, float] = (0.0, 0.0)
+    width: float = 0.0  # stroke width in pixels (lines)
+
+
+_SEMANTIC = {
+    "notehead", "dots", "stem", "flag", "accid", "keyAccid", "clef", "meterSig", "rest", "beam", "ledgerLines",
+    "barLine", "tie", "slur", "hairpin", "tupletBracket", "tupletNum", "artic", "fermata", "trill", "mordent",
+    "turn", "dynam", "voltaBracket", "grpSym", "syl", "tempo", "label", "labelAbbr", "mNum", "pgHead", "pgFoot",
+    "dir", "reh", "staff", "system", "lyric", "verse", "connectors", "ornam", "breath", "caesura", "pedal",
+    "octave", "arpeg", "fing", "harm", "mRest", "multiRest", "ending", "fig", "bTrem", "fTrem", "beamSpan",
+}  # fmt: skip
+
+
+def _walk(
+    el: ET.Element,
+    m: Affine,
+    ctx: tuple[tuple[str, str], ...],
+    prims: list[_Prim],
+    bboxes: dict[str, np.ndarray],
+    metrics: dict[str, tuple[float, float, float, float, str]],
+) -> None:
+    tag = el.tag.replace(_SVG, "")
+    if tag in ("defs", "style", "desc", "title"):
+        return
+    cls = el.get("class", "")
+    if "bounding-box" in cls:
+        rect = el.find(f"{_SVG}rect")
+        if rect is not None:
+            x, y = float(rect.get("x", 0)), float(rect.get("y", 0))
+            w, h = float(rect.get("width", 0)), float(rect.get("height", 0))
+            if w > 0 and h > 0:
+                bid = el.get("id", "")[len("bbox-") :]
+                bboxes[bid] = _apply(m, np.array([[x, y], [x + w, y + h]]))
+        return
+    if "placeholder" in cls:
+        return
+    if el.get("transform") and tag != "use":
+        m = _mul(m, _parse_transform(el.get("transform")))
+    if cls:
+        first = cls.split()[0]
+        ctx = (*ctx, (first, el.get("id", "")))
+    if tag == "use":
+        code = el.get(_XLINK, "")[1:].split("-")[0]
+        g = metrics.get(code)
+        if g is None:
+            return
+        t = _parse_transform(el.get("transform"))
+        s = t[0]
+        ox, oy = t[4], t[5]
+        gx, gy, gw, gh, _ = g
+        local = np.array([[ox + gx * s, oy - (gy + gh) * s], [ox + (gx + gw) * s, oy - gy * s]])
+        pts = _apply(m, local)
+        org = _apply(m, np.array([[ox, oy]]))[0]
+        prims.append(_Prim("glyph", ctx, pts, code, s * m[0], (float(org[0]), float(org[1]))))
+        return
+    if tag == "path" and el.get("d"):
+        pts = _apply(m, _path_points(el.get("d", "")))
+        if len(pts):
+            w = float(el.get("stroke-width", 0) or 0) * m[0]
+            d = el.get("d", "")
+            filled = "C" in d or "Z" in d or "z" in d
+            if filled:
+                prims.append(_Prim("area", ctx, _stroke_outline(pts, w), width=w))
+            else:
+                prims.append(_Prim("line", ctx, _stroke_outline(pts, w), width=w))
+        return
+    if tag in ("polygon", "polyline"):
+        pts = _apply(m, _points_attr(el.get("points", "")))
+        w = float(el.get("stroke-width", 0) or 0) * m[0]
+        if len(pts):
+            prims.append(_Prim("area" if tag == "polygon" else "line", ctx, _stroke_outline(pts, w), width=w))
+        return
+    if tag == "rect":
+        x, y = float(el.get("x", 0)), float(el.get("y", 0))
+        w, h = float(el.get("width", 0)), float(el.get("height", 0))
+        if w > 0 and h > 0:
+            prims.append(_Prim("area", ctx, _apply(m, np.array([[x, y], [x + w, y + h]]))))
+        return
+    if tag == "ellipse":
+        cx, cy = float(el.get("cx", 0)), float(el.get("cy", 0))
+        rx, ry = float(el.get("rx", 0)), float(el.get("ry", 0))
+        prims.append(_Prim("dot", ctx, _apply(m, np.array([[cx - rx, cy - ry], [cx + rx, cy + ry]]))))
+        return
+    if tag in ("text", "tspan") and (el.text or "").strip():
+        prims.append(_Prim("text", ctx, np.zeros((0, 2))))
+    for child in el:
+        _walk(child, m, ctx, prims, bboxes, metrics)
+
+
+def _find(ctx: tuple[tuple[str, str], ...], names: set[str] | str) -> tuple[str, str] | None:
+    if isinstance(names, str):
+        names = {names}
+    for c in reversed(ctx):
+        if c[0] in names:
+            return c
+    return None
+
+
+def _semantic(ctx: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    for c in reversed(ctx):
+        if c[0] in _SEMANTIC:
+            return c
+    return ("", "")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# classification
+
+_SIMPLE_GLYPHS = {
+    # SMuFL name -> class (names not listed and not handled by a rule become otherGlyph)
+    "gClef": "clefG", "fClef": "clefF", "gClefChange": "clefG", "fClefChange": "clefF", "gClef8vb": "clefG8vb", "gClef8va": "clefG8va", "fClef8vb": "clefF8vb",
+    "fClef8va": "clefF8va", "unpitchedPercussionClef1": "clefUnpitchedPercussion", "clef8": "clef8",
+    "clef15": "clef15", "brace": "brace", "repeatDot": "repeatDot", "segno": "segno", "coda": "coda",
+    "timeSigCommon": "timeSigCommon", "timeSigCutCommon": "timeSigCutCommon",
+    "restDoubleWhole": "restDoubleWhole", "restWhole": "restWhole", "restWholeLegerLine": "restWhole",
+    "restHalf": "restHalf", "restHalfLegerLine": "restHalf", "restQuarter": "restQuarter", "rest8th": "rest8th",
+    "rest16th": "rest16th", "rest32nd": "rest32nd", "rest64th": "rest64th", "rest128th": "rest128th",
+    "restDoubleWholeLegerLine": "restDoubleWhole", "restHBar": "restHBar",
+    "dynamicPiano": "dynamicP", "dynamicMezzo": "dynamicM", "dynamicForte": "dynamicF",
+    "dynamicSforzando": "dynamicS", "dynamicZ": "dynamicZ", "dynamicRinforzando": "dynamicR",
+    "ornamentTrill": "ornamentTrill", "ornamentTurn": "ornamentTurn", "ornamentTurnInverted": "ornamentTurnInverted",
+    "ornamentMordent": "ornamentMordent", "ornamentShortTrill": "ornamentMordent",
+    "ornamentMordentInverted": "ornamentMordent",
+    "stringsDownBow": "stringsDownBow", "stringsUpBow": "stringsUpBow", "arpeggiato": "arpeggiato",
+    "keyboardPedalPed": "keyboardPedalPed", "keyboardPedalUp": "keyboardPedalUp", "caesura": "caesura",
+    "accidentalDoubleSharp": "accidentalDoubleSharp", "accidentalDoubleFlat": "accidentalDoubleFlat",
+    "accidentalParensLeft": "accidentalParens", "accidentalParensRight": "accidentalParens",
+    "fermataAbove": "fermataAbove", "fermataBelow": "fermataBelow",
+    "tremolo1": "tremolo1", "tremolo2": "tremolo2", "tremolo3": "tremolo3", "tremolo4": "tremolo4",
+    "tremolo5": "tremolo5",
+}  # fmt: skip
+_NOTEHEADS = {
+    "noteheadBlack": "Black",
+    "noteheadHalf": "Half",
+    "noteheadWhole": "Whole",
+    "noteheadDoubleWhole": "DoubleWhole",
+}
+_NOTEHEADS["noteheadDoubleWholeSquare"] = "DoubleWhole"
+_SMALL_OK = {
+    "noteheadBlack",
+    "noteheadHalf",
+    "noteheadWhole",
+    "noteheadDoubleWhole",
+    "flag8thUp",
+    "flag8thDown",
+}
+_SMALL_OK |= {"accidentalFlat", "accidentalNatural", "accidentalSharp"}
+_TEXT_CLASSES = {"label", "labelAbbr", "mNum", "pgHead", "pgFoot", "dir", "reh", "fig", "harm", "fing"}
+
+
+def _glyph_class(name: str, sem: str, small: bool, ctx: tuple[tuple[str, str], ...]) -> str:
+    """Class of a SMuFL glyph given its semantic context ("" when it is a generic glyph)."""
+    if sem == "keyAccid" or _find(ctx, "keyAccid") is not None:
+        return {
+            "accidentalFlat": "keyFlat",
+            "accidentalSharp": "keySharp",
+            "accidentalNatural": "keyNatural",
+        }.get(name, "otherGlyph")
+    if name.startswith("timeSig") and name[7:].isdigit():
+        return name
+    if name.startswith("tuplet") and name[6:].isdigit():
+        cls = f"tuplet{name[6:]}"
+        return cls if cls in CLASS_ID else "otherGlyph"
+    if name.startswith(("flag", "artic")) or name in (
+        "accidentalFlat",
+        "accidentalNatural",
+        "accidentalSharp",
+    ):
+        base = name
+        if name.startswith("artic") and name.endswith(("Above", "Below")):
+            stem = name[:-5]
+            pos = name[-5:]
+            base = {
+                "articStaccatissimoWedge": "articStaccatissimo",
+                "articStaccatissimoStroke": "articStaccatissimo",
+            }.get(stem, stem) + pos
+        if small and base in _SMALL_OK:
+            cand = base + "Small"
+            if cand in CLASS_ID:
+                return cand
+        return base if base in CLASS_ID else "otherGlyph"
+    if name.startswith("dynamic") and name not in _SIMPLE_GLYPHS:
+        return "dynamicText"
+    return _SIMPLE_GLYPHS.get(name, "otherGlyph")
+
+
+def _nearest_staff(y: float, staves: list[StaffInfo], x: float) -> int:
+    best, bd = -1, math.inf
+    for s in staves:
+        if not (s.x0 - 50 <= x <= s.x1 + 50):
+            continue
+        top, bot = s.line_ys[0], s.line_ys[-1]
+        dist = 0.0 if top <= y <= bot else min(abs(y - top), abs(y - bot))
+        if dist < bd:
+            best, bd = s.index, dist
+    return best
+
+
+def _obox_from_axis(
+    b: tuple[float, float, float, float],
+) -> tuple[float, float, float, float, float, float, float, float]:
+    x0, y0, x1, y1 = b
+    return (x0, y0, x1, y0, x1, y1, x0, y1)
+
+
+def _min_area_obox(pts: np.ndarray) -> tuple[float, float, float, float, float, float, float, float]:
+    import cv2
+
+    rect = cv2.minAreaRect(pts.astype(np.float32))
+    corners = cv2.boxPoints(rect)
+    return tuple(float(v) for v in corners.reshape(-1))  # type: ignore[return-value]
+
+
+def _box(pts: np.ndarray) -> tuple[float, float, float, float]:
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    return (float(x0), float(y0), float(x1), float(y1))
+
+
+def annotate_svg(
+    svg: str, font: str, width: int, height: int, links: dict[str, NoteLink] | None = None
+) -> PageAnnotations:
+    """Annotate every drawn symbol of one Verovio SVG page rasterised to `width` x `height` pixels.
+
+    `svg` must be rendered with `svgBoundingBoxes` on (used for text only); `links` maps Verovio note
+    ids to their NoteLink (from `note_links`). Boxes are in output pixels.
+    """
+    root = ET.fromstring(svg)
+    inner = root.find(f"{_SVG}svg")
+    if inner is None:
+        raise ValueError("not a Verovio SVG page: no inner definition-scale <svg>")
+    vb = [float(v) for v in inner.get("viewBox", "0 0 1 1").split()]
+    m: Affine = (width / vb[2], 0.0, 0.0, height / vb[3], -vb[0] * width / vb[2], -vb[1] * height / vb[3])
+    metrics = font_metrics(font)
+    prims: list[_Prim] = []
+    bboxes: dict[str, np.ndarray] = {}
+    for child in inner:
+        _walk(child, m, (), prims, bboxes, metrics)
+
+    # staves: group staff-line paths by (system, position of the staff within its measure)
+    staff_lines: dict[tuple[str, int], list[np.ndarray]] = {}
+    staff_key: dict[str, tuple[str, int]] = {}
+    measure_staff_count: dict[str, list[str]] = {}
+    for p in prims:
+        if p.kind == "line" and p.ctx and p.ctx[-1][0] == "staff":
+            sid = p.ctx[-1][1]
+            meas = _find(p.ctx, "measure")
+            sys_ = _find(p.ctx, "system")
+            mid = meas[1] if meas else ""
+            order = measure_staff_count.setdefault(mid, [])
+            if sid not in order:
+                order.append(sid)
+            key = (sys_[1] if sys_ else "", order.index(sid))
+            staff_key[sid] = key
+            staff_lines.setdefault(key, []).append(p.pts)
+    staves: list[StaffInfo] = []
+    key_index: dict[tuple[str, int], int] = {}
+    systems_seen: list[str] = []
+    for key in sorted(staff_lines, key=lambda k: float(np.min(np.concatenate(staff_lines[k])[:, 1]))):
+        segs = staff_lines[key]
+        ys = sorted({round(float(np.mean(s[:, 1])), 2) for s in segs})
+        # merge ys of the same line drawn per measure
+        lines: list[float] = []
+        for y in ys:
+            if lines and abs(y - lines[-1]) < 0.5:
+                continue
+            lines.append(y)
+        allp = np.concatenate(segs)
+        if key[0] not in systems_seen:
+            systems_seen.append(key[0])
+        key_index[key] = len(staves)
+        staves.append(
+            StaffInfo(
+                len(staves),
+                systems_seen.index(key[0]),
+                tuple(lines),
+                float(allp[:, 0].min()),
+                float(allp[:, 0].max()),
+            )
+        )
+    staff_of_id = {sid: key_index[k] for sid, k in staff_key.items()}
+    base_scale = _base_glyph_scale(prims)
+    links = links or {}
+
+    anns: list[Annotation] = []
+
+    def add(cls: str, pts: np.ndarray, eid: str, staff: int = -1, note: NoteLink | None = None,
+            rel: int | None = None, comments: str = "", oriented: bool = False) -> None:  # fmt: skip
+        if len(pts) == 0:
+            return
+        b = _box(pts)
+        if b[2] - b[0] <= 0 or b[3] - b[1] <= 0:
+            return
+        ob = _min_area_obox(pts) if oriented else _obox_from_axis(b)
+        anns.append(Annotation(cls, b, ob, eid, staff, note, rel, comments))
+
+    def staff_of(ctx: tuple[tuple[str, str], ...]) -> int:
+        st = _find(ctx, "staff")
+        return staff_of_id.get(st[1], -1) if st else -1
+
+    def note_of(ctx: tuple[tuple[str, str], ...]) -> NoteLink | None:
+        n = _find(ctx, "note")
+        if n is not None and n[1] in links:
+            return links[n[1]]
+        ch = _find(ctx, "chord")
+        if ch is not None and ch[1] in links:
+            return links[ch[1]]
+        return None
+
+    barline_groups: dict[str, list[_Prim]] = {}
+    grouped: dict[tuple[str, str], list[_Prim]] = {}
+    text_groups: dict[str, str] = {}
+    for p in prims:
+        sem, sid = _semantic(p.ctx)
+        if p.kind == "glyph":
+            name = metrics[p.code][4]
+            small = p.scale < 0.85 * base_scale
+            if sem == "notehead" and name in _NOTEHEADS:
+                st = staff_of(p.ctx)
+                rel = None
+                cls = "noteheadBlack"
+                if 0 <= st < len(staves):
+                    sinfo = staves[st]
+                    mid_y = sinfo.line_ys[len(sinfo.line_ys) // 2]
+                    rel = int(round((mid_y - p.origin[1]) / (sinfo.staff_space_px / 2.0)))
+                    kind = "OnLine" if rel % 2 == 0 else "InSpace"
+                    cls = f"notehead{_NOTEHEADS[name]}{kind}{'Small' if small else ''}"
+                else:
+                    cls = f"notehead{_NOTEHEADS[name]}OnLine"
+                add(cls, p.pts, (_find(p.ctx, "note") or ("", ""))[1], st, note_of(p.ctx), rel, name)
+                continue
+            if sem == "clef" and name in ("cClef", "cClefChange"):
+                st = staff_of(p.ctx)
+                cls = "clefCAlto"
+                if 0 <= st < len(staves):
+                    s = staves[st]
+                    cls = (
+                        "clefCTenor"
+                        if abs(p.origin[1] - s.line_ys[1]) < abs(p.origin[1] - s.line_ys[2])
+                        else "clefCAlto"
+                    )
+                add(cls, p.pts, sid, st, comments=name)
+                continue
+            if sem == "grpSym":
+                grouped.setdefault(("bracket" if name != "brace" else "brace", sid), []).append(p)
+                continue
+            if sem == "barLine":
+                barline_groups.setdefault(sid, []).append(p)
+                continue
+            if sem == "voltaBracket":
+                grouped.setdefault(("ending", sid or str(id(p.ctx))), []).append(p)
+                continue
+            cls = _glyph_class(name, sem, small, p.ctx)
+            linked = note_of(p.ctx) if sem in ("flag", "accid", "artic", "stem", "dots") else None
+            add(cls, p.pts, sid, staff_of(p.ctx), linked, comments=name)
+        elif p.kind == "dot":
+            if sem == "barLine":
+                barline_groups.setdefault(sid, []).append(p)
+                continue
+            add(
+                "augmentationDot" if sem == "dots" else "otherGlyph",
+                p.pts,
+                sid,
+                staff_of(p.ctx),
+                note_of(p.ctx),
+            )
+        elif p.kind in ("line", "area"):
+            if sem == "staff":
+                continue  # staff lines become one `staff` box per staff (below)
+            if sem == "stem":
+                # a diagonal second line in a grace note's stem is the acciaccatura slash
+                b = _box(p.pts)
+                diag = (b[2] - b[0]) > 2.5 * max(p.width, 1.0) and (b[3] - b[1]) > 2.5 * max(p.width, 1.0)
+                add(
+                    "graceSlash" if diag else "stem",
+                    p.pts,
+                    sid,
+                    staff_of(p.ctx),
+                    note_of(p.ctx),
+                    oriented=diag,
+                )
+            elif sem == "beam":
+                add("beam", p.pts, sid, staff_of(p.ctx), oriented=True)
+            elif sem == "ledgerLines":
+                add("legerLine", p.pts, sid, staff_of(p.ctx))
+            elif sem == "barLine":
+                barline_groups.setdefault(sid, []).append(p)
+            elif sem in ("tie", "slur"):
+                add(sem, p.pts, sid, staff_of(p.ctx), oriented=True)
+            elif sem == "hairpin":
+                grouped.setdefault(("hairpin", sid), []).append(p)
+            elif sem == "tupletBracket":
+                grouped.setdefault(("tupletBracket", sid), []).append(p)
+            elif sem == "voltaBracket":
+                grouped.setdefault(("ending", sid or "volta"), []).append(p)
+            elif sem == "grpSym":
+                grouped.setdefault(("bracket", sid), []).append(p)
+            elif sem == "system":
+                add("systemicBarline", p.pts, sid)
+            elif sem in ("connectors", "syl", "verse", "lyric"):
+                add("lyricLine", p.pts, sid, staff_of(p.ctx))
+            elif sem in ("fig", "pgFoot", "pgHead"):
+                continue  # drawn logos/figures in header/footer are covered by the text box
+            else:
+                add("otherGlyph", p.pts, sid, staff_of(p.ctx), comments=f"path in {sem or 'page'}")
+        elif p.kind == "text":
+            # text boxes from Verovio's bounding boxes, keyed by the innermost element with an id
+            tid = next((c[1] for c in reversed(p.ctx) if c[1] and c[1] in bboxes), "")
+            if not tid:
+                continue
+            if sem == "voltaBracket":
+                grouped.setdefault(("ending", sid or "volta"), []).append(_Prim("area", p.ctx, bboxes[tid]))
+                continue
+            cls = {"syl": "lyricText", "verse": "lyricText", "lyric": "lyricText", "tempo": "tempoText"}.get(
+                sem, "text"
+            )
+            if cls == "text" and _find(p.ctx, {"syl", "verse"}) is not None:
+                cls = "lyricText"
+            text_groups[tid] = cls
+            add(cls, bboxes[tid], tid, staff_of(p.ctx))
+
+    for (cls, gid), ps in grouped.items():
+        pts = np.concatenate([q.pts for q in ps])
+        if cls == "hairpin":
+            cls = _hairpin_kind(ps)
+        add(cls, pts, gid, staff_of(ps[0].ctx), oriented=cls.startswith("dynamic"))
+
+    for gid, ps in barline_groups.items():
+        _add_barlines(gid, ps, metrics, staves, add)
+
+    for sinfo in staves:
+        lys = sinfo.line_ys
+        pts = np.array([[sinfo.x0, lys[0]], [sinfo.x1, lys[-1]]])
+        add("staff", pts, f"staff{sinfo.index}", sinfo.index)
+
+    # the staff boxes above use line centres; widen them by the staff-line stroke
+    anns = [_widen_staff(a, prims) if a.class_name == "staff" else a for a in anns]
+    return PageAnnotations(tuple(anns), tuple(staves), width, height)
+
+
+def _widen_staff(a: Annotation, prims: list[_Prim]) -> Annotation:
+    w = next((p.width for p in prims if p.kind == "line" and p.ctx and p.ctx[-1][0] == "staff"), 0.0) / 2.0
+    x0, y0, x1, y1 = a.a_bbox
+    b = (x0, y0 - w, x1, y1 + w)
+    return Annotation(
+        a.class_name, b, _obox_from_axis(b), a.element_id, a.staff, a.note, a.rel_position, a.comments
+    )
+
+
+def _base_glyph_scale(prims: list[_Prim]) -> float:
+    scales = [p.scale for p in prims if p.kind == "glyph"]
+    if not scales:
+        return 1.0
+    vals, counts = np.unique(np.round(scales, 6), return_counts=True)
+    return float(vals[int(np.argmax(counts))])
+
+
+def _hairpin_kind(ps: list[_Prim]) -> str:
+    pts = np.concatenate([p.pts for p in ps])
+    x0, x1 = pts[:, 0].min(), pts[:, 0].max()
+    left = pts[pts[:, 0] < x0 + (x1 - x0) * 0.1]
+    right = pts[pts[:, 0] > x1 - (x1 - x0) * 0.1]
+    spread_l = float(np.ptp(left[:, 1])) if len(left) else 0.0
+    spread_r = float(np.ptp(right[:, 1])) if len(right) else 0.0
+    return "dynamicCrescendoHairpin" if spread_r > spread_l else "dynamicDiminuendoHairpin"
+
+
+def _add_barlines(gid: str, ps: list[_Prim], metrics: Any, staves: list[StaffInfo], add: Any) -> None:
+    """Split a barLine group into vertical runs; classify each run by its thin/thick lines; dots apart."""
+    lines = [p for p in ps if p.kind in ("line", "area")]
+    for p in ps:
+        if p.kind == "dot" or (p.kind == "glyph" and metrics[p.code][4] in ("repeatDot", "repeatDots")):
+            add(
+                "repeatDot",
+                p.pts,
+                gid,
+                _nearest_staff(float(p.pts[:, 1].mean()), staves, float(p.pts[:, 0].mean())),
+            )
+        elif p.kind == "glyph":
+            add("otherGlyph", p.pts, gid, comments=metrics[p.code][4])
+    if not lines:
+        return
+    # vertical runs: lines whose y ranges overlap
+    boxes = [(_box(p.pts), p) for p in lines]
+    boxes.sort(key=lambda t: t[0][1])
+    runs: list[list[tuple[tuple[float, float, float, float], _Prim]]] = []
+    for b, p in boxes:
+        for r in runs:
+            if any(b[1] <= rb[3] + 1 and rb[1] <= b[3] + 1 for rb, _ in r):
+                r.append((b, p))
+                break
+        else:
+            runs.append([(b, p)])
+    thin = min(b[2] - b[0] for b, _ in boxes)
+    has_dots = any(p.kind == "dot" or p.kind == "glyph" for p in ps)
+    for r in runs:
+        r.sort(key=lambda t: t[0][0])
+        kinds = ["k" if (b[2] - b[0]) > 1.8 * thin else "t" for b, _ in r]
+        # merge identical x positions (a line split into pieces)
+        pattern = "".join(k for i, k in enumerate(kinds) if i == 0 or abs(r[i][0][0] - r[i - 1][0][0]) > 0.5)
+        if pattern == "t":
+            cls = "barline"
+        elif pattern == "tt":
+            cls = "barlineDouble"
+        elif pattern == "tk":
+            cls = "repeatRight" if has_dots else "barlineFinal"
+        elif pattern == "kt":
+            cls = "repeatLeft" if has_dots else "barlineHeavy"
+        elif pattern in ("ktk", "tkt", "tkkt", "kk"):
+            cls = "repeatLeftRight" if has_dots else "barlineHeavy"
+        elif pattern == "k":
+            cls = "barlineHeavy"
+        else:
+            cls = "barline"
+        pts = np.concatenate([p.pts for _, p in r])
+        st = _nearest_staff(float(pts[:, 1].min()), staves, float(pts[:, 0].mean()))
+        add(cls, pts, gid, st)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# note links from Verovio's MEI and timemap
+
+_PC = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
+_ACC = {"s": 1, "f": -1, "ss": 2, "x": 2, "ff": -2, "n": 0, "": 0}
+_ACC_TXT = {1: "#", -1: "b", 2: "##", -2: "bb", 0: ""}
+
+
+def note_links(mei: str, timemap: list[dict[str, Any]]) -> dict[str, NoteLink]:
+    """Note id -> NoteLink for every note (and chord id -> its first note) of a Verovio MEI export.
+
+    `timemap` is Verovio's `renderToTimemap()` of the same document; onsets are relative to its first event.
+    """
+    root = ET.fromstring(mei)
+    onset: dict[str, float] = {}
+    q0 = None
+    for ev in timemap:
+        q = float(ev.get("qstamp", 0.0))
+        if q0 is None:
+            q0 = q
+        for nid in ev.get("on", []):
+            onset.setdefault(nid, q - q0)
+    out: dict[str, NoteLink] = {}
+    grace_chords = {c.get(_XMLID, "") for c in root.iter(f"{_MEI}chord") if c.get("grace") is not None}
+
+    def visit(
+        el: ET.Element, staff_n: int, layer_n: int, dur: str, dots: int, ratio: float, chord_id: str
+    ) -> None:
+        tag = el.tag.replace(_MEI, "")
+        if tag == "staff":
+            staff_n = int(el.get("n", "0"))
+        elif tag == "layer":
+            layer_n = int(el.get("n", "1"))
+        elif tag == "chord":
+            dur = el.get("dur", dur)
+            dots = int(el.get("dots", "0"))
+            chord_id = el.get(_XMLID, "")
+        elif tag == "tuplet":
+            num, base = float(el.get("num", "3")), float(el.get("numbase", "2"))
+            ratio = ratio * base / num
+        elif tag == "note":
+            nid = el.get(_XMLID, "")
+            pname = el.get("pname", "c")
+            octv = int(el.get("oct", "4"))
+            acc = el.get("accid.ges") or el.get("accid") or ""
+            for a in el.iter(f"{_MEI}accid"):
+                acc = a.get("accid.ges") or a.get("accid") or acc
+            alter = _ACC.get(acc, 0)
+            d = el.get("dur", dur) if not chord_id else dur
+            nd = int(el.get("dots", str(dots))) if not chord_id else dots
+            grace = el.get("grace") is not None or (bool(chord_id) and chord_id in grace_chords)
+            try:
+                base = 4.0 / float(d) if d and d not in ("long", "breve") else (8.0 if d == "breve" else 16.0)
+            except ValueError:
+                base = 1.0
+            q = 0.0 if grace else base * (2.0 - 0.5**nd) * ratio
+            link = NoteLink(
+                nid,
+                f"{pname.upper()}{_ACC_TXT.get(alter, '')}{octv}",
+                12 * (octv + 1) + _PC.get(pname, 0) + alter,
+                round(q, 6),
+                d,
+                nd,
+                None if grace else onset.get(nid, onset.get(chord_id)),
+                staff_n,
+                layer_n,
+                grace,
+            )
+            out[nid] = link
+            if chord_id and chord_id not in out:
+                out[chord_id] = link
+            return
+        for child in el:
+            visit(child, staff_n, layer_n, dur, dots, ratio, chord_id)
+
+    visit(root, 0, 1, "4", 0, 1.0, "")
+    return out

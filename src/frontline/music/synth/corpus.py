@@ -1,0 +1,159 @@
+"""Real music from the music21 corpus, with the evaluation folders kept out of training data.
+
+The folders in RESERVED are for evaluation only: `training_corpus_paths()` never returns them and
+`corpus_page_source(..., evaluation=True)` returns only them (benchmarks render them on purpose).
+Multi-tune ABC collections are split on their `X:` lines into one source per tune.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "RESERVED",
+    "corpus_page_source",
+    "eval_corpus_paths",
+    "exclude_reserved",
+    "is_reserved",
+    "split_abc_tunes",
+    "training_corpus_paths",
+]
+
+RESERVED = ("beethoven", "mozart", "haydn", "schubert", "schumann_robert", "schumann_clara", "joplin")
+"""music21 corpus folders reserved for evaluation: never in training data."""
+
+_SUFFIXES = {".mxl", ".xml", ".musicxml", ".krn", ".abc"}
+
+
+def is_reserved(path: str | Path) -> bool:
+    """True when any folder of `path` (or a 'folder/piece' corpus name) is one of RESERVED (case-insensitive)."""
+    parts = [p.lower() for p in Path(str(path).split("#", 1)[0]).parts]
+    return any(p in RESERVED for p in parts[:-1]) or (len(parts) == 1 and parts[0] in RESERVED)
+
+
+def exclude_reserved(paths: Iterable[str | Path]) -> list[str]:
+    """The paths that are not in a reserved evaluation folder, in their given order."""
+    return [str(p) for p in paths if not is_reserved(p)]
+
+
+def _corpus_root() -> Path:
+    from music21 import common
+
+    return Path(common.getCorpusFilePath())
+
+
+@functools.cache
+def _all_paths() -> tuple[str, ...]:
+    from music21 import corpus
+
+    root = _corpus_root()
+    out = []
+    for p in corpus.getCorePaths():
+        p = Path(p)
+        if p.suffix.lower() in _SUFFIXES:
+            try:
+                out.append(str(p.relative_to(root)))
+            except ValueError:
+                out.append(str(p))
+    return tuple(sorted(out))
+
+
+def training_corpus_paths() -> list[str]:
+    """Corpus files (relative to the music21 corpus root) allowed for training: reserved folders removed."""
+    return exclude_reserved(_all_paths())
+
+
+def eval_corpus_paths() -> list[str]:
+    """Corpus files of the reserved evaluation folders only."""
+    return [p for p in _all_paths() if is_reserved(p)]
+
+
+_X_RE = re.compile(r"^X:\s*(\d+)", re.MULTILINE)
+
+
+def split_abc_tunes(text: str) -> list[str]:
+    """Split a multi-tune ABC file into one ABC text per tune (each starting at its `X:` line)."""
+    starts = [m.start() for m in _X_RE.finditer(text)]
+    if not starts:
+        return [text] if text.strip() else []
+    starts.append(len(text))
+    return [
+        text[a:b].strip() + "\n" for a, b in zip(starts[:-1], starts[1:], strict=False) if text[a:b].strip()
+    ]
+
+
+@functools.lru_cache(maxsize=4)
+def _abc_tunes(rel: str) -> tuple[str, ...]:
+    text = (_corpus_root() / rel).read_text(encoding="utf-8", errors="replace")
+    return tuple(split_abc_tunes(text))
+
+
+@functools.lru_cache(maxsize=4)
+def _parse(source: str) -> Any:
+    """Parse a corpus source ('rel/path' or 'rel/path#tune') into a music21 Score."""
+    from music21 import converter, stream
+
+    rel, _, tune = source.partition("#")
+    s: Any
+    if tune:
+        s = converter.parseData(_abc_tunes(rel)[int(tune)], format="abc")
+    else:
+        s = converter.parse(str(_corpus_root() / rel))
+    if isinstance(s, stream.Opus):
+        s = s.scores[0] if s.scores else None
+    if s is None or not isinstance(s, stream.Score):
+        raise ValueError("not a score")
+    return s
+
+
+def _measures_xml(score: Any, start: int, count: int) -> str:
+    from music21.musicxml.m21ToXml import GeneralObjectExporter
+
+    sub = score.measures(start, start + count, indicesNotNumbers=True)
+    data = GeneralObjectExporter(sub).parse()
+    return data.decode("utf-8") if isinstance(data, bytes) else str(data)
+
+
+def corpus_page_source(
+    rng: np.random.Generator, evaluation: bool = False
+) -> tuple[str, Callable[[int], str], int] | Any:
+    """Draw a corpus piece: (name, measures-to-MusicXML function, measure count), or a SkippedItem.
+
+    `evaluation=False` draws only from training folders; `True` only from the reserved ones. The
+    returned function writes the first k measures (from a drawn start) as a self-contained MusicXML.
+    """
+    from frontline.music.synth.page import SkippedItem
+
+    paths = eval_corpus_paths() if evaluation else training_corpus_paths()
+    if not paths:
+        return SkippedItem("music21 corpus", "no corpus files found")
+    rel = paths[int(rng.integers(0, len(paths)))]
+    source = rel
+    name = f"corpus:{rel}"
+    try:
+        if rel.lower().endswith(".abc"):
+            tunes = _abc_tunes(rel)
+            if not tunes:
+                return SkippedItem(name, "ABC file holds no tune")
+            t = int(rng.integers(0, len(tunes)))
+            source = f"{rel}#{t}"
+            name = f"corpus:{source}"
+        score = _parse(source)
+        n = len(score.parts[0].getElementsByClass("Measure")) if score.parts else 0
+    except Exception as exc:  # music21 raises many unrelated types on corrupt files
+        return SkippedItem(name, f"unreadable ({type(exc).__name__}: {str(exc)[:80]})")
+    if n == 0:
+        return SkippedItem(name, "no measures")
+    start = int(rng.integers(0, max(1, n - 8))) if n > 16 and rng.random() < 0.6 else 0
+    avail = n - start
+
+    def count_xml(k: int) -> str:
+        return _measures_xml(score, start, k)
+
+    return name, count_xml, avail
