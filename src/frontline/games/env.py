@@ -163,7 +163,7 @@ class SpaceConquestEnv(gym.Env):
             "player": self.player,
             "winner": int(self.state.winner[0]),
             "map_seed": int(self.state.seeds[0]),
-            "invalid_action": self._invalid,
+            "invalid_action": bool(self._invalid),
         }
 
     # ------------------------------------------------------------------ gym API
