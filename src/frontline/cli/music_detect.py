@@ -1,10 +1,108 @@
-"""`frontline music ...` commands of the detect stage."""
+"""`frontline music detect` and `frontline music train`: the Deep Watershed Detector stage."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from frontline.cli._common import handle_errors, print_json
+from frontline.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `music` sub-app."""
-    _ = app
+    app.command("detect")(detect)
+    app.command("train")(train)
+
+
+@handle_errors
+def detect(
+    inputs: list[Path] = typer.Argument(..., help="Page images (PNG/JPEG/TIFF) or PDFs."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output folder for NAME.json and NAME.detections.png."),
+    classes: str = typer.Option("", "--classes", help="Comma-separated class names to keep (default: all)."),
+    min_score: float = typer.Option(0.3, "--min-score", help="Drop detections below this confidence (0..1)."),
+    model: Path = typer.Option(None, "--model", help="Detector checkpoint or run folder (default: shipped)."),
+    no_lines: bool = typer.Option(
+        False, "--no-lines", help="Skip the classical line finder (stems, staves...)."
+    ),
+    no_overlay: bool = typer.Option(False, "--no-overlay", help="Do not write NAME.detections.png."),
+) -> None:
+    """Detect music symbols on each page; exit 1 only if every input failed.
+
+    Example: frontline music detect page.png score.pdf -o out/detect --min-score 0.4 --classes noteheadBlackOnLine,clefG
+    """
+    from frontline.music.detect import DetectConfig, detect_to_folder
+
+    if not 0.0 <= min_score <= 1.0:
+        raise InputError(f"--min-score must lie in [0, 1], got {min_score}")
+    keep = tuple(c.strip() for c in classes.split(",") if c.strip()) or None
+    cfg = DetectConfig(classes=keep, min_score=min_score, lines=not no_lines)
+    res = detect_to_folder(list(inputs), out, cfg, model_path=model, overlay=not no_overlay)
+    for f in res.files:
+        if not f.ok:
+            typer.secho(f"error: {f.error}", fg=typer.colors.RED, err=True)
+        for w in f.warnings:
+            typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
+    print_json(
+        {
+            "files": [
+                {"path": f.path, "ok": f.ok, "glyphs": f.glyphs, "outputs": list(f.outputs), "error": f.error}
+                for f in res.files
+            ]
+        }
+    )
+    if res.all_failed:
+        raise typer.Exit(1)
+
+
+@handle_errors
+def train(
+    data: Path = typer.Option(..., "--data", help="Folder of training pages (frontline music synth output)."),
+    out: Path = typer.Option(Path("runs"), "--out", help="Folder for run folders (dwd-<time>/)."),
+    val_data: Path = typer.Option(
+        None, "--val-data", help="Validation pages (default: hold out 8 of --data)."
+    ),
+    steps: int = typer.Option(4000, "--steps", help="Optimizer steps."),
+    batch: int = typer.Option(8, "--batch", help="Crops per step."),
+    crop: int = typer.Option(256, "--crop", help="Crop side in normalised pixels (multiple of 8)."),
+    lr: float = typer.Option(2e-3, "--lr", help="Peak learning rate."),
+    val_every: int = typer.Option(500, "--val-every", help="Validate every N steps."),
+    model: str = typer.Option("dwd_small", "--model", help="Registered model: dwd_small or dwd_tiny."),
+    focal_gamma: float = typer.Option(
+        2.0, "--focal-gamma", help="Focal loss gamma of the class head (0 = CE)."
+    ),
+    cb_beta: float = typer.Option(0.999, "--cb-beta", help="Class-balanced weight beta (0 = no weights)."),
+    sampler_power: float = typer.Option(
+        0.5, "--sampler-power", help="Class-aware crop sampler power (0 = off)."
+    ),
+    threads: int = typer.Option(1, "--threads", help="torch threads."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    resume: str = typer.Option("", "--resume", help="Run folder or checkpoint to continue."),
+) -> None:
+    """Train the Deep Watershed Detector; prints the run folder (best.pt inside).
+
+    Example: frontline music train --data data/synth-train --val-data data/synth-val --out runs --steps 4000
+    """
+    from frontline.music.train import TrainConfig
+    from frontline.music.train import train as run_training
+
+    cfg = TrainConfig(
+        data=str(data),
+        out=str(out),
+        val_data=str(val_data) if val_data else "",
+        steps=steps,
+        batch=batch,
+        crop=crop,
+        lr=lr,
+        val_every=val_every,
+        model=model,
+        focal_gamma=focal_gamma,
+        class_balanced_beta=cb_beta,
+        sampler_power=sampler_power,
+        threads=threads,
+        seed=seed,
+        resume=resume,
+    )
+    run_dir = run_training(cfg)
+    print_json({"run": str(run_dir), "best": str(run_dir / "best.pt")})

@@ -25,11 +25,15 @@ if TYPE_CHECKING:
     from frontline.music.dwd import DWD
 
 __all__ = [
+    "BatchResult",
     "DetectConfig",
+    "FileResult",
     "PageDetections",
     "default_model_path",
     "detect_file",
     "detect_page",
+    "detect_to_folder",
+    "draw_detections",
     "load_model",
     "predict_normalized",
 ]
@@ -241,3 +245,121 @@ def to_deepscores(pages: list[tuple[str, PageDetections]], classes: tuple[str, .
 def write_json(path: Path, obj: dict[str, Any]) -> None:
     """Write a JSON file (UTF-8, 1-space indent)."""
     path.write_text(json.dumps(obj, indent=1) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """Outcome of one input file of a batch."""
+
+    path: str
+    ok: bool
+    outputs: tuple[str, ...] = ()
+    """Files written (NAME.json, NAME.detections.png per page)."""
+    glyphs: int = 0
+    """Detections over all pages."""
+    error: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """Outcome of a batch: one FileResult per input, in input order."""
+
+    files: tuple[FileResult, ...]
+
+    @property
+    def all_failed(self) -> bool:
+        """True when no input could be processed (the CLI then exits 1)."""
+        return bool(self.files) and not any(f.ok for f in self.files)
+
+
+def _colour(name: str) -> tuple[int, int, int]:
+    h = int(hashlib.md5(name.encode()).hexdigest()[:6], 16)
+    r, g, b = (h >> 16) & 255, (h >> 8) & 255, h & 255
+    return (int(r * 0.8), int(g * 0.8), int(b * 0.8))
+
+
+def draw_detections(
+    grey: np.ndarray, glyphs: list[Glyph] | tuple[Glyph, ...], max_side: int = 0
+) -> np.ndarray:
+    """RGB overlay (H, W, 3) uint8: the page with one coloured box per glyph and a legend of the classes.
+
+    `max_side` > 0 downscales the picture so its longer side is at most that many pixels.
+    """
+    import cv2
+
+    f = 1.0
+    if max_side and max(grey.shape) > max_side:
+        f = max_side / max(grey.shape)
+        grey = cv2.resize(
+            grey, (int(grey.shape[1] * f), int(grey.shape[0] * f)), interpolation=cv2.INTER_AREA
+        )
+    img = cv2.cvtColor((grey // 2 + 127).astype(np.uint8), cv2.COLOR_GRAY2RGB)
+    thick = max(1, int(round(max(img.shape) / 1500)))
+    counts: dict[str, int] = {}
+    for g in glyphs:
+        x0, y0, x1, y1 = (int(round(v * f)) for v in g.bbox_xyxy)
+        cv2.rectangle(img, (x0, y0), (x1, y1), _colour(g.class_name), thick)
+        counts[g.class_name] = counts.get(g.class_name, 0) + 1
+    # legend panel on the right
+    names = sorted(counts, key=lambda n: -counts[n])
+    row = 18
+    panel = np.full((max(img.shape[0], row * (len(names) + 1)), 260, 3), 255, np.uint8)
+    for i, n in enumerate(names):
+        y = row * (i + 1)
+        cv2.rectangle(panel, (6, y - 11), (20, y + 1), _colour(n), -1)
+        cv2.putText(
+            panel, f"{n} ({counts[n]})", (26, y), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1, cv2.LINE_AA
+        )
+    canvas = np.full((panel.shape[0], img.shape[1] + panel.shape[1], 3), 255, np.uint8)
+    canvas[: img.shape[0], : img.shape[1]] = img
+    canvas[:, img.shape[1] :] = panel
+    return canvas
+
+
+def detect_to_folder(
+    paths: list[str] | list[Path],
+    out_dir: str | Path,
+    config: DetectConfig | None = None,
+    model: DWD | None = None,
+    model_path: str | Path | None = None,
+    overlay: bool = True,
+) -> BatchResult:
+    """Detect every page of every input and write NAME.json (DeepScoresV2 layout) + NAME.detections.png.
+
+    Pages of a multi-page PDF are written as NAME-pK. A file that cannot be read is reported in its
+    FileResult and the batch goes on.
+    """
+    from PIL import Image
+
+    cfg = config or DetectConfig()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    net = model if model is not None else load_model(model_path)
+    results = []
+    for raw in paths:
+        p = Path(raw)
+        try:
+            pages = load_pages(p, cfg.normalize)
+        except InputError as exc:
+            results.append(FileResult(str(p), False, error=str(exc)))
+            continue
+        written: list[str] = []
+        warns: list[str] = []
+        n = 0
+        for k, grey in enumerate(pages, start=1):
+            stem = p.stem if len(pages) == 1 else f"{p.stem}-p{k}"
+            pd = detect_page(grey, net, cfg)
+            n += len(pd.glyphs)
+            warns.extend(f"{stem}: {w}" for w in pd.warnings)
+            js = out / f"{stem}.json"
+            write_json(
+                js, to_deepscores([(p.name if len(pages) == 1 else f"{p.name}#{k}", pd)], net.config.classes)
+            )
+            written.append(str(js))
+            if overlay:
+                png = out / f"{stem}.detections.png"
+                Image.fromarray(draw_detections(grey, pd.glyphs, max_side=3000)).save(png)
+                written.append(str(png))
+        results.append(FileResult(str(p), True, tuple(written), n, "", tuple(warns)))
+    return BatchResult(tuple(results))
