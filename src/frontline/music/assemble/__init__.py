@@ -1,0 +1,7 @@
+"""Assembly: detected symbols + staves -> Score (staves.py, pitch.py, rhythm.py, voices.py, repair.py, build.py)."""
+
+from __future__ import annotations
+
+from frontline.music.assemble.build import AssembleConfig, Assembly, MeasureReport, PageLayout, assemble_pages
+
+__all__ = ["AssembleConfig", "Assembly", "MeasureReport", "PageLayout", "assemble_pages"]

@@ -1,0 +1,1138 @@
+"""Glyphs -> Score: the assembly of detected (or ground-truth) symbols into notes, measures and parts.
+
+Why: the detector only says "there is a black notehead here"; music needs pitch (staff position +
+clef + key + accidentals in the measure), duration (head + flags/beams + dots + tuplets), voices and
+measures. Rules are geometric and musical, applied page by page, system by system; the time signature
+checks every measure, repairs it where exactly one reading fits and flags it otherwise.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from frontline.music.assemble.pitch import ACCIDENTAL_ALTER, AccidentalState, clef_from_class, diatonic_of
+from frontline.music.assemble.repair import RhythmItem, repair_voice
+from frontline.music.assemble.rhythm import (
+    FLAG_COUNT,
+    REST_VALUE,
+    TUPLET_RATIO,
+    beam_labels,
+    head_kind,
+    note_type_of,
+    note_value,
+)
+from frontline.music.assemble.staves import (
+    BARLINE_CLASSES,
+    find_staves,
+    group_systems,
+    nearest_staff,
+    staves_from_glyphs,
+)
+from frontline.music.assemble.voices import VoiceSlot, split_voices
+from frontline.music.records import (
+    Chord,
+    Clef,
+    ClefChange,
+    Direction,
+    Event,
+    Glyph,
+    KeySignature,
+    Measure,
+    Note,
+    Part,
+    Pitch,
+    Rest,
+    Score,
+    Staff,
+    System,
+    TimeSignature,
+)
+
+__all__ = ["AssembleConfig", "Assembly", "MeasureReport", "PageLayout", "assemble_pages"]
+
+_ARTICS = {
+    "articAccent": "accent",
+    "articStaccato": "staccato",
+    "articTenuto": "tenuto",
+    "articStaccatissimo": "staccatissimo",
+    "articMarcato": "strong-accent",
+}
+_ORNAMENTS = {
+    "ornamentTrill": "trill-mark",
+    "ornamentTurn": "turn",
+    "ornamentTurnInverted": "inverted-turn",
+    "ornamentMordent": "mordent",
+}
+_DYN_LETTERS = {
+    "dynamicP": "p",
+    "dynamicM": "m",
+    "dynamicF": "f",
+    "dynamicS": "s",
+    "dynamicZ": "z",
+    "dynamicR": "r",
+}
+_DYNAMICS = {
+    "p", "pp", "ppp", "pppp", "f", "ff", "fff", "ffff", "mp", "mf", "sf", "sfp", "sfpp", "fp", "rf", "rfz",
+    "sfz", "sffz", "fz", "pf", "sfzp",
+}  # fmt: skip
+_GRACE_GLYPHS = {
+    "graceNoteAcciaccaturaStemUp": ("up", True),
+    "graceNoteAppoggiaturaStemUp": ("up", False),
+    "graceNoteAcciaccaturaStemDown": ("down", True),
+    "graceNoteAppoggiaturaStemDown": ("down", False),
+}
+_BAR_RANK = {
+    "barline": 0,
+    "barlineDouble": 1,
+    "barlineHeavy": 1,
+    "barlineFinal": 2,
+    "repeatLeft": 3,
+    "repeatRight": 3,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AssembleConfig:
+    """Tolerances of the assembly rules, in staff spaces unless said otherwise."""
+
+    stem_x_tol: float = 0.35
+    """How far a stem may stand outside a notehead's box and still belong to it."""
+    dot_max_gap: float = 2.6
+    """Largest distance from a notehead's right edge to one of its augmentation dots."""
+    accidental_max_gap: float = 4.0
+    """Largest distance from an accidental's right edge to its notehead's left edge."""
+    chord_x_tol: float = 0.6
+    """Stemless noteheads closer than this in x form one chord."""
+    repair: bool = True
+    """Repair measures where exactly one single edit makes the durations fit the time signature."""
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureReport:
+    """Review information for one measure of one part on one page: where it is and how sure we are.
+
+    `bbox_xyxy` spans the measure's x range over the part's staves in page pixels; `edit` says what the
+    repair changed ("" if nothing); `reason` why the measure is flagged ("" if not).
+    """
+
+    part: int
+    number: int
+    page: int
+    bbox_xyxy: tuple[float, float, float, float]
+    flagged: bool
+    confidence: float
+    edit: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PageLayout:
+    """The staves and systems found on one page, and the glyphs the assembly read (with ids)."""
+
+    page: int
+    staves: tuple[Staff, ...]
+    systems: tuple[System, ...]
+    glyphs: tuple[Glyph, ...]
+    voice_of_glyph: tuple[tuple[int, int], ...] = ()
+    """(glyph id, voice) for every notehead and rest glyph that became part of a note or rest."""
+
+
+@dataclass(frozen=True, slots=True)
+class Assembly:
+    """Result of the assembly: the score, per-page layout, per-measure review reports and warnings."""
+
+    score: Score
+    pages: tuple[PageLayout, ...]
+    measures: tuple[MeasureReport, ...]
+    warnings: tuple[str, ...] = ()
+
+
+# --- working objects (mutable, private) ----------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Head:
+    glyph: Glyph
+    staff: int  # index into the page's staves
+    cy: float
+    position: int = 0
+    accidental: tuple[int, str] | None = None
+    accidental_glyph: int = -1
+    dots: int = 0
+    dot_glyphs: list[int] = field(default_factory=list)
+    alter: int = 0
+    diatonic: int = 0
+    tie_start: bool = False
+    tie_stop: bool = False
+    tie_glyphs: list[int] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _Group:
+    """A chord (heads on one stem, or stemless heads at one x) or a rest."""
+
+    heads: list[_Head]
+    staff: int
+    x: float
+    kind: str = "black"  # black/half/whole/breve or "rest"
+    rest_glyph: Glyph | None = None
+    stem: Glyph | None = None
+    stem_dir: str = ""
+    flags: int = 0
+    beams: list[int] = field(default_factory=list)  # indices of beam glyphs on the stem
+    beam_levels: int = 0
+    grace: bool = False
+    grace_slash: bool = False
+    dots: int = 0
+    extra_glyphs: list[int] = field(default_factory=list)
+    tuplet: tuple[int, int] | None = None
+    tuplet_edge: str = ""
+    articulations: list[str] = field(default_factory=list)
+    ornaments: list[str] = field(default_factory=list)
+    fermata: bool = False
+    slur_start: bool = False
+    slur_stop: bool = False
+    measure: int = -1
+    voice: int = 1
+    onset: Fraction = Fraction(0)
+    value: Fraction = Fraction(1)
+    duration: Fraction = Fraction(1)
+    measure_rest: bool = False
+    beam_values: tuple[str, ...] = ()
+
+    @property
+    def is_rest(self) -> bool:
+        return self.kind == "rest"
+
+    @property
+    def cy(self) -> float:
+        if self.rest_glyph is not None:
+            return self.rest_glyph.center_xy[1]
+        return float(np.mean([h.cy for h in self.heads]))
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> bool:
+    return a0 <= b1 and b0 <= a1
+
+
+def _cluster_x(items: list[Glyph], gap: float) -> list[list[Glyph]]:
+    out: list[list[Glyph]] = []
+    for g in sorted(items, key=lambda g: g.bbox_xyxy[0]):
+        if out and g.bbox_xyxy[0] - max(h.bbox_xyxy[2] for h in out[-1]) <= gap:
+            out[-1].append(g)
+        else:
+            out.append([g])
+    return out
+
+
+# --- one system -----------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _StaffTimeline:
+    clefs: list[tuple[float, Clef]] = field(default_factory=list)  # (x, clef)
+    keys: list[tuple[float, int]] = field(default_factory=list)  # (x, fifths)
+    times: list[tuple[float, TimeSignature]] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _SystemResult:
+    system: System
+    staff_ids: list[int]  # page staff index of each staff in the system
+    regions: list[tuple[float, float]]
+    bar_kinds: list[str]  # kind of the barline at the right end of each region
+    repeat_start_first: bool
+    groups: list[_Group]
+    timelines: dict[int, _StaffTimeline]
+    dynamics: list[tuple[int, float, str, str]]  # (staff, x, kind, value)
+
+
+def _read_time(cluster: list[Glyph], staff: Staff) -> TimeSignature | None:
+    names = [g.class_name for g in cluster]
+    if "timeSigCommon" in names:
+        return TimeSignature(4, 4, "common")
+    if "timeSigCutCommon" in names:
+        return TimeSignature(2, 2, "cut")
+    mid = (staff.top + staff.bottom) / 2
+    upper = sorted((g for g in cluster if g.center_xy[1] < mid), key=lambda g: g.bbox_xyxy[0])
+    lower = sorted((g for g in cluster if g.center_xy[1] >= mid), key=lambda g: g.bbox_xyxy[0])
+    if not upper or not lower:
+        return None
+    beats = int("".join(g.class_name[len("timeSig") :] for g in upper))
+    beat_type = int("".join(g.class_name[len("timeSig") :] for g in lower))
+    if beats <= 0 or beat_type not in (1, 2, 4, 8, 16, 32):
+        return None
+    return TimeSignature(beats, beat_type)
+
+
+def _system_pass(
+    page_staves: list[Staff], system: System, glyphs: list[Glyph], cfg: AssembleConfig
+) -> _SystemResult:
+    staff_ids = [page_staves.index(s) for s in system.staves]
+    sp = float(np.median([s.staff_space_px for s in system.staves]))
+    sys_top = system.staves[0].top - 6 * sp
+    sys_bottom = system.staves[-1].bottom + 6 * sp
+    x0 = min(s.x0 for s in system.staves)
+    x1 = max(s.x1 for s in system.staves)
+
+    def staff_of(y: float) -> int:
+        return staff_ids[nearest_staff(list(system.staves), y)]
+
+    by_class: dict[str, list[Glyph]] = defaultdict(list)
+    for g in glyphs:
+        by_class[g.class_name].append(g)
+
+    # barlines -> measure regions
+    bars = [g for name in BARLINE_CLASSES for g in by_class.get(name, [])]
+    bar_clusters = _cluster_x(bars, 0.8 * sp)
+    bar_xs: list[tuple[float, str]] = []
+    repeat_start_first = False
+    for cl in bar_clusters:
+        cx = float(np.mean([g.center_xy[0] for g in cl]))
+        kind = max((g.class_name for g in cl), key=lambda n: _BAR_RANK.get(n, 0))
+        if any(g.class_name == "repeatLeftRight" for g in cl):
+            kind = "repeatLeftRight"
+        if cx < x0 + 1.5 * sp:
+            repeat_start_first |= kind == "repeatLeft"
+            continue
+        bar_xs.append((cx, kind))
+    bounds = [x0] + [x for x, _ in bar_xs]
+    kinds = [k for _, k in bar_xs]
+    if not bar_xs or bar_xs[-1][0] < x1 - 2 * sp:
+        bounds.append(x1)
+        kinds.append("none")
+    regions = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+    # clefs, key and time signatures per staff
+    timelines = {sid: _StaffTimeline() for sid in staff_ids}
+    octave_marks = by_class.get("clef8", []) + by_class.get("clef15", [])
+    for name in list(by_class):
+        for g in by_class[name]:
+            clef = clef_from_class(name)
+            if clef is None:
+                continue
+            sid = staff_of(g.center_xy[1])
+            st = page_staves[sid]
+            if clef.sign == "C":
+                clef = clef_from_class(name, st.position_of(g.center_xy[1]) // 2 + 1) or clef
+            for m in octave_marks:
+                if _overlap(m.bbox_xyxy[0], m.bbox_xyxy[2], g.bbox_xyxy[0] - sp, g.bbox_xyxy[2] + sp) and (
+                    abs(m.center_xy[1] - g.center_xy[1]) < 5 * sp
+                ):
+                    shift = 1 if m.class_name == "clef8" else 2
+                    clef = Clef(clef.sign, clef.line, shift if m.center_xy[1] < g.center_xy[1] else -shift)
+            timelines[sid].clefs.append((g.bbox_xyxy[0], clef))
+    keys = by_class.get("keySharp", []) + by_class.get("keyFlat", []) + by_class.get("keyNatural", [])
+    for sid in staff_ids:
+        mine = [g for g in keys if staff_of(g.center_xy[1]) == sid]
+        for cl in _cluster_x(mine, 1.2 * sp):
+            n_sharp = sum(g.class_name == "keySharp" for g in cl)
+            n_flat = sum(g.class_name == "keyFlat" for g in cl)
+            timelines[sid].keys.append((cl[0].bbox_xyxy[0], n_sharp - n_flat))
+        digits = [g for name, gs in by_class.items() if name.startswith("timeSig") for g in gs]
+        mine_t = [g for g in digits if staff_of(g.center_xy[1]) == sid]
+        for cl in _cluster_x(mine_t, 0.6 * sp):
+            ts = _read_time(cl, page_staves[sid])
+            if ts is not None:
+                timelines[sid].times.append((cl[0].bbox_xyxy[0], ts))
+    for tl in timelines.values():
+        tl.clefs.sort(key=lambda t: t[0])
+        tl.keys.sort(key=lambda t: t[0])
+        tl.times.sort(key=lambda t: t[0])
+
+    # noteheads and stems -> groups
+    heads: list[_Head] = []
+    grace_groups: list[_Group] = []
+    for name, gs in by_class.items():
+        if name in _GRACE_GLYPHS:
+            stem_dir, slash = _GRACE_GLYPHS[name]
+            for g in gs:
+                hy = g.bbox_xyxy[3] - 0.4 * sp if stem_dir == "up" else g.bbox_xyxy[1] + 0.4 * sp
+                h = _Head(g, staff_of(hy), hy)
+                grace_groups.append(
+                    _Group(
+                        [h],
+                        h.staff,
+                        g.center_xy[0],
+                        "black",
+                        stem_dir=stem_dir,
+                        flags=1,
+                        grace=True,
+                        grace_slash=slash,
+                    )
+                )
+            continue
+        if not head_kind(name):
+            continue
+        for g in gs:
+            heads.append(_Head(g, staff_of(g.center_xy[1]), g.center_xy[1]))
+    stems = by_class.get("stem", [])
+    stem_of: dict[int, int] = {}
+    for hi, h in enumerate(heads):
+        if head_kind(h.glyph.class_name) in ("whole", "breve"):
+            continue
+        hx0, hy0, hx1, hy1 = h.glyph.bbox_xyxy
+        best, best_d = -1, float("inf")
+        for si, s in enumerate(stems):
+            sx = s.center_xy[0]
+            if not (hx0 - cfg.stem_x_tol * sp <= sx <= hx1 + cfg.stem_x_tol * sp):
+                continue
+            if not (s.bbox_xyxy[1] - 0.6 * sp <= h.cy <= s.bbox_xyxy[3] + 0.6 * sp):
+                continue
+            d = min(abs(sx - hx0), abs(sx - hx1))
+            if d < best_d:
+                best, best_d = si, d
+        if best >= 0:
+            stem_of[hi] = best
+    groups: list[_Group] = list(grace_groups)
+    by_stem: dict[int, list[_Head]] = defaultdict(list)
+    stemless: list[_Head] = []
+    for hi, h in enumerate(heads):
+        if hi in stem_of:
+            by_stem[stem_of[hi]].append(h)
+        else:
+            stemless.append(h)
+    for si, hs in by_stem.items():
+        s = stems[si]
+        sx = s.center_xy[0]
+        hx = float(np.mean([h.glyph.center_xy[0] for h in hs]))
+        staff = Counter(h.staff for h in hs).most_common(1)[0][0]
+        head_kinds = Counter(head_kind(h.glyph.class_name) for h in hs)
+        small = any(h.glyph.class_name.endswith("Small") for h in hs)
+        groups.append(
+            _Group(
+                hs,
+                staff,
+                hx,
+                head_kinds.most_common(1)[0][0],
+                stem=s,
+                stem_dir="up" if sx > hx else "down",
+                grace=small,
+            )
+        )
+    for h in sorted(stemless, key=lambda h: h.glyph.center_xy[0]):
+        for gr in groups:
+            if (
+                gr.stem is None
+                and not gr.is_rest
+                and gr.staff == h.staff
+                and abs(gr.x - h.glyph.center_xy[0]) <= cfg.chord_x_tol * sp
+            ):
+                gr.heads.append(h)
+                break
+        else:
+            small = h.glyph.class_name.endswith("Small")
+            groups.append(
+                _Group([h], h.staff, h.glyph.center_xy[0], head_kind(h.glyph.class_name), grace=small)
+            )
+
+    # flags, beams, grace slashes on stems
+    flags = [g for name in FLAG_COUNT for g in by_class.get(name, [])]
+    beams = by_class.get("beam", [])
+    slashes = by_class.get("graceSlash", [])
+    for gr in groups:
+        stem_g = gr.stem
+        if stem_g is None:
+            continue
+        s = stem_g
+        sx = s.center_xy[0]
+        sy0, sy1 = s.bbox_xyxy[1], s.bbox_xyxy[3]
+        for f in flags:
+            if f.bbox_xyxy[0] - 0.4 * sp <= sx <= f.bbox_xyxy[0] + 0.5 * sp and _overlap(
+                f.bbox_xyxy[1], f.bbox_xyxy[3], sy0 - 0.5 * sp, sy1 + 0.5 * sp
+            ):
+                gr.flags = max(gr.flags, FLAG_COUNT[f.class_name])
+                gr.extra_glyphs.append(f.glyph_id)
+        # beam levels at this stem: beams running through it, plus the larger number of beam pieces
+        # ending at it from the left or starting at it to the right (engravers split broken levels)
+        through = left = right = 0
+        tol = 0.4 * sp
+        for bi, b in enumerate(beams):
+            bx0, _, bx1, _ = b.bbox_xyxy
+            if bx0 - 0.25 * sp <= sx <= bx1 + 0.25 * sp and _overlap(
+                b.bbox_xyxy[1], b.bbox_xyxy[3], sy0 - 0.3 * sp, sy1 + 0.3 * sp
+            ):
+                gr.beams.append(bi)
+                if bx0 < sx - tol and bx1 > sx + tol:
+                    through += 1
+                elif bx0 < sx - tol:
+                    left += 1
+                else:
+                    right += 1
+        gr.beam_levels = through + max(left, right)
+        for sl in slashes:
+            if _overlap(sl.bbox_xyxy[0], sl.bbox_xyxy[2], sx - sp, sx + sp) and _overlap(
+                sl.bbox_xyxy[1], sl.bbox_xyxy[3], sy0, sy1
+            ):
+                gr.grace_slash = True
+                gr.grace = True
+        gr.extra_glyphs.append(s.glyph_id)
+
+    # rests
+    for name, value in REST_VALUE.items():
+        for g in by_class.get(name, []):
+            groups.append(
+                _Group([], staff_of(g.center_xy[1]), g.center_xy[0], "rest", rest_glyph=g, value=value)
+            )
+
+    # augmentation dots: to the nearest head or rest on their left
+    all_heads = [h for gr in groups for h in gr.heads]
+    for dot in by_class.get("augmentationDot", []):
+        dx, dy = dot.center_xy
+        best_h: _Head | None = None
+        best_rest: _Group | None = None
+        best_c = float("inf")
+        for h in all_heads:
+            gap = dx - h.glyph.bbox_xyxy[2]
+            if 0 <= gap <= cfg.dot_max_gap * sp and abs(dy - h.cy) <= 0.8 * sp:
+                c = gap + 2 * abs(dy - h.cy)
+                if c < best_c:
+                    best_h, best_rest, best_c = h, None, c
+        for gr in groups:
+            if gr.rest_glyph is None:
+                continue
+            rb = gr.rest_glyph.bbox_xyxy
+            gap = dx - rb[2]
+            if 0 <= gap <= cfg.dot_max_gap * sp and rb[1] - 0.8 * sp <= dy <= rb[3] + 0.5 * sp:
+                c = gap + 0.5 * sp
+                if c < best_c:
+                    best_h, best_rest, best_c = None, gr, c
+        if best_h is not None:
+            best_h.dots += 1
+            best_h.dot_glyphs.append(dot.glyph_id)
+        elif best_rest is not None:
+            best_rest.dots += 1
+            best_rest.extra_glyphs.append(dot.glyph_id)
+    for gr in groups:
+        if gr.heads:
+            gr.dots = max(h.dots for h in gr.heads)
+
+    # accidentals: greedy matching of accidentals to heads on their right
+    pairs: list[tuple[float, int, int]] = []
+    accs = [g for name in ACCIDENTAL_ALTER for g in by_class.get(name, [])]
+    for ai, a in enumerate(accs):
+        ax1 = a.bbox_xyxy[2]
+        anchor = a.bbox_xyxy[3] - 0.7 * sp if "Flat" in a.class_name else a.center_xy[1]
+        for hi, h in enumerate(all_heads):
+            gap = h.glyph.bbox_xyxy[0] - ax1
+            dy = abs(anchor - h.cy)
+            if -0.3 * sp <= gap <= cfg.accidental_max_gap * sp and dy <= 0.45 * sp:
+                pairs.append((dy / sp + 0.15 * gap / sp, ai, hi))
+    used_a: set[int] = set()
+    used_h: set[int] = set()
+    for _, ai, hi in sorted(pairs):
+        if ai in used_a or hi in used_h:
+            continue
+        used_a.add(ai)
+        used_h.add(hi)
+        all_heads[hi].accidental = ACCIDENTAL_ALTER[accs[ai].class_name]
+        all_heads[hi].accidental_glyph = accs[ai].glyph_id
+
+    # articulations, ornaments, fermatas: to the nearest group in x on the nearest staff
+    def nearest_group(g: Glyph, rests_too: bool, max_dx: float) -> _Group | None:
+        cx, cy = g.center_xy
+        sid = staff_of(cy)
+        cands = [gr for gr in groups if gr.staff == sid and (rests_too or not gr.is_rest) and not gr.grace]
+        if not cands:
+            return None
+        best = min(cands, key=lambda gr: abs(gr.x - cx) + 0.2 * abs(gr.cy - cy))
+        return best if abs(best.x - cx) <= max_dx * sp else None
+
+    for name, gs in by_class.items():
+        base = name.removesuffix("Above").removesuffix("Below")
+        for g in gs:
+            if base in _ARTICS:
+                ng = nearest_group(g, False, 1.5)
+                if ng is not None:
+                    ng.articulations.append(_ARTICS[base])
+                    ng.extra_glyphs.append(g.glyph_id)
+            elif base in _ORNAMENTS:
+                ng = nearest_group(g, False, 1.5)
+                if ng is not None:
+                    ng.ornaments.append(_ORNAMENTS[base])
+                    ng.extra_glyphs.append(g.glyph_id)
+            elif base == "fermata":
+                ng = nearest_group(g, True, 2.0)
+                if ng is not None:
+                    ng.fermata = True
+                    ng.extra_glyphs.append(g.glyph_id)
+
+    # dynamics (letters joined into words) and hairpins
+    dynamics: list[tuple[int, float, str, str]] = []
+    letters = [g for name in _DYN_LETTERS for g in by_class.get(name, [])]
+    for cl in _cluster_x(letters, 0.5 * sp):
+        word = "".join(_DYN_LETTERS[g.class_name] for g in sorted(cl, key=lambda g: g.bbox_xyxy[0]))
+        if word in _DYNAMICS:
+            dynamics.append((staff_of(cl[0].center_xy[1]), cl[0].bbox_xyxy[0], "dynamic", word))
+    for name, kind in (("dynamicCrescendoHairpin", "crescendo"), ("dynamicDiminuendoHairpin", "diminuendo")):
+        for g in by_class.get(name, []):
+            sid = staff_of(g.center_xy[1])
+            dynamics.append((sid, g.bbox_xyxy[0], "wedge", kind))
+            dynamics.append((sid, g.bbox_xyxy[2], "wedge", "stop"))
+
+    # ties and slurs
+    heads_by_staff: dict[int, list[_Head]] = defaultdict(list)
+    group_of_head: dict[int, _Group] = {}
+    for gr in groups:
+        for h in gr.heads:
+            heads_by_staff[h.staff].append(h)
+            group_of_head[id(h)] = gr
+    for t in by_class.get("tie", []):
+        tx0, ty0, tx1, ty1 = t.bbox_xyxy
+        sid = staff_of((ty0 + ty1) / 2)
+        hs = heads_by_staff.get(sid, [])
+        tie_left = [
+            h
+            for h in hs
+            if -1.0 * sp <= tx0 - h.glyph.bbox_xyxy[2] <= 1.2 * sp
+            and abs(h.cy - (ty0 + ty1) / 2) <= 1.3 * sp
+            and not group_of_head[id(h)].grace
+        ]
+        start = min(tie_left, key=lambda h: abs(h.cy - (ty0 + ty1) / 2), default=None)
+        tie_right = [
+            h
+            for h in hs
+            if -1.0 * sp <= h.glyph.bbox_xyxy[0] - tx1 <= 1.2 * sp
+            and abs(h.cy - (ty0 + ty1) / 2) <= 1.3 * sp
+            and (start is None or abs(h.cy - start.cy) <= 0.3 * sp)
+            and h is not start
+        ]
+        end = min(tie_right, key=lambda h: abs(h.cy - (ty0 + ty1) / 2), default=None)
+        if start is not None:
+            start.tie_start = True
+            start.tie_glyphs.append(t.glyph_id)
+        if end is not None:
+            end.tie_stop = True
+            end.tie_glyphs.append(t.glyph_id)
+    for sl in by_class.get("slur", []):
+        sx0, sy0, sx1, sy1 = sl.bbox_xyxy
+        sid = staff_of((sy0 + sy1) / 2)
+        cands = [gr for gr in groups if gr.staff == sid and not gr.is_rest and not gr.grace]
+        lefts = [gr for gr in cands if sx0 - 1.5 * sp <= gr.x <= sx0 + 2.0 * sp]
+        rights = [gr for gr in cands if sx1 - 2.0 * sp <= gr.x <= sx1 + 1.5 * sp]
+        if lefts and rights:
+            sa = min(lefts, key=lambda gr: abs(gr.x - sx0))
+            sb = min(rights, key=lambda gr: abs(gr.x - sx1))
+            if sa is not sb and not sa.slur_start and not sb.slur_stop:
+                sa.slur_start = True
+                sb.slur_stop = True
+                sa.extra_glyphs.append(sl.glyph_id)
+
+    # tuplets: the number marks the groups under its bracket, or under the beam it sits on
+    brackets = by_class.get("tupletBracket", [])
+    for name, ratio in TUPLET_RATIO.items():
+        for g in by_class.get(name, []):
+            cx, cy = g.center_xy
+            sid = staff_of(cy)
+            # the staff of the beamed group the number sits on, when there is one nearby
+            beamed = [
+                gr
+                for gr in groups
+                if gr.beams
+                and any(beams[b].bbox_xyxy[0] - sp <= cx <= beams[b].bbox_xyxy[2] + sp for b in gr.beams)
+            ]
+            if beamed:
+                best_gr = min(beamed, key=lambda gr: min(abs(beams[b].center_xy[1] - cy) for b in gr.beams))
+                if min(abs(beams[b].center_xy[1] - cy) for b in best_gr.beams) <= 3 * sp:
+                    sid = best_gr.staff
+            span: tuple[float, float] | None = None
+            direction = ""
+            for b in brackets:
+                if b.bbox_xyxy[0] - sp <= cx <= b.bbox_xyxy[2] + sp and abs(b.center_xy[1] - cy) <= 2 * sp:
+                    span = (b.bbox_xyxy[0] - 0.5 * sp, b.bbox_xyxy[2] + 0.5 * sp)
+            if span is None:
+                for gr in groups:
+                    if gr.staff != sid or not gr.beams:
+                        continue
+                    members = [o for o in groups if o.staff == sid and set(o.beams) & set(gr.beams)]
+                    xs = [o.x for o in members]
+                    if min(xs) - sp <= cx <= max(xs) + sp and abs(gr.cy - cy) <= 8 * sp:
+                        span = (min(xs) - 0.5 * sp, max(xs) + 0.5 * sp)
+                        direction = gr.stem_dir
+                        break
+            if span is None:
+                near = sorted(
+                    (gr for gr in groups if gr.staff == sid and not gr.grace), key=lambda gr: abs(gr.x - cx)
+                )[: ratio[0]]
+                if near:
+                    span = (min(gr.x for gr in near) - 0.1, max(gr.x for gr in near) + 0.1)
+            if span is None:
+                continue
+            span_lo, span_hi = span
+            inside = [gr for gr in groups if gr.staff == sid and not gr.grace and span_lo <= gr.x <= span_hi]
+            if not direction:
+                # a bracket above the staff belongs to the upper voice, below to the lower one
+                dirs = {gr.stem_dir for gr in inside if gr.stem_dir}
+                if len(dirs) > 1:
+                    mid = (page_staves[sid].top + page_staves[sid].bottom) / 2
+                    direction = "up" if cy < mid else "down"
+            mid_y = (page_staves[sid].top + page_staves[sid].bottom) / 2
+            members = sorted(
+                (
+                    gr
+                    for gr in inside
+                    if not direction
+                    or gr.stem_dir == direction
+                    or (gr.is_rest and (gr.cy < mid_y) == (direction == "up"))
+                    or (not gr.is_rest and not gr.stem_dir)
+                ),
+                key=lambda gr: gr.x,
+            )
+            if direction and not any(o.stem_dir and o.stem_dir != direction for o in inside):
+                members = sorted(inside, key=lambda gr: gr.x)
+            for k, gr in enumerate(members):
+                gr.tuplet = ratio
+                gr.tuplet_edge = "start" if k == 0 else "stop" if k == len(members) - 1 else ""
+            if members:
+                members[0].extra_glyphs.append(g.glyph_id)
+
+    groups = [gr for gr in groups if sys_top <= gr.cy <= sys_bottom]
+    return _SystemResult(system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics)
+
+
+# --- measures, pitch, rhythm ----------------------------------------------------------------------------
+
+
+def _in_force(items: list[tuple[float, object]], x: float, default: object) -> object:
+    cur = default
+    for ix, v in items:
+        if ix <= x:
+            cur = v
+    return cur
+
+
+def _beam_groups(groups: list[_Group]) -> list[list[_Group]]:
+    """Chords joined by shared beam glyphs, each list in x order."""
+    parent = list(range(len(groups)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[int, int] = {}
+    for i, gr in enumerate(groups):
+        for b in gr.beams:
+            if b in owner:
+                parent[find(i)] = find(owner[b])
+            else:
+                owner[b] = i
+    comps: dict[int, list[_Group]] = defaultdict(list)
+    for i, gr in enumerate(groups):
+        if gr.beams:
+            comps[find(i)].append(gr)
+    return [sorted(c, key=lambda g: g.x) for c in comps.values() if len(c) > 1]
+
+
+@dataclass(eq=False)
+class _PartState:
+    clefs: dict[int, Clef] = field(default_factory=dict)  # staff number (1-based) -> clef
+    key: int | None = None
+    time: TimeSignature | None = None
+    measures: list[Measure] = field(default_factory=list)
+    open_ties: dict[tuple[int, int], int] = field(default_factory=dict)  # (staff, diatonic) -> alter
+
+
+def _voice_items(gs: list[_Group]) -> list[RhythmItem]:
+    return [
+        RhythmItem(
+            g.value, g.dots, Fraction(g.tuplet[1], g.tuplet[0]) if g.tuplet else Fraction(1), not g.is_rest
+        )
+        for g in gs
+    ]
+
+
+def assemble_pages(
+    pages: list[tuple[list[Glyph], np.ndarray | None]], config: AssembleConfig | None = None
+) -> Assembly:
+    """Assemble one piece from its pages, each given as (glyphs, greyscale image or None).
+
+    Staves come from `staff` glyphs, or, when there are none, from the image. Parts are matched across
+    systems and pages by their order within the system (a grand staff counts as one part).
+    """
+    cfg = config or AssembleConfig()
+    warnings: list[str] = []
+    layouts: list[PageLayout] = []
+    reports: list[MeasureReport] = []
+    states: list[_PartState] = []
+    part_staves_count: list[int] = []
+    measure_no = 0
+    total_pages = len(pages)
+    for page_i, (raw_glyphs, image) in enumerate(pages):
+        glyphs = [
+            gl if gl.glyph_id >= 0 else Glyph(gl.class_name, gl.bbox_xyxy, gl.score, 100_000 + k)
+            for k, gl in enumerate(raw_glyphs)
+        ]
+        staves = staves_from_glyphs(glyphs)
+        if not staves and image is not None:
+            staves = find_staves(image)
+        if not staves:
+            warnings.append(f"page {page_i + 1}: no staves found; nothing to read")
+            layouts.append(PageLayout(page_i, (), (), tuple(glyphs)))
+            continue
+        systems = group_systems(staves, glyphs)
+        voice_of: list[tuple[int, int]] = []
+        # glyphs to systems by vertical position
+        sys_glyphs: list[list[Glyph]] = [[] for _ in systems]
+        for gl in glyphs:
+            if gl.class_name == "staff":
+                continue
+            cy = gl.center_xy[1]
+            best = min(
+                range(len(systems)),
+                key=lambda i: (
+                    0.0
+                    if systems[i].staves[0].top <= cy <= systems[i].staves[-1].bottom
+                    else min(abs(cy - systems[i].staves[0].top), abs(cy - systems[i].staves[-1].bottom))
+                ),
+            )
+            sys_glyphs[best].append(gl)
+        for sys_i, system in enumerate(systems):
+            res = _system_pass(staves, system, sys_glyphs[sys_i], cfg)
+            sp = float(np.median([s.staff_space_px for s in system.staves]))
+            while len(states) < len(system.part_staves):
+                states.append(_PartState())
+                part_staves_count.append(len(system.part_staves[len(states) - 1]))
+                if measure_no > 0:
+                    warnings.append(f"page {page_i + 1}: a new part appears after measure {measure_no}")
+            n_regions = len(res.regions)
+            # groups into regions
+            for gr in res.groups:
+                gr.measure = next(
+                    (i for i, (a, b) in enumerate(res.regions) if a <= gr.x < b),
+                    n_regions - 1 if gr.x >= res.regions[-1][1] else 0,
+                )
+            has_content = [any(gr.measure == i for gr in res.groups) for i in range(n_regions)]
+            if res.bar_kinds and res.bar_kinds[-1] == "none" and not has_content[-1]:
+                n_regions -= 1
+            for part_i, local in enumerate(system.part_staves):
+                st = states[part_i]
+                sids = [res.staff_ids[k] for k in local]
+                staff_no = {sid: k + 1 for k, sid in enumerate(sids)}
+                for r in range(n_regions):
+                    rx0, rx1 = res.regions[r]
+                    first_of_piece = measure_no + r == 0
+                    # attributes at the start of the region
+                    clef_changes: list[ClefChange] = []
+                    key_fifths = st.key
+                    time = st.time
+                    for sid in sids:
+                        tl = res.timelines[sid]
+                        sn = staff_no[sid]
+                        pre_clef = [
+                            c for x, c in tl.clefs if x < rx0 + (3 * sp if r else 0) or (r == 0 and x < rx0)
+                        ]
+                        region_items = [gr for gr in res.groups if gr.staff == sid and gr.measure == r]
+                        first_x = min((gr.x for gr in region_items), default=rx1)
+                        head_clefs = [c for x, c in tl.clefs if rx0 - sp <= x < first_x]
+                        start_clef = (
+                            head_clefs[-1] if head_clefs else (pre_clef[-1] if pre_clef and r == 0 else None)
+                        )
+                        if start_clef is None and sn not in st.clefs:
+                            start_clef = Clef("G", 2) if sn == 1 else Clef("F", 4)
+                            warnings.append(
+                                f"page {page_i + 1}: no clef on a staff; assumed {start_clef.sign} clef"
+                            )
+                        if start_clef is not None and st.clefs.get(sn) != start_clef:
+                            clef_changes.append(ClefChange(sn, start_clef))
+                            st.clefs[sn] = start_clef
+                        keys_here = [k for x, k in tl.keys if rx0 - sp <= x < first_x]
+                        if keys_here and sn == 1:
+                            key_fifths = keys_here[-1]
+                        times_here = [t for x, t in tl.times if rx0 - sp <= x < first_x]
+                        if times_here and sn == 1:
+                            time = times_here[-1]
+                    new_key = None
+                    if key_fifths is None:
+                        key_fifths = 0
+                    if key_fifths != st.key:
+                        new_key = KeySignature(key_fifths)
+                        st.key = key_fifths
+                    new_time = None
+                    if time is None:
+                        time = _guess_time(res.groups, sids, r)
+                        warnings.append(
+                            f"page {page_i + 1}: no time signature; assumed {time.beats}/{time.beat_type}"
+                        )
+                    if time != st.time:
+                        new_time = time
+                        st.time = time
+                    expected = time.measure_quarters
+                    events: list[Event] = []
+                    flagged_reasons: list[str] = []
+                    edits: list[str] = []
+                    scores: list[float] = []
+                    mid_clefs: list[ClefChange] = []
+                    for sid in sids:
+                        sn = staff_no[sid]
+                        stf = staves[sid]
+                        gs = sorted(
+                            (gr for gr in res.groups if gr.staff == sid and gr.measure == r),
+                            key=lambda g: g.x,
+                        )
+                        tl = res.timelines[sid]
+                        first_x = gs[0].x if gs else rx1
+                        # mid-measure clef changes
+                        clef_pts = [(x, c) for x, c in tl.clefs if first_x < x < rx1]
+                        # pitch
+                        acc = AccidentalState(st.key or 0)
+                        for gr in gs:
+                            clef = st.clefs.get(sn, Clef())
+                            for x, c in clef_pts:
+                                if x < gr.x:
+                                    clef = c
+                            for h in sorted(gr.heads, key=lambda h: h.glyph.bbox_xyxy[0]):
+                                h.position = stf.position_of(h.cy)
+                                h.diatonic = diatonic_of(clef, h.position)
+                                alt = h.accidental[0] if h.accidental else None
+                                tied = (sn, h.diatonic) in st.open_ties
+                                if alt is None and h.tie_stop and tied:
+                                    # a note tied over the barline keeps its alteration
+                                    h.alter = st.open_ties[(sn, h.diatonic)]
+                                else:
+                                    h.alter = acc.apply(h.diatonic, alt)
+                        st.open_ties = {k: v for k, v in st.open_ties.items() if k[0] != sn}
+                        for gr in gs:
+                            for h in gr.heads:
+                                if h.tie_start:
+                                    st.open_ties[(sn, h.diatonic)] = h.alter
+                        # values
+                        for gr in gs:
+                            if not gr.is_rest:
+                                gr.value = note_value(gr.kind, gr.flags + gr.beam_levels)
+                        # voices
+                        regular = [g for g in gs if not g.grace]
+                        slots = [
+                            VoiceSlot(
+                                g.x,
+                                g.stem_dir,
+                                stf.position_of(g.cy),
+                                g.value * (2 - Fraction(1, 2**g.dots)),
+                                g.is_rest,
+                            )
+                            for g in regular
+                        ]
+                        voices = split_voices(slots, expected, 0.8 * sp)
+                        for g, v in zip(regular, voices, strict=True):
+                            g.voice = v
+                        for g in gs:
+                            if g.grace:
+                                nxt = next((o for o in regular if o.x > g.x), None)
+                                g.voice = nxt.voice if nxt else 1
+                        for v in sorted(set(g.voice for g in gs)):
+                            vg = [g for g in gs if g.voice == v and not g.grace]
+                            if len(vg) == 1 and vg[0].is_rest and vg[0].value in (4, 8) and not vg[0].dots:
+                                vg[0].measure_rest = True
+                                vg[0].duration = expected
+                                vg[0].onset = Fraction(0)
+                                continue
+                            items = _voice_items(vg)
+                            allow_short = (
+                                first_of_piece
+                                or v > 1
+                                or (
+                                    page_i == total_pages - 1
+                                    and sys_i == len(systems) - 1
+                                    and r == n_regions - 1
+                                )
+                            )
+                            rep = repair_voice(items, expected, allow_short) if cfg.repair else None
+                            if rep is not None and rep.fits:
+                                if rep.edit:
+                                    edits.append(f"staff {sn} voice {v}: {rep.edit}")
+                                items = list(rep.items)
+                            else:
+                                total = sum((it.duration for it in items), Fraction(0))
+                                flagged_reasons.append(
+                                    f"staff {sn} voice {v}: {float(total):g} of {float(expected):g} quarters"
+                                )
+                            onset = Fraction(0)
+                            for g, it in zip(vg, items, strict=True):
+                                g.value, g.dots = it.value, it.dots
+                                g.onset = onset
+                                g.duration = it.duration
+                                onset += it.duration
+                            for g in gs:
+                                if g.grace and g.voice == v:
+                                    nxt = next((o for o in vg if o.x > g.x), None)
+                                    g.onset = nxt.onset if nxt else onset
+                                    g.duration = Fraction(0)
+                        for x, c in clef_pts:
+                            nxt = next((g for g in gs if g.x > x and not g.grace), None)
+                            onset_c = nxt.onset if nxt is not None else expected
+                            if onset_c >= expected:
+                                continue
+                            mid_clefs.append(ClefChange(sn, c, onset_c))
+                            st.clefs[sn] = c
+                        # beams
+                        for bg in _beam_groups([g for g in gs if not g.is_rest]):
+                            labels = beam_labels([g.beam_levels for g in bg])
+                            for g, lab in zip(bg, labels, strict=True):
+                                g.beam_values = lab
+                        for g in gs:
+                            events.append(_to_event(g, sn, part_staves_count[part_i]))
+                            scores.extend(h.glyph.score for h in g.heads)
+                            if g.rest_glyph is not None:
+                                scores.append(g.rest_glyph.score)
+                            for h in g.heads:
+                                voice_of.append((h.glyph.glyph_id, _voice_no(g.voice, sn)))
+                            if g.rest_glyph is not None:
+                                voice_of.append((g.rest_glyph.glyph_id, _voice_no(g.voice, sn)))
+                    # directions
+                    directions: list[Direction] = []
+                    for sid_d, x, kind, value in res.dynamics:
+                        if sid_d not in staff_no or not (rx0 <= x < rx1):
+                            continue
+                        gs_all = [g for g in res.groups if g.staff in sids and g.measure == r and not g.grace]
+                        if kind == "wedge" and value == "stop":
+                            before = [g for g in gs_all if g.x <= x + sp]
+                            onset_d = max((g.onset for g in before), default=Fraction(0))
+                        else:
+                            after = [g for g in gs_all if g.x >= x - sp]
+                            onset_d = min((g.onset for g in after), default=Fraction(0))
+                        directions.append(Direction(kind, value, onset_d, staff_no[sid_d]))
+                    bar = res.bar_kinds[r] if r < len(res.bar_kinds) else "none"
+                    prev_bar = (
+                        res.bar_kinds[r - 1] if r > 0 else ("repeatLeft" if res.repeat_start_first else "")
+                    )
+                    right = {
+                        "barlineDouble": "light-light",
+                        "barlineFinal": "light-heavy",
+                        "barlineHeavy": "heavy",
+                    }.get(bar, "regular")
+                    flagged = bool(flagged_reasons)
+                    mean_score = float(np.mean(scores)) if scores else 1.0
+                    confidence = round(mean_score * (0.3 if flagged else 0.7 if edits else 1.0), 3)
+                    m = Measure(
+                        number=measure_no + r + 1,
+                        events=tuple(events),
+                        clefs=tuple(clef_changes) + tuple(mid_clefs),
+                        key=new_key,
+                        time=new_time,
+                        directions=tuple(directions),
+                        right_barline=right,
+                        repeat_start=prev_bar in ("repeatLeft", "repeatLeftRight"),
+                        repeat_end=bar in ("repeatRight", "repeatLeftRight"),
+                        new_system=r == 0,
+                        flagged=flagged,
+                        confidence=confidence,
+                    )
+                    st.measures.append(m)
+                    ys = [staves[s].top for s in sids] + [staves[s].bottom for s in sids]
+                    reports.append(
+                        MeasureReport(
+                            part_i,
+                            measure_no + r + 1,
+                            page_i,
+                            (rx0, min(ys) - sp, rx1, max(ys) + sp),
+                            flagged,
+                            confidence,
+                            "; ".join(edits),
+                            "; ".join(flagged_reasons),
+                        )
+                    )
+            # parts missing from this system get whole-measure rests
+            for part_i in range(len(system.part_staves), len(states)):
+                st = states[part_i]
+                for r in range(n_regions):
+                    q = (st.time or TimeSignature()).measure_quarters
+                    st.measures.append(
+                        Measure(
+                            measure_no + r + 1,
+                            (Rest(Fraction(0), q, "whole", measure_rest=True),),
+                            flagged=True,
+                            confidence=0.0,
+                        )
+                    )
+            measure_no += n_regions
+        layouts.append(PageLayout(page_i, tuple(staves), tuple(systems), tuple(glyphs), tuple(voice_of)))
+    parts = tuple(
+        Part(
+            f"P{i + 1}",
+            "Piano" if part_staves_count[i] > 1 else f"Part {i + 1}",
+            tuple(st.measures),
+            part_staves_count[i],
+        )
+        for i, st in enumerate(states)
+    )
+    return Assembly(Score(parts), tuple(layouts), tuple(reports), tuple(dict.fromkeys(warnings)))
+
+
+def _voice_no(voice: int, staff_no: int) -> int:
+    return voice + 4 * (staff_no - 1)
+
+
+def _guess_time(groups: list[_Group], sids: list[int], region: int) -> TimeSignature:
+    """A time signature for a page that shows none: the length of the region's first voice, else 4/4."""
+    gs = [g for g in groups if g.staff == sids[0] and g.measure == region and not g.grace]
+    total = sum((g.value * (2 - Fraction(1, 2**g.dots)) for g in gs), Fraction(0))
+    for beats, beat_type in ((4, 4), (3, 4), (2, 4), (6, 8), (3, 8), (9, 8), (12, 8), (2, 2), (5, 4)):
+        if Fraction(4 * beats, beat_type) == total:
+            return TimeSignature(beats, beat_type)
+    return TimeSignature(4, 4)
+
+
+def _to_event(g: _Group, staff_no: int, staves_in_part: int) -> Event:
+    voice = _voice_no(g.voice, staff_no)
+    if g.is_rest:
+        glyph_ids = (g.rest_glyph.glyph_id,) if g.rest_glyph is not None else ()
+        return Rest(
+            onset_q=g.onset,
+            duration_q=g.duration,
+            note_type="whole" if g.measure_rest else note_type_of(g.value),
+            dots=0 if g.measure_rest else g.dots,
+            voice=voice,
+            staff=staff_no,
+            measure_rest=g.measure_rest,
+            tuplet=g.tuplet,
+            tuplet_edge=g.tuplet_edge,
+            fermata=g.fermata,
+            glyph_ids=glyph_ids + tuple(g.extra_glyphs),
+        )
+    ntype = note_type_of(g.value)
+    if g.grace and g.kind == "black":
+        ntype = note_type_of(Fraction(1, 2 ** max(1, g.flags + g.beam_levels)))
+    notes: list[Note] = []
+    heads = sorted(g.heads, key=lambda h: -h.cy)  # bottom to top
+    for k, h in enumerate(heads):
+        d = h.diatonic
+        pitch_step = "CDEFGAB"[d % 7]
+        notes.append(
+            Note(
+                pitch=Pitch(pitch_step, h.alter, d // 7),
+                onset_q=g.onset,
+                duration_q=g.duration,
+                note_type=ntype,
+                dots=g.dots,
+                voice=voice,
+                staff=staff_no,
+                stem=g.stem_dir,
+                accidental=h.accidental[1] if h.accidental else "",
+                tie_start=h.tie_start,
+                tie_stop=h.tie_stop,
+                slur_start=g.slur_start and k == 0,
+                slur_stop=g.slur_stop and k == 0,
+                tuplet=g.tuplet,
+                tuplet_edge=g.tuplet_edge if k == 0 else "",
+                grace=g.grace,
+                grace_slash=g.grace_slash,
+                articulations=tuple(g.articulations) if k == 0 else (),
+                ornaments=tuple(g.ornaments) if k == 0 else (),
+                fermata=g.fermata and k == 0,
+                beams=g.beam_values if k == 0 else (),
+                glyph_ids=(
+                    h.glyph.glyph_id,
+                    *([h.accidental_glyph] if h.accidental_glyph >= 0 else []),
+                    *h.dot_glyphs,
+                    *h.tie_glyphs,
+                )
+                + (tuple(g.extra_glyphs) if k == 0 else ()),
+            )
+        )
+    _ = staves_in_part
+    return notes[0] if len(notes) == 1 else Chord(tuple(notes))

@@ -1,0 +1,149 @@
+"""Staves and systems: find five-line staves (from staff glyphs or the image) and group them into systems.
+
+Why: every later rule (pitch from staff position, measures from barlines, parts across systems) is
+relative to a staff, so staff geometry comes first. Pure functions of glyphs and pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from frontline.music.records import Glyph, Staff, System
+
+__all__ = ["find_staves", "group_systems", "nearest_staff", "staves_from_glyphs"]
+
+_CONNECTORS = {"systemicBarline", "brace", "bracket"}
+BARLINE_CLASSES = {
+    "barline",
+    "barlineDouble",
+    "barlineFinal",
+    "barlineHeavy",
+    "repeatLeft",
+    "repeatRight",
+    "repeatLeftRight",
+}
+
+
+def staves_from_glyphs(glyphs: list[Glyph]) -> list[Staff]:
+    """Staves from `staff` glyphs (one box per five-line staff), lines spread evenly inside the box.
+
+    The box holds the lines' ink, so the outer lines sit half a line thickness inside it; the thickness
+    is taken as 1/8 of a staff space, a typical engraving ratio.
+    """
+    out: list[Staff] = []
+    for g in sorted((g for g in glyphs if g.class_name == "staff"), key=lambda g: g.bbox_xyxy[1]):
+        x0, y0, x1, y1 = g.bbox_xyxy
+        space = (y1 - y0) / (4 + 1 / 8)
+        top, bottom = y0 + space / 16, y1 - space / 16
+        ys = tuple(float(v) for v in np.linspace(top, bottom, 5))
+        out.append(Staff(len(out), ys, float(x0), float(x1)))
+    return out
+
+
+def find_staves(grey: np.ndarray, min_width_frac: float = 0.3) -> list[Staff]:
+    """Find five-line staves in a greyscale page (uint8, 255 = white) by row projection of long dark runs.
+
+    Rows whose dark pixels cover at least `min_width_frac` of the widest such row are staff-line
+    candidates; runs of candidate rows become lines, and five lines with even spacing form a staff.
+    Works on clean and mildly skewed pages (deskew first with `frontline.music.normalize`).
+    """
+    if grey.ndim != 2 or grey.size == 0:
+        return []
+    dark = grey < 128
+    rows = dark.sum(axis=1).astype(np.float64)
+    if rows.max() <= 0:
+        return []
+    cand = rows >= min_width_frac * rows.max()
+    lines: list[tuple[float, int, int]] = []  # (centre y, first row, last row)
+    y = 0
+    h = len(cand)
+    while y < h:
+        if cand[y]:
+            y0 = y
+            while y < h and cand[y]:
+                y += 1
+            seg = rows[y0:y]
+            centre = float((np.arange(y0, y) * seg).sum() / max(seg.sum(), 1e-9))
+            lines.append((centre, y0, y - 1))
+        else:
+            y += 1
+    staves: list[Staff] = []
+    i = 0
+    while i + 4 < len(lines):
+        ys = [lines[i + k][0] for k in range(5)]
+        gaps = np.diff(ys)
+        if gaps.min() > 2 and gaps.max() <= 1.35 * gaps.min():
+            band = dark[int(lines[i][1]) : int(lines[i + 4][2]) + 1]
+            cols = np.where(band.mean(axis=0) > 0.6)[0]
+            x0, x1 = (float(cols.min()), float(cols.max())) if cols.size else (0.0, float(grey.shape[1] - 1))
+            staves.append(Staff(len(staves), tuple(ys), x0, x1))
+            i += 5
+        else:
+            i += 1
+    return staves
+
+
+def nearest_staff(staves: list[Staff], y: float) -> int:
+    """Index of the staff whose line band is nearest to y (0 inside the band)."""
+    best, best_d = 0, float("inf")
+    for i, s in enumerate(staves):
+        d = 0.0 if s.top <= y <= s.bottom else min(abs(y - s.top), abs(y - s.bottom))
+        if d < best_d:
+            best, best_d = i, d
+    return best
+
+
+def _spans(g: Glyph, a: Staff, b: Staff, tol: float) -> bool:
+    """Whether a vertical glyph reaches from staff a down to staff b."""
+    _, y0, _, y1 = g.bbox_xyxy
+    return y0 <= a.bottom + tol and y1 >= b.top - tol
+
+
+def group_systems(staves: list[Staff], glyphs: list[Glyph]) -> list[System]:
+    """Group staves into systems and each system's staves into parts.
+
+    Neighbouring staves belong to one system when a connector (systemic barline, brace, bracket) or a
+    barline spans the gap between them. A brace makes its staves one part (a grand staff), and so does a
+    bracket around exactly two staves whose barlines run through both; every other staff is a part of
+    its own.
+    """
+    if not staves:
+        return []
+    links = [False] * (len(staves) - 1)
+    braced = [False] * (len(staves) - 1)
+    bar_joined = [False] * (len(staves) - 1)
+    pair_group = [False] * (len(staves) - 1)
+    for g in glyphs:
+        if g.class_name not in _CONNECTORS and g.class_name not in BARLINE_CLASSES:
+            continue
+        _, y0, _, y1 = g.bbox_xyxy
+        covered = [i for i, s in enumerate(staves) if y0 <= s.bottom and y1 >= s.top]
+        for i in range(len(staves) - 1):
+            a, b = staves[i], staves[i + 1]
+            if _spans(g, a, b, a.staff_space_px):
+                links[i] = True
+                if g.class_name == "brace":
+                    braced[i] = True
+                elif g.class_name in BARLINE_CLASSES:
+                    bar_joined[i] = True
+                elif g.class_name == "bracket" and covered == [i, i + 1]:
+                    pair_group[i] = True
+    # a two-staff group whose barlines run through both staves is a grand staff, whether the engraver
+    # drew its brace as a glyph (brace) or as a path (seen as bracket)
+    braced = [br or (pg and bj) for br, pg, bj in zip(braced, pair_group, bar_joined, strict=True)]
+    systems: list[System] = []
+    start = 0
+    for i in range(len(staves)):
+        if i == len(staves) - 1 or not links[i]:
+            members = staves[start : i + 1]
+            parts: list[tuple[int, ...]] = []
+            j = 0
+            while j < len(members):
+                k = j
+                while k + 1 < len(members) and braced[start + k]:
+                    k += 1
+                parts.append(tuple(range(j, k + 1)))
+                j = k + 1
+            systems.append(System(tuple(members), tuple(parts)))
+            start = i + 1
+    return systems
