@@ -476,7 +476,6 @@ def random_score(rng: np.random.Generator, config: GenerateConfig | None = None)
     """
     cfg = config or GenerateConfig()
     boost = max(0.0, cfg.rare_boost)
-    n_meas = int(rng.integers(cfg.min_measures, cfg.max_measures + 1))
     ensemble = _choose(
         rng, ["single", "piano", "voice_piano", "satb", "satb2", "chamber"], [35, 28, 12, 7, 6, 12]
     )
@@ -527,6 +526,9 @@ def random_score(rng: np.random.Generator, config: GenerateConfig | None = None)
             if nm == "Cello" and _p(rng, 0.15):
                 c = "C4"
             specs.append((nm, 1, [c], [1], 0.05, False))
+    # single staves need more measures to fill a page
+    extra = 24 if sum(sp[1] for sp in specs) == 1 else 0
+    n_meas = int(rng.integers(cfg.min_measures, cfg.max_measures + 1)) + extra
     group = "" if len(specs) == 1 else ("bracket" if ensemble in ("satb", "satb2", "chamber") else "")
 
     # global attribute plan: key, time, clef changes, repeats, endings
