@@ -21,7 +21,9 @@ def register(app: typer.Typer) -> None:
         jobs: int = typer.Option(1, "--jobs", help="Pieces scanned in parallel."),
         fmt: str = typer.Option("musicxml", "--format", help="musicxml or mxl."),
         detections: Path | None = typer.Option(
-            None, "--detections", help="Oracle mode: DeepScoresV2-layout JSON of the page's symbols."
+            None,
+            "--detections",
+            help="Oracle mode: DeepScoresV2-layout JSON of the symbols, or a folder with STEM.json per input.",
         ),
         no_overlay: bool = typer.Option(False, "--no-overlay", help="Skip the overlay pictures."),
     ) -> None:

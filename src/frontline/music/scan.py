@@ -65,7 +65,7 @@ class ScanConfig:
     fmt: str = "musicxml"
     """Score format: "musicxml" (uncompressed) or "mxl" (compressed)."""
     detections: Path | None = None
-    """Oracle mode: read the symbols from this DeepScoresV2-layout JSON instead of running the detector."""
+    """Oracle mode: symbols from this DeepScoresV2-layout JSON (or, for a folder, its STEM.json per input)."""
     overlay: bool = True
     """Write an overlay picture per page."""
     progress: bool = True
@@ -429,7 +429,10 @@ def scan_piece(
         warnings: list[str] = []
         if cfg.detections is not None:
             mode = "oracle"
-            det_pages = read_detections(cfg.detections)
+            det_path = Path(cfg.detections)
+            if det_path.is_dir():
+                det_path = det_path / f"{files[0].stem}.json"
+            det_pages = read_detections(det_path)
             if len(det_pages) < len(pages):
                 raise InputError(
                     f"{cfg.detections}: has {len(det_pages)} page(s) of detections for {len(pages)} page(s) of input"
@@ -519,11 +522,13 @@ def scan(inputs: list[str | Path], config: ScanConfig | None = None) -> ScanSumm
         raise InputError(f"--format must be musicxml or mxl, not {cfg.fmt!r}")
     if cfg.jobs < 1:
         raise InputError(f"--jobs must be at least 1, not {cfg.jobs}")
-    if cfg.detections is not None and not Path(cfg.detections).is_file():
-        raise InputError(f"{cfg.detections}: detections file not found")
+    if cfg.detections is not None and not Path(cfg.detections).exists():
+        raise InputError(f"{cfg.detections}: detections file or folder not found")
     pieces = collect_pieces(inputs, cfg.join)
-    if cfg.detections is not None and len(pieces) > 1:
-        raise InputError("--detections describes one piece; give one input (or --join the pages)")
+    if cfg.detections is not None and Path(cfg.detections).is_file() and len(pieces) > 1:
+        raise InputError(
+            "a --detections file describes one piece; give one input, --join, or a folder of STEM.json"
+        )
     try:
         cfg.out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

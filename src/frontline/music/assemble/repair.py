@@ -1,7 +1,8 @@
 """The time signature as a constraint: repair a voice whose durations do not fill its measure.
 
-A voice is repaired only where exactly one single edit makes it fit (add or drop one augmentation dot,
-add or drop one beam level on one note); otherwise the measure is flagged for review. Pure functions.
+A voice is repaired only where exactly one single edit makes it fit: first among dot edits (add or drop
+one augmentation dot), then, if no dot edit fits, among beam edits (add or drop one beam level on one
+note); when several edits of a tier fit, or none does, the measure is flagged for review. Pure functions.
 """
 
 from __future__ import annotations
@@ -68,13 +69,18 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
     total = _total(items)
     if total == expected or (allow_short and total < expected):
         return Repair(tuple(items), True)
-    fixes: list[tuple[int, RhythmItem, str]] = []
-    for k, new, what in _candidates(items):
-        if total - items[k].duration + new.duration == expected:
-            fixes.append((k, new, what))
-    if len(fixes) == 1:
-        k, new, what = fixes[0]
-        edited = list(items)
-        edited[k] = new
-        return Repair(tuple(edited), True, f"{what} on event {k + 1}")
+    # missed or spurious dots (tiny glyphs) are likelier detector errors than beam levels: try them first
+    for tier in (("add dot", "drop dot"), ("add beam", "drop beam")):
+        fixes = [
+            (k, new, what)
+            for k, new, what in _candidates(items)
+            if what in tier and total - items[k].duration + new.duration == expected
+        ]
+        if len(fixes) == 1:
+            k, new, what = fixes[0]
+            edited = list(items)
+            edited[k] = new
+            return Repair(tuple(edited), True, f"{what} on event {k + 1}")
+        if len(fixes) > 1:
+            break
     return Repair(tuple(items), False)

@@ -49,8 +49,9 @@ def find_staves(grey: np.ndarray, min_width_frac: float = 0.3) -> list[Staff]:
     """
     if grey.ndim != 2 or grey.size == 0:
         return []
-    dark = grey < 128
-    rows = dark.sum(axis=1).astype(np.float64)
+    dark = grey < 160
+    # ink per row, antialiasing included: a thin line split over two rows still shows in both
+    rows = (255.0 - grey.astype(np.float64)).sum(axis=1) / 255.0
     if rows.max() <= 0:
         return []
     cand = rows >= min_width_frac * rows.max()
@@ -73,8 +74,11 @@ def find_staves(grey: np.ndarray, min_width_frac: float = 0.3) -> list[Staff]:
         ys = [lines[i + k][0] for k in range(5)]
         gaps = np.diff(ys)
         if gaps.min() > 2 and gaps.max() <= 1.35 * gaps.min():
-            band = dark[int(lines[i][1]) : int(lines[i + 4][2]) + 1]
-            cols = np.where(band.mean(axis=0) > 0.6)[0]
+            # columns where at least three of the five lines have ink
+            on = sum(
+                dark[lines[i + k][1] : lines[i + k][2] + 1].any(axis=0).astype(np.int32) for k in range(5)
+            )
+            cols = np.where(on >= 3)[0]
             x0, x1 = (float(cols.min()), float(cols.max())) if cols.size else (0.0, float(grey.shape[1] - 1))
             staves.append(Staff(len(staves), tuple(ys), x0, x1))
             i += 5

@@ -1,0 +1,147 @@
+"""`frontline music scan` and `demo` through the CLI: oracle mode, outputs, bad inputs, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from frontline.cli import app
+from frontline.music.musicxml import load_musicxml
+from frontline.music.scan import EXAMPLES_DIR
+
+runner = CliRunner()
+PAGE = EXAMPLES_DIR / "demo_page.png"
+SYMBOLS = EXAMPLES_DIR / "demo_page.json"
+
+
+def _detector_available() -> bool:
+    from frontline.music import detect
+
+    return detect.default_model_path().is_file()
+
+
+def test_scan_with_detections_writes_every_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["music", "scan", str(PAGE), "--detections", str(SYMBOLS), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "8 measures" in res.output and "summary:" in res.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["demo_page.json", "demo_page.mid", "demo_page.musicxml", "demo_page.overlay.png"]
+    score = load_musicxml(out / "demo_page.musicxml")
+    assert len(score.parts[0].measures) == 8
+    doc = json.loads((out / "demo_page.json").read_text())
+    assert doc["mode"] == "oracle" and len(doc["notes"]) == 41 + 1  # 41 notes and one rest
+    det_ids = {d["id"] for d in doc["pages"][0]["detections"]}
+    assert all(set(n["glyph_ids"]) <= det_ids for n in doc["notes"])
+    assert all("confidence" in m and "flagged" in m for m in doc["measures"])
+    assert (out / "demo_page.mid").read_bytes()[:4] == b"MThd"
+
+
+def test_mxl_format_and_join(tmp_path: Path) -> None:
+    det = tmp_path / "dets"
+    det.mkdir()
+    shutil.copy(SYMBOLS, det / "demo_page.json")
+    res = runner.invoke(
+        app, ["music", "scan", str(PAGE), "--detections", str(det), "--format", "mxl", "-o", str(tmp_path)]
+    )
+    assert res.exit_code == 0, res.output
+    assert len(load_musicxml(tmp_path / "demo_page.mxl").parts[0].measures) == 8
+
+
+def test_bad_files_are_reported_and_the_batch_goes_on(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(PAGE, src / "demo_page.png")
+    (src / "empty.png").write_bytes(b"")
+    (src / "truncated.png").write_bytes(PAGE.read_bytes()[:200])
+    (src / "notes.jpg").write_text("this is not an image")
+    (src / "bad.pdf").write_bytes(b"%PDF-1.4 broken")
+    det = tmp_path / "dets"
+    det.mkdir()
+    shutil.copy(SYMBOLS, det / "demo_page.json")
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["music", "scan", str(src), "--detections", str(det), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "ok      demo_page" in res.output
+    for name in ("empty", "truncated", "notes", "bad"):
+        assert f"failed  {name}" in res.output
+    assert "4 failed" in res.output
+    assert (out / "demo_page.musicxml").is_file()
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_every_input_failing_exits_1_and_bad_usage_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "x.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n")
+    res = runner.invoke(
+        app, ["music", "scan", str(bad), "--detections", str(SYMBOLS), "-o", str(tmp_path / "o")]
+    )
+    assert res.exit_code == 1
+    assert (
+        runner.invoke(app, ["music", "scan", str(PAGE), "--format", "pdf", "-o", str(tmp_path)]).exit_code
+        == 2
+    )
+    assert runner.invoke(app, ["music", "scan", str(PAGE), "--jobs", "0", "-o", str(tmp_path)]).exit_code == 2
+    empty_dir = tmp_path / "nothing"
+    empty_dir.mkdir()
+    assert runner.invoke(app, ["music", "scan", str(empty_dir), "-o", str(tmp_path)]).exit_code == 2
+    res = runner.invoke(app, ["music", "scan", str(PAGE), "--detections", str(tmp_path / "missing.json")])
+    assert res.exit_code == 2 and "not found" in res.output
+
+
+def test_empty_pdf_fails_with_a_message(tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    empty = tmp_path / "empty.pdf"
+    pdfium.PdfDocument.new().save(str(empty))
+    res = runner.invoke(
+        app, ["music", "scan", str(empty), "--detections", str(SYMBOLS), "-o", str(tmp_path / "o")]
+    )
+    assert res.exit_code == 1 and "failed  empty" in res.output and "PDF" in res.output
+
+
+def test_wrong_detections_json_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "d.json"
+    bad.write_text('{"annotations": 3}')
+    res = runner.invoke(app, ["music", "scan", str(PAGE), "--detections", str(bad), "-o", str(tmp_path)])
+    assert res.exit_code == 1 and "DeepScoresV2" in res.output
+
+
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["music", "demo", "--out", str(tmp_path), "--oracle"])
+    assert res.exit_code == 0, res.output
+    assert "note F1 against the page's ground truth: 1.000" in res.output
+    assert (tmp_path / "demo_page.overlay.png").is_file()
+
+
+@pytest.mark.skipif(shutil.which("mscore3") is None, reason="MuseScore 3 (mscore3) not installed")
+def test_musescore_opens_a_scan(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["music", "scan", str(PAGE), "--detections", str(SYMBOLS), "-o", str(tmp_path)])
+    assert res.exit_code == 0
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    pdf = tmp_path / "demo.pdf"
+    proc = subprocess.run(
+        ["mscore3", "-o", str(pdf), str(tmp_path / "demo_page.musicxml")],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and pdf.stat().st_size > 1000
+    assert "Error" not in proc.stderr.decode(errors="replace")
+
+
+@pytest.mark.slow
+def test_scan_real_photos_with_the_shipped_detector(shared_data: Path, tmp_path: Path) -> None:
+    if not _detector_available():
+        pytest.skip("no shipped detector weights yet")
+    photos = sorted((shared_data / "music").glob("*.jpg"))
+    res = runner.invoke(app, ["music", "scan", *map(str, photos), "-o", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    for p in photos:
+        assert load_musicxml(tmp_path / f"{p.stem}.musicxml").parts is not None
