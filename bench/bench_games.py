@@ -1,0 +1,172 @@
+"""Game-playing benchmark: simulator speed, bot round robin, the shipped agent's main result, ablations, transfer.
+
+Measured live: simulator ticks/s, the round robin of the scripted bots and the shipped agent's win rate on
+200 held-out maps against the strongest bot. Read from docs/games/results.json (written by real runs of
+`python -m bench.games_experiments ablations|transfer`, see that file): ablations and transfer.
+Environment variable FRONTLINE_BENCH_GAMES_MAPS overrides the 200 held-out maps (e.g. 50 for a quick look).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "docs" / "games" / "results.json"
+BOT_NAMES = ("random", "expander", "bully", "upgrader", "rule")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(
+        [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+        + [fmt.format(*map(str, r)) for r in rows]
+    )
+
+
+def _ticks_per_second(n_planets: int, batch: int, seconds: float = 2.0) -> tuple[float, float]:
+    """(simulator-only ticks/s, whole-game ticks/s incl. rule bots deciding every 10 ticks), one core."""
+    from frontline.games.bots import make_bot
+    from frontline.games.rules import DECISION_TICKS, advance, apply_orders, generate_map, new_games
+
+    bot = make_bot("rule")
+    rng = np.random.default_rng(0)
+    sim_t = total_t = 0.0
+    ticks = 0
+    seed = 0
+    while total_t < seconds:
+        st = new_games([generate_map(n_planets, 10_000 + seed + i) for i in range(batch)])
+        seed += batch
+        t_start = time.perf_counter()
+        while not st.done.all():
+            for g in np.flatnonzero(~st.done):
+                for side in (1, 2):
+                    apply_orders(st, int(g), side, bot.act(st, int(g), side, rng))
+            live = int((~st.done).sum())
+            t0 = time.perf_counter()
+            advance(st, DECISION_TICKS)
+            sim_t += time.perf_counter() - t0
+            ticks += live * DECISION_TICKS
+        total_t += time.perf_counter() - t_start
+    return ticks / sim_t, ticks / total_t
+
+
+def _fmt_rate(d: dict[str, float]) -> str:
+    return f"{d['win_rate']:.2f} [{d['ci_low']:.2f},{d['ci_high']:.2f}]"
+
+
+def main() -> None:
+    import torch
+
+    from frontline.games.arena import DEFAULT_AGENT, arena_table, match, resolve_player
+    from frontline.games.bots import STRONGEST_BOT, make_bot
+
+    torch.set_num_threads(1)
+    print("Simulator speed (one core; whole game = rule bot vs rule bot deciding every 10 ticks)")
+    rows = []
+    for n, b in ((20, 1), (20, 64), (40, 1)):
+        sim, whole = _ticks_per_second(n, b)
+        rows.append([str(n), str(b), f"{sim:,.0f}", f"{whole:,.0f}"])
+    print(_table(["planets", "batch", "sim ticks/s", "whole-game ticks/s"], rows))
+
+    print("\nScripted bots, round robin (30 maps x 2 sides, 10 planets)")
+    _, table = arena_table(list(BOT_NAMES), 30, 10)
+    print(table)
+
+    n_maps = int(os.environ.get("FRONTLINE_BENCH_GAMES_MAPS", "200"))
+    print(
+        f"\nMain result: shipped agent ({DEFAULT_AGENT.name}) vs each bot, {n_maps} held-out maps x 2 sides, 10 planets"
+    )
+    if DEFAULT_AGENT.exists():
+        agent = resolve_player("dqn")
+        rows = []
+        for b in BOT_NAMES:
+            r = match(agent, make_bot(b), n_maps, 10)
+            rows.append(
+                [
+                    b + (" (strongest)" if b == STRONGEST_BOT else ""),
+                    str(r.games),
+                    f"{r.wins}/{r.draws}/{r.losses}",
+                    f"{r.score:.3f}",
+                    f"[{r.ci_low:.3f}, {r.ci_high:.3f}]",
+                ]
+            )
+        print(_table(["opponent", "games", "W/D/L", "win rate", "95% CI"], rows))
+    else:
+        print(f"(no shipped agent at {DEFAULT_AGENT})")
+
+    res = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    abl = res.get("ablations", {})
+    print("\nAblations (cached real runs from docs/games/results.json; same step budget, seed and opponents)")
+    if abl:
+        rows = []
+        for name, out in abl.items():
+            c = out["config"]
+            rows.append(
+                [
+                    name,
+                    c["action_space"],
+                    c["encoding"],
+                    str(c["shaping"]),
+                    str(out["steps"]),
+                    f"{out['seconds'] / 60:.1f}",
+                    str(out["steps_to_80"] or "never"),
+                    str(out["test_maps"] * 2),
+                ]
+                + [_fmt_rate(out["test"][b]) for b in BOT_NAMES]
+            )
+        print(
+            _table(
+                [
+                    "variant",
+                    "actions",
+                    "enc",
+                    "shaping",
+                    "steps",
+                    "train min",
+                    "steps to 80% vs rule",
+                    "test games",
+                ]
+                + [f"vs {b}" for b in BOT_NAMES],
+                rows,
+            )
+        )
+        print("learning curves: docs/games/learning_curves.png")
+    else:
+        print("(none yet: run python -m bench.games_experiments ablations)")
+
+    tr = res.get("transfer")
+    print("\nTransfer (cached real runs): agent trained on small maps, played on larger ones")
+    if tr:
+        rows = []
+        for n, e in tr["sizes"].items():
+            ft = e.get("fine_tuned")
+            rows.append(
+                [
+                    n,
+                    _fmt_rate(e["zero_shot"][STRONGEST_BOT]),
+                    _fmt_rate(ft[STRONGEST_BOT]) if ft else "-",
+                    f"{np.mean([e['zero_shot'][b]['win_rate'] for b in BOT_NAMES]):.2f}",
+                    f"{np.mean([ft[b]['win_rate'] for b in BOT_NAMES]):.2f}" if ft else "-",
+                ]
+            )
+        print(f"trained on {tr['trained_on']} planets; fine-tune {tr['finetune_steps']} steps per size")
+        print(
+            _table(
+                [
+                    "planets",
+                    "vs rule, zero-shot",
+                    "vs rule, fine-tuned",
+                    "mean vs bots, zero-shot",
+                    "mean, fine-tuned",
+                ],
+                rows,
+            )
+        )
+    else:
+        print("(none yet: run python -m bench.games_experiments transfer)")

@@ -1,0 +1,293 @@
+"""Long game-playing experiments whose results `bench/bench_games.py` prints: ablations and transfer.
+
+Usage (each writes/updates docs/games/results.json and docs/games/learning_curves.png):
+    python -m bench.games_experiments ablations --steps 40000 [--variants high flat no-shaping raw sb3]
+    python -m bench.games_experiments transfer --agent src/frontline/games/models/dqn_default.pt --finetune-steps 10000
+    python -m bench.games_experiments plot
+
+Ablations train each variant with the same environment-step budget, seed, opponents and evaluation schedule
+(validation maps), then test the final agent on held-out maps against every bot. SB3's DQN has no action
+masks: it trains on the flat interface with illegal actions played as WAIT (`invalid_action="wait"`), and
+is evaluated with the mask applied to its Q-values ("masked where possible").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "docs" / "games" / "results.json"
+CURVES = ROOT / "docs" / "games" / "learning_curves.png"
+RUNS = ROOT / "runs" / "games-experiments"
+BOT_NAMES = ("random", "expander", "bully", "upgrader", "rule")
+
+
+def _load() -> dict[str, Any]:
+    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+
+
+def _save(res: dict[str, Any]) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(res, indent=2) + "\n")
+
+
+def _test(policy: Any, n_maps: int, n_planets: int) -> dict[str, dict[str, float]]:
+    from frontline.games.arena import match
+    from frontline.games.bots import make_bot
+
+    out = {}
+    for b in BOT_NAMES:
+        r = match(policy, make_bot(b), n_maps, n_planets)
+        out[b] = {"win_rate": r.score, "ci_low": r.ci_low, "ci_high": r.ci_high, "games": r.games}
+    return out
+
+
+def _curve(run_dir: Path) -> list[dict[str, float]]:
+    rows = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines() if x.strip()]
+    return [
+        {k: v for k, v in r.items() if k == "step" or k.startswith("win_rate")}
+        for r in rows
+        if r["split"] == "eval"
+    ]
+
+
+def _steps_to(curve: list[dict[str, float]], key: str = "win_rate_rule", level: float = 0.8) -> int | None:
+    for r in curve:
+        if r.get(key, 0.0) >= level:
+            return int(r["step"])
+    return None
+
+
+class _SB3Policy:
+    """A Stable-Baselines3 DQN acting greedily on the flat interface with the legal-action mask applied."""
+
+    def __init__(self, model: Any, encoding: str) -> None:
+        self.model, self.encoding, self.name = model, encoding, "sb3-dqn"
+
+    def act(self, state: Any, game: int, player: int, rng: np.random.Generator) -> list[Any]:
+        import torch
+
+        from frontline.games.encoding import encode
+        from frontline.games.env import flat_action_mask, flat_action_orders
+
+        obs = torch.from_numpy(encode(state, game, player, self.encoding))[None]
+        with torch.no_grad():
+            q = self.model.q_net(obs)[0].numpy()
+        mask = flat_action_mask(state, game, player).astype(bool)
+        return flat_action_orders(state, game, player, int(np.argmax(np.where(mask, q, -np.inf))))
+
+
+def _train_sb3(cfg: Any, test_maps: int) -> dict[str, Any]:
+    import torch
+    from stable_baselines3 import DQN
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    from frontline.games.dqn import VALIDATION_SEED0, evaluate
+    from frontline.games.env import SpaceConquestEnv
+    from frontline.games.shaping import PotentialShaping
+
+    torch.set_num_threads(1)
+    opponents = [
+        o for o, w in zip(cfg.opponents, cfg.opponent_weights, strict=True) for _ in range(round(w * 10))
+    ]
+    env = PotentialShaping(
+        SpaceConquestEnv(cfg.map_size, "flat", cfg.encoding, opponent=opponents, invalid_action="wait"),
+        gamma=cfg.gamma,
+    )
+    curve: list[dict[str, float]] = []
+
+    class _Eval(BaseCallback):
+        def _on_step(self) -> bool:
+            if self.num_timesteps % cfg.eval_every == 0:
+                wr = evaluate(
+                    _SB3Policy(self.model, cfg.encoding),
+                    BOT_NAMES,
+                    cfg.eval_maps,
+                    cfg.map_size,
+                    VALIDATION_SEED0,
+                )
+                curve.append({"step": self.num_timesteps, **{f"win_rate_{b}": v for b, v in wr.items()}})
+            return True
+
+    model = DQN(
+        "MlpPolicy",
+        env,
+        learning_rate=cfg.lr,
+        buffer_size=cfg.buffer_size,
+        learning_starts=cfg.learning_starts,
+        batch_size=cfg.batch_size,
+        gamma=cfg.gamma,
+        train_freq=cfg.train_every,
+        target_update_interval=cfg.target_every * cfg.train_every,
+        exploration_fraction=cfg.eps_fraction,
+        exploration_final_eps=cfg.eps_end,
+        policy_kwargs={"net_arch": [2 * cfg.hidden, cfg.hidden]},
+        seed=cfg.seed,
+        device="cpu",
+        verbose=0,
+    )
+    t0 = time.time()
+    model.learn(total_timesteps=cfg.steps, callback=_Eval())
+    seconds = time.time() - t0
+    return {
+        "curve": curve,
+        "seconds": seconds,
+        "test": _test(_SB3Policy(model, cfg.encoding), test_maps, cfg.map_size),
+    }
+
+
+def ablations(steps: int, variants: list[str], test_maps: int, seed: int) -> None:
+    import torch
+
+    from frontline.games.dqn import DQNConfig, load_agent, train
+
+    torch.set_num_threads(1)
+    base = DQNConfig(steps=steps, seed=seed, eval_every=max(steps // 10, 1000))
+    configs = {
+        "high": base,
+        "flat": replace(base, action_space="flat"),
+        "no-shaping": replace(base, shaping=False),
+        "raw": replace(base, encoding="raw"),
+        "sb3": replace(base, action_space="flat"),
+    }
+    for v in variants:
+        cfg = configs[v]
+        print(f"[{time.strftime('%H:%M:%S')}] ablation {v}: {steps} steps", flush=True)
+        if v == "sb3":
+            out = _train_sb3(cfg, test_maps)
+        else:
+            res = train(cfg, root=RUNS, name=f"ablation-{v}")
+            agent = load_agent(res.agent_path)
+            out = {
+                "curve": _curve(res.run_dir),
+                "seconds": res.seconds,
+                "run_dir": str(res.run_dir.relative_to(ROOT)),
+                "test": _test(agent, test_maps, cfg.map_size),
+            }
+        out |= {
+            "steps": steps,
+            "seed": seed,
+            "test_maps": test_maps,
+            "steps_to_80": _steps_to(out["curve"]),
+            "config": {
+                "action_space": cfg.action_space,
+                "encoding": cfg.encoding,
+                "shaping": cfg.shaping,
+                "map_size": cfg.map_size,
+            },
+        }
+        res_all = _load()
+        res_all.setdefault("ablations", {})[v] = out
+        _save(res_all)
+        print(json.dumps({v: out["test"]["rule"], "steps_to_80": out["steps_to_80"]}), flush=True)
+    plot()
+
+
+def transfer(agent_path: str, finetune_steps: int, test_maps: int, sizes: list[int]) -> None:
+    import torch
+
+    from frontline.games.dqn import load_agent, train
+
+    torch.set_num_threads(1)
+    agent = load_agent(agent_path)
+    base_size = agent.cfg.map_size
+    rows: dict[str, Any] = {
+        "agent": agent_path,
+        "trained_on": base_size,
+        "finetune_steps": finetune_steps,
+        "sizes": {},
+    }
+    rows["sizes"][str(base_size)] = {"zero_shot": _test(agent, test_maps, base_size)}
+    for n in sizes:
+        print(f"[{time.strftime('%H:%M:%S')}] transfer to {n} planets", flush=True)
+        entry: dict[str, Any] = {"zero_shot": _test(agent, test_maps, n)}
+        cfg = replace(
+            agent.cfg,
+            map_size=n,
+            steps=finetune_steps,
+            eps_start=0.2,
+            eps_fraction=0.5,
+            learning_starts=1000,
+            eval_every=max(finetune_steps // 2, 1000),
+        )
+        res = train(cfg, root=RUNS, init=agent_path, name=f"finetune-{n}")
+        entry["fine_tuned"] = _test(load_agent(res.agent_path), test_maps, n)
+        entry["finetune_seconds"] = res.seconds
+        rows["sizes"][str(n)] = entry
+        res_all = _load()
+        res_all["transfer"] = rows
+        _save(res_all)
+    res_all = _load()
+    res_all["transfer"] = rows
+    _save(res_all)
+
+
+def plot() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    res = _load()
+    abl = res.get("ablations", {})
+    if not abl:
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for name, out in abl.items():
+        steps = [r["step"] for r in out["curve"]]
+        axes[0].plot(
+            steps, [r.get("win_rate_rule", np.nan) for r in out["curve"]], marker="o", ms=3, label=name
+        )
+        axes[1].plot(
+            steps,
+            [np.mean([r.get(f"win_rate_{b}", np.nan) for b in BOT_NAMES]) for r in out["curve"]],
+            marker="o",
+            ms=3,
+            label=name,
+        )
+    axes[0].axhline(0.8, color="grey", ls=":", lw=1)
+    axes[0].set(
+        title="win rate vs rule bot (validation maps)",
+        xlabel="environment steps",
+        ylabel="win rate",
+        ylim=(0, 1.02),
+    )
+    axes[1].set(title="mean win rate vs all 5 bots", xlabel="environment steps", ylim=(0, 1.02))
+    axes[0].legend()
+    fig.tight_layout()
+    CURVES.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(CURVES, dpi=90)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("ablations")
+    a.add_argument("--steps", type=int, default=40_000)
+    a.add_argument("--variants", nargs="+", default=["high", "flat", "no-shaping", "raw", "sb3"])
+    a.add_argument("--test-maps", type=int, default=100)
+    a.add_argument("--seed", type=int, default=0)
+    t = sub.add_parser("transfer")
+    t.add_argument("--agent", default=str(ROOT / "src/frontline/games/models/dqn_default.pt"))
+    t.add_argument("--finetune-steps", type=int, default=10_000)
+    t.add_argument("--test-maps", type=int, default=100)
+    t.add_argument("--sizes", type=int, nargs="+", default=[20, 40])
+    sub.add_parser("plot")
+    args = ap.parse_args()
+    if args.cmd == "ablations":
+        ablations(args.steps, args.variants, args.test_maps, args.seed)
+    elif args.cmd == "transfer":
+        transfer(args.agent, args.finetune_steps, args.test_maps, args.sizes)
+    else:
+        plot()
+
+
+if __name__ == "__main__":
+    main()
