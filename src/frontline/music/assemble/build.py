@@ -624,8 +624,17 @@ def _system_pass(
 
     # tuplets: the number marks the groups under its bracket, or under the beam it sits on
     brackets = by_class.get("tupletBracket", [])
-    for name, ratio in TUPLET_RATIO.items():
-        for g in by_class.get(name, []):
+    numbers = [(g, TUPLET_RATIO[name]) for name in TUPLET_RATIO for g in by_class.get(name, [])]
+    marks: list[tuple[Glyph, tuple[int, int] | None]] = list(numbers)
+    for b in brackets:  # a bracket whose number was missed: the ratio follows from the notes under it
+        if not any(
+            b.bbox_xyxy[0] - sp <= n.center_xy[0] <= b.bbox_xyxy[2] + sp
+            and abs(b.center_xy[1] - n.center_xy[1]) <= 2 * sp
+            for n, _ in numbers
+        ):
+            marks.append((b, None))
+    for g, mark_ratio in marks:
+        if True:
             cx, cy = g.center_xy
             sid = staff_of(cy)
             # the staff of the beamed group the number sits on, when there is one nearby
@@ -684,6 +693,9 @@ def _system_pass(
             )
             if direction and not any(o.stem_dir and o.stem_dir != direction for o in inside):
                 members = sorted(inside, key=lambda gr: gr.x)
+            ratio = mark_ratio or _ratio_for_count(len(members))
+            if ratio is None:
+                continue
             for k, gr in enumerate(members):
                 gr.tuplet = ratio
                 gr.tuplet_edge = "start" if k == 0 else "stop" if k == len(members) - 1 else ""
@@ -692,6 +704,19 @@ def _system_pass(
 
     groups = [gr for gr in groups if sys_top <= gr.cy <= sys_bottom]
     return _SystemResult(system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics)
+
+
+def _group_duration(g: _Group) -> Fraction:
+    """Sounding length of a group in quarters: value, dots and tuplet scale (0 for grace notes)."""
+    if g.grace:
+        return Fraction(0)
+    scale = Fraction(g.tuplet[1], g.tuplet[0]) if g.tuplet else Fraction(1)
+    return g.value * (2 - Fraction(1, 2**g.dots)) * scale
+
+
+def _ratio_for_count(n: int) -> tuple[int, int] | None:
+    """Usual tuplet ratio for n notes under an unnumbered bracket (3:2, 5:4, 6:4, 7:4, 9:8)."""
+    return {3: (3, 2), 5: (5, 4), 6: (6, 4), 7: (7, 4), 9: (9, 8)}.get(n)
 
 
 # --- measures, pitch, rhythm ----------------------------------------------------------------------------
@@ -912,7 +937,7 @@ def assemble_pages(
                                 g.x,
                                 g.stem_dir,
                                 stf.position_of(g.cy),
-                                g.value * (2 - Fraction(1, 2**g.dots)),
+                                _group_duration(g),
                                 g.is_rest,
                             )
                             for g in regular
@@ -1070,7 +1095,7 @@ def _voice_no(voice: int, staff_no: int) -> int:
 def _guess_time(groups: list[_Group], sids: list[int], region: int) -> TimeSignature:
     """A time signature for a page that shows none: the length of the region's first voice, else 4/4."""
     gs = [g for g in groups if g.staff == sids[0] and g.measure == region and not g.grace]
-    total = sum((g.value * (2 - Fraction(1, 2**g.dots)) for g in gs), Fraction(0))
+    total = sum((_group_duration(g) for g in gs), Fraction(0))
     for beats, beat_type in ((4, 4), (3, 4), (2, 4), (6, 8), (3, 8), (9, 8), (12, 8), (2, 2), (5, 4)):
         if Fraction(4 * beats, beat_type) == total:
             return TimeSignature(beats, beat_type)

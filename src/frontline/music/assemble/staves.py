@@ -108,8 +108,8 @@ def group_systems(staves: list[Staff], glyphs: list[Glyph]) -> list[System]:
 
     Neighbouring staves belong to one system when a connector (systemic barline, brace, bracket) or a
     barline spans the gap between them. A brace makes its staves one part (a grand staff), and so does a
-    bracket around exactly two staves whose barlines run through both; every other staff is a part of
-    its own.
+    hookless "bracket" (a brace drawn as a path) around exactly two staves whose barlines run through
+    both; every other staff is a part of its own.
     """
     if not staves:
         return []
@@ -131,9 +131,11 @@ def group_systems(staves: list[Staff], glyphs: list[Glyph]) -> list[System]:
                 elif g.class_name in BARLINE_CLASSES:
                     bar_joined[i] = True
                 elif g.class_name == "bracket" and covered == [i, i + 1]:
-                    pair_group[i] = True
-    # a two-staff group whose barlines run through both staves is a grand staff, whether the engraver
-    # drew its brace as a glyph (brace) or as a path (seen as bracket)
+                    # a bracket's hooks reach past the outer lines; a brace (drawn as a path) does not
+                    hooks = max(a.top - y0, y1 - b.bottom) / a.staff_space_px
+                    pair_group[i] = hooks < 0.6
+    # a two-staff group without bracket hooks whose barlines run through both staves is a grand staff,
+    # whether the engraver drew its brace as a glyph (brace) or as a path (seen as bracket)
     braced = [br or (pg and bj) for br, pg, bj in zip(braced, pair_group, bar_joined, strict=True)]
     systems: list[System] = []
     start = 0
