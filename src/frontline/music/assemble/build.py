@@ -634,73 +634,72 @@ def _system_pass(
         ):
             marks.append((b, None))
     for g, mark_ratio in marks:
-        if True:
-            cx, cy = g.center_xy
-            sid = staff_of(cy)
-            # the staff of the beamed group the number sits on, when there is one nearby
-            beamed = [
+        cx, cy = g.center_xy
+        sid = staff_of(cy)
+        # the staff of the beamed group the number sits on, when there is one nearby
+        beamed = [
+            gr
+            for gr in groups
+            if gr.beams
+            and any(beams[b].bbox_xyxy[0] - sp <= cx <= beams[b].bbox_xyxy[2] + sp for b in gr.beams)
+        ]
+        if beamed:
+            best_gr = min(beamed, key=lambda gr: min(abs(beams[b].center_xy[1] - cy) for b in gr.beams))
+            if min(abs(beams[b].center_xy[1] - cy) for b in best_gr.beams) <= 3 * sp:
+                sid = best_gr.staff
+        span: tuple[float, float] | None = None
+        direction = ""
+        for b in brackets:
+            if b.bbox_xyxy[0] - sp <= cx <= b.bbox_xyxy[2] + sp and abs(b.center_xy[1] - cy) <= 2 * sp:
+                span = (b.bbox_xyxy[0] - 0.5 * sp, b.bbox_xyxy[2] + 0.5 * sp)
+        if span is None:
+            for gr in groups:
+                if gr.staff != sid or not gr.beams:
+                    continue
+                members = [o for o in groups if o.staff == sid and set(o.beams) & set(gr.beams)]
+                xs = [o.x for o in members]
+                if min(xs) - sp <= cx <= max(xs) + sp and abs(gr.cy - cy) <= 8 * sp:
+                    span = (min(xs) - 0.5 * sp, max(xs) + 0.5 * sp)
+                    direction = gr.stem_dir
+                    break
+        if span is None:
+            near = sorted(
+                (gr for gr in groups if gr.staff == sid and not gr.grace), key=lambda gr: abs(gr.x - cx)
+            )[: (mark_ratio or (3, 2))[0]]
+            if near:
+                span = (min(gr.x for gr in near) - 0.1, max(gr.x for gr in near) + 0.1)
+        if span is None:
+            continue
+        span_lo, span_hi = span
+        inside = [gr for gr in groups if gr.staff == sid and not gr.grace and span_lo <= gr.x <= span_hi]
+        if not direction:
+            # a bracket above the staff belongs to the upper voice, below to the lower one
+            dirs = {gr.stem_dir for gr in inside if gr.stem_dir}
+            if len(dirs) > 1:
+                mid = (page_staves[sid].top + page_staves[sid].bottom) / 2
+                direction = "up" if cy < mid else "down"
+        mid_y = (page_staves[sid].top + page_staves[sid].bottom) / 2
+        members = sorted(
+            (
                 gr
-                for gr in groups
-                if gr.beams
-                and any(beams[b].bbox_xyxy[0] - sp <= cx <= beams[b].bbox_xyxy[2] + sp for b in gr.beams)
-            ]
-            if beamed:
-                best_gr = min(beamed, key=lambda gr: min(abs(beams[b].center_xy[1] - cy) for b in gr.beams))
-                if min(abs(beams[b].center_xy[1] - cy) for b in best_gr.beams) <= 3 * sp:
-                    sid = best_gr.staff
-            span: tuple[float, float] | None = None
-            direction = ""
-            for b in brackets:
-                if b.bbox_xyxy[0] - sp <= cx <= b.bbox_xyxy[2] + sp and abs(b.center_xy[1] - cy) <= 2 * sp:
-                    span = (b.bbox_xyxy[0] - 0.5 * sp, b.bbox_xyxy[2] + 0.5 * sp)
-            if span is None:
-                for gr in groups:
-                    if gr.staff != sid or not gr.beams:
-                        continue
-                    members = [o for o in groups if o.staff == sid and set(o.beams) & set(gr.beams)]
-                    xs = [o.x for o in members]
-                    if min(xs) - sp <= cx <= max(xs) + sp and abs(gr.cy - cy) <= 8 * sp:
-                        span = (min(xs) - 0.5 * sp, max(xs) + 0.5 * sp)
-                        direction = gr.stem_dir
-                        break
-            if span is None:
-                near = sorted(
-                    (gr for gr in groups if gr.staff == sid and not gr.grace), key=lambda gr: abs(gr.x - cx)
-                )[: ratio[0]]
-                if near:
-                    span = (min(gr.x for gr in near) - 0.1, max(gr.x for gr in near) + 0.1)
-            if span is None:
-                continue
-            span_lo, span_hi = span
-            inside = [gr for gr in groups if gr.staff == sid and not gr.grace and span_lo <= gr.x <= span_hi]
-            if not direction:
-                # a bracket above the staff belongs to the upper voice, below to the lower one
-                dirs = {gr.stem_dir for gr in inside if gr.stem_dir}
-                if len(dirs) > 1:
-                    mid = (page_staves[sid].top + page_staves[sid].bottom) / 2
-                    direction = "up" if cy < mid else "down"
-            mid_y = (page_staves[sid].top + page_staves[sid].bottom) / 2
-            members = sorted(
-                (
-                    gr
-                    for gr in inside
-                    if not direction
-                    or gr.stem_dir == direction
-                    or (gr.is_rest and (gr.cy < mid_y) == (direction == "up"))
-                    or (not gr.is_rest and not gr.stem_dir)
-                ),
-                key=lambda gr: gr.x,
-            )
-            if direction and not any(o.stem_dir and o.stem_dir != direction for o in inside):
-                members = sorted(inside, key=lambda gr: gr.x)
-            ratio = mark_ratio or _ratio_for_count(len(members))
-            if ratio is None:
-                continue
-            for k, gr in enumerate(members):
-                gr.tuplet = ratio
-                gr.tuplet_edge = "start" if k == 0 else "stop" if k == len(members) - 1 else ""
-            if members:
-                members[0].extra_glyphs.append(g.glyph_id)
+                for gr in inside
+                if not direction
+                or gr.stem_dir == direction
+                or (gr.is_rest and (gr.cy < mid_y) == (direction == "up"))
+                or (not gr.is_rest and not gr.stem_dir)
+            ),
+            key=lambda gr: gr.x,
+        )
+        if direction and not any(o.stem_dir and o.stem_dir != direction for o in inside):
+            members = sorted(inside, key=lambda gr: gr.x)
+        ratio = mark_ratio or _ratio_for_count(len(members))
+        if ratio is None:
+            continue
+        for k, gr in enumerate(members):
+            gr.tuplet = ratio
+            gr.tuplet_edge = "start" if k == 0 else "stop" if k == len(members) - 1 else ""
+        if members:
+            members[0].extra_glyphs.append(g.glyph_id)
 
     groups = [gr for gr in groups if sys_top <= gr.cy <= sys_bottom]
     return _SystemResult(system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics)
