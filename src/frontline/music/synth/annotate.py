@@ -247,11 +247,24 @@ def _stroke_box(pts: np.ndarray, width: float) -> np.ndarray:
     return np.array([[x0 - h, y0 - h], [x1 + h, y0 - h], [x1 + h, y1 + h], [x0 - h, y1 + h]])
 
 
-def _stroke_outline(pts: np.ndarray, width: float) -> np.ndarray:
-    """Points of a thick line's outline (each point offset by half the width in 4 directions)."""
+def _stroke_outline(pts: np.ndarray, width: float, cap: str = "butt") -> np.ndarray:
+    """Points of a stroked polyline's outline: each segment's ends offset by half the width along its
+    normal (butt caps, SVG's default), and also along the segment for square or round caps."""
     h = width / 2.0
-    offs = np.array([[h, 0], [-h, 0], [0, h], [0, -h]])
-    return (pts[:, None, :] + offs[None, :, :]).reshape(-1, 2)
+    if h <= 0 or len(pts) < 2:
+        return pts
+    out = []
+    for a, b in zip(pts[:-1], pts[1:], strict=True):
+        d = b - a
+        n = float(np.hypot(d[0], d[1]))
+        if n == 0:
+            out.extend([a + [h, 0], a - [h, 0], a + [0, h], a - [0, h]])
+            continue
+        t = d / n * h
+        nrm = np.array([-t[1], t[0]])
+        ext = t if cap in ("square", "round") else np.zeros(2)
+        out.extend([a - ext + nrm, a - ext - nrm, b + ext + nrm, b + ext - nrm])
+    return np.asarray(out, dtype=float)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -325,17 +338,26 @@ def _walk(
         if len(pts):
             w = float(el.get("stroke-width", 0) or 0) * m[0]
             d = el.get("d", "")
-            filled = "C" in d or "Z" in d or "z" in d
-            if filled:
-                prims.append(_Prim("area", ctx, _stroke_outline(pts, w), width=w))
+            cap = el.get("stroke-linecap", "butt")
+            if "C" in d or "Z" in d or "z" in d:
+                # filled outline (ties, slurs) drawn with a thin round stroke: pad every point
+                offs = np.array([[w / 2, 0], [-w / 2, 0], [0, w / 2], [0, -w / 2]])
+                prims.append(_Prim("area", ctx, (pts[:, None, :] + offs[None]).reshape(-1, 2), width=w))
             else:
-                prims.append(_Prim("line", ctx, _stroke_outline(pts, w), width=w))
+                prims.append(_Prim("line", ctx, _stroke_outline(pts, w, cap), width=w))
         return
     if tag in ("polygon", "polyline"):
         pts = _apply(m, _points_attr(el.get("points", "")))
         w = float(el.get("stroke-width", 0) or 0) * m[0]
-        if len(pts):
-            prims.append(_Prim("area" if tag == "polygon" else "line", ctx, _stroke_outline(pts, w), width=w))
+        if len(pts) and tag == "polygon":
+            closed = np.concatenate([pts, pts[:1]])
+            prims.append(
+                _Prim("area", ctx, np.concatenate([pts, _stroke_outline(closed, w, "round")]), width=w)
+            )
+        elif len(pts):
+            prims.append(
+                _Prim("line", ctx, _stroke_outline(pts, w, el.get("stroke-linecap", "butt")), width=w)
+            )
         return
     if tag == "rect":
         x, y = float(el.get("x", 0)), float(el.get("y", 0))

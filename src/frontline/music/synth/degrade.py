@@ -17,7 +17,15 @@ import numpy as np
 
 from frontline.music.synth.annotate import Annotation, PageAnnotations, StaffInfo
 
-__all__ = ["COMMON_CLASSES", "PointMap", "degrade_page", "paste_rare", "perspective_map", "rotation_map", "warp_page"]
+__all__ = [
+    "COMMON_CLASSES",
+    "PointMap",
+    "degrade_page",
+    "paste_rare",
+    "perspective_map",
+    "rotation_map",
+    "warp_page",
+]
 
 PointMap = Callable[[np.ndarray], np.ndarray]
 """Maps (N, 2) clean-page points (x, y) to (N, 2) degraded-page points."""
@@ -83,14 +91,19 @@ def _map_annotations(ann: PageAnnotations, fwd: PointMap, width: int, height: in
         y0, y1 = max(0.0, float(y0)), min(float(height), float(y1))
         if x1 - x0 < 0.5 or y1 - y0 < 0.5:
             continue  # moved off the page
-        ob = tuple(float(v) for v in q.reshape(-1))
-        out.append(Annotation(a.class_name, (x0, y0, x1, y1), ob, a.element_id, a.staff, a.note, a.rel_position, a.comments))  # type: ignore[arg-type]
+        ob: Any = tuple(float(v) for v in q.reshape(-1))
+        box = (x0, y0, x1, y1)
+        out.append(
+            Annotation(a.class_name, box, ob, a.element_id, a.staff, a.note, a.rel_position, a.comments)
+        )
     staves: list[StaffInfo] = []
     for s in ann.staves:
         xm = (s.x0 + s.x1) / 2.0
         ys = fwd(np.array([[xm, y] for y in s.line_ys]))[:, 1]
         xs = fwd(np.array([[s.x0, s.line_ys[0]], [s.x1, s.line_ys[0]]]))[:, 0]
-        staves.append(StaffInfo(s.index, s.system, tuple(float(y) for y in ys), float(xs.min()), float(xs.max())))
+        staves.append(
+            StaffInfo(s.index, s.system, tuple(float(y) for y in ys), float(xs.min()), float(xs.max()))
+        )
     return PageAnnotations(tuple(out), tuple(staves), width, height)
 
 
@@ -142,11 +155,13 @@ def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
 
     u8 = np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", u8, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-    out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE) if ok else u8
-    return out.astype(np.float32) / 255.0
+    dec = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE) if ok else None
+    return np.asarray(u8 if dec is None else dec, dtype=np.float32) / 255.0
 
 
-def _scan(rng: np.random.Generator, image: np.ndarray, ann: PageAnnotations, meta: dict[str, Any]) -> tuple[np.ndarray, PageAnnotations]:
+def _scan(
+    rng: np.random.Generator, image: np.ndarray, ann: PageAnnotations, meta: dict[str, Any]
+) -> tuple[np.ndarray, PageAnnotations]:
     import cv2
 
     h, w = image.shape
@@ -168,7 +183,7 @@ def _scan(rng: np.random.Generator, image: np.ndarray, ann: PageAnnotations, met
         meta["paper_texture"] = round(depth, 3)
     if rng.random() < 0.7:
         sigma = float(rng.uniform(0.3, 1.1))
-        f = cv2.GaussianBlur(f, (0, 0), sigma)
+        f = np.asarray(cv2.GaussianBlur(f, (0, 0), sigma), dtype=np.float32)
         meta["blur_sigma"] = round(sigma, 3)
     lo, hi = float(rng.uniform(0.0, 0.2)), float(rng.uniform(0.85, 1.0))
     gamma = float(rng.uniform(0.7, 1.5))
@@ -196,7 +211,9 @@ def _scan(rng: np.random.Generator, image: np.ndarray, ann: PageAnnotations, met
     return f, ann
 
 
-def _photo(rng: np.random.Generator, image: np.ndarray, ann: PageAnnotations, meta: dict[str, Any]) -> tuple[np.ndarray, PageAnnotations]:
+def _photo(
+    rng: np.random.Generator, image: np.ndarray, ann: PageAnnotations, meta: dict[str, Any]
+) -> tuple[np.ndarray, PageAnnotations]:
     import cv2
 
     h, w = image.shape
@@ -266,13 +283,21 @@ def paste_rare(
     mask = np.zeros((h, w), dtype=np.uint8)
     for a in ann.annotations:
         x0, y0, x1, y1 = a.a_bbox
-        mask[max(0, int(y0) - pad) : min(h, int(y1) + pad + 1), max(0, int(x0) - pad) : min(w, int(x1) + pad + 1)] = 1
+        mask[
+            max(0, int(y0) - pad) : min(h, int(y1) + pad + 1),
+            max(0, int(x0) - pad) : min(w, int(x1) + pad + 1),
+        ] = 1
     occ[1:, 1:] = mask.cumsum(0).cumsum(1)
     img = image.copy()
     added: list[Annotation] = []
     for k in range(count):
         a = cands[int(rng.integers(0, len(cands)))]
-        x0, y0, x1, y1 = (int(np.floor(a.a_bbox[0])), int(np.floor(a.a_bbox[1])), int(np.ceil(a.a_bbox[2])), int(np.ceil(a.a_bbox[3])))
+        x0, y0, x1, y1 = (
+            int(np.floor(a.a_bbox[0])),
+            int(np.floor(a.a_bbox[1])),
+            int(np.ceil(a.a_bbox[2])),
+            int(np.ceil(a.a_bbox[3])),
+        )
         crop = image[y0:y1, x0:x1]
         ch, cw = crop.shape
         for _ in range(40):
@@ -282,8 +307,9 @@ def paste_rare(
                 img[ny : ny + ch, nx : nx + cw] = np.minimum(img[ny : ny + ch, nx : nx + cw], crop)
                 dx, dy = nx - x0, ny - y0
                 b = (a.a_bbox[0] + dx, a.a_bbox[1] + dy, a.a_bbox[2] + dx, a.a_bbox[3] + dy)
-                ob = tuple(v + (dx if i % 2 == 0 else dy) for i, v in enumerate(a.o_bbox))
-                added.append(Annotation(a.class_name, b, ob, f"{a.element_id}#paste{k}", -1, None, None, a.comments))  # type: ignore[arg-type]
+                ob: Any = tuple(v + (dx if i % 2 == 0 else dy) for i, v in enumerate(a.o_bbox))
+                eid = f"{a.element_id}#paste{k}"
+                added.append(Annotation(a.class_name, b, ob, eid, -1, None, None, a.comments))
                 mask[max(0, ny - pad) : ny + ch + pad, max(0, nx - pad) : nx + cw + pad] = 1
                 occ[1:, 1:] = mask.cumsum(0).cumsum(1)
                 break

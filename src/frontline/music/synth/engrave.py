@@ -162,12 +162,24 @@ def page_size_px(options: EngraveOptions, dpi: int) -> tuple[int, int]:
     return (round(options.page_width / 254.0 * dpi), round(options.page_height / 254.0 * dpi))
 
 
-_BBOX_RE = re.compile(r'<g id="bbox-[^"]*" class="[^"]*bounding-box"\s*(?:/>|>\s*<rect[^>]*/>\s*</g>)')
+_BBOX_RE = re.compile(r'<g id="bbox-[^"]*"[^>]*?(?:/>|>(?:(?!<g[\s>]).)*?</g>)', re.DOTALL)
+
+
+_ANCHOR_RE = re.compile(
+    r'<text font-size="0px">(\s*)<tspan ([^>]*?)x="([-\d.]+)" y="([-\d.]+)" text-anchor="(\w+)">'
+)
+
+
+_TITLE_RE = re.compile(r"<title[^>]*>[^<]*</title>")
 
 
 def strip_bounding_boxes(svg: str) -> str:
-    """The SVG without Verovio's (invisible) `svgBoundingBoxes` groups: less for the rasteriser to parse."""
-    return _BBOX_RE.sub("", svg)
+    """The SVG ready for the rasteriser: Verovio's `svgBoundingBoxes` groups removed (resvg drops a
+    `<text>` holding a `<g>`), and header/footer anchors lifted from the first `<tspan>` to its `<text>`
+    (resvg ignores `text-anchor` there), and `<title>` tooltips dropped (inside a `<text>` they make resvg
+    misplace it)."""
+    svg = _TITLE_RE.sub("", _BBOX_RE.sub("", svg))
+    return _ANCHOR_RE.sub(r'<text font-size="0px" x="\3" y="\4" text-anchor="\5">\1<tspan \2>', svg)
 
 
 _SERIF_DIRS = (

@@ -1,0 +1,158 @@
+"""The data engine's annotations against the pixels and the page MusicXML (clean pages, 150 dpi)."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from frontline.music.synth.annotate import PageAnnotations
+from frontline.music.synth.page import PageConfig, SkippedItem, SynthPage, engrave_musicxml_page, make_page
+
+# classes whose boxes are estimated (text metrics) or that span other ink by design
+_APPROX = {"text", "lyricText", "tempoText", "ending", "staff", "bracket"}
+_SEEDS = (11, 12, 13, 14)
+
+
+@pytest.fixture(scope="module")
+def pages() -> list[SynthPage]:
+    out = []
+    for seed in _SEEDS:
+        p = make_page(np.random.default_rng(seed), PageConfig(dpi=150, rare_boost=3.0))
+        assert isinstance(p, SynthPage), p
+        out.append(p)
+    return out
+
+
+def _ink_extent(
+    img: np.ndarray, box: tuple[float, float, float, float], thr: int = 200
+) -> tuple[int, int, int, int] | None:
+    x0, y0, x1, y1 = box
+    xa, ya = int(np.floor(x0)), int(np.floor(y0))
+    crop = img[ya : int(np.ceil(y1)), xa : int(np.ceil(x1))]
+    ys, xs = np.nonzero(crop < thr)
+    if len(xs) == 0:
+        return None
+    return xa + int(xs.min()), ya + int(ys.min()), xa + int(xs.max()) + 1, ya + int(ys.max()) + 1
+
+
+def test_every_class_has_ink_tight_to_its_box(pages: list[SynthPage]) -> None:
+    rng = np.random.default_rng(0)
+    seen: Counter[str] = Counter()
+    for p in pages:
+        by_class: dict[str, list[int]] = {}
+        for i, a in enumerate(p.annotations.annotations):
+            by_class.setdefault(a.class_name, []).append(i)
+        for cls, idx in by_class.items():
+            for i in rng.choice(idx, size=min(5, len(idx)), replace=False):
+                a = p.annotations.annotations[int(i)]
+                ext = _ink_extent(p.image, a.a_bbox)
+                assert ext is not None, f"{cls} box {a.a_bbox} holds no ink"
+                seen[cls] += 1
+                if cls in _APPROX:
+                    continue
+                # the box has no empty margin: ink reaches within 2 px of every side
+                x0, y0, x1, y1 = a.a_bbox
+                margins = (ext[0] - x0, ext[1] - y0, x1 - ext[2], y1 - ext[3])
+                assert max(margins) <= 2.0, (
+                    f"{cls} box {a.a_bbox} is loose around ink {ext} (margins {margins})"
+                )
+    # the four pages cover the common vocabulary
+    for cls in (
+        "noteheadBlackOnLine",
+        "noteheadBlackInSpace",
+        "stem",
+        "beam",
+        "clefG",
+        "barline",
+        "augmentationDot",
+    ):
+        assert seen[cls] > 0, f"no {cls} sampled"
+    assert len(seen) >= 30
+
+
+def test_boxes_are_not_too_small(pages: list[SynthPage]) -> None:
+    # a solid black notehead covers most of its box; a glyph cut short would leave ink just outside
+    for p in pages:
+        heads = [a for a in p.annotations.annotations if a.class_name.startswith("noteheadBlack")]
+        assert heads
+        for a in heads[:40]:
+            x0, y0, x1, y1 = a.a_bbox
+            crop = p.image[int(round(y0)) : int(round(y1)), int(round(x0)) : int(round(x1))]
+            assert (crop < 128).mean() > 0.45, f"notehead box {a.a_bbox} mostly white"
+            cx, cy = int((x0 + x1) / 2), int((y0 + y1) / 2)
+            assert p.image[cy, cx] < 100
+
+
+def test_notehead_count_matches_page_musicxml(pages: list[SynthPage]) -> None:
+    import music21
+
+    for p in pages:
+        heads = sum(1 for a in p.annotations.annotations if a.class_name.startswith("notehead"))
+        score = music21.converter.parseData(p.musicxml, format="musicxml")
+        notes = sum(len(n.pitches) for n in score.recurse().notes)
+        assert heads == notes
+
+
+def test_note_links_and_positions(pages: list[SynthPage]) -> None:
+    for p in pages:
+        heads = [a for a in p.annotations.annotations if a.class_name.startswith("notehead")]
+        linked = [a for a in heads if a.note is not None]
+        assert len(linked) == len(heads)
+        for a in heads:
+            assert a.rel_position is not None
+            on_line = a.rel_position % 2 == 0
+            assert ("OnLine" in a.class_name) == on_line
+            assert a.note is not None and a.note.midi > 0
+            assert a.note.grace or (a.note.onset_q is not None and a.note.onset_q >= 0)
+        # higher staff position within one staff means higher or equal pitch (same clef on most notes)
+        assert p.annotations.staff_space_px > 3
+
+
+def test_page_musicxml_round_trips_music21_and_verovio(pages: list[SynthPage]) -> None:
+    import music21
+    import verovio
+
+    for p in pages[:2]:
+        s = music21.converter.parseData(p.musicxml, format="musicxml")
+        assert isinstance(s, music21.stream.Score)
+        n_measures = len(s.parts[0].getElementsByClass("Measure"))
+        assert n_measures == p.meta["measures"]
+        # music21 writes it back and Verovio lays the rewrite out on one page
+        buf = io.BytesIO(music21.musicxml.m21ToXml.GeneralObjectExporter(s).parse())
+        tk = verovio.toolkit()
+        assert tk.loadData(buf.getvalue().decode("utf-8"))
+        assert tk.getPageCount() >= 1
+        s2 = music21.converter.parseData(buf.getvalue().decode("utf-8"), format="musicxml")
+        assert sum(len(n.pitches) for n in s2.recurse().notes) == sum(
+            len(n.pitches) for n in s.recurse().notes
+        )
+
+
+def test_same_seed_same_page() -> None:
+    a = make_page(np.random.default_rng(5), PageConfig(dpi=72))
+    b = make_page(np.random.default_rng(5), PageConfig(dpi=72))
+    assert isinstance(a, SynthPage) and isinstance(b, SynthPage)
+    assert a.musicxml == b.musicxml
+    assert np.array_equal(a.image, b.image)
+    assert a.annotations == b.annotations
+
+
+def test_unlayoutable_input_is_skipped_with_its_name() -> None:
+    from frontline.music.synth.engrave import EngraveOptions
+
+    res = engrave_musicxml_page("this is not music", EngraveOptions(), 72, name="broken.xml")
+    assert isinstance(res, SkippedItem)
+    assert res.name == "broken.xml"
+
+
+def test_annotations_are_page_annotations(pages: list[SynthPage]) -> None:
+    p = pages[0]
+    assert isinstance(p.annotations, PageAnnotations)
+    h, w = p.image.shape
+    assert (p.annotations.width, p.annotations.height) == (w, h)
+    for a in p.annotations.annotations:
+        x0, y0, x1, y1 = a.a_bbox
+        assert 0 <= x0 < x1 <= w + 1 and 0 <= y0 < y1 <= h + 1
