@@ -28,11 +28,11 @@ def test_enroll_search_open_set_and_remove(tmp_path: Path) -> None:
         stranger = g.search(_unit(rng, 1)[0], threshold=0.5)
         assert stranger[0].name == UNKNOWN
         assert g.remove("bo") == 1
-        assert [p.name for p in g.list()] == ["ada", "cy"]
+        assert [p.name for p in g.people()] == ["ada", "cy"]
         assert g.search(probe, threshold=0.5)[0].name == UNKNOWN
     # persisted: a fresh open sees the same people and rebuilds the index
     with open_gallery(tmp_path / "g") as g:
-        assert [p.samples for p in g.list()] == [1, 1] and g.index.ntotal == 2
+        assert [p.samples for p in g.people()] == [1, 1] and g.index.ntotal == 2
 
 
 def test_failed_enrolment_leaves_nothing_behind(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_failed_enrolment_leaves_nothing_behind(tmp_path: Path) -> None:
         g.enroll("ada", _unit(rng, 1), ["a.jpg"])
         with pytest.raises(IndexError):  # two vectors but one source name: fails half-way through the inserts
             g.enroll("bo", _unit(rng, 2), ["b1.jpg"])
-        assert [p.name for p in g.list()] == ["ada"]
+        assert [p.name for p in g.people()] == ["ada"]
         assert g.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == 1
 
 

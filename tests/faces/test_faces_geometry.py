@@ -40,9 +40,10 @@ def test_pose_frontal_and_turned() -> None:
 def test_calibration_is_monotone_and_respects_published_floor() -> None:
     rng = np.random.default_rng(0)
     rows = build_calibration(rng.normal(0.7, 0.08, 30), rng.normal(0.1, 0.09, 500))
-    thr = [r["threshold"] for r in sorted(rows, key=lambda r: r["far"])]
+    pairs = sorted((float(r["far"]), float(r["threshold"])) for r in rows)
+    thr = [t for _, t in pairs]
     assert all(a >= b for a, b in zip(thr, thr[1:], strict=False))
-    assert all(r["threshold"] >= 0.363 for r in rows if r["far"] <= 1e-2)
+    assert all(t >= 0.363 for f, t in pairs if f <= 1e-2)
 
 
 def test_threshold_for_far_interpolates_and_refuses_outside() -> None:

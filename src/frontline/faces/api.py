@@ -121,7 +121,7 @@ def search_file(
 def list_gallery(gallery: str | Path) -> list[Enrolled]:
     """Everyone enrolled in a gallery."""
     with open_gallery(gallery) as g:
-        return g.list()
+        return g.people()
 
 
 def remove_from_gallery(name: str, gallery: str | Path) -> int:

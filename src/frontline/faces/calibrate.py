@@ -109,7 +109,8 @@ def embed_photos(paths: list[str], models: Models) -> list[LabelledFace]:
 
 def score_pairs(faces: list[LabelledFace]) -> tuple[np.ndarray, np.ndarray]:
     """(genuine, impostor) cosine scores over all pairs of faces from different photos."""
-    gen, imp = [], []
+    gen: list[float] = []
+    imp: list[float] = []
     for a, b in itertools.combinations(faces, 2):
         if a.source == b.source and (a.identity == b.identity):
             continue

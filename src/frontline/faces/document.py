@@ -38,7 +38,7 @@ def order_corners(pts: np.ndarray) -> np.ndarray:
 def _aspect(quad: np.ndarray) -> float:
     w = (np.linalg.norm(quad[1] - quad[0]) + np.linalg.norm(quad[2] - quad[3])) / 2
     h = (np.linalg.norm(quad[3] - quad[0]) + np.linalg.norm(quad[2] - quad[1])) / 2
-    return float(w / max(h, 1e-6))
+    return float(w) / max(float(h), 1e-6)
 
 
 def _candidates(mask: np.ndarray, min_area: float) -> list[np.ndarray]:
@@ -109,13 +109,23 @@ def rectify_card(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_LINEAR)
 
 
+def _plausible_portrait(face: Face) -> bool:
+    """A card portrait: face box 15-50% of the card height and a confident detection.
+
+    Rejects quadrilaterals that are not cards (a door, a picture frame around a head): warping them
+    to card shape stretches the face, which lowers the detector's confidence or makes it too big.
+    """
+    h = face.bbox_xywh[3] / CARD_SIZE[1]
+    return 0.15 <= h <= 0.5 and face.score >= 0.8
+
+
 def locate_portrait(
     image: np.ndarray, detect: Callable[[np.ndarray], list[Face]]
 ) -> tuple[Document, np.ndarray, list[Face]]:
     """Find the card and the faces on it: (Document, image the faces are in, faces largest first).
 
     Order of attempts: a card quadrilateral in the photo (rectified; turned 180 degrees when the face is
-    upside down), then the photo itself when its frame has the card's aspect (tight crop or scan), then
+    upside down) whose face is plausible as a card portrait, then the photo itself when its frame has the card's aspect (tight crop or scan), then
     the largest face anywhere (`method="largest_face"`, `found_card=False`).
     """
     from frontline.faces.image import rotate
@@ -126,7 +136,7 @@ def locate_portrait(
         for turn in (0, 180):
             view = rotate(card, turn)
             faces = detect(view)
-            if faces:
+            if faces and _plausible_portrait(faces[0]):
                 q = np.roll(order_corners(quad), 2, axis=0) if turn else order_corners(quad)
                 corners = tuple((float(x), float(y)) for x, y in q)
                 return Document(True, "quadrilateral", corners, CARD_SIZE), view, faces

@@ -59,4 +59,4 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     """Cosine similarity of two embeddings (normalised or not)."""
     a = np.asarray(a, dtype=np.float64).ravel()
     b = np.asarray(b, dtype=np.float64).ravel()
-    return float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))
+    return float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12)

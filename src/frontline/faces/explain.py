@@ -122,7 +122,10 @@ def explain_figure(result: Verification, pictures: dict[str, dict[str, Any]]) ->
         )
     bottom = np.concatenate([*faces, panel], axis=1)
     width = max(top.shape[1], bottom.shape[1])
-    pad = lambda im: cv2.copyMakeBorder(
-        im, 0, 0, 0, width - im.shape[1], cv2.BORDER_CONSTANT, value=(255, 255, 255)
-    )  # noqa: E731
+
+    def pad(im: np.ndarray) -> np.ndarray:
+        return cv2.copyMakeBorder(
+            im, 0, 0, 0, width - im.shape[1], cv2.BORDER_CONSTANT, value=(255, 255, 255)
+        )
+
     return np.concatenate([pad(top), pad(bottom)], axis=0)

@@ -57,6 +57,10 @@ class Gallery:
         import faiss
 
         rows = self.conn.execute("SELECT identity_id, vector FROM embeddings ORDER BY id").fetchall()
+        self._names = dict(self.conn.execute("SELECT id, name FROM identities").fetchall())
+        self._counts = dict(
+            self.conn.execute("SELECT identity_id, COUNT(*) FROM embeddings GROUP BY identity_id").fetchall()
+        )
         self.index = faiss.IndexFlatIP(EMBEDDING_DIM)
         self.labels = np.asarray([r[0] for r in rows], dtype=np.int64)
         if rows:
@@ -111,7 +115,7 @@ class Gallery:
         return int(n)
 
     # -------------------------------------------------------------- queries
-    def list(self) -> list[Enrolled]:
+    def people(self) -> list[Enrolled]:
         """Every enrolled person with sample count and first enrolment time, by name."""
         rows = self.conn.execute(
             "SELECT i.name, COUNT(e.id), i.enrolled_at FROM identities i "
@@ -135,12 +139,9 @@ class Gallery:
         for s, i in zip(scores[0], ids[0], strict=True):
             if i >= 0 and (i not in best or s > best[i]):
                 best[int(i)] = float(s)
-        names = dict(self.conn.execute("SELECT id, name FROM identities").fetchall())
-        counts = dict(
-            self.conn.execute("SELECT identity_id, COUNT(*) FROM embeddings GROUP BY identity_id").fetchall()
-        )
         hits = [
-            Hit(names[i], s, int(counts.get(i, 0))) for i, s in sorted(best.items(), key=lambda kv: -kv[1])
+            Hit(self._names[i], s, int(self._counts.get(i, 0)))
+            for i, s in sorted(best.items(), key=lambda kv: -kv[1])
         ][:top]
         if not hits or hits[0].score < threshold:
             hits.insert(0, Hit(UNKNOWN, hits[0].score if hits else float("nan"), 0))

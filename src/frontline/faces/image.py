@@ -57,14 +57,13 @@ def load_image(source: str | Path | bytes, *, max_pixels: int = MAX_PIXELS) -> t
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-            w, h = img.size
+            opened = Image.open(io.BytesIO(data))
+            w, h = opened.size
             if w * h > max_pixels:
                 raise _unreadable(name, f"{w}x{h} pixels is above the {max_pixels:,} pixel limit")
-            img.load()
-            orientation = img.getexif().get(0x0112, 1)
-            img = ImageOps.exif_transpose(img)
-            rgb = img.convert("RGB")
+            opened.load()
+            orientation = opened.getexif().get(0x0112, 1)
+            rgb = ImageOps.exif_transpose(opened).convert("RGB")
     except InputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -98,36 +97,45 @@ def orientation_from_landmarks(face: Face) -> int:
     return int(round(angle / 90.0)) % 4 * 90
 
 
+def _face_crop(image: np.ndarray, face: Face, side: int = 192) -> np.ndarray:
+    """A square crop of twice the face box around its centre, resized to `side` pixels."""
+    import cv2
+
+    x, y, w, h = face.bbox_xywh
+    half = max(w, h)
+    cx, cy = x + w / 2, y + h / 2
+    x0, y0 = int(max(0, cx - half)), int(max(0, cy - half))
+    x1, y1 = int(min(image.shape[1], cx + half)), int(min(image.shape[0], cy + half))
+    crop = image[y0:y1, x0:x1]
+    return cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA)
+
+
 def correct_orientation(
     image: np.ndarray,
     detect: Callable[[np.ndarray], list[Face]],
     *,
     exif_transposed: bool = False,
-    confident: float = 0.85,
+    margin: float = 0.03,
 ) -> tuple[np.ndarray, Oriented]:
     """Turn an image upright by 0/90/180/270 degrees, judged by the face detector.
 
     `detect` is a callable image -> list[Face] (e.g. `functools.partial(detect_faces, detector=d)`).
-    Cheap path: one detection at 0 degrees; a confident face's landmarks tell the rotation. Otherwise
-    all four rotations are tried and the one with the most confident face wins.
+    When a face is found as given, its neighbourhood (a small crop, cheap) is tried in all four
+    rotations; YuNet also fires on upside-down faces, but with lower confidence. Without a face, the
+    whole image is tried in the other three rotations. Another rotation must beat 0 by `margin`.
     """
     det = detect
     faces = det(image)
-    scores: dict[int, float] = {0: max((f.score for f in faces), default=0.0)}
-    if faces and faces[0].score >= confident:
-        turn = orientation_from_landmarks(max(faces, key=lambda f: f.score * f.area_px))
-        if turn == 0:
-            return image, Oriented(0, exif_transposed, scores)
-        turned = rotate(image, turn)
-        again = det(turned)
-        scores[turn] = max((f.score for f in again), default=0.0)
-        if scores[turn] >= scores[0] - 0.05:
-            return turned, Oriented(turn, exif_transposed, scores)
-        return image, Oriented(0, exif_transposed, scores)
-    for turn in (90, 180, 270):
-        found = det(rotate(image, turn))
-        scores[turn] = max((f.score for f in found), default=0.0)
-    best = max(scores, key=lambda t: (scores[t], t == 0))
-    if scores[best] <= scores[0] + 0.05:
+    scores: dict[int, float] = {}
+    if faces:
+        crop = _face_crop(image, max(faces, key=lambda f: f.score))
+        for turn in (0, 90, 180, 270):
+            scores[turn] = max((f.score for f in det(rotate(crop, turn))), default=0.0)
+    else:
+        scores[0] = 0.0
+        for turn in (90, 180, 270):
+            scores[turn] = max((f.score for f in det(rotate(image, turn))), default=0.0)
+    best = max(scores, key=lambda t: scores[t])
+    if best != 0 and scores[best] < scores[0] + margin:
         best = 0
     return rotate(image, best), Oriented(best, exif_transposed, scores)

@@ -149,12 +149,13 @@ def camera(image: np.ndarray, rng: np.random.Generator, scale: float = 1.0) -> n
         (max(16, int(w * s)), max(16, int(h * s))),
         interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
     )
-    out = out.astype(np.float64) * rng.uniform(0.8, 1.2) + rng.uniform(-15, 15)
-    out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.1))
-    out += rng.normal(0, rng.uniform(1, 5), size=out.shape)
-    out8 = np.clip(out, 0, 255).astype(np.uint8)
+    lit = out.astype(np.float64) * rng.uniform(0.8, 1.2) + rng.uniform(-15, 15)
+    lit = np.asarray(cv2.GaussianBlur(lit, (0, 0), rng.uniform(0.3, 1.1)), dtype=np.float64)
+    lit = lit + rng.normal(0, rng.uniform(1, 5), size=lit.shape)
+    out8 = np.clip(lit, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", out8, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 96))])
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else out8
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+    return out8 if decoded is None else np.asarray(decoded)
 
 
 # ----------------------------------------------------------------------------- model input and network
@@ -256,6 +257,8 @@ class ReplayTrainConfig:
     """Where the trained weights are written."""
     runs: str = "runs"
     """Root folder of the lab run (report, curves, confusion)."""
+    threads: int = 1
+    """Torch CPU threads (the machine is shared)."""
 
 
 def collect_images(paths: list[Path] | tuple[Path, ...]) -> tuple[str, ...]:
@@ -308,6 +311,22 @@ def _sources(paths: tuple[str, ...]) -> list[tuple[np.ndarray, Face]]:
     return out
 
 
+def _source_variation(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Vary the source photo like real photos vary: resolution (down-up resampling), saturation, contrast."""
+    import cv2
+
+    h, w = img.shape[:2]
+    if rng.uniform() < 0.5:
+        f = rng.uniform(0.35, 0.9)
+        small = cv2.resize(img, (max(8, int(w * f)), max(8, int(h * f))), interpolation=cv2.INTER_AREA)
+        img = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    x = img.astype(np.float64)
+    grey = x.mean(axis=2, keepdims=True)
+    x = grey + (x - grey) * rng.uniform(0.6, 1.3)
+    x = (x - 128) * rng.uniform(0.75, 1.2) + 128 + rng.uniform(-20, 20)
+    return np.clip(x, 0, 255).astype(np.uint8)
+
+
 def _sample(src: tuple[np.ndarray, Face], label: int, rng: np.random.Generator) -> np.ndarray:
     img, face = src
     if rng.uniform() < 0.5:  # mirror
@@ -316,11 +335,12 @@ def _sample(src: tuple[np.ndarray, Face], label: int, rng: np.random.Generator) 
         x, y, bw, bh = face.bbox_xywh
         lm = [(w - px, py) for px, py in face.landmarks]
         face = Face((w - x - bw, y, bw, bh), (lm[1], lm[0], lm[2], lm[4], lm[3]), face.score)
+    img = _source_variation(img, rng)  # every class: the photo itself varies in sharpness and colour
     if label == 1:
         img = screen_attack(img, rng)
     elif label == 2:
         img = print_attack(img, rng)
-    scale = rng.uniform(120, 330) / max(face.bbox_xywh[2], 1.0)
+    scale = min(1.0, rng.uniform(120, 330) / max(face.bbox_xywh[2], 1.0))  # never invent detail
     shot = camera(img, rng, scale)
     sy, sx = shot.shape[0] / img.shape[0], shot.shape[1] / img.shape[1]
     x, y, bw, bh = face.bbox_xywh
@@ -366,6 +386,7 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
     from frontline.errors import InputError
 
     torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
     rng = np.random.default_rng(config.seed)
     train_src, test_src = _sources(config.train_images), _sources(config.test_images)
     if not train_src or not test_src:
@@ -396,7 +417,7 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
                 opt.step()
                 sched.step()
                 step += 1
-                r.log(step, split="train", loss=float(loss), lr=sched.get_last_lr()[0])
+                r.log(step, split="train", loss=loss.item(), lr=sched.get_last_lr()[0])
             net.eval()
             with torch.no_grad():
                 pred = net(xv).argmax(1).numpy()

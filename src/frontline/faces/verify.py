@@ -160,7 +160,7 @@ def build_calibration(
         thr = float(row["threshold"])
         row["tar_measured"] = float(np.mean(genuine >= thr))
         row["far_measured"] = float(np.mean(impostor >= thr))
-        row["recall_at_measured_far"] = operating_point(scores, labels, far=row["far_measured"]).recall
+        row["recall_at_measured_far"] = operating_point(scores, labels, far=float(row["far_measured"])).recall
     return rows
 
 

