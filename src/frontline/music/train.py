@@ -114,6 +114,10 @@ class TrainConfig:
     """Run folder or checkpoint to continue from (empty: a new run)."""
     max_pages: int = 0
     """Use at most this many training pages (0: all)."""
+    diagnostics: bool = True
+    """Grad-CAM figure and an information-plane point at every validation (lab hooks)."""
+    probe_crops: int = 256
+    """Symbol-centred validation crops used by the Grad-CAM / information-plane probe."""
     overrides: dict[str, Any] = field(default_factory=dict)
     """Model config overrides (e.g. widths)."""
 
@@ -158,7 +162,9 @@ def _read_deepscores(json_path: Path) -> list[tuple[Path, np.ndarray, list[str]]
             if a is None:
                 continue
             cids = a["cat_id"] if isinstance(a["cat_id"], list) else [a["cat_id"]]
-            name = next((cats[str(c)] for c in cids if c is not None and str(c) in cats), None)
+            name = (a.get("frontline") or {}).get("class_name") or next(
+                (cats[str(c)] for c in cids if c is not None and str(c) in cats), None
+            )
             if name is None:
                 continue
             boxes.append([float(v) for v in a["a_bbox"]])
@@ -359,7 +365,7 @@ def _log_validation(r: Run, step: int, model: DWD, pages: list[PageSample], fina
 
 
 def _probe_diagnostics(
-    r: Run, step: int, model: DWD, pages: list[PageSample], rng: np.random.Generator
+    r: Run, step: int, model: DWD, pages: list[PageSample], rng: np.random.Generator, n_crops: int = 256
 ) -> None:
     """Grad-CAM on symbol-centred crops and one information-plane point (lab hooks on a probe wrapper)."""
     import torch
@@ -387,7 +393,7 @@ def _probe_diagnostics(
             return self.centre_logits(self.inner.head_cls(f)[:, :, h // 2, w // 2])
 
     crops, labels = [], []
-    for _ in range(400):
+    for _ in range(2 * n_crops):
         p = pages[int(rng.integers(len(pages)))]
         if not len(p.boxes):
             continue
@@ -399,7 +405,7 @@ def _probe_diagnostics(
         pad = np.pad(p.image, 32, constant_values=255)
         crops.append(1.0 - pad[cy : cy + 64, cx : cx + 64].astype(np.float32) / 255.0)
         labels.append(cid[p.labels[j]])
-        if len(crops) >= 256:
+        if len(crops) >= n_crops:
             break
     if len(crops) < 8:
         return
@@ -550,7 +556,7 @@ def train(cfg: TrainConfig) -> Path:
                 r.log(
                     step,
                     split="train",
-                    loss=float(loss),
+                    loss=float(loss.detach()),
                     lr=_lr_at(step, cfg),
                     s_per_step=el / (step - start + 1),
                     **info,
@@ -563,7 +569,9 @@ def train(cfg: TrainConfig) -> Path:
                 save(step + 1, improved)
                 r.summary(best_map=round(best, 4), step=step + 1, train_s=round(time.perf_counter() - t0, 1))
                 try:
-                    _probe_diagnostics(r, step + 1, model, val, np.random.default_rng(cfg.seed + step))
+                    if cfg.diagnostics:
+                        rng_d = np.random.default_rng(cfg.seed + step)
+                        _probe_diagnostics(r, step + 1, model, val, rng_d, cfg.probe_crops)
                 except Exception as exc:  # diagnostics must not stop training
                     r.summary(diagnostics_error=f"{exc.__class__.__name__}: {exc}")
         if start >= cfg.steps and not (r.dir / "best.pt").exists():

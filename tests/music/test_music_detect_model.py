@@ -1,0 +1,158 @@
+"""The DWD network, its targets, the decoder and a tiny training run (with resume)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from frontline.music.decode import DecodeConfig, decode_maps
+from frontline.music.dwd import MODEL_REGISTRY, DWDConfig, create_model, make_targets
+
+CLASSES = ("noteheadBlackInSpace", "augmentationDot", "accidentalSharp")
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_REGISTRY))
+def test_forward_every_registered_model(name: str) -> None:
+    torch.manual_seed(0)
+    model = create_model(name, CLASSES)
+    x = torch.rand(2, 1, 64, 96)
+    out, loss = model(x)
+    assert out.energy.shape == (2, model.config.energy_levels, 32, 48)
+    assert out.cls.shape == (2, len(CLASSES), 32, 48)
+    assert out.box.shape == (2, 4, 32, 48)
+    assert loss is None
+    for t in (out.energy, out.cls, out.box):
+        assert torch.isfinite(t).all()
+    tg = make_targets(np.array([[10, 10, 30, 24]]), np.array([0]), (32, 48), model.config)
+    targets = {k: torch.from_numpy(np.stack([v, v])) for k, v in tg.items()}
+    _, losses = model(x, targets)
+    assert losses is not None and all(torch.isfinite(v) for v in losses.values())
+
+
+def _perfect_logits(boxes: np.ndarray, ids: np.ndarray, hw: tuple[int, int], cfg: DWDConfig):
+    t = make_targets(boxes, ids, hw, cfg)
+    energy = np.eye(cfg.energy_levels)[t["energy"]].transpose(2, 0, 1) * 20.0
+    cls = np.eye(len(cfg.classes))[np.maximum(t["cls"], 0)].transpose(2, 0, 1) * 20.0
+    return energy, cls, t["box"]
+
+
+def test_decode_recovers_boxes_from_ideal_maps() -> None:
+    cfg = DWDConfig(classes=CLASSES)
+    boxes = np.array([[10, 10, 22, 19], [30, 12, 42, 21], [23.5, 13.5, 27.5, 17.5], [100, 40, 110, 72]])
+    ids = np.array([0, 0, 1, 2])
+    e, c, b = _perfect_logits(boxes, ids, (60, 70), cfg)
+    for source in ("head", "extent"):
+        d = decode_maps(e, c, b, config=DecodeConfig(box_source=source))
+        assert len(d.boxes) == 4
+        order = np.lexsort((d.boxes[:, 1], d.boxes[:, 0]))
+        got = d.boxes[order]
+        want = boxes[np.lexsort((boxes[:, 1], boxes[:, 0]))]
+        tol = 1e-3 if source == "head" else 2.5
+        assert np.abs(got - want).max() < tol
+        assert sorted(d.classes.tolist()) == sorted(ids.tolist())
+
+
+def test_decode_hand_made_energy_map() -> None:
+    # two blobs: a strong one (class 1) and one below the peak threshold
+    k = 8
+    level = np.zeros((20, 30), int)
+    level[4:9, 4:9] = 3
+    level[5:8, 5:8] = 7
+    level[12:15, 20:23] = 3
+    energy = np.eye(k)[level].transpose(2, 0, 1) * 20.0
+    cls = np.zeros((3, 20, 30))
+    cls[1] = 10.0
+    box = np.zeros((4, 20, 30))
+    box[2:] = np.log(5.0)
+    d = decode_maps(energy, cls, box, stride=2, config=DecodeConfig(min_peak=5.0))
+    assert len(d.boxes) == 1
+    assert d.classes[0] == 1
+    assert d.scores[0] > 0.9
+    cx, cy = (d.boxes[0, 0] + d.boxes[0, 2]) / 2, (d.boxes[0, 1] + d.boxes[0, 3]) / 2
+    assert abs(cx - 13.0) < 0.6 and abs(cy - 13.0) < 0.6  # centre of pixels 5..7 at stride 2
+    assert np.allclose(d.boxes[0, 2] - d.boxes[0, 0], 10.0)
+
+
+def test_decode_empty_map() -> None:
+    energy = np.zeros((8, 10, 10))
+    energy[0] = 10.0  # confident background everywhere
+    d = decode_maps(energy, np.zeros((2, 10, 10)), np.zeros((4, 10, 10)))
+    assert len(d.boxes) == 0
+
+
+def make_fake_dataset(folder: Path, pages: int = 4, seed: int = 0) -> None:
+    """A few drawn pages (staves, noteheads, dots, sharps) in DeepScoresV2 layout."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    cats = {"27": {"name": CLASSES[0]}, "41": {"name": CLASSES[1]}, "64": {"name": CLASSES[2]}}
+    images, anns = [], {}
+    for p in range(pages):
+        w, h, sp = 640, 400, 20
+        im = np.full((h, w), 255, np.uint8)
+        ids = []
+        for s in range(2):
+            top = 60 + s * 180
+            for i in range(5):
+                cv2.rectangle(im, (40, top + i * sp), (w - 40, top + i * sp + 1), 0, -1)
+            for k in range(12):
+                x, y = 70 + k * 45, top + int(rng.integers(0, 4)) * sp + sp // 2
+                kind = int(rng.integers(0, 3))
+                if kind == 0:
+                    cv2.ellipse(im, (x, y), (12, 8), -20, 0, 360, 0, -1)
+                    b, c = [x - 12, y - 9, x + 12, y + 9], "27"
+                elif kind == 1:
+                    cv2.circle(im, (x, y), 3, 0, -1)
+                    b, c = [x - 3, y - 3, x + 4, y + 4], "41"
+                else:
+                    for dx in (-4, 4):
+                        cv2.line(im, (x + dx, y - 15), (x + dx, y + 15), 0, 2)
+                    cv2.line(im, (x - 8, y - 4), (x + 8, y - 7), 0, 3)
+                    cv2.line(im, (x - 8, y + 6), (x + 8, y + 3), 0, 3)
+                    b, c = [x - 8, y - 15, x + 9, y + 16], "64"
+                aid = str(len(anns) + 1)
+                anns[aid] = {"a_bbox": b, "cat_id": [c], "img_id": str(p)}
+                ids.append(aid)
+        cv2.imwrite(str(folder / f"p{p}.png"), im)
+        images.append({"id": p, "filename": f"p{p}.png", "width": w, "height": h, "ann_ids": ids})
+    (folder / "pages.json").write_text(
+        json.dumps({"images": images, "annotations": anns, "categories": cats})
+    )
+
+
+def test_training_smoke_and_resume(tmp_path: Path) -> None:
+    from frontline.music.detect import load_model
+    from frontline.music.train import TrainConfig, train
+
+    make_fake_dataset(tmp_path / "data", pages=4)
+    cfg = TrainConfig(
+        data=str(tmp_path / "data"),
+        out=str(tmp_path / "runs"),
+        model="dwd_tiny",
+        steps=6,
+        batch=2,
+        crop=128,
+        val_every=3,
+        val_pages=1,
+        stages=(("energy", 2), ("cls", 1), ("box", 1)),
+        warmup=2,
+        probe_crops=16,
+    )
+    run = train(cfg)
+    assert (run / "best.pt").is_file() and (run / "checkpoints" / "last.pt").is_file()
+    rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    assert any(r["split"] == "val" and "mAP50" in r for r in rows)
+    assert (run / "report.html").is_file()
+    model = load_model(run / "best.pt")
+    assert model.config.classes == tuple(sorted(CLASSES))
+    # resume: continue the same run to 8 steps
+    from dataclasses import replace
+
+    run2 = train(replace(cfg, steps=8, resume=str(run), diagnostics=False))
+    assert run2 == run
+    steps = [json.loads(x)["step"] for x in (run / "metrics.jsonl").read_text().splitlines()]
+    assert max(steps) == 8

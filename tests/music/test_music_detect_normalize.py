@@ -1,0 +1,109 @@
+"""Page normalisation: staff spacing and skew are recovered, the transform maps back, bad files are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from frontline.errors import InputError
+from frontline.music.normalize import NormalizeConfig, estimate_staff, load_pages, normalize_page
+
+
+def _staff_page(space: int = 20, line: int = 2, w: int = 1600, h: int = 1200) -> np.ndarray:
+    """White page with 3 five-line staves and filled noteheads, staff space `space` px."""
+    im = np.full((h, w), 255, np.uint8)
+    rng = np.random.default_rng(0)
+    for s in range(3):
+        top = 150 + s * 9 * space
+        for i in range(5):
+            y = top + i * space
+            cv2.rectangle(im, (100, y), (w - 100, y + line - 1), 0, -1)
+        for k in range(20):
+            x, y = 160 + k * 60, top + int(rng.integers(0, 9)) * space // 2
+            cv2.ellipse(im, (x, y), (int(space * 0.65), int(space * 0.45)), -20, 0, 360, 0, -1)
+    return im
+
+
+def _rotate(im: np.ndarray, deg: float) -> np.ndarray:
+    h, w = im.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0)
+    return cv2.warpAffine(im, m, (w, h), borderValue=255)
+
+
+def test_staff_spacing_recovered() -> None:
+    est = estimate_staff(_staff_page(space=20, line=2))
+    assert est.found
+    assert abs(est.space_px - 20.0) < 0.6
+    assert 1.5 <= est.line_px <= 3.0
+
+
+@pytest.mark.parametrize("deg", [-2.5, 1.5])
+def test_deskew_and_rescale(deg: float) -> None:
+    page = _rotate(_staff_page(space=20), deg)
+    norm = normalize_page(page, NormalizeConfig(target_space_px=10.0))
+    assert abs(norm.transform.angle_deg - deg) < 0.3
+    assert abs(norm.transform.scale - 0.5) < 0.03
+    # staff lines are horizontal again: some row is almost entirely ink across the staff width
+    ink_rows = (norm.image < 128).sum(axis=1)
+    assert ink_rows.max() > 0.8 * (1400 * norm.transform.scale)
+
+
+def test_transform_round_trip() -> None:
+    norm = normalize_page(_rotate(_staff_page(space=16), 2.0))
+    rng = np.random.default_rng(1)
+    pts = rng.uniform(0, 1000, size=(50, 2))
+    back = norm.transform.to_original_points(norm.transform.to_normalized_points(pts))
+    assert np.allclose(back, pts, atol=1e-6)
+    box = norm.transform.to_original_boxes(np.array([[10.0, 20.0, 30.0, 40.0]]))[0]
+    assert box[0] < box[2] and box[1] < box[3]
+
+
+def test_normalised_box_lands_on_the_symbol() -> None:
+    page = _staff_page(space=20)
+    norm = normalize_page(page)
+    # the first notehead in original pixels, mapped forward, covers ink in the normalised image
+    x, y = 160.0, 150.0 + int(np.random.default_rng(0).integers(0, 9)) * 10
+    nx, ny = norm.transform.to_normalized_points(np.array([[x, y]]))[0]
+    assert norm.image[int(round(ny)), int(round(nx))] < 128
+
+
+def test_blank_page_has_no_staff() -> None:
+    norm = normalize_page(np.full((800, 600), 255, np.uint8))
+    assert not norm.staff.found
+    assert norm.warnings and "no staff lines" in norm.warnings[0]
+
+
+def test_noise_photo_has_no_staff() -> None:
+    noise = (np.random.default_rng(0).random((600, 600)) * 255).astype(np.uint8)
+    assert not normalize_page(noise).staff.found
+
+
+def test_bad_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    good = tmp_path / "ok.png"
+    Image.fromarray(np.zeros((50, 50), np.uint8)).save(good)
+    trunc = tmp_path / "trunc.png"
+    trunc.write_bytes(good.read_bytes()[:40])
+    huge = tmp_path / "huge.png"
+    Image.new("1", (10000, 10000)).save(huge)
+    pdf = tmp_path / "empty.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    for bad in (empty, text, trunc, huge, pdf, tmp_path / "missing.png"):
+        with pytest.raises(InputError):
+            load_pages(bad)
+    assert load_pages(good)[0].shape == (50, 50)
+
+
+def test_pdf_pages_load(tmp_path: Path) -> None:
+    pdf = tmp_path / "two.pdf"
+    a = Image.fromarray(_staff_page())
+    a.save(pdf, save_all=True, append_images=[a], resolution=150.0)
+    pages = load_pages(pdf, NormalizeConfig(pdf_dpi=72.0))
+    assert len(pages) == 2 and pages[0].ndim == 2
