@@ -68,7 +68,8 @@ def test_trainer_smoke_with_hooks(tmp_path: Path) -> None:
     assert {"loss", "lr"} <= set(m) and {"train", "val"} <= set(m["loss"])
     assert m["loss"]["train"][1][-1] < m["loss"]["train"][1][0]
     ip = [json.loads(line) for line in (r.dir / "infoplane.jsonl").read_text().splitlines()]
-    assert [p["step"] for p in ip] == [0, 3, 6, 9, 12, 15, 18]
+    assert [p["step"] for p in ip] == [0, 1, 2, 3, 6, 9, 12, 15, 18]
+    assert hooks[2]._plane.value_range == (-1.0, 1.0)
     html = (r.dir / "report.html").read_text()
     for section in ("Grad-CAM", "Activation maximisation", "Information plane trajectory", "Per-class"):
         assert section in html
