@@ -27,6 +27,8 @@ from frontline.music.assemble.rhythm import (
 )
 from frontline.music.assemble.staves import (
     BARLINE_CLASSES,
+    deskew_glyphs,
+    estimate_skew,
     find_staves,
     group_systems,
     nearest_staff,
@@ -109,6 +111,8 @@ class AssembleConfig:
     """Stemless noteheads closer than this in x form one chord."""
     repair: bool = True
     """Repair measures where exactly one single edit makes the durations fit the time signature."""
+    deskew: bool = True
+    """Measure the page's rotation on the image and undo it on the glyph boxes before reading staves."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +143,8 @@ class PageLayout:
     glyphs: tuple[Glyph, ...]
     voice_of_glyph: tuple[tuple[int, int], ...] = ()
     """(glyph id, voice) for every notehead and rest glyph that became part of a note or rest."""
+    angle_deg: float = 0.0
+    """Skew of the page that the assembly undid (staves are in the deskewed frame, glyphs as given)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -792,12 +798,17 @@ def assemble_pages(
             gl if gl.glyph_id >= 0 else Glyph(gl.class_name, gl.bbox_xyxy, gl.score, 100_000 + k)
             for k, gl in enumerate(raw_glyphs)
         ]
+        original = glyphs
+        angle = estimate_skew(image) if image is not None and cfg.deskew else 0.0
+        center = (image.shape[1] / 2.0, image.shape[0] / 2.0) if image is not None else (0.0, 0.0)
+        if abs(angle) >= 0.05:
+            glyphs = deskew_glyphs(glyphs, angle, center)
         staves = staves_from_glyphs(glyphs)
         if not staves and image is not None:
-            staves = find_staves(image)
+            staves = find_staves(_rotate_image(image, angle) if abs(angle) >= 0.05 else image)
         if not staves:
             warnings.append(f"page {page_i + 1}: no staves found; nothing to read")
-            layouts.append(PageLayout(page_i, (), (), tuple(glyphs)))
+            layouts.append(PageLayout(page_i, (), (), tuple(original), (), angle))
             continue
         systems = group_systems(staves, glyphs)
         voice_of: list[tuple[int, int]] = []
@@ -1053,7 +1064,7 @@ def assemble_pages(
                             part_i,
                             measure_no + r + 1,
                             page_i,
-                            (rx0, min(ys) - sp, rx1, max(ys) + sp),
+                            _unrotate_box((rx0, min(ys) - sp, rx1, max(ys) + sp), angle, center),
                             flagged,
                             confidence,
                             "; ".join(edits),
@@ -1074,7 +1085,9 @@ def assemble_pages(
                         )
                     )
             measure_no += n_regions
-        layouts.append(PageLayout(page_i, tuple(staves), tuple(systems), tuple(glyphs), tuple(voice_of)))
+        layouts.append(
+            PageLayout(page_i, tuple(staves), tuple(systems), tuple(original), tuple(voice_of), angle)
+        )
     parts = tuple(
         Part(
             f"P{i + 1}",
@@ -1085,6 +1098,32 @@ def assemble_pages(
         for i, st in enumerate(states)
     )
     return Assembly(Score(parts), tuple(layouts), tuple(reports), tuple(dict.fromkeys(warnings)))
+
+
+def _rotate_image(image: np.ndarray, angle_deg: float) -> np.ndarray:
+    """The page rotated back by `angle_deg` about its centre (white fill), same size."""
+    import cv2
+
+    h, w = image.shape
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle_deg, 1.0)
+    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def _unrotate_box(
+    box: tuple[float, float, float, float], angle_deg: float, center: tuple[float, float]
+) -> tuple[float, float, float, float]:
+    """Axis-aligned box, in the page as given, of a box in the deskewed frame."""
+    if abs(angle_deg) < 0.05:
+        return box
+    a = np.radians(angle_deg)
+    c, s = float(np.cos(a)), float(np.sin(a))
+    cx, cy = center
+    xs, ys = [], []
+    for x, y in ((box[0], box[1]), (box[2], box[1]), (box[0], box[3]), (box[2], box[3])):
+        dx, dy = x - cx, y - cy
+        xs.append(cx + dx * c - dy * s)
+        ys.append(cy + dx * s + dy * c)
+    return (min(xs), min(ys), max(xs), max(ys))
 
 
 def _voice_no(voice: int, staff_no: int) -> int:

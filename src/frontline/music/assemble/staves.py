@@ -10,7 +10,14 @@ import numpy as np
 
 from frontline.music.records import Glyph, Staff, System
 
-__all__ = ["find_staves", "group_systems", "nearest_staff", "staves_from_glyphs"]
+__all__ = [
+    "deskew_glyphs",
+    "estimate_skew",
+    "find_staves",
+    "group_systems",
+    "nearest_staff",
+    "staves_from_glyphs",
+]
 
 _CONNECTORS = {"systemicBarline", "brace", "bracket"}
 BARLINE_CLASSES = {
@@ -153,3 +160,51 @@ def group_systems(staves: list[Staff], glyphs: list[Glyph]) -> list[System]:
             systems.append(System(tuple(members), tuple(parts)))
             start = i + 1
     return systems
+
+
+def estimate_skew(grey: np.ndarray, max_deg: float = 3.0) -> float:
+    """Page rotation in degrees from the sharpness of the row profile of dark pixels (staff lines dominate).
+
+    Positive when lines descend to the right (y grows with x). Works on a downscaled copy; 0.02 degree steps.
+    """
+    if grey.ndim != 2 or grey.size == 0:
+        return 0.0
+    step = max(1, max(grey.shape) // 900)
+    small = grey[::step, ::step]
+    ys, xs = np.nonzero(small < 128)
+    if ys.size < 200:
+        return 0.0
+    xs = xs - xs.mean()
+
+    def sharpness(deg: float) -> float:
+        rows = np.round(ys - xs * np.tan(np.radians(deg))).astype(np.int64)
+        hist = np.bincount(rows - rows.min())
+        return float((hist.astype(np.float64) ** 2).sum())
+
+    coarse = np.arange(-max_deg, max_deg + 1e-9, 0.1)
+    best = float(coarse[int(np.argmax([sharpness(a) for a in coarse]))])
+    fine = np.arange(best - 0.1, best + 0.1 + 1e-9, 0.02)
+    return float(fine[int(np.argmax([sharpness(a) for a in fine]))])
+
+
+def deskew_glyphs(glyphs: list[Glyph], angle_deg: float, center: tuple[float, float]) -> list[Glyph]:
+    """Glyph boxes as they would be on the page rotated back by `angle_deg` about `center`.
+
+    Centres are rotated exactly; each axis-aligned box is shrunk back to the box of the unrotated
+    symbol (an axis-aligned box of a rotated w x h symbol grows by h*tan and w*tan).
+    """
+    a = np.radians(angle_deg)
+    c, s, t = float(np.cos(a)), float(np.sin(a)), float(np.tan(abs(a)))
+    cx, cy = center
+    out: list[Glyph] = []
+    for g in glyphs:
+        x0, y0, x1, y1 = g.bbox_xyxy
+        gx, gy = (x0 + x1) / 2 - cx, (y0 + y1) / 2 - cy
+        nx, ny = cx + gx * c + gy * s, cy - gx * s + gy * c
+        w, h = x1 - x0, y1 - y0
+        w2 = max(1.0, (w - h * t) / (1 - t * t))
+        h2 = max(1.0, (h - w * t) / (1 - t * t))
+        out.append(
+            Glyph(g.class_name, (nx - w2 / 2, ny - h2 / 2, nx + w2 / 2, ny + h2 / 2), g.score, g.glyph_id)
+        )
+    return out

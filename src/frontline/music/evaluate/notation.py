@@ -64,11 +64,11 @@ def note_f1(predicted: Score, ground_truth: Score) -> NoteScore:
     return NoteScore(prec, rec, f1, tp, n_p, n_g)
 
 
-def omr_ned(predicted: str | Path, ground_truth: str | Path) -> OmrNed:
+def omr_ned(predicted: str | Path, ground_truth: str | Path, lyrics: bool = True) -> OmrNed:
     """OMR-NED between a predicted and a ground-truth MusicXML file (0 = identical, 1 = nothing shared).
 
     Needs `musicdiff` 5.x (`pip install frontline[bench]`); an unreadable prediction counts as an empty
-    score, as in the benchmark.
+    score, as in the benchmark. `lyrics=False` leaves lyrics out of both scores (we do not read text).
     """
     try:
         import music21 as m21
@@ -90,8 +90,9 @@ def omr_ned(predicted: str | Path, ground_truth: str | Path) -> OmrNed:
 
     gt = parse(ground_truth, False)
     pred = parse(predicted, True)
-    ann_pred = AnnScore(pred, DetailLevel.Default)
-    ann_gt = AnnScore(gt, DetailLevel.Default)
+    detail = DetailLevel.Default if lyrics else DetailLevel.Default & ~DetailLevel.Lyrics
+    ann_pred = AnnScore(pred, detail)
+    ann_gt = AnnScore(gt, detail)
     _, dist = Comparison.annotated_scores_diff(ann_pred, ann_gt)
     n_p, n_g = ann_pred.notation_size(), ann_gt.notation_size()
     return OmrNed(Visualization.get_omr_ned(dist, n_p, n_g), int(dist), n_p, n_g)

@@ -1,0 +1,199 @@
+"""Benchmark of `frontline music scan`: OMR-NED and note F1 on held-out synthetic pages, speed, validity.
+
+Pages come from the data engine: "eval" pages engrave the music21 corpus folders reserved for
+evaluation (clean and scan-degraded), "random" pages the random score generator; seeds 90000+ are never
+used for training. Oracle mode assembles the pages' ground-truth symbols (measures the assembly alone);
+"detector" mode runs the shipped detector first (end to end), when its weights are there.
+Also: seconds per 300-dpi page end to end, and MuseScore (mscore3) opening every output, when installed.
+
+Run: python -m bench scan        (a few minutes on 2 cores)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from frontline.music.assemble import assemble_pages
+from frontline.music.evaluate.notation import note_f1, note_keys, omr_ned
+from frontline.music.musicxml import load_musicxml, save_musicxml
+from frontline.music.records import Glyph, Score
+
+PAGES_PER_SET = int(os.environ.get("BENCH_SCAN_PAGES", "5"))
+SEED0 = 90_000
+
+
+def _pages(kind: str, n: int, dpi: int = 150) -> list[Any]:
+    from frontline.music.synth.page import PageConfig, SkippedItem, make_page
+
+    source = "train" if kind == "random" else "eval"
+    preset = "scan" if kind == "eval-degraded" else "clean"
+    out: list[Any] = []
+    seed = SEED0 + {"eval-clean": 0, "eval-degraded": 0, "random": 5000}[kind]
+    tries = 0
+    while len(out) < n and tries < 4 * n:
+        page = make_page(
+            np.random.default_rng(seed + tries), PageConfig(dpi=dpi, preset=preset, source=source)
+        )
+        tries += 1
+        if not isinstance(page, SkippedItem):
+            out.append(page)
+    return out
+
+
+def _glyphs(page: Any) -> list[Glyph]:
+    return [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(page.annotations.annotations)]
+
+
+def _flag_share(pred: Score, truth: Score, flagged: set[tuple[int, int]]) -> tuple[int, int]:
+    """(note errors in flagged measures, all note errors): errors are unmatched predicted or true notes."""
+    p, t = note_keys(pred), note_keys(truth)
+    wrong = (p - t) + (t - p)
+    inside = sum(c for k, c in wrong.items() if (k[0], k[1]) in flagged)
+    return inside, sum(wrong.values())
+
+
+def _mscore_ok(path: Path) -> bool | None:
+    exe = shutil.which("mscore3")
+    if exe is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+        proc = subprocess.run(
+            [exe, "-o", str(Path(tmp) / "x.pdf"), str(path)], env=env, capture_output=True, timeout=120
+        )
+        return proc.returncode == 0 and "Error" not in proc.stderr.decode(errors="replace")
+
+
+def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str, Any]:
+    ed = syms = ed_nl = syms_nl = tp = n_pred = n_true = 0
+    inside = errors = 0
+    flagged_m = measures = 0
+    valid: list[bool] = []
+    secs = 0.0
+    for i, page in enumerate(pages):
+        truth_path = tmp / f"{tag}{i}.gt.musicxml"
+        truth_path.write_text(page.musicxml, encoding="utf-8")
+        t0 = time.perf_counter()
+        glyphs = _glyphs(page) if detector is None else detector(page.image)
+        asm = assemble_pages([(glyphs, page.image)])
+        secs += time.perf_counter() - t0
+        pred_path = tmp / f"{tag}{i}.pred.musicxml"
+        save_musicxml(asm.score, pred_path)
+        truth = load_musicxml(truth_path)
+        f = note_f1(asm.score, truth)
+        tp, n_pred, n_true = tp + f.true_positives, n_pred + f.predicted, n_true + f.ground_truth
+        o = omr_ned(pred_path, truth_path)
+        ed, syms = ed + o.edit_distance, syms + o.symbols_predicted + o.symbols_ground_truth
+        o = omr_ned(pred_path, truth_path, lyrics=False)
+        ed_nl, syms_nl = ed_nl + o.edit_distance, syms_nl + o.symbols_predicted + o.symbols_ground_truth
+        flagged = {(r.part, r.number - 1) for r in asm.measures if r.flagged}
+        a, b = _flag_share(asm.score, truth, flagged)
+        inside, errors = inside + a, errors + b
+        flagged_m += len(flagged)
+        measures += len(asm.measures)
+        ok = _mscore_ok(pred_path)
+        if ok is not None:
+            valid.append(ok)
+    prec = tp / n_pred if n_pred else 0.0
+    rec = tp / n_true if n_true else 0.0
+    return {
+        "pages": len(pages),
+        "ned": ed / syms if syms else 0.0,
+        "ned_nl": ed_nl / syms_nl if syms_nl else 0.0,
+        "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+        "notes": n_true,
+        "flagged": f"{flagged_m}/{measures}",
+        "err_in_flagged": f"{inside}/{errors}",
+        "mscore": f"{sum(valid)}/{len(valid)}" if valid else "n/a",
+        "s_per_page": secs / max(1, len(pages)),
+    }
+
+
+def _detector() -> Any:
+    from frontline.music import detect
+
+    if not detect.default_model_path().is_file():
+        return None
+    model = detect.load_model()
+
+    def run(grey: np.ndarray) -> list[Glyph]:
+        return list(detect.detect_page(grey, model).glyphs)
+
+    return run
+
+
+def _speed_300dpi(detector: Any, tmp: Path) -> list[tuple[str, float, float]]:
+    """(mode, seconds per page end to end incl. writing all outputs, peak RSS MB) on 300-dpi pages."""
+    import resource
+
+    from frontline.music.scan import ScanConfig, scan_piece
+    from frontline.music.synth.dsv2 import page_to_dsv2
+
+    pages = _pages("random", 2, dpi=300)
+    rows = []
+    for mode in ("oracle", "detector"):
+        if mode == "detector" and detector is None:
+            continue
+        total = 0.0
+        for i, page in enumerate(pages):
+            from PIL import Image
+
+            img = tmp / f"speed{i}.png"
+            Image.fromarray(page.image).save(img)
+            cfg = ScanConfig(out_dir=tmp / f"speed-{mode}", progress=False)
+            if mode == "oracle":
+                import json
+
+                det = tmp / f"speed{i}.json"
+                det.write_text(json.dumps(page_to_dsv2(page.annotations, img.name, page.meta)))
+                cfg = ScanConfig(out_dir=tmp / f"speed-{mode}", progress=False, detections=det)
+                res = scan_piece(f"speed{i}", [img], cfg)
+            else:
+                res = scan_piece(f"speed{i}", [img], cfg, lambda g: (detector(g), []))
+            total += res.seconds
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows.append((mode, total / len(pages), rss))
+    return rows
+
+
+def main() -> None:
+    """Print the accuracy table (oracle and, when shipped, detector) and the speed table."""
+    detector = _detector()
+    sets = {k: _pages(k, PAGES_PER_SET) for k in ("eval-clean", "eval-degraded", "random")}
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        for mode, det in (("oracle", None), ("detector", detector)):
+            if mode == "detector" and det is None:
+                rows.append({"mode": "detector", "set": "(no shipped weights)"})
+                continue
+            for name, pages in sets.items():
+                r = _evaluate(pages, det, tmp, f"{mode}-{name}-")
+                rows.append({"mode": mode, "set": name, **r})
+        speed = _speed_300dpi(detector, tmp)
+    head = f"{'mode':9s} {'set':14s} {'pages':>5s} {'notes':>6s} {'OMR-NED':>8s} {'w/o lyr':>8s} {'note F1':>8s} {'flagged':>9s} {'err in flagged':>14s} {'MuseScore ok':>12s} {'s/page':>7s}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        if "pages" not in r:
+            print(f"{r['mode']:9s} {r['set']}")
+            continue
+        print(
+            f"{r['mode']:9s} {r['set']:14s} {r['pages']:5d} {r['notes']:6d} {r['ned']:8.4f} {r['ned_nl']:8.4f} {r['f1']:8.4f} "
+            f"{r['flagged']:>9s} {r['err_in_flagged']:>14s} {r['mscore']:>12s} {r['s_per_page']:7.2f}"
+        )
+    print()
+    print(f"{'300-dpi page, end to end':26s} {'s/page':>7s} {'peak RSS MB':>12s}")
+    for mode, s, rss in speed:
+        print(f"{mode:26s} {s:7.2f} {rss:12.0f}")
+    print(
+        "targets: oracle OMR-NED <= 0.02, F1 >= 0.99; detector OMR-NED <= 0.08 clean / 0.15 degraded; <= 2 s/page"
+    )
