@@ -102,6 +102,9 @@ def test_resume_same_folder(tmp_path: Path) -> None:
     assert steps.tolist() == [1, 2, 3, 4, 5, 6, 7] and values[-1] == 70.0
     ckpt = lab.load_checkpoint(r.dir / "checkpoints" / "last.pt")
     assert ckpt["w"] == 42
+    with lab.run("state-only", {}, root=tmp_path) as r3:
+        r3.save_checkpoint({"step": 3, "best_metric": 0.2, "w": 1})
+    assert lab.load_checkpoint(r3.dir)["step"] == 3 and lab.load_checkpoint(r3.dir)["best_metric"] == 0.2
     with pytest.raises(InputError):
         lab.load_checkpoint(tmp_path / "nothing")
     with pytest.raises(InputError), lab.run("res", {}, root=tmp_path, resume=tmp_path / "nope"):

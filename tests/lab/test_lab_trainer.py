@@ -112,3 +112,31 @@ def test_binned_information_known_cases() -> None:
     x, y = _data(12)
     points = InfoPlane(_Net(), ["hid"], x, y).measure(0, 0.0)
     assert points[0].i_xt <= np.log2(12) + 1e-9
+
+
+def test_trainer_step_fn_with_staged_loss(tmp_path: Path) -> None:
+    from frontline.lab.losses import StagedLoss
+    from frontline.lab.trainer import StepOutput
+
+    staged = StagedLoss([("a", 3)], momentum=0.5)
+
+    def step_fn(tr: Trainer, batch: tuple[torch.Tensor, torch.Tensor]) -> StepOutput:
+        x, y = batch
+        out = tr.model(x)  # (N, 3)
+        terms = {"a": nn.functional.cross_entropy(out, y), "b": out.pow(2).mean()}
+        total, info = staged(tr.step, terms)
+        return StepOutput(total, {k: v for k, v in info.items() if k.startswith("loss_")}, out.argmax(1), y)
+
+    torch.manual_seed(0)
+    x, y = _data()
+    model = _Net()
+    loader = DataLoader(TensorDataset(x, y), batch_size=8, shuffle=True)
+    cfg = TrainerConfig(epochs=1, log_every=1)
+    trainer = Trainer(model, staged, torch.optim.Adam(model.parameters(), lr=0.01), loader, loader, cfg,
+                      class_names=["a", "b", "c"], step_fn=step_fn)  # fmt: skip
+    with lab.run("staged", {}, root=tmp_path) as r:
+        trainer.fit(r)
+    m = read_metrics(r.dir)
+    assert {"loss_a", "loss_b"} <= set(m)
+    ckpt = lab.load_checkpoint(r.dir)
+    assert set(ckpt["loss_fn"]["acc"]) == {"a", "b"} and ckpt["step"] == 6

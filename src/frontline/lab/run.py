@@ -264,13 +264,22 @@ class Run:
 
     # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(
-        self, state: Mapping[str, Any], step: int, best_metric: float | None = None, keep: bool = False
+        self,
+        state: Mapping[str, Any],
+        step: int | None = None,
+        best_metric: float | None = None,
+        keep: bool = False,
     ) -> Path:
         """Write checkpoints/last.pt with `state` plus step, config and best metric (self-describing).
 
-        `state` holds what resuming needs (model/optimizer state dicts, RNG states). With `keep` the
+        `state` holds what resuming needs (model/optimizer state dicts, RNG states); `step` and
+        `best_metric` default to `state["step"]` (else 0) and `state["best_metric"]`. With `keep` the
         checkpoint is also copied to checkpoints/step-<step>.pt. Written atomically (tmp + rename).
         """
+        if step is None:
+            step = int(state.get("step", 0))
+        if best_metric is None:
+            best_metric = state.get("best_metric")
         import torch
 
         ckpt_dir = self.dir / CHECKPOINT_DIR
