@@ -133,3 +133,15 @@ def test_import_is_cheap() -> None:
     code = "import sys, frontline.lab; print('torch' in sys.modules, 'matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_resume_true_picks_newest_of_that_name(tmp_path: Path) -> None:
+    with lab.run("dwd", {}, root=tmp_path) as a:
+        a.log(1, loss=1.0)
+    with lab.run("dwd-eval", {}, root=tmp_path) as b:
+        b.log(1, loss=1.0)
+    with lab.run("dwd", {}, root=tmp_path, resume=True) as c:
+        assert c.dir == a.dir and c.resumed
+    with lab.run("fresh", {}, root=tmp_path, resume=True) as d:
+        assert not d.resumed and d.dir.name.startswith("fresh-")
+    assert len(lab.list_runs(tmp_path)) == 3

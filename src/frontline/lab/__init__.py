@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from frontline.lab.run import Run, find_run_dirs, load_checkpoint, run
+from frontline.lab.run import Run, find_run_dirs, list_runs, load_checkpoint, run
 
 if TYPE_CHECKING:
     from . import features as features
@@ -27,6 +27,7 @@ __all__ = [
     "features",
     "find_run_dirs",
     "infoplane",
+    "list_runs",
     "load_checkpoint",
     "losses",
     "metrics",

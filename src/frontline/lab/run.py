@@ -16,6 +16,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -359,7 +360,8 @@ def find_run_dirs(root: str | Path = "runs", name: str | None = None) -> list[Pa
         return []
     dirs = [p for p in root.iterdir() if p.is_dir() and (p / "config.json").exists()]
     if name is not None:
-        dirs = [p for p in dirs if p.name.rsplit("-", 2)[0] == name or p.name.startswith(f"{name}-")]
+        pattern = re.compile(rf"^{re.escape(_safe_name(name))}-\d{{8}}-\d{{6}}(-\d+)?$")
+        dirs = [p for p in dirs if pattern.match(p.name)]
     return sorted(dirs, key=lambda p: (p.stat().st_mtime, p.name))
 
 
