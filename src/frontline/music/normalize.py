@@ -270,24 +270,35 @@ def _vertical_runs(mask: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray,
 
 
 def estimate_staff(grey: np.ndarray, config: NormalizeConfig | None = None) -> StaffEstimate:
-    """Staff-line thickness and spacing from vertical run-length histograms of the ink mask.
+    """Staff-line thickness and spacing from vertical run-length histograms of horizontal ink.
 
-    The most common black run is the line thickness; the most common black+white pair is the line
-    distance. `found` is False when too few runs follow a line-space-line pattern (blank page, text,
-    a photo of something else).
+    The ink mask is first opened with a wide horizontal kernel, which keeps staff lines (and beams,
+    ledger lines) and removes noise, text strokes and most symbols. Then the most common black run
+    is the line thickness and the most common black+white pair is the line distance. `found` is False
+    when too few runs follow a line-space-line pattern (blank page, text, a photo of something else).
     """
+    import cv2
+
     cfg = config or NormalizeConfig()
     mask = _binarize(grey)
     ink = float(mask.mean())
-    if ink < 1e-4 or ink > 0.5:
+    if ink < 1e-4 or ink > 0.6:
         return StaffEstimate(0.0, 0.0, 0.0, False)
+    # faint or noisy staff lines: average along rows first, then call "ink" anything clearly darker
+    # than the paper (threshold from the paper level and the noise left after the row average)
+    k = max(9, int(round(mask.shape[1] / 80)))  # ~3 staff spaces on a typical page, any resolution
+    hb = cv2.blur(grey, (k, 1)).astype(np.float32)
+    paper = float(np.median(hb))
+    sigma = 1.4826 * float(np.median(np.abs(hb - paper)))
+    dark = hb < paper - max(12.0, 5.0 * sigma)
+    horiz = cv2.morphologyEx(dark.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, k), np.uint8)).astype(bool)
     step = max(1, mask.shape[1] // 400)
-    black, white, trip = _vertical_runs(mask, step)
+    black, white, trip = _vertical_runs(horiz, step)
     if len(black) < 50 or len(white) < 50:
         return StaffEstimate(0.0, 0.0, 0.0, False)
     bh = np.bincount(black)
     line = int(np.argmax(bh[1:]) + 1)
-    # line-to-line distance: the most common (black + white) where black is about line thickness
+    # line-to-line distance: the most common (black + white) where both blacks are about line thickness
     tol = max(1, int(round(line * 0.5)))
     ok = (np.abs(trip[:, 0] - line) <= tol) & (np.abs(trip[:, 2] - line) <= tol)
     if ok.sum() < 20:
@@ -299,11 +310,11 @@ def estimate_staff(grey: np.ndarray, config: NormalizeConfig | None = None) -> S
     lo, hi = max(0, peak - 1), min(len(dh), peak + 2)
     weights = np.bincount(dist, minlength=len(dh))[lo:hi].astype(np.float64)
     space = float((np.arange(lo, hi) * weights).sum() / max(weights.sum(), 1.0))
-    # support: runs that sit in a line-space-line pattern with this distance, among all black runs
+    # support: black runs in a line-space-line pattern with this distance, among all horizontal-ink runs
     near = ok.copy()
     near[ok] = np.abs(dist - space) <= max(1.0, 0.15 * space)
     support = float(near.sum()) / float(len(black))
-    found = cfg.min_space_px <= space <= cfg.max_space_px and support >= 0.05 and space > 2.5 * line
+    found = cfg.min_space_px <= space <= cfg.max_space_px and support >= 0.2 and space > 2.0 * line
     return StaffEstimate(float(line), space, support, bool(found))
 
 

@@ -90,7 +90,7 @@ class TrainConfig:
     """AdamW weight decay."""
     warmup: int = 100
     """Linear warm-up steps."""
-    stages: tuple[tuple[str, int], ...] = (("energy", 300), ("cls", 150), ("box", 150))
+    stages: tuple[tuple[str, int], ...] = (("energy", 150), ("cls", 75), ("box", 75))
     """StagedLoss schedule: each head alone for that many steps, then the normalised sum."""
     symbol_crop_share: float = 0.6
     """Share of crops centred on a symbol drawn by the class-aware sampler (rest: uniform positions)."""
