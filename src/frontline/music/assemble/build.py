@@ -515,7 +515,9 @@ def _system_pass(
             best_rest.extra_glyphs.append(dot.glyph_id)
     for gr in groups:
         if gr.heads:
-            gr.dots = max(h.dots for h in gr.heads)
+            # the usual dot count of the chord's heads (a stray dot on one head should not win)
+            counts = Counter(h.dots for h in gr.heads if h.dots)
+            gr.dots = min(counts, key=lambda k: (-counts[k], k)) if counts else 0
 
     # accidentals: greedy matching of accidentals to heads on their right
     pairs: list[tuple[float, int, int]] = []
@@ -708,6 +710,12 @@ def _system_pass(
             members[0].extra_glyphs.append(g.glyph_id)
 
     groups = [gr for gr in groups if sys_top <= gr.cy <= sys_bottom]
+    # a barline right after the system's clef/key/time (e.g. a start repeat) closes no measure: the
+    # header belongs to the first measure with music
+    while len(regions) > 1 and not any(regions[0][0] <= gr.x < regions[0][1] for gr in groups):
+        repeat_start_first |= kinds[0] in ("repeatLeft", "repeatLeftRight")
+        regions = [(regions[0][0], regions[1][1]), *regions[2:]]
+        kinds = kinds[1:]
     return _SystemResult(system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics)
 
 
@@ -766,6 +774,7 @@ class _PartState:
     time: TimeSignature | None = None
     measures: list[Measure] = field(default_factory=list)
     open_ties: dict[tuple[int, int], int] = field(default_factory=dict)  # (staff, diatonic) -> alter
+    pending_clefs: dict[int, Clef] = field(default_factory=dict)  # staff -> clef from the measure before
 
 
 def _voice_items(gs: list[_Group]) -> list[RhythmItem]:
@@ -859,15 +868,12 @@ def assemble_pages(
                     for sid in sids:
                         tl = res.timelines[sid]
                         sn = staff_no[sid]
-                        pre_clef = [
-                            c for x, c in tl.clefs if x < rx0 + (3 * sp if r else 0) or (r == 0 and x < rx0)
-                        ]
                         region_items = [gr for gr in res.groups if gr.staff == sid and gr.measure == r]
                         first_x = min((gr.x for gr in region_items), default=rx1)
                         head_clefs = [c for x, c in tl.clefs if rx0 - sp <= x < first_x]
-                        start_clef = (
-                            head_clefs[-1] if head_clefs else (pre_clef[-1] if pre_clef and r == 0 else None)
-                        )
+                        # a clef drawn after the last note of the previous measure takes effect here
+                        pending = st.pending_clefs.pop(sn, None)
+                        start_clef = head_clefs[-1] if head_clefs else pending
                         if start_clef is None and sn not in st.clefs:
                             start_clef = Clef("G", 2) if sn == 1 else Clef("F", 4)
                             warnings.append(
@@ -1001,6 +1007,7 @@ def assemble_pages(
                             nxt = next((g for g in gs if g.x > x and not g.grace), None)
                             onset_c = nxt.onset if nxt is not None else expected
                             if onset_c >= expected:
+                                st.pending_clefs[sn] = c
                                 continue
                             mid_clefs.append(ClefChange(sn, c, onset_c))
                             st.clefs[sn] = c
