@@ -171,7 +171,13 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
     if cfg.lines:
         from frontline.music.lines import find_lines
 
-        line_glyphs = find_lines(norm)
+        classes = model.config.classes
+        symbols = [
+            (classes[int(c)], (float(b[0]), float(b[1]), float(b[2]), float(b[3])))
+            for b, c, sc in zip(dets.boxes, dets.classes, dets.scores, strict=True)
+            if sc >= cfg.min_score
+        ]
+        line_glyphs = find_lines(norm, symbols=symbols)
     t4 = time.perf_counter()
     # network+decode are timed together above; split off the decode share for the report
     timing.update({"network": t2 - t1, "decode": t3 - t2, "lines": t4 - t3})

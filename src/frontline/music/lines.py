@@ -23,7 +23,7 @@ class LineConfig:
 
     staff_min_length: float = 8.0
     """A staff line is a horizontal run at least this long."""
-    stem_min_length: float = 2.2
+    stem_min_length: float = 2.0
     """Vertical thin runs at least this long are stems or barlines."""
     thin_max: float = 0.35
     """Largest thickness of a stem, barline, staff or ledger line."""
@@ -93,12 +93,22 @@ def _staves(lines: np.ndarray, space: float) -> list[tuple[float, float, float, 
 
 
 def find_lines_normalized(
-    image: np.ndarray, space: float = 10.0, config: LineConfig | None = None
+    image: np.ndarray,
+    space: float = 10.0,
+    config: LineConfig | None = None,
+    symbols: list[tuple[str, tuple[float, float, float, float]]] | None = None,
 ) -> LineSegments:
-    """Find staves, stems, barlines, ledger lines and beams on a normalised page (uint8, 255 = paper)."""
+    """Find staves, stems, barlines, ledger lines and beams on a normalised page (uint8, 255 = paper).
+
+    `symbols` (class name, xyxy box in the same pixels) are the network's detections: with them a
+    stem must touch a notehead, a ledger line must cross or touch one, and beams are searched only
+    outside the other symbols' boxes. Without them, ink blobs at the line ends stand in for noteheads.
+    """
     import cv2
 
     cfg = config or LineConfig()
+    heads = np.asarray([b for c, b in (symbols or []) if c.startswith("notehead")], np.float64).reshape(-1, 4)
+    others = [b for c, b in (symbols or []) if not c.startswith("notehead")]
     _, ink = cv2.threshold(image, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     ink = ink.astype(np.uint8)
     sp = float(space)
@@ -134,27 +144,44 @@ def find_lines_normalized(
         classes.append("staff")
         boxes.append(st)
     tol = cfg.barline_tolerance * sp
+
+    def head_at_end(b: np.ndarray) -> bool:
+        """A notehead (detected, or an ink blob when no detections were given) at either end of b."""
+        if symbols is not None:
+            if not len(heads):
+                return False
+            xc = (b[0] + b[2]) / 2
+            near_x = (heads[:, 0] - 0.4 * sp <= xc) & (xc <= heads[:, 2] + 0.4 * sp)
+            at_end = ((heads[:, 1] - 0.6 * sp <= b[1]) & (b[1] <= heads[:, 3] + 0.6 * sp)) | (
+                (heads[:, 1] - 0.6 * sp <= b[3]) & (b[3] <= heads[:, 3] + 0.6 * sp)
+            )
+            return bool((near_x & at_end).any())
+        x0, x1 = int(b[0]), int(b[2])
+        for ye in (int(b[1]), int(b[3]) - 1):
+            ya, yb = max(0, ye - int(0.5 * sp)), ye + int(0.5 * sp) + 1
+            left = no_staff[ya:yb, max(0, x0 - int(1.2 * sp)) : x0].sum()
+            right = no_staff[ya:yb, x1 : x1 + int(1.2 * sp)].sum()
+            if max(left, right) > 0.35 * sp * sp:
+                return True
+        return False
+
     for b in vl:
-        is_bar = False
+        spans_staff = False
         for st in staves:
             if st[0] - sp <= b[0] <= st[2] + sp and abs(b[1] - st[1]) <= tol:
-                # ends on this staff's bottom line or on a lower staff's bottom line (grand staff)
+                # ends on this staff's bottom line or a lower staff's bottom line (grand staff)
                 bottoms = [
                     s2[3] for s2 in staves if s2[1] >= st[1] - tol and s2[0] - sp <= b[0] <= s2[2] + sp
                 ]
-                if any(abs(b[3] - bt) <= tol for bt in bottoms):
-                    # a stem ends in a notehead: check for a blob beside either end
-                    x0, x1 = int(b[0]), int(b[2])
-                    y_ends = (int(b[1]), int(b[3]) - 1)
-                    blob = False
-                    for ye in y_ends:
-                        ya, yb = max(0, ye - int(0.5 * sp)), ye + int(0.5 * sp) + 1
-                        left = no_staff[ya:yb, max(0, x0 - int(1.2 * sp)) : x0].sum()
-                        right = no_staff[ya:yb, x1 : x1 + int(1.2 * sp)].sum()
-                        blob = blob or max(left, right) > 0.35 * sp * sp
-                    is_bar = not blob
+                spans_staff = any(abs(b[3] - bt) <= tol for bt in bottoms)
                 break
-        classes.append("barline" if is_bar else "stem")
+        has_head = head_at_end(b)
+        if spans_staff and not has_head:
+            classes.append("barline")
+        elif has_head and (b[3] - b[1]) <= 8 * sp:
+            classes.append("stem")
+        else:
+            continue
         boxes.append((float(b[0]), float(b[1]), float(b[2]), float(b[3])))
 
     # ledger lines: short thin horizontal runs outside the five lines of a staff
@@ -167,13 +194,30 @@ def find_lines_normalized(
             continue
         yc = (b[1] + b[3]) / 2
         near = [st for st in staves if st[0] - sp <= b[0] <= st[2] and st[1] - 6 * sp <= yc <= st[3] + 6 * sp]
+        if symbols is not None:
+            xc = (b[0] + b[2]) / 2
+            crosses = (
+                (heads[:, 0] - 0.3 * sp <= xc)
+                & (xc <= heads[:, 2] + 0.3 * sp)
+                & (heads[:, 1] - 0.6 * sp <= yc)
+                & (yc <= heads[:, 3] + 0.6 * sp)
+            )
+            if not crosses.any():
+                continue
         if near and not any(st[1] - 0.3 * sp <= yc <= st[3] + 0.3 * sp for st in near):
             classes.append("legerLine")
             boxes.append((float(b[0]), float(b[1]), float(b[2]), float(b[3])))
 
     # beams: thick elongated ink after removing thin lines
     kb = max(2, int(round(cfg.beam_thickness * sp)))
-    thick = cv2.morphologyEx(no_staff, cv2.MORPH_OPEN, np.ones((kb, kb), np.uint8))
+    search = no_staff.copy()
+    for ob in others:  # clefs, accidentals, dynamics... are not beams
+        x0, y0, x1, y1 = (int(round(v)) for v in ob)
+        search[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = 0
+    for hb in heads:  # noteheads: blank them so beams touching chords stay separate
+        x0, y0, x1, y1 = (int(round(v)) for v in hb)
+        search[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = 0
+    thick = cv2.morphologyEx(search, cv2.MORPH_OPEN, np.ones((kb, kb), np.uint8))
     n, lab, stats, _ = cv2.connectedComponentsWithStats(thick, connectivity=8)
     for i in range(1, n):
         x, y, w, h, area = stats[i]
@@ -189,12 +233,19 @@ def find_lines_normalized(
     return LineSegments(tuple(classes), arr)
 
 
-def find_lines(page: NormalizedPage, config: LineConfig | None = None) -> list[Glyph]:
-    """Line primitives of a normalised page as Glyphs in original page pixels (score 1.0 = rule-based)."""
+def find_lines(
+    page: NormalizedPage,
+    config: LineConfig | None = None,
+    symbols: list[tuple[str, tuple[float, float, float, float]]] | None = None,
+) -> list[Glyph]:
+    """Line primitives of a normalised page as Glyphs in original page pixels (score 1.0 = rule-based).
+
+    `symbols`: the network's detections in normalised pixels (see `find_lines_normalized`).
+    """
     if not page.staff.found:
         return []
     space = page.staff.space_px * page.transform.scale
-    segs = find_lines_normalized(page.image, space, config)
+    segs = find_lines_normalized(page.image, space, config, symbols)
     if not len(segs.boxes):
         return []
     orig = page.transform.to_original_boxes(segs.boxes)

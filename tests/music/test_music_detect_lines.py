@@ -1,0 +1,52 @@
+"""Classical line finder: staves, stems, barlines and ledger lines on a drawn page; segment recall."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from frontline.music.lines import find_lines_normalized, segment_recall
+
+
+def _drawn_page() -> tuple[np.ndarray, dict[str, list[tuple[int, int, int, int]]]]:
+    """Normalised page (space 10 px): one staff, a barline, two stemmed notes, one with a ledger line."""
+    im = np.full((200, 400), 255, np.uint8)
+    top = 60
+    for i in range(5):
+        cv2.line(im, (20, top + 10 * i), (380, top + 10 * i), 0, 1)
+    truth: dict[str, list[tuple[int, int, int, int]]] = {"staff": [(20, top, 381, top + 41)]}
+    cv2.line(im, (200, top), (200, top + 40), 0, 1)  # barline
+    truth["barline"] = [(200, top, 201, top + 41)]
+    # note on the middle line, stem up
+    cv2.ellipse(im, (100, top + 20), (6, 4), -20, 0, 360, 0, -1)
+    cv2.line(im, (105, top + 20), (105, top - 15), 0, 1)
+    # note below the staff on a ledger line, stem up
+    cv2.ellipse(im, (300, top + 60), (6, 4), -20, 0, 360, 0, -1)
+    cv2.line(im, (291, top + 60), (309, top + 60), 0, 1)
+    cv2.line(im, (305, top + 60), (305, top + 25), 0, 1)
+    truth["stem"] = [(105, top - 15, 106, top + 21), (305, top + 25, 306, top + 61)]
+    truth["legerLine"] = [(291, top + 60, 310, top + 61)]
+    return im, truth
+
+
+def test_lines_on_drawn_page() -> None:
+    im, truth = _drawn_page()
+    heads = [
+        ("noteheadBlackOnLine", (94.0, 76.0, 106.0, 84.0)),
+        ("noteheadBlackOnLine", (294.0, 116.0, 306.0, 124.0)),
+    ]
+    for symbols in (None, heads):
+        segs = find_lines_normalized(im, 10.0, symbols=symbols)
+        for cname, boxes in truth.items():
+            pred = segs.boxes[[c == cname for c in segs.classes]]
+            recall, _, n_gt, _ = segment_recall(pred, np.array(boxes, float), tolerance=5.0)
+            assert n_gt == len(boxes)
+            assert recall == 1.0, (cname, symbols is not None, pred)
+
+
+def test_segment_recall_counts_each_prediction_once() -> None:
+    gt = np.array([[0, 0, 1, 30], [10, 0, 11, 30]], float)
+    pred = np.array([[0, 1, 1, 29]], float)
+    r, p, n_gt, n_pred = segment_recall(pred, gt, tolerance=2.0)
+    assert (r, p, n_gt, n_pred) == (0.5, 1.0, 2, 1)
+    assert segment_recall(np.zeros((0, 4)), gt, 2.0)[0] == 0.0
