@@ -35,17 +35,37 @@ def main() -> None:
             for preset in ("clean", "scan", "photo", "mixed"):
                 out = Path(tmp) / f"{preset}-{dpi}"
                 c0, t0 = _cpu(), time.perf_counter()
-                s = synthesize(SynthConfig(pages=n, out=out, seed=7, jobs=jobs, preset=preset, dpi=dpi, progress=False))
+                s = synthesize(
+                    SynthConfig(pages=n, out=out, seed=7, jobs=jobs, preset=preset, dpi=dpi, progress=False)
+                )
                 wall, cpu = time.perf_counter() - t0, _cpu() - c0
                 pps = s.pages / wall
                 ideal = jobs * s.pages / cpu  # pages/s if both cores were free
-                rows.append((preset, dpi, s.pages, s.skipped, wall, pps, cpu / s.pages, ideal, 10000 / pps / 3600))
+                rows.append(
+                    (preset, dpi, s.pages, s.skipped, wall, pps, cpu / s.pages, ideal, 10000 / pps / 3600)
+                )
     load1 = os.getloadavg()[0]
-    print(f"synth: {n} pages per cell, --jobs {jobs}, 1-min load average {load0:.1f} -> {load1:.1f} (2 cores)")
-    head = ("preset", "dpi", "pages", "skipped", "wall s", "pages/s", "CPU s/page", "pages/s@2 free", "10k pages h")
-    print(f"{head[0]:8s} {head[1]:>4s} {head[2]:>6s} {head[3]:>8s} {head[4]:>8s} {head[5]:>8s} {head[6]:>11s} {head[7]:>15s} {head[8]:>12s}")
+    print(
+        f"synth: {n} pages per cell, --jobs {jobs}, 1-min load average {load0:.1f} -> {load1:.1f} (2 cores)"
+    )
+    head = (
+        "preset",
+        "dpi",
+        "pages",
+        "skipped",
+        "wall s",
+        "pages/s",
+        "CPU s/page",
+        "pages/s@2 free",
+        "10k pages h",
+    )
+    print(
+        f"{head[0]:8s} {head[1]:>4s} {head[2]:>6s} {head[3]:>8s} {head[4]:>8s} {head[5]:>8s} {head[6]:>11s} {head[7]:>15s} {head[8]:>12s}"
+    )
     for r in rows:
-        print(f"{r[0]:8s} {r[1]:4d} {r[2]:6d} {r[3]:8d} {r[4]:8.1f} {r[5]:8.2f} {r[6]:11.3f} {r[7]:15.2f} {r[8]:12.2f}")
+        print(
+            f"{r[0]:8s} {r[1]:4d} {r[2]:6d} {r[3]:8d} {r[4]:8.1f} {r[5]:8.2f} {r[6]:11.3f} {r[7]:15.2f} {r[8]:12.2f}"
+        )
     print("pages/s@2 free = 2 / (CPU s per page): the rate on an otherwise idle 2-core machine.")
 
 

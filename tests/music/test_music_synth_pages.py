@@ -11,8 +11,8 @@ import pytest
 from frontline.music.synth.annotate import PageAnnotations
 from frontline.music.synth.page import PageConfig, SkippedItem, SynthPage, engrave_musicxml_page, make_page
 
-# classes whose boxes are estimated (text metrics) or that span other ink by design
-_APPROX = {"text", "lyricText", "tempoText", "ending", "staff", "bracket"}
+# text is measured with the rasteriser's font, not taken from glyph metrics: allow a little more
+_TOL = {"text": 4.0, "lyricText": 4.0, "tempoText": 4.0, "ending": 4.0}
 _SEEDS = (11, 12, 13, 14)
 
 
@@ -51,12 +51,10 @@ def test_every_class_has_ink_tight_to_its_box(pages: list[SynthPage]) -> None:
                 ext = _ink_extent(p.image, a.a_bbox)
                 assert ext is not None, f"{cls} box {a.a_bbox} holds no ink"
                 seen[cls] += 1
-                if cls in _APPROX:
-                    continue
                 # the box has no empty margin: ink reaches within 2 px of every side
                 x0, y0, x1, y1 = a.a_bbox
                 margins = (ext[0] - x0, ext[1] - y0, x1 - ext[2], y1 - ext[3])
-                assert max(margins) <= 2.0, (
+                assert max(margins) <= _TOL.get(cls, 2.0), (
                     f"{cls} box {a.a_bbox} is loose around ink {ext} (margins {margins})"
                 )
     # the four pages cover the common vocabulary

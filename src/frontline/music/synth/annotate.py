@@ -162,7 +162,7 @@ def _mul(m: Affine, n: Affine) -> Affine:
 
 _TF_RE = re.compile(r"(translate|scale|matrix)\s*\(([^)]*)\)")
 _NUM_RE = re.compile(r"-?\d*\.?\d+(?:[eE][-+]?\d+)?")
-_PATH_RE = re.compile(r"[MmLlCcZzHhVv]|-?\d*\.?\d+(?:[eE][-+]?\d+)?")
+_PATH_RE = re.compile(r"[MmLlCcSsQqTtAaZzHhVv]|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 def _parse_transform(s: str | None) -> Affine:
@@ -188,49 +188,68 @@ def _apply(m: Affine, pts: np.ndarray) -> np.ndarray:
 
 
 def _path_points(d: str) -> np.ndarray:
-    """Points of an SVG path (absolute M/L/C/H/V/Z); cubic Béziers sampled densely for tight boxes."""
+    """Points of an SVG path (absolute and relative commands); Béziers sampled densely for tight boxes.
+
+    Verovio writes absolute M/L/C paths; the footer logo uses relative and smooth commands, and arcs
+    contribute their end points only.
+    """
     toks = _PATH_RE.findall(d)
     pts: list[tuple[float, float]] = []
+    cur = (0.0, 0.0)
+    start = cur
     cmd = "M"
     i = 0
-    cur = (0.0, 0.0)
-    ts = np.linspace(0.0, 1.0, 17)
+    ts = np.linspace(0.0, 1.0, 17)[1:]
+    nargs = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "S": 4, "Q": 4, "T": 2, "A": 7, "Z": 0}
+
+    def cubic(
+        p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, float], p3: tuple[float, float]
+    ) -> None:
+        for t in ts:
+            u = 1 - t
+            pts.append(
+                (
+                    u**3 * p0[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t**3 * p3[0],
+                    u**3 * p0[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t**3 * p3[1],
+                )
+            )
+
     while i < len(toks):
-        t = toks[i]
-        if t.isalpha():
-            cmd = t
+        if toks[i].isalpha():
+            cmd = toks[i]
             i += 1
             if cmd in "Zz":
+                cur = start
                 continue
+        up = cmd.upper()
+        n = nargs.get(up, 0)
+        if n == 0 or i + n > len(toks) or any(t.isalpha() for t in toks[i : i + n]):
+            i += 1
             continue
-        if cmd in "ML":
-            cur = (float(toks[i]), float(toks[i + 1]))
-            pts.append(cur)
-            i += 2
-        elif cmd == "H":
-            cur = (float(toks[i]), cur[1])
-            pts.append(cur)
-            i += 1
-        elif cmd == "V":
-            cur = (cur[0], float(toks[i]))
-            pts.append(cur)
-            i += 1
-        elif cmd == "C":
-            p1 = (float(toks[i]), float(toks[i + 1]))
-            p2 = (float(toks[i + 2]), float(toks[i + 3]))
-            p3 = (float(toks[i + 4]), float(toks[i + 5]))
-            for tt in ts[1:]:
-                u = 1 - tt
-                pts.append(
-                    (
-                        u**3 * cur[0] + 3 * u * u * tt * p1[0] + 3 * u * tt * tt * p2[0] + tt**3 * p3[0],
-                        u**3 * cur[1] + 3 * u * u * tt * p1[1] + 3 * u * tt * tt * p2[1] + tt**3 * p3[1],
-                    )
-                )
+        v = [float(t) for t in toks[i : i + n]]
+        i += n
+        rel = cmd.islower()
+        ox, oy = cur if rel else (0.0, 0.0)
+        if up == "H":
+            cur = (v[0] + (cur[0] if rel else 0.0), cur[1])
+        elif up == "V":
+            cur = (cur[0], v[0] + (cur[1] if rel else 0.0))
+        elif up == "C":
+            p1, p2, p3 = (ox + v[0], oy + v[1]), (ox + v[2], oy + v[3]), (ox + v[4], oy + v[5])
+            cubic(cur, p1, p2, p3)
             cur = p3
-            i += 6
-        else:
-            i += 1  # relative commands do not occur in Verovio output; skip their numbers
+        elif up in ("S", "Q"):
+            p2, p3 = (ox + v[0], oy + v[1]), (ox + v[2], oy + v[3])
+            cubic(cur, p2, p2, p3)
+            cur = p3
+        elif up == "A":
+            cur = (ox + v[5], oy + v[6])
+        else:  # M, L, T
+            cur = (ox + v[0], oy + v[1])
+            if up == "M":
+                start = cur
+                cmd = "l" if rel else "L"  # further pairs after a moveto are linetos
+        pts.append(cur)
     return np.asarray(pts, dtype=float).reshape(-1, 2)
 
 
@@ -370,10 +389,88 @@ def _walk(
         rx, ry = float(el.get("rx", 0)), float(el.get("ry", 0))
         prims.append(_Prim("dot", ctx, _apply(m, np.array([[cx - rx, cy - ry], [cx + rx, cy + ry]]))))
         return
-    if tag in ("text", "tspan") and (el.text or "").strip():
-        prims.append(_Prim("text", ctx, np.zeros((0, 2))))
     for child in el:
         _walk(child, m, ctx, prims, bboxes, metrics)
+    if tag == "text":
+        pts = _measure_text(el, m, ctx)
+        if pts is None:
+            # no font to measure with: fall back to Verovio's own estimate of a descendant's box
+            ids = [d.get("id", "") for d in el.iter()]
+            pts = next((bboxes[i] for i in ids if i in bboxes), None)
+        if pts is not None:
+            prims.append(_Prim("text", ctx, pts))
+
+
+_BOLD_CLASSES = {"tempo", "ending", "fing", "reh", "voltaBracket"}
+_ITALIC_CLASSES = {"dir", "dynam", "mNum"}
+
+
+@functools.cache
+def _text_fonts() -> dict[tuple[bool, bool], Any] | None:
+    """PIL fonts (size 100) of the serif family the rasteriser uses, keyed by (bold, italic); None if absent."""
+    from PIL import ImageFont
+
+    from frontline.music.synth.engrave import _serif_fonts
+
+    files = _serif_fonts()
+    if not files:
+        return None
+    out: dict[tuple[bool, bool], Any] = {}
+    for f in files:
+        name = Path(f).stem.lower()
+        bold, italic = "bold" in name, ("italic" in name or "oblique" in name)
+        if "condensed" in name:
+            continue
+        out.setdefault((bold, italic), ImageFont.truetype(f, 100))
+    return out if (False, False) in out else None
+
+
+def _measure_text(el: ET.Element, m: Affine, ctx: tuple[tuple[str, str], ...]) -> np.ndarray | None:
+    """Ink box (2 corner points, page px) of a Verovio `<text>`, measured with the rasteriser's font."""
+    fonts = _text_fonts()
+    if fonts is None:
+        return None
+    classes = {c for c, _ in ctx}
+    x_s, y_s, anchor = el.get("x"), el.get("y"), el.get("text-anchor")
+    if x_s is None:
+        for d in el.iter(f"{_SVG}tspan"):
+            if d.get("x") is not None:
+                x_s, y_s, anchor = d.get("x"), d.get("y"), d.get("text-anchor", anchor)
+                break
+    if x_s is None or y_s is None:
+        return None
+    runs: list[tuple[str, float, bool, bool]] = []
+
+    def rec(node: ET.Element, size: float, bold: bool, italic: bool) -> None:
+        fs = node.get("font-size")
+        if fs:
+            size = float(fs.replace("px", ""))
+        if node.get("font-weight"):
+            bold = node.get("font-weight") == "bold"
+        if node.get("font-style"):
+            italic = node.get("font-style") == "italic"
+        if node.text and node.text.strip() and size > 0:
+            runs.append((node.text.strip(), size, bold, italic))
+        for child in node:
+            if child.tag == f"{_SVG}tspan":
+                rec(child, size, bold, italic)
+
+    rec(el, 0.0, bool(classes & _BOLD_CLASSES), bool(classes & _ITALIC_CLASSES))
+    if not runs:
+        return None
+    adv = 0.0
+    x0 = y0 = math.inf
+    x1 = y1 = -math.inf
+    for text, size, bold, italic in runs:
+        font = fonts.get((bold, italic)) or fonts[(False, False)]
+        k = size / 100.0
+        bx0, by0, bx1, by1 = font.getbbox(text, anchor="ls")
+        x0, x1 = min(x0, adv + bx0 * k), max(x1, adv + bx1 * k)
+        y0, y1 = min(y0, by0 * k), max(y1, by1 * k)
+        adv += font.getlength(text) * k
+    shift = {"middle": -adv / 2.0, "end": -adv}.get(anchor or "start", 0.0)
+    x, y = float(x_s) + shift, float(y_s)
+    return _apply(m, np.array([[x + x0, y + y0], [x + x1, y + y1]]))
 
 
 def _find(ctx: tuple[tuple[str, str], ...], names: set[str] | str) -> tuple[str, str] | None:
@@ -598,7 +695,6 @@ def annotate_svg(
 
     barline_groups: dict[str, list[_Prim]] = {}
     grouped: dict[tuple[str, str], list[_Prim]] = {}
-    text_groups: dict[str, str] = {}
     for p in prims:
         sem, sid = _semantic(p.ctx)
         if p.kind == "glyph":
@@ -689,24 +785,19 @@ def annotate_svg(
             elif sem in ("connectors", "syl", "verse", "lyric"):
                 add("lyricLine", p.pts, sid, staff_of(p.ctx))
             elif sem in ("fig", "pgFoot", "pgHead"):
-                continue  # drawn logos/figures in header/footer are covered by the text box
+                grouped.setdefault(("text", sid or "fig"), []).append(p)  # a drawn logo in the header/footer
             else:
                 add("otherGlyph", p.pts, sid, staff_of(p.ctx), comments=f"path in {sem or 'page'}")
         elif p.kind == "text":
-            # text boxes from Verovio's bounding boxes, keyed by the innermost element with an id
-            tid = next((c[1] for c in reversed(p.ctx) if c[1] and c[1] in bboxes), "")
-            if not tid:
-                continue
             if sem == "voltaBracket":
-                grouped.setdefault(("ending", sid or "volta"), []).append(_Prim("area", p.ctx, bboxes[tid]))
+                grouped.setdefault(("ending", sid or "volta"), []).append(p)
                 continue
             cls = {"syl": "lyricText", "verse": "lyricText", "lyric": "lyricText", "tempo": "tempoText"}.get(
                 sem, "text"
             )
             if cls == "text" and _find(p.ctx, {"syl", "verse"}) is not None:
                 cls = "lyricText"
-            text_groups[tid] = cls
-            add(cls, bboxes[tid], tid, staff_of(p.ctx))
+            add(cls, p.pts, sid, staff_of(p.ctx))
 
     for (cls, gid), ps in grouped.items():
         pts = np.concatenate([q.pts for q in ps])
