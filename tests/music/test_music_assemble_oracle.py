@@ -83,3 +83,24 @@ def test_missing_header_symbols_are_assumed_and_reported(drop: str) -> None:
     asm = assemble_pages([(glyphs, None)])
     assert asm.warnings
     assert len(asm.score.parts[0].measures) == 8
+
+
+def test_a_rotated_page_is_deskewed_before_reading() -> None:
+    import cv2
+    from PIL import Image
+
+    from frontline.music.records import Glyph
+
+    grey = np.asarray(Image.open(PAGE).convert("L"))
+    h, w = grey.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -1.5, 1.0)  # lines descend to the right by 1.5 degrees
+    rotated = cv2.warpAffine(grey, m, (w, h), borderValue=255)
+    glyphs = []
+    for g in _glyphs():
+        x0, y0, x1, y1 = g.bbox_xyxy
+        pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]]) @ m.T
+        box = (pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max())
+        glyphs.append(Glyph(g.class_name, tuple(float(v) for v in box), 1.0, g.glyph_id))
+    asm = assemble_pages([(glyphs, rotated)])
+    assert abs(asm.pages[0].angle_deg - 1.5) < 0.15
+    assert note_f1(asm.score, load_musicxml(TRUTH)).f1 == 1.0

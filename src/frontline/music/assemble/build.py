@@ -904,6 +904,11 @@ def assemble_pages(
                         new_time = time
                         st.time = time
                     expected = time.measure_quarters
+                    # measures beside repeat signs are often split anacruses (two parts of one measure)
+                    repeats = ("repeatLeft", "repeatRight", "repeatLeftRight")
+                    near_repeat = (r < len(res.bar_kinds) and res.bar_kinds[r] in repeats) or (
+                        r > 0 and res.bar_kinds[r - 1] in repeats
+                    )
                     events: list[Event] = []
                     flagged_reasons: list[str] = []
                     edits: list[str] = []
@@ -976,6 +981,7 @@ def assemble_pages(
                             allow_short = (
                                 first_of_piece
                                 or v > 1
+                                or near_repeat
                                 or (
                                     page_i == total_pages - 1
                                     and sys_i == len(systems) - 1
