@@ -90,7 +90,8 @@ def make_fake_dataset(folder: Path, pages: int = 4, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     cats = {"27": {"name": CLASSES[0]}, "41": {"name": CLASSES[1]}, "64": {"name": CLASSES[2]}}
-    images, anns = [], {}
+    images: list[dict[str, object]] = []
+    anns: dict[str, dict[str, object]] = {}
     for p in range(pages):
         w, h, sp = 640, 400, 20
         im = np.full((h, w), 255, np.uint8)

@@ -1,0 +1,141 @@
+"""Detector benchmark: AP@0.5 per class (clean / degraded), line-class segment recall, per-stage speed.
+
+Held-out pages are rendered by the data engine with seeds the shipped model never saw (training used
+seeds 100/200/300) at 300 dpi, cached under data/bench-detect/. Environment: FRONTLINE_BENCH_DETECT_PAGES
+(pages per set, default 8), FRONTLINE_DETECT_MODEL (checkpoint; default: the shipped weights).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "data" / "bench-detect"
+SETS = (("clean", "clean", 9000), ("degraded", "mixed", 9100))
+
+
+def _render(name: str, preset: str, seed: int, pages: int) -> Path:
+    from frontline.music.synth.dataset import SynthConfig, synthesize
+
+    out = CACHE / f"{name}-{seed}-{pages}"
+    if not (out / "index.json").exists():
+        synthesize(
+            SynthConfig(pages=pages, out=out, seed=seed, jobs=1, preset=preset, dpi=300, progress=False)
+        )
+    return out
+
+
+def _table(headers: list[str], rows: list[list[object]]) -> str:
+    cells = [[str(h) for h in headers]] + [
+        [f"{v:.3f}" if isinstance(v, float) else str(v) for v in r] for r in rows
+    ]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    import torch
+
+    from frontline.music.decode import DecodeConfig
+    from frontline.music.detect import DetectConfig, detect_page, load_model
+    from frontline.music.evaluate.detection import LINE_EVAL_CLASSES, evaluate_detections, evaluate_lines
+    from frontline.music.normalize import load_pages
+    from frontline.music.records import Glyph
+    from frontline.music.synth.dsv2 import load_page_annotations
+
+    torch.set_num_threads(int(os.environ.get("FRONTLINE_BENCH_THREADS", "2")))
+    n_pages = int(os.environ.get("FRONTLINE_BENCH_DETECT_PAGES", "8"))
+    model = load_model(os.environ.get("FRONTLINE_DETECT_MODEL") or None)
+    classes = model.config.classes
+    cfg = DetectConfig(min_score=0.05)
+    results: dict[str, object] = {}
+    timings: list[dict[str, float]] = []
+    line_rows: dict[str, list[object]] = {}
+    extent_pages: list[tuple[np.ndarray, list[Glyph]]] = []
+    for set_name, preset, seed in SETS:
+        folder = _render(set_name, preset, seed, n_pages)
+        preds, gts, spaces = [], [], []
+        for js in sorted(folder.glob("page_*.json")):
+            gt, meta = load_page_annotations(js)
+            grey = load_pages(meta["image"])[0]
+            t0 = time.perf_counter()
+            pd = detect_page(grey, model, cfg)
+            total = time.perf_counter() - t0
+            timings.append({**pd.timing_s, "total": total, "pixels": float(grey.size)})
+            preds.append(list(pd.glyphs))
+            gts.append(gt)
+            spaces.append(float(meta.get("staff_space_px") or pd.staff_space_px or 20.0))
+            if set_name == "clean" and len(extent_pages) < 3:
+                extent_pages.append((grey, gt))
+        present = sorted({g.class_name for page in gts for g in page} & set(classes))
+        results[set_name] = evaluate_detections(preds, gts, present)
+        for ls in evaluate_lines(preds, gts, spaces, 0.5, LINE_EVAL_CLASSES):
+            line_rows.setdefault(ls.class_name, [ls.class_name]).extend([ls.recall, ls.precision, ls.n_gt])
+
+    clean, degr = results["clean"], results["degraded"]
+    names = sorted(set(clean.per_class) | set(degr.per_class))  # type: ignore[attr-defined]
+    rows: list[list[object]] = []
+    for n in names:
+        rows.append(
+            [
+                n,
+                clean.per_class.get(n, float("nan")),  # type: ignore[attr-defined]
+                clean.n_gt.get(n, 0),  # type: ignore[attr-defined]
+                degr.per_class.get(n, float("nan")),  # type: ignore[attr-defined]
+                degr.n_gt.get(n, 0),  # type: ignore[attr-defined]
+            ]
+        )
+    rows.append(["MEAN", clean.mean_ap, sum(clean.n_gt.values()), degr.mean_ap, sum(degr.n_gt.values())])  # type: ignore[attr-defined]
+    print(f"Symbol detection, AP@0.5 ({n_pages} held-out 300-dpi pages per set, seeds 9000 / 9100)")
+    print(_table(["class", "AP clean", "n clean", "AP degraded", "n degraded"], rows))
+    print(
+        "\nLine-like classes (classical lines.py): segment recall / precision, every edge within 0.5 staff space"
+    )
+    print(
+        _table(
+            ["class", "recall clean", "prec clean", "n clean", "recall degr", "prec degr", "n degr"],
+            list(line_rows.values()),
+        )
+    )
+    # box source: box head vs blob extent, on a few clean pages
+    box_rows = []
+    for src in ("head", "extent"):
+        c2 = DetectConfig(min_score=0.05, decode=DecodeConfig(box_source=src), lines=False)
+        preds2 = [list(detect_page(g, model, c2).glyphs) for g, _ in extent_pages]
+        gts2 = [gt for _, gt in extent_pages]
+        present = sorted({g.class_name for page in gts2 for g in page} & set(classes))
+        box_rows.append([src, evaluate_detections(preds2, gts2, present).mean_ap])  # type: ignore[arg-type]
+    print(f"\nBox source ({len(extent_pages)} clean pages): mAP@0.5")
+    print(_table(["box from", "mAP@0.5"], box_rows))
+
+    t = {
+        k: float(np.mean([x[k] for x in timings]))
+        for k in ("normalize", "network", "decode", "lines", "total")
+    }
+    mp = float(np.mean([x["pixels"] for x in timings])) / 1e6
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(
+        f"\nSpeed per page (mean of {len(timings)} pages, {mp:.1f} Mpixel, torch threads {torch.get_num_threads()})"
+    )
+    print(
+        _table(
+            ["stage", "seconds"],
+            [[k, v] for k, v in t.items()] + [["peak RSS (MB)", round(peak_mb, 1)]],
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
