@@ -392,13 +392,13 @@ def _walk(
     for child in el:
         _walk(child, m, ctx, prims, bboxes, metrics)
     if tag == "text":
-        pts = _measure_text(el, m, ctx)
-        if pts is None:
+        box = _measure_text(el, m, ctx)
+        if box is None:
             # no font to measure with: fall back to Verovio's own estimate of a descendant's box
             ids = [d.get("id", "") for d in el.iter()]
-            pts = next((bboxes[i] for i in ids if i in bboxes), None)
-        if pts is not None:
-            prims.append(_Prim("text", ctx, pts))
+            box = next((bboxes[i] for i in ids if i in bboxes), None)
+        if box is not None:
+            prims.append(_Prim("text", ctx, box))
 
 
 _BOLD_CLASSES = {"tempo", "ending", "fing", "reh", "voltaBracket"}
