@@ -72,3 +72,11 @@ def test_demo_one_epoch(tmp_path: Path) -> None:
     reports = [ln.split("report: ")[1] for ln in res.output.splitlines() if ln.startswith("report: ")]
     assert len(reports) == 2 and all(Path(p).is_file() for p in reports)
     assert "rare_recall" in res.output and "wall time" in res.output
+
+
+def test_report_corrupt_classes_file(tmp_path: Path) -> None:
+    with lab.run("cls", {}, root=tmp_path) as r:
+        r.log(1, loss=0.5)
+    (r.dir / "classes.jsonl").write_text('{"step": 1, "split": "val"}\n')
+    res = runner.invoke(app, ["lab", "report", str(r.dir)])
+    assert res.exit_code == 2 and "corrupt" in res.output and "Traceback" not in res.output

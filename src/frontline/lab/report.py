@@ -288,6 +288,15 @@ def build_report(run_dir: str | Path) -> Path:
     Raises InputError when the folder is not a run folder or a metrics file is corrupt.
     """
     run_dir = Path(run_dir)
+    try:
+        return _build_report(run_dir)
+    except InputError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise InputError(f"{run_dir}: a run file is corrupt ({exc.__class__.__name__}: {exc})") from None
+
+
+def _build_report(run_dir: Path) -> Path:
     if not run_dir.is_dir():
         raise InputError(f"run folder {run_dir} does not exist; list runs with `frontline lab runs ROOT`")
     if not (run_dir / "config.json").exists():
