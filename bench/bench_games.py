@@ -45,8 +45,9 @@ def _ticks_per_second(n_planets: int, batch: int, seconds: float = 2.0) -> tuple
         t_start = time.perf_counter()
         while not st.done.all():
             for g in np.flatnonzero(~st.done):
-                for side in (1, 2):
-                    apply_orders(st, int(g), side, bot.act(st, int(g), side, rng))
+                orders = [bot.act(st, int(g), side, rng) for side in (1, 2)]
+                apply_orders(st, int(g), 1, orders[0])
+                apply_orders(st, int(g), 2, orders[1])
             live = int((~st.done).sum())
             t0 = time.perf_counter()
             advance(st, DECISION_TICKS)

@@ -62,15 +62,6 @@ def test_tiny_training_run_and_resume(
     assert max(steps) >= 480 and min(steps) <= 160
 
 
-def test_fine_tune_init_and_mismatch(tmp_path: Path) -> None:
-    res = train(DQNConfig(**TINY), root=tmp_path, name="a")  # type: ignore[arg-type]
-    bigger = DQNConfig(**(TINY | {"map_size": 16, "steps": 160}))  # type: ignore[arg-type]
-    res2 = train(bigger, root=tmp_path, init=res.agent_path, name="b")
-    assert res2.agent_path.is_file()
-    with pytest.raises(InputError, match="init"):
-        train(DQNConfig(**(TINY | {"encoding": "raw"})), root=tmp_path, init=res.agent_path, name="c")  # type: ignore[arg-type]
-
-
 def test_missing_and_corrupt_agent_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         load_agent(tmp_path / "none.pt")

@@ -20,7 +20,7 @@ def train(
     shaping: bool = typer.Option(True, "--shaping/--no-shaping", help="Potential-based reward shaping."),
     encoding: str = typer.Option("ref", "--encoding", help="ref (reference points) or raw (coordinates)."),
     map_size: int = typer.Option(10, "--map-size", help="Planets per map (6..40)."),
-    steps: int = typer.Option(60_000, "--steps", help="Environment steps (agent decisions)."),
+    steps: int = typer.Option(200_000, "--steps", help="Environment steps (agent decisions)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     root: Path = typer.Option(Path("runs"), "--root", help="Folder for run folders."),
     resume: Path | None = typer.Option(

@@ -71,13 +71,16 @@ def play_games(
 ) -> np.ndarray:
     """Play every game of the batch to the end (in place); returns (B,) winners (1, 2 or 0 = draw).
 
-    `players[0]` plays side 1, `players[1]` side 2; both decide every DECISION_TICKS ticks. With `record`,
+    `players[0]` plays side 1, `players[1]` side 2; both decide every DECISION_TICKS ticks on the same
+    snapshot (simultaneous moves: neither sees the other's fresh orders). With `record`,
     a copy of the state is appended after every tick (for replays).
     """
     while not state.done.all():
         for g in np.flatnonzero(~state.done):
-            for side, pol in ((1, players[0]), (2, players[1])):
-                apply_orders(state, int(g), side, pol.act(state, int(g), side, rng))
+            # simultaneous moves: both sides decide on the same snapshot, then both orders are applied
+            orders = [pol.act(state, int(g), side, rng) for side, pol in ((1, players[0]), (2, players[1]))]
+            apply_orders(state, int(g), 1, orders[0])
+            apply_orders(state, int(g), 2, orders[1])
         if record is None:
             advance(state, DECISION_TICKS)
         else:

@@ -46,7 +46,7 @@ class RandomBot:
             k = int(state.ships[game, s] * rng.uniform(0.2, 1.0))
             if k >= 1 and rng.random() < 0.3:
                 t = int(rng.integers(n - 1))
-                orders.append(Launch(int(s), t + (t >= s), k))
+                orders.append(Launch(int(s), t + int(t >= s), k))
         return orders
 
 

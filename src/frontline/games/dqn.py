@@ -55,7 +55,7 @@ class DQNConfig:
     """Scale of the potential Phi."""
     map_size: int = 10
     """Planets per training map."""
-    steps: int = 60_000
+    steps: int = 200_000
     """Environment steps (agent decisions, all parallel games together)."""
     n_envs: int = 8
     """Games played in parallel (one BatchEnv)."""
@@ -122,7 +122,7 @@ class QNetwork(nn.Module):
             self.planet = nn.Sequential(nn.Linear(k, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
             trunk_in = 2 * hidden + g
         elif kind == "mlp":
-            self.planet = nn.Identity()
+            self.planet = nn.Sequential()  # unused: the MLP reads the flat observation
             trunk_in = obs_dim
         else:
             raise InputError(f"unknown network kind {kind!r}")

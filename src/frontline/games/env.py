@@ -1,6 +1,7 @@
 """Gymnasium environment `frontline/SpaceConquest-v0` and a vectorised batch of games for training.
 
-One step = the agent's orders for this decision + the opponent bot's orders, then DECISION_TICKS ticks.
+One step = the agent's orders for this decision + the opponent bot's orders (both decided on the same
+snapshot: simultaneous moves), then DECISION_TICKS ticks.
 Reward: +1 win, -1 loss, 0 otherwise (draws too); shaping is a wrapper (`shaping.PotentialShaping`).
 Action interfaces:
 - `high`: Discrete(6) intents (`intents.Intent`), turned into orders by `intents.intent_orders`.
@@ -142,6 +143,7 @@ class SpaceConquestEnv(gym.Env):
         p, k, g = obs_layout(map_size, encoding)
         self.observation_space = gym.spaces.Box(-5.0, 5.0, shape=(p * k + g,), dtype=np.float32)
         n_act = len(INTENTS) if action_space == "high" else flat_action_count(map_size)
+        self.n_actions = n_act
         self.action_space = gym.spaces.Discrete(n_act)
         self.state: GameState | None = None
         self.player = 1
@@ -192,7 +194,7 @@ class SpaceConquestEnv(gym.Env):
             raise InputError(f"action must be one integer, got {action!r} (shape {a.shape}, dtype {a.dtype})")
         a_int = int(a.reshape(()))
         if not self.action_space.contains(a_int):
-            raise InputError(f"action {a_int} out of range 0..{int(self.action_space.n) - 1}")
+            raise InputError(f"action {a_int} out of range 0..{self.n_actions - 1}")
         if self.action_kind == "high":
             orders = intent_orders(player_view(self.state, 0, self.player), a_int)
         elif self.invalid_action == "wait" and not flat_action_mask(self.state, 0, self.player)[a_int]:
@@ -203,11 +205,14 @@ class SpaceConquestEnv(gym.Env):
             self.action_kind == "flat"
             and self.invalid_action == "wait"
             and not orders
-            and a_int != self.action_space.n - 1
+            and a_int != self.n_actions - 1
         )
-        apply_orders(self.state, 0, self.player, orders)
         opp = 3 - self.player
-        apply_orders(self.state, 0, opp, self._opponent.act(self.state, 0, opp, self.np_random))
+        opp_orders = self._opponent.act(
+            self.state, 0, opp, self.np_random
+        )  # simultaneous moves: same snapshot
+        apply_orders(self.state, 0, self.player, orders)
+        apply_orders(self.state, 0, opp, opp_orders)
         advance(self.state, DECISION_TICKS)
         done = bool(self.state.done[0])
         w = int(self.state.winner[0])
@@ -300,9 +305,10 @@ class BatchEnv:
                 orders = intent_orders(player_view(self.state, i, me), int(actions[i]))
             else:
                 orders = flat_action_orders(self.state, i, me, int(actions[i]))
-            apply_orders(self.state, i, me, orders)
             opp = self.opponents[int(self.opp_index[i])]
-            apply_orders(self.state, i, 3 - me, opp.act(self.state, i, 3 - me, self.rng))
+            opp_orders = opp.act(self.state, i, 3 - me, self.rng)  # simultaneous moves: same snapshot
+            apply_orders(self.state, i, me, orders)
+            apply_orders(self.state, i, 3 - me, opp_orders)
         advance(self.state, DECISION_TICKS)
         done = self.state.done.copy()
         outcome = (
@@ -315,8 +321,8 @@ class BatchEnv:
             "final_shares": self.all_shares(),
             "opponent": [self.opponents[int(j)].name for j in self.opp_index],
         }
-        for i in np.flatnonzero(done):
-            self._reset_game(int(i))
+        for j in np.flatnonzero(done):
+            self._reset_game(int(j))
         obs = self.observe() if done.any() else final_obs
         info["final_obs"] = final_obs
         info["shares"] = self.all_shares()

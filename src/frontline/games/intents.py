@@ -158,8 +158,8 @@ def _attack(view: PlayerView, spare: np.ndarray) -> list[Order]:
             continue
         plans.append(((view.production[t] + 1) / need / (1.0 + eta / 10.0), int(t), need))
     orders: list[Order] = []
-    for _, t, need in sorted(plans, reverse=True):
-        orders += _gather(view, spare, t, need)
+    for _, target, amount in sorted(plans, reverse=True):
+        orders += _gather(view, spare, target, amount)
     return orders
 
 

@@ -25,6 +25,7 @@ are the same game. Functions that advance the state mutate it in place (speed); 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -220,7 +221,7 @@ class GameState:
 
     def copy(self) -> GameState:
         """A deep copy (every array copied)."""
-        vals = {}
+        vals: dict[str, Any] = {}
         for f in fields(self):
             v = getattr(self, f.name)
             vals[f.name] = v.copy() if isinstance(v, np.ndarray) else v
