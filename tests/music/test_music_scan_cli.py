@@ -145,3 +145,34 @@ def test_scan_real_photos_with_the_shipped_detector(shared_data: Path, tmp_path:
     assert res.exit_code == 0, res.output
     for p in photos:
         assert load_musicxml(tmp_path / f"{p.stem}.musicxml").parts is not None
+
+
+def test_join_two_pages_and_parallel_jobs(tmp_path: Path) -> None:
+    src, det = tmp_path / "in", tmp_path / "det"
+    src.mkdir()
+    det.mkdir()
+    for stem in ("p1", "p2"):
+        shutil.copy(PAGE, src / f"{stem}.png")
+        shutil.copy(SYMBOLS, det / f"{stem}.json")
+    res = runner.invoke(
+        app,
+        [
+            "music",
+            "scan",
+            str(src / "p1.png"),
+            str(src / "p2.png"),
+            "--join",
+            "--detections",
+            str(det),
+            "-o",
+            str(tmp_path / "j"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert len(load_musicxml(tmp_path / "j" / "p1.musicxml").parts[0].measures) == 16
+    assert (tmp_path / "j" / "p1.p2.overlay.png").is_file()
+    res = runner.invoke(
+        app, ["music", "scan", str(src), "--jobs", "2", "--detections", str(det), "-o", str(tmp_path / "k")]
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "k" / "p1.musicxml").is_file() and (tmp_path / "k" / "p2.musicxml").is_file()

@@ -424,22 +424,31 @@ def scan_piece(
     names = tuple(str(f) for f in files)
     try:
         pages: list[np.ndarray] = []
+        per_file: list[int] = []
         for f in files:
-            pages.extend(_load_file_pages(f, cfg.normalize))
+            loaded = _load_file_pages(f, cfg.normalize)
+            pages.extend(loaded)
+            per_file.append(len(loaded))
         if not pages:
             raise InputError(f"{names[0]}: no pages")
         warnings: list[str] = []
         if cfg.detections is not None:
             mode = "oracle"
-            det_path = Path(cfg.detections)
-            if det_path.is_dir():
-                det_path = det_path / f"{files[0].stem}.json"
-            det_pages = read_detections(det_path)
-            if len(det_pages) < len(pages):
-                raise InputError(
-                    f"{cfg.detections}: has {len(det_pages)} page(s) of detections for {len(pages)} page(s) of input"
-                )
-            page_glyphs = det_pages[: len(pages)]
+            det = Path(cfg.detections)
+            # one JSON for the whole piece, or (a folder) one STEM.json per input file
+            sources = (
+                [(det / f"{f.stem}.json", n) for f, n in zip(files, per_file, strict=True)]
+                if det.is_dir()
+                else [(det, len(pages))]
+            )
+            page_glyphs = []
+            for path, n in sources:
+                det_pages = read_detections(path)
+                if len(det_pages) < n:
+                    raise InputError(
+                        f"{path}: has {len(det_pages)} page(s) of detections for {n} page(s) of input"
+                    )
+                page_glyphs.extend(det_pages[:n])
             for _ in pages:
                 if on_page:
                     on_page()
