@@ -176,3 +176,12 @@ def test_join_two_pages_and_parallel_jobs(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert (tmp_path / "k" / "p1.musicxml").is_file() and (tmp_path / "k" / "p2.musicxml").is_file()
+
+
+def test_scan_without_detections_uses_the_detector_or_says_why_not(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["music", "scan", str(PAGE), "-o", str(tmp_path)])
+    if _detector_available():
+        assert res.exit_code == 0, res.output
+        assert load_musicxml(tmp_path / "demo_page.musicxml").parts
+    else:
+        assert res.exit_code == 1 and "detector" in res.output and "--detections" in res.output
