@@ -169,9 +169,15 @@ def estimate_skew(grey: np.ndarray, max_deg: float = 3.0) -> float:
     """
     if grey.ndim != 2 or grey.size == 0:
         return 0.0
-    step = max(1, max(grey.shape) // 900)
-    small = grey[::step, ::step]
-    ys, xs = np.nonzero(small < 128)
+    import cv2
+
+    step = max(1, max(grey.shape) // 1200)
+    small = np.ascontiguousarray(grey[::step, ::step])
+    # keep long horizontal runs only (staff lines), so text, beams and dense notes do not vote
+    dark = (small < 160).astype(np.uint8)
+    run = max(15, small.shape[1] // 60)
+    lines = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+    ys, xs = np.nonzero(lines)
     if ys.size < 200:
         return 0.0
     xs = xs - xs.mean()
