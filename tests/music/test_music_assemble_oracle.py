@@ -104,3 +104,15 @@ def test_a_rotated_page_is_deskewed_before_reading() -> None:
     asm = assemble_pages([(glyphs, rotated)])
     assert abs(asm.pages[0].angle_deg - 1.5) < 0.15
     assert note_f1(asm.score, load_musicxml(TRUTH)).f1 == 1.0
+
+
+def test_an_uncertain_detection_flags_its_measure() -> None:
+    from frontline.music.records import Glyph
+
+    glyphs = _glyphs()
+    heads = sorted((g for g in glyphs if g.class_name.startswith("notehead")), key=lambda g: g.bbox_xyxy[0])
+    weak = heads[0]
+    glyphs = [Glyph(g.class_name, g.bbox_xyxy, 0.35, g.glyph_id) if g is weak else g for g in glyphs]
+    asm = assemble_pages([(glyphs, None)])
+    flagged = [r for r in asm.measures if r.flagged]
+    assert len(flagged) == 1 and "uncertain" in flagged[0].reason and flagged[0].confidence < 0.5

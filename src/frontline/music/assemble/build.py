@@ -111,6 +111,8 @@ class AssembleConfig:
     """Stemless noteheads closer than this in x form one chord."""
     repair: bool = True
     """Repair measures where exactly one single edit makes the durations fit the time signature."""
+    review_score: float = 0.5
+    """Flag a measure for review when one of its noteheads or rests was detected with a lower score."""
     deskew: bool = True
     """Measure the page's rotation on the image and undo it on the glyph boxes before reading staves."""
 
@@ -1053,6 +1055,8 @@ def assemble_pages(
                         "barlineFinal": "light-heavy",
                         "barlineHeavy": "heavy",
                     }.get(bar, "regular")
+                    if scores and min(scores) < cfg.review_score:
+                        flagged_reasons.append(f"uncertain symbol (detector score {min(scores):.2f})")
                     flagged = bool(flagged_reasons)
                     mean_score = float(np.mean(scores)) if scores else 1.0
                     confidence = round(mean_score * (0.3 if flagged else 0.7 if edits else 1.0), 3)
