@@ -49,3 +49,11 @@ def test_training_draws_never_reserved() -> None:
         src = corpus_page_source(np.random.default_rng(seed))
         name = src[0] if isinstance(src, tuple) else src.name
         assert not is_reserved(name.removeprefix("corpus:"))
+
+
+def test_eval_pages_come_only_from_reserved_folders() -> None:
+    from frontline.music.synth.page import PageConfig, eval_pages
+
+    pages = list(eval_pages(1, seed=2, config=PageConfig(dpi=40)))
+    assert len(pages) == 1
+    assert is_reserved(pages[0].meta["source"].removeprefix("corpus:"))

@@ -31,6 +31,11 @@ def synth(
         0.1, "--corpus-fraction", help="Share of pages from the music21 corpus."
     ),
     rare_paste: int = typer.Option(0, "--rare-paste", help="Paste up to N rare-symbol crops into margins."),
+    source: str = typer.Option(
+        "train",
+        "--source",
+        help="train (generator + training corpus) or eval (reserved corpus folders only).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Write N annotated pages: page_NNNNNN.png + .json (DeepScoresV2 layout) + .musicxml, and index.json."""
@@ -51,6 +56,7 @@ def synth(
             rare_boost=rare_boost,
             corpus_fraction=corpus_fraction,
             rare_paste=rare_paste,
+            source=source,
             progress=not quiet,
         )
     )

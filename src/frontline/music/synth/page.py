@@ -6,7 +6,8 @@ writer (`dataset.synthesize`) calls it once per page with a per-page seed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from frontline.music.synth.engrave import (
 )
 from frontline.music.synth.generate import GenerateConfig, random_score, score_to_musicxml
 
-__all__ = ["PageConfig", "SkippedItem", "SynthPage", "engrave_musicxml_page", "make_page"]
+__all__ = ["PageConfig", "SkippedItem", "SynthPage", "engrave_musicxml_page", "eval_pages", "make_page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +125,13 @@ def make_page(rng: np.random.Generator, config: PageConfig | None = None) -> Syn
             return score_to_musicxml(score, 0, k)
 
         n_measures = score.n_measures
-    k, tk = _fit_measures(count_xml, n_measures, options)
+    try:
+        k, tk = _fit_measures(count_xml, n_measures, options)
+        xml = count_xml(k) if k > 0 else ""
+    except Exception as exc:  # music21 export of a corpus piece can fail in many ways
+        return SkippedItem(name, f"could not write MusicXML ({type(exc).__name__}: {str(exc)[:80]})")
     if k == 0:
         return SkippedItem(name, "no measure fits on a page with the drawn layout")
-    xml = count_xml(k)
     res = engrave_musicxml_page(xml, options, cfg.dpi, name, loaded=tk)
     if isinstance(res, SkippedItem):
         return res
@@ -147,3 +151,19 @@ def make_page(rng: np.random.Generator, config: PageConfig | None = None) -> Syn
         meta["degrade"] = dmeta
     meta["staff_space_px"] = ann.staff_space_px
     return SynthPage(image, ann, xml, meta)
+
+
+def eval_pages(n: int, seed: int = 0, config: PageConfig | None = None) -> Iterator[SynthPage]:
+    """Yield `n` pages engraved from the RESERVED evaluation corpus folders only (benchmarks, never training).
+
+    Page i is drawn from SeedSequence([seed, i, attempt]) like the dataset writer; sources that cannot be
+    engraved are skipped and redrawn (up to 3 attempts per page, then the page is left out).
+    """
+    cfg = replace(config or PageConfig(), source="eval")
+    for i in range(n):
+        for attempt in range(3):
+            rng = np.random.default_rng(np.random.SeedSequence([seed, i, attempt]))
+            page = make_page(rng, cfg)
+            if isinstance(page, SynthPage):
+                yield page
+                break
