@@ -122,3 +122,11 @@ def test_grand_staff_is_one_part_and_a_choir_bracket_is_not() -> None:
     assert systems[0].part_staves == ((0, 1),)
     assert systems[1].part_staves == ((0,), (1,), (2,))
     assert Pitch("C", 0, 4).midi == 60
+
+
+def test_repair_finds_an_unmarked_triplet() -> None:
+    eighths = [RhythmItem(F(1, 2), 0, beamable=True, beam_group=0) for _ in range(3)]
+    items = [RhythmItem(F(2), 0), *eighths, RhythmItem(F(1), 0, beamable=True)]
+    rep = repair_voice(items, F(4))  # 4.5 of 4 quarters: the beamed three are a triplet
+    assert rep.fits and "triplet" in rep.edit
+    assert [it.scale for it in rep.items[1:4]] == [F(2, 3)] * 3

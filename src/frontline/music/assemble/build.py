@@ -780,9 +780,17 @@ class _PartState:
 
 
 def _voice_items(gs: list[_Group]) -> list[RhythmItem]:
+    group_id: dict[int, int] = {}
+    for k, bg in enumerate(_beam_groups([g for g in gs if not g.is_rest])):
+        for g in bg:
+            group_id[id(g)] = k
     return [
         RhythmItem(
-            g.value, g.dots, Fraction(g.tuplet[1], g.tuplet[0]) if g.tuplet else Fraction(1), not g.is_rest
+            g.value,
+            g.dots,
+            Fraction(g.tuplet[1], g.tuplet[0]) if g.tuplet else Fraction(1),
+            not g.is_rest,
+            group_id.get(id(g), -1),
         )
         for g in gs
     ]
@@ -1003,6 +1011,18 @@ def assemble_pages(
                             onset = Fraction(0)
                             for g, it in zip(vg, items, strict=True):
                                 g.value, g.dots = it.value, it.dots
+                                if (
+                                    it.scale == Fraction(2, 3) and g.tuplet is None
+                                ):  # a triplet the repair found
+                                    same = [
+                                        o
+                                        for o, jt in zip(vg, items, strict=True)
+                                        if jt.beam_group == it.beam_group
+                                    ]
+                                    g.tuplet = (3, 2)
+                                    g.tuplet_edge = (
+                                        "start" if g is same[0] else "stop" if g is same[-1] else ""
+                                    )
                                 g.onset = onset
                                 g.duration = it.duration
                                 onset += it.duration

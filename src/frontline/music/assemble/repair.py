@@ -1,8 +1,8 @@
 """The time signature as a constraint: repair a voice whose durations do not fill its measure.
 
-A voice is repaired only where exactly one single edit makes it fit: first among dot edits (add or drop
-one augmentation dot), then, if no dot edit fits, among beam edits (add or drop one beam level on one
-note); when several edits of a tier fit, or none does, the measure is flagged for review. Pure functions.
+A voice is repaired only where exactly one single edit makes it fit, trying in turn: add one dot, make
+three equal beamed notes a triplet (editions often omit the 3), drop one dot, add or drop one beam
+level; when several edits of a tier fit the measure is flagged for review, and so when none does. Pure.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ class RhythmItem:
     dots: int
     scale: Fraction = Fraction(1)
     beamable: bool = False
+    beam_group: int = -1
+    """Id of the beamed group the event belongs to (-1: none); three equal notes may be a triplet."""
 
     @property
     def duration(self) -> Fraction:
@@ -51,13 +53,17 @@ def _candidates(items: list[RhythmItem]) -> list[tuple[int, RhythmItem, str]]:
     out: list[tuple[int, RhythmItem, str]] = []
     for k, it in enumerate(items):
         if it.dots < 2:
-            out.append((k, RhythmItem(it.value, it.dots + 1, it.scale, it.beamable), "add dot"))
+            out.append(
+                (k, RhythmItem(it.value, it.dots + 1, it.scale, it.beamable, it.beam_group), "add dot")
+            )
         if it.dots > 0:
-            out.append((k, RhythmItem(it.value, it.dots - 1, it.scale, it.beamable), "drop dot"))
+            out.append(
+                (k, RhythmItem(it.value, it.dots - 1, it.scale, it.beamable, it.beam_group), "drop dot")
+            )
         if it.beamable and it.value <= 1:
-            out.append((k, RhythmItem(it.value / 2, it.dots, it.scale, True), "add beam"))
+            out.append((k, RhythmItem(it.value / 2, it.dots, it.scale, True, it.beam_group), "add beam"))
             if it.value < 1:
-                out.append((k, RhythmItem(it.value * 2, it.dots, it.scale, True), "drop beam"))
+                out.append((k, RhythmItem(it.value * 2, it.dots, it.scale, True, it.beam_group), "drop beam"))
     return out
 
 
@@ -69,18 +75,31 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
     total = _total(items)
     if total == expected or (allow_short and total < expected):
         return Repair(tuple(items), True)
-    # missed or spurious dots (tiny glyphs) are likelier detector errors than beam levels: try them first
-    for tier in (("add dot", "drop dot"), ("add beam", "drop beam")):
-        fixes = [
-            (k, new, what)
-            for k, new, what in _candidates(items)
-            if what in tier and total - items[k].duration + new.duration == expected
-        ]
+    # likeliest detector or engraving omissions first: a missed dot, an unmarked triplet (three equal
+    # beamed notes), then a spurious dot, then a missed or spurious beam level
+    for tier in (("add dot",), ("triplet",), ("drop dot",), ("add beam", "drop beam")):
+        fixes: list[tuple[list[RhythmItem], str]] = []
+        if tier == ("triplet",):
+            for gid in sorted({it.beam_group for it in items if it.beam_group >= 0}):
+                idx = [k for k, it in enumerate(items) if it.beam_group == gid]
+                group = [items[k] for k in idx]
+                if len(idx) == 3 and len({(it.value, it.dots) for it in group}) == 1 and group[0].scale == 1:
+                    edited = [
+                        RhythmItem(it.value, it.dots, Fraction(2, 3), it.beamable, it.beam_group)
+                        if k in idx
+                        else it
+                        for k, it in enumerate(items)
+                    ]
+                    if _total(edited) == expected:
+                        fixes.append((edited, f"triplet on events {idx[0] + 1}-{idx[-1] + 1}"))
+        else:
+            for k, new, what in _candidates(items):
+                if what in tier and total - items[k].duration + new.duration == expected:
+                    edited = list(items)
+                    edited[k] = new
+                    fixes.append((edited, f"{what} on event {k + 1}"))
         if len(fixes) == 1:
-            k, new, what = fixes[0]
-            edited = list(items)
-            edited[k] = new
-            return Repair(tuple(edited), True, f"{what} on event {k + 1}")
+            return Repair(tuple(fixes[0][0]), True, fixes[0][1])
         if len(fixes) > 1:
             break
     return Repair(tuple(items), False)
