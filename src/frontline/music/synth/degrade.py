@@ -187,7 +187,7 @@ def _scan(
         meta["blur_sigma"] = round(sigma, 3)
     lo, hi = float(rng.uniform(0.0, 0.2)), float(rng.uniform(0.85, 1.0))
     gamma = float(rng.uniform(0.7, 1.5))
-    f = lo + (hi - lo) * np.power(np.clip(f, 0, 1), gamma)
+    f = lo + (hi - lo) * cv2.pow(np.clip(f, 0, 1), gamma)
     meta["contrast"] = [round(lo, 3), round(hi, 3)]
     meta["gamma"] = round(gamma, 3)
     if rng.random() < 0.6:
@@ -198,7 +198,7 @@ def _scan(
             cv2.circle(f, (int(x), int(y)), int(r), float(rng.uniform(0.0, 0.5)), -1)
         meta["speckles"] = n
     sd = float(rng.uniform(0.0, 0.06))
-    f = f + rng.normal(0.0, sd, f.shape).astype(np.float32)
+    f = f + sd * rng.standard_normal(f.shape, dtype=np.float32)
     meta["noise_sd"] = round(sd, 4)
     if rng.random() < 0.25:
         t = float(rng.uniform(0.45, 0.65))
@@ -232,24 +232,25 @@ def _photo(
     image, ann = warp_page(image, ann, "perspective", {"dst": dst}, fill=background)
     meta["perspective_dst"] = [[round(float(v), 1) for v in p] for p in dst]
     f = image.astype(np.float32) / 255.0
-    # uneven light: a smooth gradient times a soft shadow
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    # uneven light: a smooth gradient times a soft shadow, computed at 1/8 resolution and upsampled
+    sh, sw = max(2, h // 8), max(2, w // 8)
+    yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
+    yy, xx = yy * (h / sh), xx * (w / sw)
     gx, gy = rng.uniform(-1, 1, 2)
-    grad = 1.0 - float(rng.uniform(0.05, 0.35)) * (0.5 + 0.5 * (gx * (xx / w - 0.5) + gy * (yy / h - 0.5)))
-    f = f * grad
+    light = 1.0 - float(rng.uniform(0.05, 0.35)) * (0.5 + 0.5 * (gx * (xx / w - 0.5) + gy * (yy / h - 0.5)))
     if rng.random() < 0.6:
         cx, cy = rng.uniform(0, w), rng.uniform(0, h)
         r = float(rng.uniform(0.3, 0.8) * max(w, h))
         d = np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2) / r
-        shadow = 1.0 - float(rng.uniform(0.15, 0.45)) * np.clip(1.0 - d, 0.0, 1.0) ** 2
-        f = f * shadow
+        light = light * (1.0 - float(rng.uniform(0.15, 0.45)) * np.clip(1.0 - d, 0.0, 1.0) ** 2)
         meta["shadow"] = True
+    f = f * cv2.resize(light.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     scale = float(rng.uniform(0.45, 0.85))
     small = cv2.resize(f, (max(8, int(w * scale)), max(8, int(h * scale))), interpolation=cv2.INTER_AREA)
     f = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     meta["resolution_scale"] = round(scale, 3)
     sd = float(rng.uniform(0.01, 0.05))
-    f = f + rng.normal(0.0, sd, f.shape).astype(np.float32)
+    f = f + sd * rng.standard_normal(f.shape, dtype=np.float32)
     meta["noise_sd"] = round(sd, 4)
     q = int(rng.integers(30, 85))
     f = _jpeg(f, q)
