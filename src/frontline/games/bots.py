@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from frontline.errors import InputError
-from frontline.games.intents import Intent, PlayerView, intent_orders, player_view
+from frontline.games.intents import Intent, PlayerView, intent_orders, player_view, primitive_orders
 from frontline.games.rules import MAX_LEVEL, GameState, Launch, Order, Upgrade, upgrade_cost
 
 __all__ = ["Policy", "BOTS", "STRONGEST_BOT", "make_bot", "IntentPolicy"]
@@ -95,12 +95,12 @@ class DefensiveUpgrader:
     def act(self, state: GameState, game: int, player: int, rng: np.random.Generator) -> list[Order]:
         v = player_view(state, game, player)
         spare = v.spare()
-        orders = intent_orders(v, Intent.DEFEND, spare)
-        orders += intent_orders(v, Intent.UPGRADE, spare)
+        orders = primitive_orders(v, Intent.DEFEND, spare)
+        orders += primitive_orders(v, Intent.UPGRADE, spare)
         # expand only with what stays above a 40-ship reserve on every planet
         big = np.maximum(0, spare - 40)
         spare_left = big.copy()
-        got = intent_orders(v, Intent.EXPAND, spare_left)
+        got = primitive_orders(v, Intent.EXPAND, spare_left)
         return orders + got
 
 
@@ -109,7 +109,7 @@ class RuleBot:
 
     name = "rule"
 
-    def __init__(self, attack_ratio: float = 1.0, upgrade_safety: float = 25.0, reserve: float = 0.1) -> None:
+    def __init__(self, attack_ratio: float = 0.8, upgrade_safety: float = 25.0, reserve: float = 0.0) -> None:
         self.attack_ratio = attack_ratio
         self.upgrade_safety = upgrade_safety
         self.reserve = reserve
@@ -118,15 +118,15 @@ class RuleBot:
         v = player_view(state, game, player)
         spare = v.spare()
         spare = np.maximum(0, spare - (self.reserve * v.ships).astype(np.int64))
-        orders = intent_orders(v, Intent.DEFEND, spare)
-        orders += intent_orders(v, Intent.EXPAND, spare)
+        orders = primitive_orders(v, Intent.DEFEND, spare)
+        orders += primitive_orders(v, Intent.EXPAND, spare)
         own_prod = int(v.production[v.mine].sum())
         en_prod = int(v.production[v.enemy].sum())
         if own_prod >= self.attack_ratio * en_prod:
-            orders += intent_orders(v, Intent.ATTACK, spare)
+            orders += primitive_orders(v, Intent.ATTACK, spare)
         orders += self._safe_upgrades(v, spare)
         if own_prod >= self.attack_ratio * en_prod:
-            orders += intent_orders(v, Intent.REINFORCE, spare)
+            orders += primitive_orders(v, Intent.REINFORCE, spare)
         return orders
 
     def _safe_upgrades(self, v: PlayerView, spare: np.ndarray) -> list[Order]:

@@ -1,8 +1,14 @@
 """High-level intents and the heuristic that turns one into concrete fleet orders.
 
 The talk's first lesson: with thousands of concrete moves, exploration is hopeless, so the network picks
-one of a handful of intents and a fixed heuristic picks the concrete move. The heuristic (per game,
-for one player, at a decision tick):
+one of a handful of intents and a fixed heuristic picks the concrete move. An intent is a short plan of
+primitive steps run in order on the same pool of spare ships (per game, for one player, at a decision tick):
+
+- EXPAND = defend, expand;          ATTACK = defend, attack, expand;   REINFORCE = defend, reinforce, attack;
+- UPGRADE = defend, upgrade, expand; DEFEND = defend;                  WAIT = nothing.
+
+Every plan but WAIT starts by covering threatened planets, so choosing "attack" never means abandoning
+defences. The primitive steps (also used on their own by the scripted bots, `primitive_orders`):
 
 - *spare ships* of an own planet = garrison - max(0, enemy ships flying to it - own ships flying to it) - 1
   (a planet never strips what it needs against fleets already on their way).
@@ -29,7 +35,7 @@ import numpy as np
 
 from frontline.games.rules import MAX_LEVEL, GameState, Launch, Order, Upgrade, upgrade_cost
 
-__all__ = ["Intent", "INTENTS", "PlayerView", "player_view", "intent_orders"]
+__all__ = ["Intent", "INTENTS", "PLANS", "PlayerView", "player_view", "intent_orders", "primitive_orders"]
 
 
 class Intent(IntEnum):
@@ -224,14 +230,36 @@ _HEURISTICS = {
 }
 
 
-def intent_orders(view: PlayerView, intent: Intent | int, spare: np.ndarray | None = None) -> list[Order]:
-    """Concrete legal orders for one intent (see the module docstring for the heuristic).
+PLANS: dict[Intent, tuple[Intent, ...]] = {
+    Intent.EXPAND: (Intent.DEFEND, Intent.EXPAND),
+    Intent.ATTACK: (Intent.DEFEND, Intent.ATTACK, Intent.EXPAND),
+    Intent.REINFORCE: (Intent.DEFEND, Intent.REINFORCE, Intent.ATTACK),
+    Intent.UPGRADE: (Intent.DEFEND, Intent.UPGRADE, Intent.EXPAND),
+    Intent.DEFEND: (Intent.DEFEND,),
+    Intent.WAIT: (),
+}
+"""The primitive steps each intent runs, in order, on one pool of spare ships."""
 
-    `spare` (P,) ships still free this decision; it is reduced in place so intents can be chained.
+
+def primitive_orders(view: PlayerView, step: Intent | int, spare: np.ndarray | None = None) -> list[Order]:
+    """Orders of one primitive step (see the module docstring); WAIT gives none.
+
+    `spare` (P,) ships still free this decision; it is reduced in place so steps can be chained.
     """
-    intent = Intent(int(intent))
-    if intent == Intent.WAIT:
+    step = Intent(int(step))
+    if step == Intent.WAIT:
         return []
     if spare is None:
         spare = view.spare()
-    return _HEURISTICS[intent](view, spare)
+    return _HEURISTICS[step](view, spare)
+
+
+def intent_orders(view: PlayerView, intent: Intent | int, spare: np.ndarray | None = None) -> list[Order]:
+    """Concrete legal orders for one intent: its plan's primitive steps in order (`PLANS`)."""
+    intent = Intent(int(intent))
+    if spare is None:
+        spare = view.spare()
+    orders: list[Order] = []
+    for step in PLANS[intent]:
+        orders += primitive_orders(view, step, spare)
+    return orders
