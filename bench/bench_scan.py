@@ -60,6 +60,36 @@ def _flag_share(pred: Score, truth: Score, flagged: set[tuple[int, int]]) -> tup
     return inside, sum(wrong.values())
 
 
+def _unreadable(truth: Score) -> int:
+    """Ground-truth notes whose alteration no reader of the page can know: it differs from what the key,
+    the accidentals drawn earlier in the measure and a tie imply, and no accidental is drawn on it."""
+    from frontline.music.assemble.pitch import AccidentalState
+    from frontline.music.records import KeySignature
+
+    alter_of = {"sharp": 1, "flat": -1, "natural": 0, "double-sharp": 2, "flat-flat": -2}
+    count = 0
+    for part in truth.parts:
+        key = KeySignature(0)
+        tied: dict[tuple[int, str, int], int] = {}
+        for m in part.measures:
+            key = m.key or key
+            states: dict[int, AccidentalState] = {}
+            new_tied: dict[tuple[int, str, int], int] = {}
+            for n in sorted(m.notes(), key=lambda n: n.onset_q):
+                st = states.setdefault(n.staff, AccidentalState(key.fifths))
+                d = 7 * n.pitch.octave + "CDEFGAB".index(n.pitch.step)
+                k = (n.staff, n.pitch.step, n.pitch.octave)
+                if n.tie_stop and not n.accidental and k in tied:
+                    implied = tied[k]
+                else:
+                    implied = st.apply(d, alter_of.get(n.accidental))
+                count += implied != n.pitch.alter
+                if n.tie_start:
+                    new_tied[k] = n.pitch.alter
+            tied = new_tied
+    return count
+
+
 def _mscore_ok(path: Path) -> bool | None:
     exe = shutil.which("mscore3")
     if exe is None:
@@ -74,7 +104,7 @@ def _mscore_ok(path: Path) -> bool | None:
 
 def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str, Any]:
     ed = syms = ed_nl = syms_nl = tp = n_pred = n_true = 0
-    inside = errors = 0
+    inside = errors = unreadable = 0
     flagged_m = measures = 0
     valid: list[bool] = []
     secs = 0.0
@@ -88,6 +118,7 @@ def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str,
         pred_path = tmp / f"{tag}{i}.pred.musicxml"
         save_musicxml(asm.score, pred_path)
         truth = load_musicxml(truth_path)
+        unreadable += _unreadable(truth)
         f = note_f1(asm.score, truth)
         tp, n_pred, n_true = tp + f.true_positives, n_pred + f.predicted, n_true + f.ground_truth
         o = omr_ned(pred_path, truth_path)
@@ -110,6 +141,7 @@ def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str,
         "ned_nl": ed_nl / syms_nl if syms_nl else 0.0,
         "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
         "notes": n_true,
+        "unreadable": unreadable,
         "flagged": f"{flagged_m}/{measures}",
         "err_in_flagged": f"{inside}/{errors}",
         "mscore": f"{sum(valid)}/{len(valid)}" if valid else "n/a",
@@ -179,7 +211,7 @@ def main() -> None:
                 r = _evaluate(pages, det, tmp, f"{mode}-{name}-")
                 rows.append({"mode": mode, "set": name, **r})
         speed = _speed_300dpi(detector, tmp)
-    head = f"{'mode':9s} {'set':14s} {'pages':>5s} {'notes':>6s} {'OMR-NED':>8s} {'w/o lyr':>8s} {'note F1':>8s} {'flagged':>9s} {'err in flagged':>14s} {'MuseScore ok':>12s} {'s/page':>7s}"
+    head = f"{'mode':9s} {'set':14s} {'pages':>5s} {'notes':>6s} {'GT unread':>9s} {'OMR-NED':>8s} {'w/o lyr':>8s} {'note F1':>8s} {'flagged':>9s} {'err in flagged':>14s} {'MuseScore ok':>12s} {'s/page':>7s}"
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -187,7 +219,7 @@ def main() -> None:
             print(f"{r['mode']:9s} {r['set']}")
             continue
         print(
-            f"{r['mode']:9s} {r['set']:14s} {r['pages']:5d} {r['notes']:6d} {r['ned']:8.4f} {r['ned_nl']:8.4f} {r['f1']:8.4f} "
+            f"{r['mode']:9s} {r['set']:14s} {r['pages']:5d} {r['notes']:6d} {r['unreadable']:9d} {r['ned']:8.4f} {r['ned_nl']:8.4f} {r['f1']:8.4f} "
             f"{r['flagged']:>9s} {r['err_in_flagged']:>14s} {r['mscore']:>12s} {r['s_per_page']:7.2f}"
         )
     print()
