@@ -130,3 +130,9 @@ def test_repair_finds_an_unmarked_triplet() -> None:
     rep = repair_voice(items, F(4))  # 4.5 of 4 quarters: the beamed three are a triplet
     assert rep.fits and "triplet" in rep.edit
     assert [it.scale for it in rep.items[1:4]] == [F(2, 3)] * 3
+
+
+def test_two_voices_with_all_stems_up_split_by_time() -> None:
+    # a half-note chord and four eighths under one beam, all stems up, in 2/4: two voices
+    slots = [VoiceSlot(100, "up", 7, F(2)), *(VoiceSlot(x, "up", 5, F(1, 2)) for x in (112, 140, 160, 180))]
+    assert split_voices(slots, F(2), 8.0) == [1, 2, 2, 2, 2]

@@ -35,18 +35,55 @@ def _overlapping(slots: list[VoiceSlot], tol: float) -> bool:
     return any(abs(u - d) <= tol for u in ups for d in downs)
 
 
+def _coincide(slots: list[VoiceSlot], tol: float) -> bool:
+    """Whether two non-rest events stand at the same x (struck together, so in different voices)."""
+    xs = sorted(s.x for s in slots if not s.is_rest)
+    return any(b - a <= tol for a, b in zip(xs, xs[1:], strict=False))
+
+
+def _split_by_time(slots: list[VoiceSlot], tol: float) -> list[int]:
+    """Two voices when stems do not tell: events at one x go upper to voice 1, lower to voice 2; a lone
+    event joins the voice that is further behind in time (voice 1 on a tie)."""
+    order = sorted(range(len(slots)), key=lambda i: slots[i].x)
+    out = [1] * len(slots)
+    clock = {1: Fraction(0), 2: Fraction(0)}
+    k = 0
+    while k < len(order):
+        j = k
+        while j + 1 < len(order) and slots[order[j + 1]].x - slots[order[k]].x <= tol:
+            j += 1
+        cluster = sorted(order[k : j + 1], key=lambda i: -slots[i].height)
+        if len(cluster) > 1:
+            out[cluster[0]] = 1
+            for i in cluster[1:]:
+                out[i] = 2
+            clock[1] += slots[cluster[0]].duration
+            clock[2] += max(slots[i].duration for i in cluster[1:])
+        else:
+            v = 1 if clock[1] <= clock[2] else 2
+            out[cluster[0]] = v
+            clock[v] += slots[cluster[0]].duration
+        k = j + 1
+    return out
+
+
 def split_voices(slots: list[VoiceSlot], expected: Fraction | None, x_tol: float) -> list[int]:
     """Voice number (1 or 2) per slot, in the order given.
 
     Two voices when an up-stem and a down-stem event share an x (within `x_tol` pixels), or when one
-    voice would be longer than `expected` quarters and stems of both directions are present.
+    voice would be longer than `expected` quarters and stems of both directions are present; when the
+    stems all point one way but events coincide and one voice would overflow, the split follows time.
     """
     if not slots:
         return []
     total = sum((s.duration for s in slots), Fraction(0))
     has_both = any(s.stem == "up" for s in slots) and any(s.stem == "down" for s in slots)
-    two = has_both and (_overlapping(slots, x_tol) or (expected is not None and total > expected))
+    overflow = expected is not None and total > expected
+    two = has_both and (_overlapping(slots, x_tol) or overflow)
     if not two:
+        # a second's displaced notehead sits about one head width off: allow for it
+        if overflow and _coincide(slots, 2.0 * x_tol):
+            return _split_by_time(slots, 2.0 * x_tol)
         return [1] * len(slots)
     out: list[int] = []
     for s in slots:
