@@ -26,6 +26,9 @@ def register(app: typer.Typer) -> None:
             help="Oracle mode: DeepScoresV2-layout JSON of the symbols, or a folder with STEM.json per input.",
         ),
         no_overlay: bool = typer.Option(False, "--no-overlay", help="Skip the overlay pictures."),
+        model: Path | None = typer.Option(
+            None, "--model", help="Detector weights (default: the shipped model)."
+        ),
     ) -> None:
         """Scan sheet music into MusicXML, MIDI, a notation-graph JSON and overlays.
 
@@ -34,7 +37,13 @@ def register(app: typer.Typer) -> None:
         from frontline.music.scan import ScanConfig, scan
 
         cfg = ScanConfig(
-            out_dir=out, join=join, jobs=jobs, fmt=fmt, detections=detections, overlay=not no_overlay
+            out_dir=out,
+            join=join,
+            jobs=jobs,
+            fmt=fmt,
+            detections=detections,
+            overlay=not no_overlay,
+            model_path=model,
         )
         summary = scan(list(inputs), cfg)
         for p in summary.pieces:
