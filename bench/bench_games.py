@@ -29,32 +29,38 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     )
 
 
-def _ticks_per_second(n_planets: int, batch: int, seconds: float = 2.0) -> tuple[float, float]:
-    """(simulator-only ticks/s, whole-game ticks/s incl. rule bots deciding every 10 ticks), one core."""
+def _ticks_per_second(n_planets: int, batch: int, seconds: float = 2.0) -> tuple[float, float, float]:
+    """(simulator ticks per CPU second, per wall second, whole-game ticks per CPU second incl. the bots).
+
+    Rule bot vs rule bot, deciding every 10 ticks (busy fleet traffic). CPU seconds are this process's own
+    time on one core, so a machine shared with other jobs does not distort them; wall seconds do include
+    waiting for the CPU.
+    """
     from frontline.games.bots import make_bot
     from frontline.games.rules import DECISION_TICKS, advance, apply_orders, generate_map, new_games
 
     bot = make_bot("rule")
     rng = np.random.default_rng(0)
-    sim_t = total_t = 0.0
+    sim_cpu = sim_wall = total_cpu = 0.0
     ticks = 0
     seed = 0
-    while total_t < seconds:
+    while total_cpu < seconds:
         st = new_games([generate_map(n_planets, 10_000 + seed + i) for i in range(batch)])
         seed += batch
-        t_start = time.perf_counter()
+        c_start = time.process_time()
         while not st.done.all():
             for g in np.flatnonzero(~st.done):
                 orders = [bot.act(st, int(g), side, rng) for side in (1, 2)]
                 apply_orders(st, int(g), 1, orders[0])
                 apply_orders(st, int(g), 2, orders[1])
-            live = int((~st.done).sum())
-            t0 = time.perf_counter()
+            before = st.tick.copy()
+            c0, t0 = time.process_time(), time.perf_counter()
             advance(st, DECISION_TICKS)
-            sim_t += time.perf_counter() - t0
-            ticks += live * DECISION_TICKS
-        total_t += time.perf_counter() - t_start
-    return ticks / sim_t, ticks / total_t
+            sim_cpu += time.process_time() - c0
+            sim_wall += time.perf_counter() - t0
+            ticks += int((st.tick - before).sum())
+        total_cpu += time.process_time() - c_start
+    return ticks / sim_cpu, ticks / sim_wall, ticks / total_cpu
 
 
 def _fmt_rate(d: dict[str, float]) -> str:
@@ -68,12 +74,15 @@ def main() -> None:
     from frontline.games.bots import STRONGEST_BOT, make_bot
 
     torch.set_num_threads(1)
-    print("Simulator speed (one core; whole game = rule bot vs rule bot deciding every 10 ticks)")
+    print("Simulator speed, game ticks per second (rule bot vs rule bot; batch = games advanced together)")
     rows = []
     for n, b in ((20, 1), (20, 64), (40, 1)):
-        sim, whole = _ticks_per_second(n, b)
-        rows.append([str(n), str(b), f"{sim:,.0f}", f"{whole:,.0f}"])
-    print(_table(["planets", "batch", "sim ticks/s", "whole-game ticks/s"], rows))
+        cpu, wall, whole = _ticks_per_second(n, b)
+        rows.append([str(n), str(b), f"{cpu:,.0f}", f"{wall:,.0f}", f"{whole:,.0f}"])
+    print(_table(["planets", "batch", "sim ticks/CPU-s", "sim ticks/wall-s", "with bots, ticks/CPU-s"], rows))
+    print(
+        f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: wall-clock rates suffer from sharing)"
+    )
 
     print("\nScripted bots, round robin (30 maps x 2 sides, 10 planets)")
     _, table = arena_table(list(BOT_NAMES), 30, 10)

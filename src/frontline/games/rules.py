@@ -364,16 +364,26 @@ def _check_end(state: GameState) -> None:
 
 
 def advance(state: GameState, n_ticks: int = 1) -> None:
-    """Play `n_ticks` ticks of every unfinished game (in place): production, landings and combat, end check."""
+    """Play `n_ticks` ticks of every unfinished game (in place): production, landings and combat, end check.
+
+    Event-driven: each game jumps straight to its next landing (or the end of the span, or the tick limit),
+    adding the production of the skipped ticks at once; owners only change at landings, so this equals
+    playing the ticks one by one (a test checks it).
+    """
     b, p = state.batch, state.n_planets
     rows = np.arange(b)[:, None]
-    for _ in range(n_ticks):
-        live = ~state.done
+    stop_at = np.minimum(state.tick + n_ticks, state.tick_limit)
+    never = np.iinfo(np.int64).max
+    while True:
+        live = ~state.done & (state.tick < stop_at)
         if not live.any():
-            return
-        state.tick += live
-        state.ships += state.production * ((state.owner > 0) & live[:, None])
-        landing = (state.fleet_ships > 0) & (state.fleet_arrive == state.tick[:, None]) & live[:, None]
+            break
+        active = state.fleet_ships > 0
+        next_landing = np.where(active, state.fleet_arrive, never).min(1)  # (B,)
+        new_tick = np.where(live, np.minimum(stop_at, next_landing), state.tick)
+        state.ships += state.production * (state.owner > 0) * (new_tick - state.tick)[:, None]
+        state.tick = new_tick
+        landing = active & (state.fleet_arrive == new_tick[:, None]) & live[:, None]
         if landing.any():
             flat = (rows * p + state.fleet_target) * 3 + state.fleet_owner  # (B, F) index into (B, P, 3)
             arriving = np.bincount(flat[landing], weights=state.fleet_ships[landing], minlength=b * p * 3)
@@ -381,5 +391,5 @@ def advance(state: GameState, n_ticks: int = 1) -> None:
             state.owner, state.ships = resolve_combat(state.owner, state.ships, arriving)
             state.fleet_ships[landing] = 0
             _check_end(state)
-        elif (state.tick >= state.tick_limit).any():
+        elif (live & (state.tick >= state.tick_limit)).any():
             _check_end(state)
