@@ -4,6 +4,7 @@ Usage (each writes/updates docs/games/results.json and docs/games/learning_curve
     python -m bench.games_experiments ablations --steps 40000 [--variants high flat no-shaping raw sb3]
     python -m bench.games_experiments transfer --agent src/frontline/games/models/dqn_default.pt --finetune-steps 10000
     python -m bench.games_experiments plot
+    python -m bench.games_experiments ship --run runs/games/default-... (copy agent + model card + manifest)
 
 Ablations train each variant with the same environment-step budget, seed, opponents and evaluation schedule
 (validation maps), then test the final agent on held-out maps against every bot. SB3's DQN has no action
@@ -229,6 +230,104 @@ def transfer(agent_path: str, finetune_steps: int, test_maps: int, sizes: list[i
     _save(res_all)
 
 
+def ship(run: str, test_maps: int) -> None:
+    """Copy a run's agent.pt into the package as the default agent, test it, write MODEL_CARD.md + manifest.json."""
+    import hashlib
+    import shutil
+
+    import torch
+
+    from frontline.games.arena import DEFAULT_AGENT, match
+    from frontline.games.bots import make_bot
+    from frontline.games.dqn import load_agent
+
+    torch.set_num_threads(1)
+    run_dir = Path(run)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    config = json.loads((run_dir / "config.json").read_text())
+    DEFAULT_AGENT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(run_dir / "agent.pt", DEFAULT_AGENT)
+    agent = load_agent(DEFAULT_AGENT, name="dqn")
+    main = {}
+    for b in BOT_NAMES:
+        r = match(
+            agent, make_bot(b), test_maps if b == "rule" else max(1, test_maps // 4), agent.cfg.map_size
+        )
+        main[b] = {
+            "win_rate": r.score,
+            "ci_low": r.ci_low,
+            "ci_high": r.ci_high,
+            "games": r.games,
+            "wins": r.wins,
+            "draws": r.draws,
+            "losses": r.losses,
+        }
+        print(b, main[b], flush=True)
+    curve = _curve(run_dir)
+    res = _load()
+    res["main"] = {
+        "run": run_dir.name,
+        "test": main,
+        "train_seconds": summary.get("seconds"),
+        "steps": summary.get("steps"),
+        "steps_to_80": _steps_to(curve),
+        "curve": curve,
+    }
+    _save(res)
+    sha = hashlib.sha256(DEFAULT_AGENT.read_bytes()).hexdigest()
+    command = (
+        f"frontline games train --action-space {config['action_space']} --{'' if config['shaping'] else 'no-'}shaping "
+        f"--encoding {config['encoding']} --map-size {config['map_size']} --steps {config['steps']} --seed {config['seed']}"
+    )
+    manifest_path = DEFAULT_AGENT.parent / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"models": []}
+    manifest["models"] = [m for m in manifest["models"] if m.get("file") != DEFAULT_AGENT.name] + [
+        {
+            "file": DEFAULT_AGENT.name,
+            "sha256": sha,
+            "bytes": DEFAULT_AGENT.stat().st_size,
+            "licence": "MIT (trained here)",
+            "provenance": "trained in this repository by frontline.games.dqn on procedurally generated maps (seeds < 900000), "
+            "no external data",
+            "command": command,
+            "run": run_dir.name,
+        }
+    ]
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    rule = main["rule"]
+    card = (
+        f"""# dqn_default.pt: the shipped Space Conquest agent
+
+- **What**: a DQN (double DQN, dueling head, 3-step returns, target network) choosing one of 6 high-level
+  intents every 10 ticks; `frontline.games.intents` turns the intent into fleet orders. Set network (per-planet
+  MLP, mean+max pooling, global features), hidden width {config["hidden"]}, {sum(p.numel() for p in agent.net.parameters()):,} parameters, {DEFAULT_AGENT.stat().st_size / 1024:.0f} KiB.
+- **Data**: self-generated games on procedurally generated, point-symmetric {config["map_size"]}-planet maps
+  (training seeds drawn below 900,000; validation curves on seeds 900,000+; tests on held-out seeds 1,000,000+),
+  against the scripted bots {", ".join(config["opponents"])} with weights {config["opponent_weights"]}.
+- **Observation**: encoding `{config["encoding"]}` (travel times to reference points); reward win/loss
+  {"with potential-based shaping (ship/production/planet share)" if config["shaping"] else "only"}.
+- **Command**: `{command}` ({summary.get("steps")} environment steps, {summary.get("seconds", 0) / 60:.1f} min wall on the
+  shared 2-core machine, 1 torch thread).
+- **Metrics** (held-out maps, each map played from both sides, draws count half, Wilson 95% CI):
+  vs the strongest bot `rule`: {rule["win_rate"]:.3f} [{rule["ci_low"]:.3f}, {rule["ci_high"]:.3f}] over {rule["games"]} games
+  ({rule["wins"]} W / {rule["draws"]} D / {rule["losses"]} L);
+"""
+        + "\n".join(
+            f"  vs `{b}`: {m['win_rate']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}] over {m['games']} games;"
+            for b, m in main.items()
+            if b != "rule"
+        )
+        + f"""
+- **Steps to 80% vs `rule`** (validation curve, 10 maps x 2 sides per point): {_steps_to(curve) or "not reached"}.
+- **Limits**: plays any map size (set network) but was trained on {config["map_size"]} planets; see docs/games.md
+  for transfer. Deterministic greedy play; the scripted bots are its only opponents so far.
+- **sha256**: `{sha}`; licence MIT (trained here); provenance and command also in manifest.json.
+"""
+    )
+    (DEFAULT_AGENT.parent / "MODEL_CARD.md").write_text(card)
+    print(card)
+
+
 def plot() -> None:
     import matplotlib
 
@@ -280,11 +379,16 @@ def main() -> None:
     t.add_argument("--test-maps", type=int, default=100)
     t.add_argument("--sizes", type=int, nargs="+", default=[20, 40])
     sub.add_parser("plot")
+    sh = sub.add_parser("ship")
+    sh.add_argument("--run", required=True)
+    sh.add_argument("--test-maps", type=int, default=200)
     args = ap.parse_args()
     if args.cmd == "ablations":
         ablations(args.steps, args.variants, args.test_maps, args.seed)
     elif args.cmd == "transfer":
         transfer(args.agent, args.finetune_steps, args.test_maps, args.sizes)
+    elif args.cmd == "ship":
+        ship(args.run, args.test_maps)
     else:
         plot()
 
