@@ -396,13 +396,23 @@ def _pitch_voice(
     boost: float,
     chord_prob: float,
     spread: int,
+    shifts: list[int],
 ) -> None:
-    """Give every note of one voice (over all measures) pitches, accidentals and ties."""
+    """Give every note of one voice (over all measures) pitches, accidentals and ties.
+
+    `shifts[m]` moves the register of measure m (diatonic steps) after a clef change; no tie crosses
+    a change of shift.
+    """
+    home = center
     cur = center + int(rng.integers(-2, 3))
     prev_acc: dict[int, int] = {}  # accidentals shown in the previous measure (for courtesy)
     last: _Note | None = None
     for mi, notes in enumerate(measures):
         key = keys[mi]
+        if mi > 0 and shifts[mi] != shifts[mi - 1]:
+            cur += shifts[mi] - shifts[mi - 1]
+            last = None  # no tie across a clef change
+        center = home + shifts[mi]
         state: dict[int, int] = {}  # diatonic -> alter in force in this measure
         shown_now: dict[int, int] = {}
         for n in notes:
@@ -603,25 +613,11 @@ def random_score(rng: np.random.Generator, config: GenerateConfig | None = None)
             mid = _CLEFS[clef_plan[s][0]][3]
             # the second voice sits lower, the first higher
             center = mid + (2 if nvoices[s] > 1 and v == 0 else (-3 if nvoices[s] > 1 else 0))
-            _pitch_voice(rng, ms, keys, center, boost, chord_prob if v == 0 else 0.0, 6)
-            # clef changes: shift pitches of affected measures so they stay on the staff
-            for mm in range(n_meas):
-                shift = _CLEFS[clef_plan[s][mm]][3] - mid
-                if shift:
-                    for n in ms[mm]:
-                        n.pitches = [d + shift for d in n.pitches]
-                        if any(n.tie_start) or any(n.tie_stop):
-                            n.tie_start = [False] * len(n.pitches)
-                            n.tie_stop = [False] * len(n.pitches)
-            # ties must not cross a clef change boundary
-            for mm in range(1, n_meas):
-                if clef_plan[s][mm] != clef_plan[s][mm - 1]:
-                    for n in ms[mm - 1]:
-                        n.tie_start = [False] * len(n.pitches)
-                    for n in ms[mm]:
-                        n.tie_stop = [False] * len(n.pitches)
+            # clef changes move the register so the notes stay on the staff
+            shifts = [_CLEFS[clef_plan[s][mm]][3] - mid for mm in range(n_meas)]
+            _pitch_voice(rng, ms, keys, center, boost, chord_prob if v == 0 else 0.0, 6, shifts)
             stem = "" if nvoices[s] == 1 else ("up" if v == 0 else "down")
-            _decorate(rng, ms, boost, stem, lyrics and v == 0 and s == 0, last_piece=True)
+            _decorate(rng, ms, boost, stem, lyrics and v == 0 and s == 0, True, keys)
         # dynamics, hairpins and tempo on the first staff's first voice
         first = voice_measures[(0, 0)]
         if pi == 0 and tempo is not None:
@@ -673,7 +669,13 @@ def _rhythm_38(rng: np.random.Generator, boost: float) -> list[_Note]:
 
 
 def _decorate(
-    rng: np.random.Generator, ms: list[list[_Note]], boost: float, stem: str, lyrics: bool, last_piece: bool
+    rng: np.random.Generator,
+    ms: list[list[_Note]],
+    boost: float,
+    stem: str,
+    lyrics: bool,
+    last_piece: bool,
+    keys: list[int],
 ) -> None:
     """Articulations, ornaments, fermatas, slurs, grace notes, tuplet brackets and lyrics on one voice."""
     word_pos = 0
@@ -728,8 +730,14 @@ def _decorate(
             if any(target.tie_stop):
                 continue
             g = _Note(0, "eighth" if _p(rng, 0.7) else "16th", grace=True, grace_slash=_p(rng, 0.6))
-            g.pitches = [target.pitches[-1] + 1]
-            g.alters = [0]
+            d = target.pitches[-1] + 1
+            g.pitches = [d]
+            # the alteration in force (key, or an earlier accidental on that line/space in this measure)
+            alter = _key_alter(keys[mi], d % 7)
+            for prev in notes[:i]:
+                if d in prev.pitches:
+                    alter = prev.alters[prev.pitches.index(d)]
+            g.alters = [alter]
             g.show_acc = [""]
             g.tie_start = [False]
             g.tie_stop = [False]
@@ -779,7 +787,7 @@ def _time_xml(t: tuple[str, str, str]) -> str:
 _ACC_NAME = {-2: "flat-flat", -1: "flat", 0: "natural", 1: "sharp", 2: "double-sharp"}
 
 
-def _note_xml(n: _Note, staff: int, voice: int, first: bool, last: bool) -> str:
+def _note_xml(n: _Note, staff: int, voice: int, cut_stop: bool, cut_start: bool) -> str:
     parts: list[str] = []
     members = [(None, None)] if n.rest else list(enumerate(n.pitches))
     for ci, (k, d) in enumerate(members):
@@ -796,8 +804,8 @@ def _note_xml(n: _Note, staff: int, voice: int, first: bool, last: bool) -> str:
             x.append(f"<pitch><step>{_STEPS[d % 7]}</step>{alt}<octave>{d // 7}</octave></pitch>")
         if not n.grace:
             x.append(f"<duration>{n.duration}</duration>")
-        tie_stop = k is not None and n.tie_stop and n.tie_stop[k] and not first
-        tie_start = k is not None and n.tie_start and n.tie_start[k] and not last
+        tie_stop = k is not None and n.tie_stop and n.tie_stop[k] and not cut_stop
+        tie_start = k is not None and n.tie_start and n.tie_start[k] and not cut_start
         if tie_stop:
             x.append('<tie type="stop"/>')
         if tie_start:
@@ -880,9 +888,12 @@ def _measure_xml(score: SynthScore, part: _Part, mi: int, first: bool, last: boo
         if vi > 0 and total:
             x.append(f"<backup><duration>{total}</duration></backup>")
         total = 0
-        for n in notes:
+        sounding = [i for i, n in enumerate(notes) if not n.rest and not n.grace]
+        i_first, i_last = (sounding[0], sounding[-1]) if sounding else (-1, -1)
+        for i, n in enumerate(notes):
             x.extend(n.directions)
-            x.append(_note_xml(n, staff, voice, first, last))
+            # only ties reaching across the range ends are cut
+            x.append(_note_xml(n, staff, voice, first and i == i_first, last and i == i_last))
             x.extend(n.directions_after)
             total += n.duration
     right = m.right_bar
