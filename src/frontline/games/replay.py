@@ -20,16 +20,16 @@ __all__ = ["render_frame", "record_game", "save_gif", "replay_to_gif"]
 _COLOURS = {0: (150, 150, 150), 1: (40, 110, 230), 2: (220, 50, 50)}
 
 
-def render_frame(state: GameState, game: int = 0, size: int = 400) -> np.ndarray:
-    """(size, size, 3) uint8 picture of game `game` at its current tick."""
+def render_frame(state: GameState, game: int = 0, size: int = 400, title: str = "") -> np.ndarray:
+    """(size, size, 3) uint8 picture of game `game` at its current tick; `title` is written at the bottom."""
     img = Image.new("RGB", (size, size), (10, 10, 25))
     draw = ImageDraw.Draw(img)
     scale = size / float(state.map_size[game])
     pos = state.positions[game] * scale
     for p in range(state.n_planets):
         x, y = pos[p]
-        r = 3 + 2.2 * np.sqrt(max(int(state.ships[game, p]), 0)) * size / 400
-        r = min(r, size / 12)
+        r = (3 + 1.1 * np.sqrt(max(int(state.ships[game, p]), 0))) * size / 400
+        r = min(r, size / 16)
         col = _COLOURS[int(state.owner[game, p])]
         draw.ellipse(
             [x - r, y - r, x + r, y + r],
@@ -47,6 +47,8 @@ def render_frame(state: GameState, game: int = 0, size: int = 400) -> np.ndarray
         r = 1.5 + 0.4 * np.sqrt(int(state.fleet_ships[game, f]))
         draw.ellipse([x - r, y - r, x + r, y + r], fill=_COLOURS[int(state.fleet_owner[game, f])])
     draw.text((4, 4), f"tick {t}", fill=(255, 255, 255))
+    if title:
+        draw.text((4, size - 14), title, fill=(255, 255, 255))
     return np.asarray(img)
 
 
@@ -61,7 +63,7 @@ def record_game(
 
 
 def save_gif(
-    frames: list[GameState], out: str | Path, every: int = 2, size: int = 400, fps: int = 20
+    frames: list[GameState], out: str | Path, every: int = 2, size: int = 400, fps: int = 20, title: str = ""
 ) -> Path:
     """Write every `every`-th recorded state as one GIF frame; returns the path."""
     out = Path(out)
@@ -70,7 +72,7 @@ def save_gif(
     if not frames:
         raise InputError("no frames to write")
     out.parent.mkdir(parents=True, exist_ok=True)
-    pics = [Image.fromarray(render_frame(s, 0, size)) for s in frames[::every] + [frames[-1]]]
+    pics = [Image.fromarray(render_frame(s, 0, size, title)) for s in frames[::every] + [frames[-1]]]
     pics = [p.convert("P", palette=Image.Palette.ADAPTIVE, colors=64) for p in pics]
     pics[0].save(out, save_all=True, append_images=pics[1:], duration=int(1000 / fps), loop=0)
     return out
@@ -81,4 +83,5 @@ def replay_to_gif(a: str, b: str, map_seed: int, n_planets: int, out: str | Path
     if Path(out).suffix.lower() != ".gif":
         raise InputError(f"output {out} must end in .gif")
     frames, winner = record_game(resolve_player(a), resolve_player(b), map_seed, n_planets)
-    return save_gif(frames, out), winner, int(frames[-1].tick[0])
+    title = f"blue: {a}   red: {b}"
+    return save_gif(frames, out, title=title), winner, int(frames[-1].tick[0])
