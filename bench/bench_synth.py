@@ -48,7 +48,7 @@ def main() -> None:
     print(
         f"synth: {n} pages per cell, --jobs {jobs}, 1-min load average {load0:.1f} -> {load1:.1f} (2 cores)"
     )
-    head = (
+    cols = (
         "preset",
         "dpi",
         "pages",
@@ -56,17 +56,25 @@ def main() -> None:
         "wall s",
         "pages/s",
         "CPU s/page",
-        "pages/s@2 free",
-        "10k pages h",
+        "pages/s@2free",
+        "10k h",
+        "10k h@2free",
     )
+    widths = (8, 4, 6, 8, 8, 8, 11, 14, 7, 12)
     print(
-        f"{head[0]:8s} {head[1]:>4s} {head[2]:>6s} {head[3]:>8s} {head[4]:>8s} {head[5]:>8s} {head[6]:>11s} {head[7]:>15s} {head[8]:>12s}"
+        " ".join(c.rjust(w) if k else c.ljust(w) for k, (c, w) in enumerate(zip(cols, widths, strict=True)))
     )
     for r in rows:
+        preset, dpi, pages, skipped, wall, pps, cpu_pp, ideal, h = r
+        vals = [preset, str(dpi), str(pages), str(skipped), f"{wall:.1f}", f"{pps:.2f}", f"{cpu_pp:.3f}"]
+        vals += [f"{ideal:.2f}", f"{h:.2f}", f"{10000 / ideal / 3600:.2f}"]
         print(
-            f"{r[0]:8s} {r[1]:4d} {r[2]:6d} {r[3]:8d} {r[4]:8.1f} {r[5]:8.2f} {r[6]:11.3f} {r[7]:15.2f} {r[8]:12.2f}"
+            " ".join(
+                v.rjust(w) if k else v.ljust(w) for k, (v, w) in enumerate(zip(vals, widths, strict=True))
+            )
         )
-    print("pages/s@2 free = 2 / (CPU s per page): the rate on an otherwise idle 2-core machine.")
+    print("pages/s@2free = 2 / (CPU s per page): the rate on an otherwise idle 2-core machine;")
+    print("10k h = hours for 10,000 pages at the measured wall rate; 10k h@2free = at the idle-machine rate.")
 
 
 if __name__ == "__main__":
