@@ -598,8 +598,10 @@ def _system_pass(
         tie_left = [
             h
             for h in hs
-            if -1.0 * sp <= tx0 - h.glyph.bbox_xyxy[2] <= 1.2 * sp
-            and abs(h.cy - (ty0 + ty1) / 2) <= 1.3 * sp
+            if -1.0 * sp
+            <= tx0 - h.glyph.bbox_xyxy[2]
+            <= (1.2 + 1.2 * h.dots) * sp  # ties start after the dots
+            and abs(h.cy - (ty0 + ty1) / 2) <= 2.0 * sp  # an arc sits up to a space off its heads
             and not group_of_head[id(h)].grace
         ]
         start = min(tie_left, key=lambda h: abs(h.cy - (ty0 + ty1) / 2), default=None)
@@ -607,7 +609,7 @@ def _system_pass(
             h
             for h in hs
             if -1.0 * sp <= h.glyph.bbox_xyxy[0] - tx1 <= 1.2 * sp
-            and abs(h.cy - (ty0 + ty1) / 2) <= 1.3 * sp
+            and abs(h.cy - (ty0 + ty1) / 2) <= 2.0 * sp
             and (start is None or abs(h.cy - start.cy) <= 0.3 * sp)
             and h is not start
         ]
