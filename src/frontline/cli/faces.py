@@ -168,8 +168,8 @@ def train_replay_cmd(
         ..., "--heldout", help="Real face photos of other people for the held-out split."
     ),
     astronaut: bool = typer.Option(True, help="Add skimage's astronaut photo to the held-out split."),
-    samples_per_class: int = typer.Option(700, help="Training samples per class."),
-    epochs: int = typer.Option(12, help="Training epochs."),
+    samples_per_class: int = typer.Option(600, help="Training samples per class."),
+    epochs: int = typer.Option(14, help="Training epochs."),
     seed: int = typer.Option(0, help="Random seed."),
     out: Path = typer.Option(None, help="Weights file (default: the shipped faces/models/replay_cnn.pt)."),
     runs: Path = typer.Option(Path("runs"), help="Lab runs folder."),
