@@ -136,3 +136,21 @@ def test_two_voices_with_all_stems_up_split_by_time() -> None:
     # a half-note chord and four eighths under one beam, all stems up, in 2/4: two voices
     slots = [VoiceSlot(100, "up", 7, F(2)), *(VoiceSlot(x, "up", 5, F(1, 2)) for x in (112, 140, 160, 180))]
     assert split_voices(slots, F(2), 8.0) == [1, 2, 2, 2, 2]
+
+
+def test_dynamic_word_rules() -> None:
+    from frontline.music.assemble import dynamic_word
+
+    def crop(w: int, h: int, top: float, mid: float, bottom: float) -> np.ndarray:
+        img = np.full((h, w), 255, np.uint8)
+        for (a, b), frac in (((0, h // 3), top), ((h // 3, 2 * h // 3), mid), ((2 * h // 3, h), bottom)):
+            img[a:b, : int(round(frac * w))] = 0
+        return img
+
+    sp = 10.0
+    assert dynamic_word(crop(30, 18, 0.5, 0.5, 0.28), sp) == "pp"  # short, ink low and high
+    assert dynamic_word(crop(30, 18, 0.5, 0.5, 0.12), sp) == "mp"
+    assert dynamic_word(crop(30, 26, 0.25, 0.4, 0.12), sp) == "mf"
+    assert dynamic_word(crop(30, 26, 0.4, 0.4, 0.25), sp) == "ff"
+    assert dynamic_word(crop(24, 26, 0.3, 0.4, 0.2), sp) == "sf"
+    assert dynamic_word(np.zeros((2, 2), np.uint8), sp) == ""

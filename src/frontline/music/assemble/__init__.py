@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
-from frontline.music.assemble.build import AssembleConfig, Assembly, MeasureReport, PageLayout, assemble_pages
+from frontline.music.assemble.build import (
+    AssembleConfig,
+    Assembly,
+    MeasureReport,
+    PageLayout,
+    assemble_pages,
+    dynamic_word,
+)
 
-__all__ = ["AssembleConfig", "Assembly", "MeasureReport", "PageLayout", "assemble_pages"]
+__all__ = ["AssembleConfig", "Assembly", "MeasureReport", "PageLayout", "assemble_pages", "dynamic_word"]

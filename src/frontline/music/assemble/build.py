@@ -54,7 +54,7 @@ from frontline.music.records import (
     TimeSignature,
 )
 
-__all__ = ["AssembleConfig", "Assembly", "MeasureReport", "PageLayout", "assemble_pages"]
+__all__ = ["AssembleConfig", "Assembly", "MeasureReport", "PageLayout", "assemble_pages", "dynamic_word"]
 
 _ARTICS = {
     "articAccent": "accent",
@@ -578,6 +578,10 @@ def _system_pass(
         word = "".join(_DYN_LETTERS[g.class_name] for g in sorted(cl, key=lambda g: g.bbox_xyxy[0]))
         if word in _DYNAMICS:
             dynamics.append((staff_of(cl[0].center_xy[1]), cl[0].bbox_xyxy[0], "dynamic", word))
+    for name, gs in by_class.items():
+        if name.startswith("dynamicWord:"):
+            for g in gs:
+                dynamics.append((staff_of(g.center_xy[1]), g.bbox_xyxy[0], "dynamic", name.split(":", 1)[1]))
     for name, kind in (("dynamicCrescendoHairpin", "crescendo"), ("dynamicDiminuendoHairpin", "diminuendo")):
         for g in by_class.get(name, []):
             sid = staff_of(g.center_xy[1])
@@ -833,6 +837,18 @@ def assemble_pages(
             continue
         systems = group_systems(staves, glyphs)
         voice_of: list[tuple[int, int]] = []
+        if image is not None:  # name the word of each combined dynamics glyph from the page's pixels
+            space = float(np.median([st.staff_space_px for st in staves]))
+            boxes = {g.glyph_id: g.bbox_xyxy for g in original}
+            named = []
+            for dg in glyphs:
+                if dg.class_name == "dynamicText":
+                    x0, y0, x1, y1 = (int(round(v)) for v in boxes[dg.glyph_id])
+                    word = dynamic_word(image[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1], space)
+                    if word:
+                        dg = Glyph(f"dynamicWord:{word}", dg.bbox_xyxy, dg.score, dg.glyph_id)
+                named.append(dg)
+            glyphs = named
         # glyphs to systems by vertical position
         sys_glyphs: list[list[Glyph]] = [[] for _ in systems]
         for gl in glyphs:
@@ -1137,6 +1153,28 @@ def assemble_pages(
         for i, st in enumerate(states)
     )
     return Assembly(Score(parts), tuple(layouts), tuple(reports), tuple(dict.fromkeys(warnings)))
+
+
+def dynamic_word(crop: np.ndarray, staff_space_px: float) -> str:
+    """The word of a combined dynamics glyph ("dynamicText": pp, mp, mf, ff, sf, ...) from its pixels.
+
+    Why: the detector (like the data engine) has one class for all multi-letter dynamics glyphs. Rules
+    on the box's aspect and the ink in its top and bottom thirds (p hangs below, f rises above, m sits
+    on the line), fitted on generator pages only; rare words (sfz, fz, rf, fp) come out as a neighbour.
+    """
+    if crop.ndim != 2 or crop.shape[0] < 4 or crop.shape[1] < 2:
+        return ""
+    ink = crop < 128
+    h, w = ink.shape
+    top, bottom = float(ink[: h // 3].mean()), float(ink[2 * h // 3 :].mean())
+    aspect, height = w / h, h / max(staff_space_px, 1e-6)
+    if top >= 0.44:
+        if bottom >= 0.2:
+            return "ppp" if aspect >= 2.1 else "pp" if height < 2.2 else "fff"
+        return "mp"
+    if bottom >= 0.23 and aspect >= 1.05 and top >= 0.33:
+        return "ff"
+    return "sf" if aspect < 1.05 else "mf"
 
 
 def _rotate_image(image: np.ndarray, angle_deg: float) -> np.ndarray:
