@@ -277,7 +277,9 @@ def ship(run: str, test_maps: int) -> None:
     sha = hashlib.sha256(DEFAULT_AGENT.read_bytes()).hexdigest()
     command = (
         f"frontline games train --action-space {config['action_space']} --{'' if config['shaping'] else 'no-'}shaping "
-        f"--encoding {config['encoding']} --map-size {config['map_size']} --steps {config['steps']} --seed {config['seed']}"
+        f"--encoding {config['encoding']} --map-size {config['map_size']} --steps {config['steps']} --seed {config['seed']} "
+        f"--opponents {','.join(f'{o}={w}' for o, w in zip(config['opponents'], config['opponent_weights'], strict=True))} "
+        f"--lr {config['lr']} --hidden {config['hidden']}"
     )
     manifest_path = DEFAULT_AGENT.parent / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"models": []}

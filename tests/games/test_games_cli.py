@@ -76,6 +76,14 @@ def test_train_tiny_and_bad_options(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert Path(json.loads(res.stdout)["agent"]).is_file()
-    for bad in (["--action-space", "huge"], ["--encoding", "polar"], ["--steps", "0"], ["--map-size", "500"]):
+    for bad in (
+        ["--action-space", "huge"],
+        ["--encoding", "polar"],
+        ["--steps", "0"],
+        ["--map-size", "500"],
+        ["--opponents", "rule=x"],
+        ["--opponents", "nosuchbot=1"],
+        ["--opponents", ""],
+    ):
         res = runner.invoke(app, ["games", "train", "--root", str(tmp_path), *bad])
         assert res.exit_code == 2, (bad, res.output)

@@ -32,15 +32,27 @@ def train(
     eval_every: int = typer.Option(10_000, "--eval-every", help="Steps between evaluations/checkpoints."),
     eval_maps: int = typer.Option(10, "--eval-maps", help="Validation maps per bot per evaluation."),
     name: str = typer.Option("games-dqn", "--name", help="Run name."),
+    opponents: str = typer.Option(
+        "rule=0.6,expander=0.1,bully=0.1,upgrader=0.1,random=0.1",
+        "--opponents",
+        help="Training bots as name=weight,...",
+    ),
+    lr: float = typer.Option(5e-4, "--lr", help="Adam learning rate."),
+    hidden: int = typer.Option(64, "--hidden", help="Hidden width of the Q-network."),
 ) -> None:
     """Train a DQN agent; writes <root>/<name>-<stamp>/agent.pt and report.html.
 
     Example: frontline games train --action-space high --shaping --encoding ref --map-size 10 --steps 60000
     """
-    from frontline.games.dqn import DQNConfig
+    from frontline.games.dqn import DQNConfig, parse_opponents
     from frontline.games.dqn import train as train_dqn
 
+    names, weights = parse_opponents(opponents)
     cfg = DQNConfig(
+        opponents=names,
+        opponent_weights=weights,
+        lr=lr,
+        hidden=hidden,
         action_space=action_space,
         shaping=shaping,
         encoding=encoding,

@@ -33,7 +33,17 @@ from frontline.games.intents import INTENTS, intent_orders, player_view
 from frontline.games.rules import GameState, Order
 from frontline.games.shaping import shaping_term
 
-__all__ = ["DQNConfig", "QNetwork", "Agent", "TrainResult", "build_qnet", "train", "load_agent", "save_agent"]
+__all__ = [
+    "parse_opponents",
+    "DQNConfig",
+    "QNetwork",
+    "Agent",
+    "TrainResult",
+    "build_qnet",
+    "train",
+    "load_agent",
+    "save_agent",
+]
 
 AGENT_FORMAT = "frontline-games-dqn-agent/1"
 VALIDATION_SEED0 = 900_000
@@ -103,6 +113,25 @@ class DQNConfig:
     """Torch CPU threads."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form notes stored with the run (e.g. the ablation name)."""
+
+
+def parse_opponents(spec: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """'rule=0.6,expander=0.4' (or 'rule,bully': equal weights) -> (names, weights); bad specs raise InputError."""
+    names, weights = [], []
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        name, _, w = part.partition("=")
+        try:
+            weight = float(w) if w else 1.0
+        except ValueError:
+            raise InputError(f"--opponents: weight {w!r} of {name!r} is not a number") from None
+        if weight <= 0:
+            raise InputError(f"--opponents: weight of {name!r} must be > 0")
+        make_bot(name.strip())
+        names.append(name.strip())
+        weights.append(weight)
+    if not names:
+        raise InputError("--opponents is empty; e.g. rule=0.6,expander=0.4")
+    return tuple(names), tuple(weights)
 
 
 # ---------------------------------------------------------------------------------------------- networks
