@@ -330,6 +330,52 @@ def ship(run: str, test_maps: int) -> None:
     print(card)
 
 
+def markdown() -> str:
+    """The results of docs/games/results.json as markdown tables (pasted into docs/games.md)."""
+
+    def rate(d: dict[str, Any]) -> str:
+        return f"{d['win_rate']:.2f} [{d['ci_low']:.2f}, {d['ci_high']:.2f}]"
+
+    res = _load()
+    out = []
+    if "main" in res:
+        m = res["main"]
+        out += ["| opponent | games | W/D/L | win rate [95% CI] |", "|---|---|---|---|"]
+        for b, d in m["test"].items():
+            out.append(f"| {b} | {d['games']} | {d['wins']}/{d['draws']}/{d['losses']} | {rate(d)} |")
+        out.append("")
+    if "ablations" in res:
+        out += [
+            "| variant | actions | encoding | shaping | steps | train min | steps to 80% vs rule | "
+            + " | ".join(f"vs {b}" for b in BOT_NAMES)
+            + " |",
+            "|" + "---|" * (7 + len(BOT_NAMES)),
+        ]
+        for name, a in res["ablations"].items():
+            c = a["config"]
+            out.append(
+                f"| {name} | {c['action_space']} | {c['encoding']} | {c['shaping']} | {a['steps']} | "
+                f"{a['seconds'] / 60:.1f} | {a['steps_to_80'] or 'never'} | "
+                + " | ".join(rate(a["test"][b]) for b in BOT_NAMES)
+                + " |"
+            )
+        out.append("")
+    if "transfer" in res:
+        t = res["transfer"]
+        out += [
+            "| planets | vs rule, zero-shot | vs rule, fine-tuned | mean vs 5 bots, zero-shot | mean, fine-tuned |",
+            "|---|---|---|---|---|",
+        ]
+        for n, e in t["sizes"].items():
+            ft = e.get("fine_tuned")
+            zs_mean = np.mean([e["zero_shot"][b]["win_rate"] for b in BOT_NAMES])
+            ft_mean = f"{np.mean([ft[b]['win_rate'] for b in BOT_NAMES]):.2f}" if ft else "-"
+            out.append(
+                f"| {n} | {rate(e['zero_shot']['rule'])} | {rate(ft['rule']) if ft else '-'} | {zs_mean:.2f} | {ft_mean} |"
+            )
+    return "\n".join(out)
+
+
 def plot() -> None:
     import matplotlib
 
@@ -381,6 +427,7 @@ def main() -> None:
     t.add_argument("--test-maps", type=int, default=100)
     t.add_argument("--sizes", type=int, nargs="+", default=[20, 40])
     sub.add_parser("plot")
+    sub.add_parser("markdown")
     sh = sub.add_parser("ship")
     sh.add_argument("--run", required=True)
     sh.add_argument("--test-maps", type=int, default=200)
@@ -389,6 +436,8 @@ def main() -> None:
         ablations(args.steps, args.variants, args.test_maps, args.seed)
     elif args.cmd == "transfer":
         transfer(args.agent, args.finetune_steps, args.test_maps, args.sizes)
+    elif args.cmd == "markdown":
+        print(markdown())
     elif args.cmd == "ship":
         ship(args.run, args.test_maps)
     else:
