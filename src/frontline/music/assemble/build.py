@@ -571,20 +571,31 @@ def _system_pass(
                     ng.fermata = True
                     ng.extra_glyphs.append(g.glyph_id)
 
-    # dynamics (letters joined into words) and hairpins
+    # dynamics (letters joined into words) and hairpins; between two staves they belong to the upper
+    # one (engravers place them below the staff they mark)
+    def staff_below_of(y: float) -> int:
+        above = [k for k, st in enumerate(system.staves) if st.top <= y]
+        return staff_ids[above[-1]] if above else staff_of(y)
+
     dynamics: list[tuple[int, float, str, str]] = []
     letters = [g for name in _DYN_LETTERS for g in by_class.get(name, [])]
-    for cl in _cluster_x(letters, 0.5 * sp):
-        word = "".join(_DYN_LETTERS[g.class_name] for g in sorted(cl, key=lambda g: g.bbox_xyxy[0]))
-        if word in _DYNAMICS:
-            dynamics.append((staff_of(cl[0].center_xy[1]), cl[0].bbox_xyxy[0], "dynamic", word))
+    rows: dict[int, list[Glyph]] = defaultdict(list)
+    for g in letters:  # join letters into words along one row (one staff), never across staves
+        rows[staff_below_of(g.center_xy[1])].append(g)
+    for sid_row, row in rows.items():
+        for cl in _cluster_x(row, 0.5 * sp):
+            word = "".join(_DYN_LETTERS[g.class_name] for g in sorted(cl, key=lambda g: g.bbox_xyxy[0]))
+            if word in _DYNAMICS:
+                dynamics.append((sid_row, cl[0].bbox_xyxy[0], "dynamic", word))
     for name, gs in by_class.items():
         if name.startswith("dynamicWord:"):
             for g in gs:
-                dynamics.append((staff_of(g.center_xy[1]), g.bbox_xyxy[0], "dynamic", name.split(":", 1)[1]))
+                dynamics.append(
+                    (staff_below_of(g.center_xy[1]), g.bbox_xyxy[0], "dynamic", name.split(":", 1)[1])
+                )
     for name, kind in (("dynamicCrescendoHairpin", "crescendo"), ("dynamicDiminuendoHairpin", "diminuendo")):
         for g in by_class.get(name, []):
-            sid = staff_of(g.center_xy[1])
+            sid = staff_below_of(g.center_xy[1])
             dynamics.append((sid, g.bbox_xyxy[0], "wedge", kind))
             dynamics.append((sid, g.bbox_xyxy[2], "wedge", "stop"))
 
