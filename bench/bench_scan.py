@@ -26,7 +26,7 @@ from frontline.music.evaluate.notation import note_f1, note_keys, omr_ned
 from frontline.music.musicxml import load_musicxml, save_musicxml
 from frontline.music.records import Glyph, Score
 
-PAGES_PER_SET = int(os.environ.get("BENCH_SCAN_PAGES", "5"))
+PAGES_PER_SET = int(os.environ.get("BENCH_SCAN_PAGES", "8"))
 SEED0 = 90_000
 
 

@@ -82,9 +82,7 @@ def _clef_el(parent: ET.Element, clef: Clef, number: int | None) -> None:
         _sub(el, "clef-octave-change", clef.octave_change)
 
 
-def _note_el(
-    parent: ET.Element, ev: Note | Rest, div: int, in_chord: bool, part_staves: int, measure_q: Fraction
-) -> None:
+def _note_el(parent: ET.Element, ev: Note | Rest, div: int, in_chord: bool, part_staves: int) -> None:
     el = _sub(parent, "note")
     if isinstance(ev, Note) and ev.grace:
         _sub(el, "grace", **({"slash": "yes"} if ev.grace_slash else {}))
@@ -184,9 +182,7 @@ def _is_grace(e: Event) -> bool:
     return isinstance(e, Note) and e.grace
 
 
-def _measure_el(
-    part_el: ET.Element, m: Measure, part: Part, div: int, first: bool, current_time: TimeSignature
-) -> None:
+def _measure_el(part_el: ET.Element, m: Measure, part: Part, div: int, first: bool) -> None:
     m_el = _sub(part_el, "measure", number=str(m.number))
     if m.new_system and not first:
         _sub(m_el, "print", **{"new-system": "yes"})
@@ -235,7 +231,7 @@ def _measure_el(
                 pos = e.onset_q
             notes: list[Note | Rest] = list(e.notes) if isinstance(e, Chord) else [e]
             for i, n in enumerate(notes):
-                _note_el(m_el, n, div, i > 0, part.staves, current_time.measure_quarters)
+                _note_el(m_el, n, div, i > 0, part.staves)
             if not _is_grace(e):
                 pos = e.onset_q + e.duration_q
     if m.repeat_end or m.right_barline != "regular" or (m.ending is not None and m.ending[1] != "start"):
@@ -268,11 +264,8 @@ def musicxml_string(score: Score) -> str:
         _sub(mi, "midi-program", 1)
     for part in score.parts:
         part_el = _sub(root, "part", id=part.part_id)
-        current = TimeSignature()
         for i, m in enumerate(part.measures):
-            if m.time is not None:
-                current = m.time
-            _measure_el(part_el, m, part, div, i == 0, current)
+            _measure_el(part_el, m, part, div, i == 0)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + _DOCTYPE + "\n" + body + "\n"

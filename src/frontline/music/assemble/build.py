@@ -1074,7 +1074,7 @@ def assemble_pages(
                             for g, lab in zip(bg, labels, strict=True):
                                 g.beam_values = lab
                         for g in gs:
-                            events.append(_to_event(g, sn, part_staves_count[part_i]))
+                            events.append(_to_event(g, sn))
                             scores.extend(h.glyph.score for h in g.heads)
                             if g.rest_glyph is not None:
                                 scores.append(g.rest_glyph.score)
@@ -1228,7 +1228,7 @@ def _guess_time(groups: list[_Group], sids: list[int], region: int) -> TimeSigna
     return TimeSignature(4, 4)
 
 
-def _to_event(g: _Group, staff_no: int, staves_in_part: int) -> Event:
+def _to_event(g: _Group, staff_no: int) -> Event:
     voice = _voice_no(g.voice, staff_no)
     if g.is_rest:
         glyph_ids = (g.rest_glyph.glyph_id,) if g.rest_glyph is not None else ()
@@ -1285,5 +1285,4 @@ def _to_event(g: _Group, staff_no: int, staves_in_part: int) -> Event:
                 + (tuple(g.extra_glyphs) if k == 0 else ()),
             )
         )
-    _ = staves_in_part
     return notes[0] if len(notes) == 1 else Chord(tuple(notes))
