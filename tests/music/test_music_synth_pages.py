@@ -154,3 +154,24 @@ def test_annotations_are_page_annotations(pages: list[SynthPage]) -> None:
     for a in p.annotations.annotations:
         x0, y0, x1, y1 = a.a_bbox
         assert 0 <= x0 < x1 <= w + 1 and 0 <= y0 < y1 <= h + 1
+
+
+def test_fallback_without_serif_font_uses_cairosvg_and_verovio_text_boxes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a machine without FreeSerif/Liberation Serif the engine still works (CairoSVG + Verovio's text boxes)."""
+    from frontline.music.synth import annotate, engrave
+
+    monkeypatch.setattr(engrave, "_serif_fonts", lambda: ())
+    annotate._text_fonts.cache_clear()
+    try:
+        p = make_page(np.random.default_rng(8), PageConfig(dpi=72))
+    finally:
+        annotate._text_fonts.cache_clear()
+    assert isinstance(p, SynthPage)
+    heads = [a for a in p.annotations.annotations if a.class_name.startswith("noteheadBlack")]
+    assert heads
+    for a in heads[:20]:
+        x0, y0, x1, y1 = a.a_bbox
+        cx, cy = int((x0 + x1) / 2), int((y0 + y1) / 2)
+        assert p.image[cy, cx] < 128

@@ -2,7 +2,8 @@
 
 Glyph boxes come from the SMuFL font metrics Verovio ships (`verovio/data/<Font>.xml`), placed by the
 `<use>` transform; lines, beams, ties, slurs, hairpins and brackets from their path data; augmentation
-dots from `<ellipse>`; text from Verovio's own bounding boxes (`svgBoundingBoxes`). Note links (pitch,
+dots from `<ellipse>`; text measured with the rasteriser's serif font (Verovio's `svgBoundingBoxes` as
+the fallback when that font is missing). Note links (pitch,
 duration, onset, staff, notehead on line or in space) come from Verovio's MEI and timemap of the same
 layout, so they hold for any input (generated or corpus music).
 """
@@ -608,8 +609,9 @@ def annotate_svg(
 ) -> PageAnnotations:
     """Annotate every drawn symbol of one Verovio SVG page rasterised to `width` x `height` pixels.
 
-    `svg` must be rendered with `svgBoundingBoxes` on (used for text only); `links` maps Verovio note
-    ids to their NoteLink (from `note_links`). Boxes are in output pixels.
+    Text is measured with the rasteriser's serif font; without that font the SVG must be rendered with
+    Verovio's `svgBoundingBoxes` on (its text boxes are the fallback). `links` maps Verovio note ids to
+    their NoteLink (from `note_links`). Boxes are in output pixels.
     """
     root = ET.fromstring(svg)
     inner = root.find(f"{_SVG}svg")

@@ -98,7 +98,8 @@ class EngraveOptions:
             "breaks": "auto",
             "adjustPageHeight": False,
             "scale": 100,
-            "svgBoundingBoxes": True,
+            # Verovio's own text boxes are only needed when the rasteriser's font is missing
+            "svgBoundingBoxes": not _serif_fonts(),
             "xmlIdSeed": 1,
             "smuflTextFont": "embedded",
         }
