@@ -328,6 +328,7 @@ def ship(run: str, test_maps: int) -> None:
     )
     (DEFAULT_AGENT.parent / "MODEL_CARD.md").write_text(card)
     print(card)
+    plot()
 
 
 def markdown() -> str:
@@ -387,7 +388,10 @@ def plot() -> None:
     if not abl:
         return
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for name, out in abl.items():
+    series = dict(abl)
+    if "main" in res:
+        series[f"shipped agent ({res['main']['steps']} steps)"] = res["main"]
+    for name, out in series.items():
         steps = [r["step"] for r in out["curve"]]
         axes[0].plot(
             steps, [r.get("win_rate_rule", np.nan) for r in out["curve"]], marker="o", ms=3, label=name
@@ -400,6 +404,8 @@ def plot() -> None:
             label=name,
         )
     axes[0].axhline(0.8, color="grey", ls=":", lw=1)
+    axes[0].set_xscale("log")
+    axes[1].set_xscale("log")
     axes[0].set(
         title="win rate vs rule bot (validation maps)",
         xlabel="environment steps",
