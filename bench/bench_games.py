@@ -111,9 +111,14 @@ def main() -> None:
         print(f"(no shipped agent at {DEFAULT_AGENT})")
 
     res = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    abl = res.get("ablations", {})
-    print("\nAblations (cached real runs from docs/games/results.json; same step budget, seed and opponents)")
-    if abl:
+    keys = [k for k in res if k.startswith("ablations")]
+    for key in keys:
+        abl = res[key]
+        budget = {out["steps"] for out in abl.values()}
+        print(
+            f"\nAblations [{key}] (cached real runs, docs/games/results.json; same budget {budget}, seed and opponents;"
+            " test = held-out maps x 2 sides)"
+        )
         rows = []
         for name, out in abl.items():
             c = out["config"]
@@ -146,9 +151,10 @@ def main() -> None:
                 rows,
             )
         )
+    if keys:
         print("learning curves: docs/games/learning_curves.png")
     else:
-        print("(none yet: run python -m bench.games_experiments ablations)")
+        print("\n(no ablations yet: run python -m bench.games_experiments ablations)")
 
     tr = res.get("transfer")
     print("\nTransfer (cached real runs): agent trained on small maps, played on larger ones")

@@ -144,7 +144,7 @@ def _train_sb3(cfg: Any, test_maps: int) -> dict[str, Any]:
     }
 
 
-def ablations(steps: int, variants: list[str], test_maps: int, seed: int) -> None:
+def ablations(steps: int, variants: list[str], test_maps: int, seed: int, key: str = "ablations") -> None:
     import torch
 
     from frontline.games.dqn import DQNConfig, load_agent, train
@@ -185,7 +185,7 @@ def ablations(steps: int, variants: list[str], test_maps: int, seed: int) -> Non
             },
         }
         res_all = _load()
-        res_all.setdefault("ablations", {})[v] = out
+        res_all.setdefault(key, {})[v] = out
         _save(res_all)
         print(json.dumps({v: out["test"]["rule"], "steps_to_80": out["steps_to_80"]}), flush=True)
     plot()
@@ -345,14 +345,16 @@ def markdown() -> str:
         for b, d in m["test"].items():
             out.append(f"| {b} | {d['games']} | {d['wins']}/{d['draws']}/{d['losses']} | {rate(d)} |")
         out.append("")
-    if "ablations" in res:
+    for key in [k for k in res if k.startswith("ablations")]:
         out += [
+            f"{key}:",
+            "",
             "| variant | actions | encoding | shaping | steps | train min | steps to 80% vs rule | "
             + " | ".join(f"vs {b}" for b in BOT_NAMES)
             + " |",
             "|" + "---|" * (7 + len(BOT_NAMES)),
         ]
-        for name, a in res["ablations"].items():
+        for name, a in res[key].items():
             c = a["config"]
             out.append(
                 f"| {name} | {c['action_space']} | {c['encoding']} | {c['shaping']} | {a['steps']} | "
@@ -384,7 +386,12 @@ def plot() -> None:
     import matplotlib.pyplot as plt
 
     res = _load()
-    abl = res.get("ablations", {})
+    abl = {
+        (f"{n} ({k[len('ablations') :].strip('-') or 'a'})" if k != "ablations" else n): v
+        for k in res
+        if k.startswith("ablations")
+        for n, v in res[k].items()
+    }
     if not abl:
         return
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -427,6 +434,9 @@ def main() -> None:
     a.add_argument("--variants", nargs="+", default=["high", "flat", "no-shaping", "raw", "sb3"])
     a.add_argument("--test-maps", type=int, default=100)
     a.add_argument("--seed", type=int, default=0)
+    a.add_argument(
+        "--key", default="ablations", help="results.json key (e.g. ablations-60k for a second budget)"
+    )
     t = sub.add_parser("transfer")
     t.add_argument("--agent", default=str(ROOT / "src/frontline/games/models/dqn_default.pt"))
     t.add_argument("--finetune-steps", type=int, default=10_000)
@@ -439,7 +449,7 @@ def main() -> None:
     sh.add_argument("--test-maps", type=int, default=200)
     args = ap.parse_args()
     if args.cmd == "ablations":
-        ablations(args.steps, args.variants, args.test_maps, args.seed)
+        ablations(args.steps, args.variants, args.test_maps, args.seed, args.key)
     elif args.cmd == "transfer":
         transfer(args.agent, args.finetune_steps, args.test_maps, args.sizes)
     elif args.cmd == "markdown":
