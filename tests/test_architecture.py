@@ -25,6 +25,10 @@ def test_import_contracts_hold() -> None:
 
 
 def test_top_level_import_loads_no_heavy_library() -> None:
-    code = "import sys, frontline; print(','.join(m for m in ('torch', 'cv2', 'verovio') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    code = (
+        "import sys, frontline; print(','.join(m for m in ('torch', 'cv2', 'verovio') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == ""
