@@ -173,19 +173,23 @@ def estimate_skew(grey: np.ndarray, max_deg: float = 3.0) -> float:
 
     step = max(1, max(grey.shape) // 1200)
     small = np.ascontiguousarray(grey[::step, ::step])
-    # keep long horizontal runs only (staff lines), so text, beams and dense notes do not vote
-    dark = (small < 160).astype(np.uint8)
+    # darkness above the paper (robust to grey paper, low contrast and blur), then keep only long
+    # horizontal runs (staff lines): text, beams and dense notes do not vote
+    paper = float(np.median(small))
+    dark = np.clip(paper - small.astype(np.float32), 0, 255)
     run = max(15, small.shape[1] // 60)
     lines = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
-    ys, xs = np.nonzero(lines)
+    thr = 0.25 * float(lines.max()) if lines.size else 0.0
+    ys, xs = np.nonzero(lines > thr)
     if ys.size < 200:
         return 0.0
+    weights = lines[ys, xs].astype(np.float64)
     xs = xs - xs.mean()
 
     def sharpness(deg: float) -> float:
         rows = np.round(ys - xs * np.tan(np.radians(deg))).astype(np.int64)
-        hist = np.bincount(rows - rows.min())
-        return float((hist.astype(np.float64) ** 2).sum())
+        hist = np.bincount(rows - rows.min(), weights=weights)
+        return float((hist**2).sum())
 
     coarse = np.arange(-max_deg, max_deg + 1e-9, 0.1)
     best = float(coarse[int(np.argmax([sharpness(a) for a in coarse]))])
