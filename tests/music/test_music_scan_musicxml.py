@@ -113,6 +113,7 @@ def _two_part_score() -> Score:
         KeySignature(0),
         TimeSignature(3, 4),
         repeat_end=True,
+        ending=("1", "start-stop"),
     )
     return Score((Part("P1", "Tenor", (tenor,)), Part("P2", "Viola", (alto,))))
 

@@ -186,11 +186,13 @@ def _measure_el(part_el: ET.Element, m: Measure, part: Part, div: int, first: bo
     m_el = _sub(part_el, "measure", number=str(m.number))
     if m.new_system and not first:
         _sub(m_el, "print", **{"new-system": "yes"})
-    if m.repeat_start or (m.ending is not None and m.ending[1] == "start"):
+    ending_starts = m.ending is not None and m.ending[1].startswith("start")
+    ending_ends = m.ending is not None and m.ending[1] != "start"
+    if m.repeat_start or ending_starts:
         bl = _sub(m_el, "barline", location="left")
         if m.repeat_start:
             _sub(bl, "bar-style", "heavy-light")
-        if m.ending is not None and m.ending[1] == "start":
+        if m.ending is not None and ending_starts:
             _sub(bl, "ending", number=m.ending[0], type="start")
         if m.repeat_start:
             _sub(bl, "repeat", direction="forward")
@@ -234,12 +236,12 @@ def _measure_el(part_el: ET.Element, m: Measure, part: Part, div: int, first: bo
                 _note_el(m_el, n, div, i > 0, part.staves)
             if not _is_grace(e):
                 pos = e.onset_q + e.duration_q
-    if m.repeat_end or m.right_barline != "regular" or (m.ending is not None and m.ending[1] != "start"):
+    if m.repeat_end or m.right_barline != "regular" or ending_ends:
         bl = _sub(m_el, "barline", location="right")
         style = "light-heavy" if m.repeat_end and m.right_barline == "regular" else m.right_barline
         _sub(bl, "bar-style", style)
-        if m.ending is not None and m.ending[1] != "start":
-            _sub(bl, "ending", number=m.ending[0], type=m.ending[1])
+        if m.ending is not None and ending_ends:
+            _sub(bl, "ending", number=m.ending[0], type=m.ending[1].removeprefix("start-"))
         if m.repeat_end:
             _sub(bl, "repeat", direction="backward")
 
@@ -523,7 +525,10 @@ def _parse_measure(m_el: ET.Element, number: int, div: int, staves: int) -> tupl
                 repeat_end |= rep is not None and rep.get("direction") == "backward"
                 right = "regular" if repeat_end and style == "light-heavy" else style
                 if end is not None:
-                    ending = (end.get("number", "1"), end.get("type", "stop"))
+                    kind = end.get("type", "stop")
+                    if ending is not None and ending[1] == "start":  # one-measure ending
+                        kind = f"start-{kind}"
+                    ending = (end.get("number", "1"), kind)
     m = Measure(
         number=number,
         events=tuple(events),

@@ -257,7 +257,8 @@ class Measure:
 
     `key`/`time` are set only where they change (or in the first measure). `right_barline` is a MusicXML
     bar-style ("regular", "light-light", "light-heavy", "heavy-light"); `repeat_start`/`repeat_end` add
-    repeat signs; `ending` is (number, "start"/"stop"/"discontinue") or None. `flagged` marks a measure
+    repeat signs; `ending` is (number, type) or None, type "start", "stop", "discontinue", or for a
+    one-measure ending "start-stop" / "start-discontinue". `flagged` marks a measure
     whose durations did not add up even after repair; `confidence` is in [0, 1].
     """
 

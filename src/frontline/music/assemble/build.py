@@ -257,6 +257,7 @@ class _SystemResult:
     groups: list[_Group]
     timelines: dict[int, _StaffTimeline]
     dynamics: list[tuple[int, float, str, str]]  # (staff, x, kind, value)
+    endings: list[tuple[float, float]] = field(default_factory=list)  # x spans of volta brackets
 
 
 def _read_time(cluster: list[Glyph], staff: Staff) -> TimeSignature | None:
@@ -735,7 +736,10 @@ def _system_pass(
         repeat_start_first |= kinds[0] in ("repeatLeft", "repeatLeftRight")
         regions = [(regions[0][0], regions[1][1]), *regions[2:]]
         kinds = kinds[1:]
-    return _SystemResult(system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics)
+    endings = [(g.bbox_xyxy[0], g.bbox_xyxy[2]) for g in by_class.get("ending", [])]
+    return _SystemResult(
+        system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics, endings
+    )
 
 
 def _group_duration(g: _Group) -> Fraction:
@@ -828,6 +832,7 @@ def assemble_pages(
     states: list[_PartState] = []
     part_staves_count: list[int] = []
     measure_no = 0
+    last_ending: tuple[str, str] | None = None
     total_pages = len(pages)
     for page_i, (raw_glyphs, image) in enumerate(pages):
         glyphs = [
@@ -893,6 +898,9 @@ def assemble_pages(
             has_content = [any(gr.measure == i for gr in res.groups) for i in range(n_regions)]
             if res.bar_kinds and res.bar_kinds[-1] == "none" and not has_content[-1]:
                 n_regions -= 1
+            region_ending = _endings_of(res, n_regions, last_ending)
+            if any(e is not None for e in region_ending):
+                last_ending = next(e for e in reversed(region_ending) if e is not None)
             for part_i, local in enumerate(system.part_staves):
                 st = states[part_i]
                 sids = [res.staff_ids[k] for k in local]
@@ -1119,6 +1127,7 @@ def assemble_pages(
                         right_barline=right,
                         repeat_start=prev_bar in ("repeatLeft", "repeatLeftRight"),
                         repeat_end=bar in ("repeatRight", "repeatLeftRight"),
+                        ending=region_ending[r],
                         new_system=r == 0,
                         flagged=flagged,
                         confidence=confidence,
@@ -1186,6 +1195,42 @@ def dynamic_word(crop: np.ndarray, staff_space_px: float) -> str:
     if bottom >= 0.23 and aspect >= 1.05 and top >= 0.33:
         return "ff"
     return "sf" if aspect < 1.05 else "mf"
+
+
+def _endings_of(
+    res: _SystemResult, n_regions: int, previous: tuple[str, str] | None
+) -> list[tuple[str, str] | None]:
+    """Ending (volta) per measure region: (number, type). The number is not read: an ending that follows
+    a first ending is the second, any other the first; it stops with a repeat sign, else stays open."""
+    out: list[tuple[str, str] | None] = [None] * n_regions
+    for x0, x1 in sorted(res.endings):
+        covered = [
+            r
+            for r in range(n_regions)
+            if min(x1, res.regions[r][1]) - max(x0, res.regions[r][0])
+            > 0.5 * (res.regions[r][1] - res.regions[r][0])
+        ]
+        # one box may hold first and second ending side by side: split it after a repeat sign
+        pieces: list[list[int]] = [[]]
+        for r in covered:
+            pieces[-1].append(r)
+            if (
+                r != covered[-1]
+                and r < len(res.bar_kinds)
+                and res.bar_kinds[r] in ("repeatRight", "repeatLeftRight")
+            ):
+                pieces.append([])
+        for piece in pieces:
+            number = "2" if previous is not None and previous[0] == "1" else "1"
+            last = piece[-1]
+            closes = last < len(res.bar_kinds) and res.bar_kinds[last] in ("repeatRight", "repeatLeftRight")
+            end_kind = "stop" if closes or number == "1" else "discontinue"
+            if len(piece) == 1:
+                out[last] = (number, f"start-{end_kind}")
+            else:  # measures inside the bracket carry no ending element
+                out[piece[0]], out[last] = (number, "start"), (number, end_kind)
+            previous = (number, end_kind)
+    return out
 
 
 def _rotate_image(image: np.ndarray, angle_deg: float) -> np.ndarray:
