@@ -8,6 +8,9 @@ import typer
 
 from frontline.cli._common import handle_errors, print_json
 from frontline.errors import InputError
+from frontline.music.train import TrainConfig
+
+_TD = TrainConfig()  # defaults shown by `frontline music train --help`
 
 
 def register(app: typer.Typer) -> None:
@@ -63,26 +66,28 @@ def train(
     val_data: Path = typer.Option(
         None, "--val-data", help="Validation pages (default: hold out 8 of --data)."
     ),
-    steps: int = typer.Option(4000, "--steps", help="Optimizer steps."),
-    batch: int = typer.Option(8, "--batch", help="Crops per step."),
-    crop: int = typer.Option(256, "--crop", help="Crop side in normalised pixels (multiple of 8)."),
-    lr: float = typer.Option(2e-3, "--lr", help="Peak learning rate."),
-    val_every: int = typer.Option(500, "--val-every", help="Validate every N steps."),
+    steps: int = typer.Option(_TD.steps, "--steps", help="Optimizer steps."),
+    batch: int = typer.Option(_TD.batch, "--batch", help="Crops per step."),
+    crop: int = typer.Option(_TD.crop, "--crop", help="Crop side in normalised pixels (multiple of 8)."),
+    lr: float = typer.Option(_TD.lr, "--lr", help="Peak learning rate."),
+    val_every: int = typer.Option(_TD.val_every, "--val-every", help="Validate every N steps."),
     model: str = typer.Option("dwd_small", "--model", help="Registered model: dwd_small or dwd_tiny."),
     focal_gamma: float = typer.Option(
-        2.0, "--focal-gamma", help="Focal loss gamma of the class head (0 = CE)."
+        _TD.focal_gamma, "--focal-gamma", help="Focal loss gamma of the class head (0 = CE)."
     ),
-    cb_beta: float = typer.Option(0.999, "--cb-beta", help="Class-balanced weight beta (0 = no weights)."),
+    cb_beta: float = typer.Option(
+        _TD.class_balanced_beta, "--cb-beta", help="Class-balanced weight beta (0 = no weights)."
+    ),
     sampler_power: float = typer.Option(
-        0.5, "--sampler-power", help="Class-aware crop sampler power (0 = off)."
+        _TD.sampler_power, "--sampler-power", help="Class-aware crop sampler power (0 = off)."
     ),
-    threads: int = typer.Option(1, "--threads", help="torch threads."),
+    threads: int = typer.Option(2, "--threads", help="torch threads."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     resume: str = typer.Option("", "--resume", help="Run folder or checkpoint to continue."),
 ) -> None:
     """Train the Deep Watershed Detector; prints the run folder (best.pt inside).
 
-    Example: frontline music train --data data/synth-train --val-data data/synth-val --out runs --steps 4000
+    Example: frontline music train --data data/synth-train --val-data data/synth-val --out runs --steps 1000
     """
     from frontline.music.train import TrainConfig
     from frontline.music.train import train as run_training

@@ -35,6 +35,7 @@ __all__ = [
     "detect_to_folder",
     "draw_detections",
     "load_model",
+    "network_maps",
     "predict_normalized",
 ]
 
@@ -115,11 +116,15 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def predict_normalized(model: DWD, image: np.ndarray, config: DetectConfig | None = None) -> RawDetections:
-    """Run the network and the decoder on a normalised page (uint8, 255 = paper); boxes in its pixels."""
+def network_maps(
+    model: DWD, image: np.ndarray, tile: int = 2048
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Head outputs for a normalised page (uint8, 255 = paper): energy (K, h, w), cls (C, h, w), box (4, h, w).
+
+    Large pages run in tiles of `tile` pixels with a 64-px context margin; h, w = padded size / stride.
+    """
     import torch
 
-    cfg = config or DetectConfig()
     h, w = image.shape
     ph, pw = (h + 7) // 8 * 8, (w + 7) // 8 * 8
     ink = np.zeros((ph, pw), np.float32)
@@ -129,7 +134,7 @@ def predict_normalized(model: DWD, image: np.ndarray, config: DetectConfig | Non
     energy = np.zeros((k, ph // s, pw // s), np.float32)
     cls = np.zeros((c, ph // s, pw // s), np.float32)
     box = np.zeros((4, ph // s, pw // s), np.float32)
-    tile, margin = max(256, cfg.tile // 8 * 8), 64
+    tile, margin = max(256, tile // 8 * 8), 64
     with torch.inference_mode():
         for y0 in range(0, ph, tile):
             for x0 in range(0, pw, tile):
@@ -145,7 +150,16 @@ def predict_normalized(model: DWD, image: np.ndarray, config: DetectConfig | Non
                 energy[sl] = out.energy[0].numpy()[core]
                 cls[sl] = out.cls[0].numpy()[core]
                 box[sl] = out.box[0].numpy()[core]
+    return energy, cls, box
+
+
+def predict_normalized(model: DWD, image: np.ndarray, config: DetectConfig | None = None) -> RawDetections:
+    """Run the network and the decoder on a normalised page (uint8, 255 = paper); boxes in its pixels."""
+    cfg = config or DetectConfig()
+    energy, cls, box = network_maps(model, image, cfg.tile)
+    s = model.config.stride
     dets = decode_maps(energy, cls, box, stride=s, mark_shrink=model.config.mark_shrink, config=cfg.decode)
+    h, w = image.shape
     inside = (dets.boxes[:, 0] < w) & (dets.boxes[:, 1] < h)
     return RawDetections(dets.boxes[inside], dets.scores[inside], dets.classes[inside])
 

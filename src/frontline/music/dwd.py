@@ -122,11 +122,12 @@ def dwd_losses(
     """
     energy_t = targets["energy"]
     k = out.energy.shape[1]
-    # background dominates: weight energy levels by inverse frequency (clipped) so peaks are learnt
+    # background dominates: weight symbol levels by sqrt inverse frequency, capped at 5x background
+    # (stronger weights made the model call every unsure pixel a symbol: blurred, merged blobs)
     counts = torch.bincount(energy_t.flatten(), minlength=k).float()
-    ew = (counts.sum() / (counts + 1.0)).clamp(max=50.0)
-    ew = ew / ew[0]
-    l_energy = F.cross_entropy(out.energy, energy_t, weight=ew.clamp(min=1.0))
+    ew = (counts.sum() / (counts + 1.0)).sqrt()
+    ew = (ew / ew[0]).clamp(min=1.0, max=5.0)
+    l_energy = F.cross_entropy(out.energy, energy_t, weight=ew)
     cls_t = targets["cls"]
     fg = targets["fg"]
     if fg.any():

@@ -78,11 +78,11 @@ class TrainConfig:
     """Network classes; empty: every non-line class with at least `min_class_count` training instances."""
     min_class_count: int = 3
     """Classes rarer than this in the training pages are left out of the network."""
-    steps: int = 4000
+    steps: int = 1000
     """Optimizer steps."""
     batch: int = 8
     """Crops per step."""
-    crop: int = 256
+    crop: int = 192
     """Crop side in normalised pixels (multiple of 8)."""
     lr: float = 2e-3
     """Peak learning rate (AdamW, warm-up then cosine decay)."""
@@ -90,19 +90,19 @@ class TrainConfig:
     """AdamW weight decay."""
     warmup: int = 100
     """Linear warm-up steps."""
-    stages: tuple[tuple[str, int], ...] = (("energy", 150), ("cls", 75), ("box", 75))
+    stages: tuple[tuple[str, int], ...] = (("energy", 60), ("cls", 30), ("box", 30))
     """StagedLoss schedule: each head alone for that many steps, then the normalised sum."""
     symbol_crop_share: float = 0.6
     """Share of crops centred on a symbol drawn by the class-aware sampler (rest: uniform positions)."""
     sampler_power: float = 0.5
     """Class-aware sampler exponent: 0 uniform over symbols, 1 uniform over classes."""
-    focal_gamma: float = 2.0
+    focal_gamma: float = 0.0
     """Focal-loss gamma of the class head (0: plain cross-entropy)."""
-    class_balanced_beta: float = 0.999
+    class_balanced_beta: float = 0.9
     """Class-balanced weights of the class head (0: no weighting)."""
     augment: bool = True
     """Random contrast, blur, noise and small scale jitter on the crops."""
-    val_every: int = 500
+    val_every: int = 200
     """Validate (full pages, mAP@0.5) every this many steps and at the end."""
     target_space_px: float = 10.0
     """Staff space of the normalised pages, pixels."""
