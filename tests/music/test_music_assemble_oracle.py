@@ -116,3 +116,16 @@ def test_an_uncertain_detection_flags_its_measure() -> None:
     asm = assemble_pages([(glyphs, None)])
     flagged = [r for r in asm.measures if r.flagged]
     assert len(flagged) == 1 and "uncertain" in flagged[0].reason and flagged[0].confidence < 0.5
+
+
+def test_a_missed_stem_under_a_beam_is_restored() -> None:
+    glyphs = _glyphs()
+    beam = next(g for g in glyphs if g.class_name == "beam")
+    stems = [
+        g
+        for g in glyphs
+        if g.class_name == "stem" and beam.bbox_xyxy[0] - 2 <= g.center_xy[0] <= beam.bbox_xyxy[2] + 2
+    ]
+    assert stems
+    asm = assemble_pages([([g for g in glyphs if g is not stems[0]], None)])
+    assert note_f1(asm.score, load_musicxml(TRUTH)).f1 == 1.0

@@ -397,6 +397,29 @@ def _system_pass(
                 best, best_d = si, d
         if best >= 0:
             stem_of[hi] = best
+    # a black or half head whose stem was missed but that sits under (or over) a beam or beside a flag:
+    # draw the stem it must have, from the head to that beam or flag
+    stems = list(stems)
+    reach = by_class.get("beam", []) + [g for name in FLAG_COUNT for g in by_class.get(name, [])]
+    for hi, h in enumerate(heads):
+        if hi in stem_of or head_kind(h.glyph.class_name) not in ("black", "half"):
+            continue
+        hx0, _, hx1, _ = h.glyph.bbox_xyxy
+        near = [
+            b
+            for b in reach
+            if b.bbox_xyxy[0] - 0.3 * sp <= hx1
+            and hx0 <= b.bbox_xyxy[2] + 0.3 * sp
+            and min(abs(b.bbox_xyxy[1] - h.cy), abs(b.bbox_xyxy[3] - h.cy)) <= 4.5 * sp
+        ]
+        if not near:
+            continue
+        b = min(near, key=lambda b: min(abs(b.bbox_xyxy[1] - h.cy), abs(b.bbox_xyxy[3] - h.cy)))
+        up = b.center_xy[1] < h.cy
+        sx = hx1 - 0.5 if up else hx0 + 0.5
+        y0, y1 = (b.bbox_xyxy[1], h.cy) if up else (h.cy, b.bbox_xyxy[3])
+        stems.append(Glyph("stem", (sx - 0.5, y0, sx + 0.5, y1), h.glyph.score, h.glyph.glyph_id))
+        stem_of[hi] = len(stems) - 1
     groups: list[_Group] = list(grace_groups)
     by_stem: dict[int, list[_Head]] = defaultdict(list)
     stemless: list[_Head] = []
@@ -691,11 +714,11 @@ def _system_pass(
                     direction = gr.stem_dir
                     break
         if span is None:
-            near = sorted(
+            closest = sorted(
                 (gr for gr in groups if gr.staff == sid and not gr.grace), key=lambda gr: abs(gr.x - cx)
             )[: (mark_ratio or (3, 2))[0]]
-            if near:
-                span = (min(gr.x for gr in near) - 0.1, max(gr.x for gr in near) + 0.1)
+            if closest:
+                span = (min(gr.x for gr in closest) - 0.1, max(gr.x for gr in closest) + 0.1)
         if span is None:
             continue
         span_lo, span_hi = span
