@@ -185,3 +185,19 @@ def test_scan_without_detections_uses_the_detector_or_says_why_not(tmp_path: Pat
         assert load_musicxml(tmp_path / "demo_page.musicxml").parts
     else:
         assert res.exit_code == 1 and "detector" in res.output and "--detections" in res.output
+
+
+def test_multipage_tiff_is_one_piece(tmp_path: Path) -> None:
+    from PIL import Image
+
+    page = Image.open(PAGE).convert("L")
+    tif = tmp_path / "book.tif"
+    page.save(tif, save_all=True, append_images=[page.copy()])
+    doc = json.loads(SYMBOLS.read_text())
+    doc["images"] = [doc["images"][0], {**doc["images"][0], "id": 2}]  # the same symbols on both pages
+    det = tmp_path / "book.json"
+    det.write_text(json.dumps(doc))
+    res = runner.invoke(app, ["music", "scan", str(tif), "--detections", str(det), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "2 page(s), 16 measures" in res.output
+    assert (tmp_path / "o" / "book.p2.overlay.png").is_file()
