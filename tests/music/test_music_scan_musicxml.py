@@ -191,3 +191,27 @@ def test_musescore_opens_our_file(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-500:]
     assert out.stat().st_size > 1000
     assert "Error" not in proc.stderr.decode(errors="replace")
+
+
+def test_overlapping_slurs_get_numbers_and_unmatched_ends_are_dropped() -> None:
+    flags = [(True, False), (True, False), (False, True), (False, True), (False, True), (True, False)]
+    notes = tuple(
+        Note(Pitch("C", 0, 5), F(k, 2), F(1, 2), "eighth", slur_start=a, slur_stop=b)
+        for k, (a, b) in enumerate(flags)
+    )
+    score = Score(
+        (
+            Part(
+                "P1",
+                "Flute",
+                (Measure(1, notes, (ClefChange(1, Clef()),), KeySignature(0), TimeSignature(3, 4)),),
+            ),
+        )
+    )
+    text = save_musicxml(score)
+    assert (
+        text.count('<slur type="start" number="1"') == 1 and text.count('<slur type="start" number="2"') == 1
+    )
+    assert (
+        text.count('<slur type="stop"') == 2
+    )  # the third stop had no open slur; the last start never closes

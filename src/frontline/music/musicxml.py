@@ -82,7 +82,14 @@ def _clef_el(parent: ET.Element, clef: Clef, number: int | None) -> None:
         _sub(el, "clef-octave-change", clef.octave_change)
 
 
-def _note_el(parent: ET.Element, ev: Note | Rest, div: int, in_chord: bool, part_staves: int) -> None:
+def _note_el(
+    parent: ET.Element,
+    ev: Note | Rest,
+    div: int,
+    in_chord: bool,
+    part_staves: int,
+    slurs: dict[int, tuple[int | None, int | None]],
+) -> None:
     el = _sub(parent, "note")
     if isinstance(ev, Note) and ev.grace:
         _sub(el, "grace", **({"slash": "yes"} if ev.grace_slash else {}))
@@ -128,10 +135,11 @@ def _note_el(parent: ET.Element, ev: Note | Rest, div: int, in_chord: bool, part
             nots.append(("tied", {"type": "stop"}))
         if ev.tie_start:
             nots.append(("tied", {"type": "start"}))
-        if ev.slur_stop:
-            nots.append(("slur", {"type": "stop", "number": "1"}))
-        if ev.slur_start:
-            nots.append(("slur", {"type": "start", "number": "1"}))
+        stop_no, start_no = slurs.get(id(ev), (None, None))
+        if stop_no is not None:
+            nots.append(("slur", {"type": "stop", "number": str(stop_no)}))
+        if start_no is not None:
+            nots.append(("slur", {"type": "start", "number": str(start_no)}))
     if ev.tuplet_edge:
         nots.append(("tuplet", {"type": ev.tuplet_edge, "number": "1"}))
     if ev.fermata:
@@ -182,7 +190,53 @@ def _is_grace(e: Event) -> bool:
     return isinstance(e, Note) and e.grace
 
 
-def _measure_el(part_el: ET.Element, m: Measure, part: Part, div: int, first: bool) -> None:
+def _writing_order(m: Measure) -> list[Note | Rest]:
+    """The measure's notes and rests in the order the writer emits them (voice by voice, chords flat)."""
+    out: list[Note | Rest] = []
+    for evs in _voice_streams(m).values():
+        for e in evs:
+            out.extend(e.notes if isinstance(e, Chord) else [e])
+    return out
+
+
+def _slur_numbers(part: Part) -> dict[int, tuple[int | None, int | None]]:
+    """(stop number, start number) per note id: slurs paired first-in first-out and numbered 1..6 so
+    that overlapping slurs never share a number; a stop with no open slur and a start never closed
+    are dropped (MuseScore reports both as errors)."""
+    order = [n for m in part.measures for n in _writing_order(m) if isinstance(n, Note)]
+    open_starts: list[int] = []  # indices into order
+    pairs: list[tuple[int, int]] = []
+    for i, n in enumerate(order):
+        if n.slur_stop and open_starts:
+            pairs.append((open_starts.pop(0), i))
+        if n.slur_start:
+            open_starts.append(i)
+    events = sorted(
+        [(a, 0, k) for k, (a, _) in enumerate(pairs)] + [(b, 1, k) for k, (_, b) in enumerate(pairs)]
+    )
+    number: dict[int, int] = {}
+    in_use: set[int] = set()
+    out: dict[int, list[int | None]] = {}
+    for idx, kind, k in sorted(events, key=lambda t: (t[0], -t[1])):  # stops before starts on one note
+        rec = out.setdefault(id(order[idx]), [None, None])
+        if kind == 1:
+            rec[0] = number[k]
+            in_use.discard(number[k])
+        else:
+            number[k] = min(set(range(1, 7)) - in_use, default=1)
+            in_use.add(number[k])
+            rec[1] = number[k]
+    return {key: (v[0], v[1]) for key, v in out.items()}
+
+
+def _measure_el(
+    part_el: ET.Element,
+    m: Measure,
+    part: Part,
+    div: int,
+    first: bool,
+    slurs: dict[int, tuple[int | None, int | None]],
+) -> None:
     m_el = _sub(part_el, "measure", number=str(m.number))
     if m.new_system and not first:
         _sub(m_el, "print", **{"new-system": "yes"})
@@ -233,7 +287,7 @@ def _measure_el(part_el: ET.Element, m: Measure, part: Part, div: int, first: bo
                 pos = e.onset_q
             notes: list[Note | Rest] = list(e.notes) if isinstance(e, Chord) else [e]
             for i, n in enumerate(notes):
-                _note_el(m_el, n, div, i > 0, part.staves)
+                _note_el(m_el, n, div, i > 0, part.staves, slurs)
             if not _is_grace(e):
                 pos = e.onset_q + e.duration_q
     if m.repeat_end or m.right_barline != "regular" or ending_ends:
@@ -266,8 +320,9 @@ def musicxml_string(score: Score) -> str:
         _sub(mi, "midi-program", 1)
     for part in score.parts:
         part_el = _sub(root, "part", id=part.part_id)
+        slurs = _slur_numbers(part)
         for i, m in enumerate(part.measures):
-            _measure_el(part_el, m, part, div, i == 0)
+            _measure_el(part_el, m, part, div, i == 0, slurs)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + _DOCTYPE + "\n" + body + "\n"
