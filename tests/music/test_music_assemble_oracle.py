@@ -129,3 +129,36 @@ def test_a_missed_stem_under_a_beam_is_restored() -> None:
     assert stems
     asm = assemble_pages([([g for g in glyphs if g is not stems[0]], None)])
     assert note_f1(asm.score, load_musicxml(TRUTH)).f1 == 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_garbage_symbols_never_crash_and_still_give_valid_musicxml(seed: int, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    from frontline.music.records import Glyph
+    from frontline.music.synth.classes import CLASSES
+
+    rng = np.random.default_rng(seed)
+    grey = np.asarray(Image.open(PAGE).convert("L"))
+    h, w = grey.shape
+    names = [n for _, n in CLASSES]
+    glyphs = [g for g in _glyphs() if g.class_name == "staff" or rng.random() > 0.3]
+    for k in range(300):  # a detector gone wrong: random classes at random places
+        x, y, bw, bh = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(2, 60), rng.uniform(2, 60)
+        glyphs.append(
+            Glyph(str(rng.choice(names)), (x, y, x + bw, y + bh), float(rng.uniform(0.3, 1)), 10_000 + k)
+        )
+    asm = assemble_pages([(glyphs, grey if seed else None)])
+    path = tmp_path / "g.musicxml"
+    save_musicxml(asm.score, path)
+    assert load_musicxml(path).parts
+    if shutil.which("mscore3"):
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+        proc = subprocess.run(
+            ["mscore3", "-o", str(tmp_path / "g.pdf"), str(path)], env=env, capture_output=True, timeout=120
+        )
+        assert proc.returncode == 0 and "Error" not in proc.stderr.decode(errors="replace")

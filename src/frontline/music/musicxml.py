@@ -160,6 +160,27 @@ def _note_el(
                 _sub(o_el, o)
 
 
+def _directions_in_order(m: Measure) -> list[Direction]:
+    """Directions by onset; at one onset a hairpin's stop comes before the next start."""
+    return sorted(m.directions, key=lambda d: (d.onset_q, 0 if d.value == "stop" else 1))
+
+
+def _wedges_kept(part: Part) -> set[int]:
+    """Ids of the hairpin marks to write: each start needs the next stop before another start (MuseScore
+    refuses a hairpin started twice); unmatched starts and stops are dropped."""
+    keep: set[int] = set()
+    open_start: int | None = None
+    for m in part.measures:
+        for d in (d for d in _directions_in_order(m) if d.kind == "wedge"):
+            if d.value == "stop":
+                if open_start is not None:
+                    keep.update((open_start, id(d)))
+                    open_start = None
+            elif open_start is None:
+                open_start = id(d)
+    return keep
+
+
 def _direction_el(parent: ET.Element, d: Direction, div: int, part_staves: int) -> None:
     el = _sub(parent, "direction", placement="below")
     dt = _sub(el, "direction-type")
@@ -236,6 +257,7 @@ def _measure_el(
     div: int,
     first: bool,
     slurs: dict[int, tuple[int | None, int | None]],
+    wedges: set[int],
 ) -> None:
     m_el = _sub(part_el, "measure", number=str(m.number))
     if m.new_system and not first:
@@ -267,8 +289,9 @@ def _measure_el(
             _sub(at, "staves", part.staves)
         for c in sorted(start_clefs, key=lambda c: c.staff):
             _clef_el(at, c.clef, c.staff if part.staves > 1 else None)
-    for d in m.directions:
-        _direction_el(m_el, d, div, part.staves)
+    for d in _directions_in_order(m):
+        if d.kind != "wedge" or id(d) in wedges:
+            _direction_el(m_el, d, div, part.staves)
     mid_clefs = sorted((c for c in m.clefs if c.onset_q > 0), key=lambda c: c.onset_q)
     pos = Fraction(0)
     staves_seen: set[int] = set()
@@ -320,9 +343,9 @@ def musicxml_string(score: Score) -> str:
         _sub(mi, "midi-program", 1)
     for part in score.parts:
         part_el = _sub(root, "part", id=part.part_id)
-        slurs = _slur_numbers(part)
+        slurs, wedges = _slur_numbers(part), _wedges_kept(part)
         for i, m in enumerate(part.measures):
-            _measure_el(part_el, m, part, div, i == 0, slurs)
+            _measure_el(part_el, m, part, div, i == 0, slurs, wedges)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + _DOCTYPE + "\n" + body + "\n"

@@ -505,6 +505,9 @@ def scan_piece(
         return PieceResult(stem, names, seconds=time.perf_counter() - t0, error=str(exc))
     except MemoryError:
         return PieceResult(stem, names, seconds=time.perf_counter() - t0, error=f"{names[0]}: out of memory")
+    except Exception as exc:  # a bug must cost one piece, not the batch; say what and where
+        msg = f"{names[0]}: internal error {exc.__class__.__name__}: {exc}; please report it with this file"
+        return PieceResult(stem, names, seconds=time.perf_counter() - t0, error=msg)
 
 
 def _scan_worker(args: tuple[str, list[Path], ScanConfig]) -> PieceResult:

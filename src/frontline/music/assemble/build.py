@@ -1004,7 +1004,7 @@ def assemble_pages(
                                     clef = c
                             for h in sorted(gr.heads, key=lambda h: h.glyph.bbox_xyxy[0]):
                                 h.position = stf.position_of(h.cy)
-                                h.diatonic = diatonic_of(clef, h.position)
+                                h.diatonic = min(max(diatonic_of(clef, h.position), 0), 7 * 9 + 6)  # C0..B9
                                 alt = h.accidental[0] if h.accidental else None
                                 tied = (sn, h.diatonic) in st.open_ties
                                 if alt is None and h.tie_stop and tied:
@@ -1146,7 +1146,9 @@ def assemble_pages(
                         clefs=tuple(clef_changes) + tuple(mid_clefs),
                         key=new_key,
                         time=new_time,
-                        directions=tuple(directions),
+                        directions=tuple(
+                            sorted(directions, key=lambda d: (d.onset_q, 0 if d.value == "stop" else 1))
+                        ),
                         right_barline=right,
                         repeat_start=prev_bar in ("repeatLeft", "repeatLeftRight"),
                         repeat_end=bar in ("repeatRight", "repeatLeftRight"),
@@ -1233,6 +1235,8 @@ def _endings_of(
             if min(x1, res.regions[r][1]) - max(x0, res.regions[r][0])
             > 0.5 * (res.regions[r][1] - res.regions[r][0])
         ]
+        if not covered:
+            continue
         # one box may hold first and second ending side by side: split it after a repeat sign
         pieces: list[list[int]] = [[]]
         for r in covered:
@@ -1315,7 +1319,7 @@ def _to_event(g: _Group, staff_no: int) -> Event:
         )
     ntype = note_type_of(g.value)
     if g.grace and g.kind == "black":
-        ntype = note_type_of(Fraction(1, 2 ** max(1, g.flags + g.beam_levels)))
+        ntype = note_type_of(Fraction(1, 2 ** min(5, max(1, g.flags + g.beam_levels))))
     notes: list[Note] = []
     heads = sorted(g.heads, key=lambda h: -h.cy)  # bottom to top
     for k, h in enumerate(heads):

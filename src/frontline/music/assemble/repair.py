@@ -60,7 +60,7 @@ def _candidates(items: list[RhythmItem]) -> list[tuple[int, RhythmItem, str]]:
             out.append(
                 (k, RhythmItem(it.value, it.dots - 1, it.scale, it.beamable, it.beam_group), "drop dot")
             )
-        if it.beamable and it.value <= 1:
+        if it.beamable and Fraction(1, 16) <= it.value <= 1:
             out.append((k, RhythmItem(it.value / 2, it.dots, it.scale, True, it.beam_group), "add beam"))
             if it.value < 1:
                 out.append((k, RhythmItem(it.value * 2, it.dots, it.scale, True, it.beam_group), "drop beam"))

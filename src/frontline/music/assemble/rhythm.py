@@ -93,7 +93,7 @@ def note_value(kind: str, flags_or_beams: int) -> Fraction:
         return Fraction(4)
     if kind == "half":
         return Fraction(2)
-    return Fraction(1, 2 ** max(0, flags_or_beams))
+    return Fraction(1, 2 ** min(5, max(0, flags_or_beams)))  # 128th notes at most
 
 
 def dotted(value: Fraction, dots: int) -> Fraction:
