@@ -154,11 +154,3 @@ def test_dynamic_word_rules() -> None:
     assert dynamic_word(crop(30, 26, 0.4, 0.4, 0.25), sp) == "ff"
     assert dynamic_word(crop(24, 26, 0.3, 0.4, 0.2), sp) == "sf"
     assert dynamic_word(np.zeros((2, 2), np.uint8), sp) == ""
-
-
-def test_repair_restores_a_beam_level_missed_across_a_group() -> None:
-    # four 16ths read as eighths (their second beam missed) after a half and a quarter in 4/4
-    group = [RhythmItem(F(1, 2), 0, beamable=True, beam_group=0) for _ in range(4)]
-    rep = repair_voice([RhythmItem(F(2), 0), RhythmItem(F(1), 0), *group], F(4))
-    assert rep.fits and "beamed group" in rep.edit
-    assert all(it.value == F(1, 4) for it in rep.items[2:])

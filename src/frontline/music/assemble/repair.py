@@ -1,9 +1,8 @@
 """The time signature as a constraint: repair a voice whose durations do not fill its measure.
 
 A voice is repaired only where exactly one single edit makes it fit, trying in turn: add one dot, make
-three equal beamed notes a triplet (editions often omit the 3), drop one dot, add or drop a beam level
-across one beamed group, add or drop one beam level on one note; when several edits of a tier fit the
-measure is flagged for review, and so when none does. Pure.
+three equal beamed notes a triplet (editions often omit the 3), drop one dot, add or drop one beam
+level; when several edits of a tier fit the measure is flagged for review, and so when none does. Pure.
 """
 
 from __future__ import annotations
@@ -78,23 +77,9 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
         return Repair(tuple(items), True)
     # likeliest detector or engraving omissions first: a missed dot, an unmarked triplet (three equal
     # beamed notes), then a spurious dot, then a missed or spurious beam level
-    for tier in (("add dot",), ("triplet",), ("drop dot",), ("group beam",), ("add beam", "drop beam")):
+    for tier in (("add dot",), ("triplet",), ("drop dot",), ("add beam", "drop beam")):
         fixes: list[tuple[list[RhythmItem], str]] = []
-        if tier == ("group beam",):  # a whole beam level missed or doubled across a beamed group
-            for gid in sorted({it.beam_group for it in items if it.beam_group >= 0}):
-                for factor, what in ((Fraction(1, 2), "add"), (Fraction(2), "drop")):
-                    edited = [
-                        RhythmItem(it.value * factor, it.dots, it.scale, it.beamable, it.beam_group)
-                        if it.beam_group == gid
-                        else it
-                        for it in items
-                    ]
-                    ok_values = all(
-                        Fraction(1, 32) <= it.value <= Fraction(1, 2) for it in edited if it.beam_group == gid
-                    )
-                    if ok_values and _total(edited) == expected:
-                        fixes.append((edited, f"{what} a beam level on beamed group {gid + 1}"))
-        elif tier == ("triplet",):
+        if tier == ("triplet",):
             for gid in sorted({it.beam_group for it in items if it.beam_group >= 0}):
                 idx = [k for k, it in enumerate(items) if it.beam_group == gid]
                 group = [items[k] for k in idx]
