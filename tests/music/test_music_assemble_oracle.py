@@ -162,3 +162,17 @@ def test_garbage_symbols_never_crash_and_still_give_valid_musicxml(seed: int, tm
             ["mscore3", "-o", str(tmp_path / "g.pdf"), str(path)], env=env, capture_output=True, timeout=120
         )
         assert proc.returncode == 0 and "Error" not in proc.stderr.decode(errors="replace")
+
+
+def test_a_missed_barline_is_restored_by_the_time_signature() -> None:
+    glyphs = _glyphs()
+    bars = sorted(
+        (g for g in glyphs if g.class_name == "barline"), key=lambda g: (g.bbox_xyxy[1], g.bbox_xyxy[0])
+    )
+    first = bars[0]  # the barline after measure 1 (it spans both staves of the grand staff)
+    asm = assemble_pages(
+        [([g for g in glyphs if g.bbox_xyxy != first.bbox_xyxy or g.class_name != "barline"], None)]
+    )
+    assert len(asm.score.parts[0].measures) == 8
+    assert note_f1(asm.score, load_musicxml(TRUTH)).f1 == 1.0
+    assert any("missed barline" in r.edit for r in asm.measures)

@@ -9,7 +9,7 @@ checks every measure, repairs it where exactly one reading fits and flags it oth
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
@@ -921,6 +921,7 @@ def assemble_pages(
             has_content = [any(gr.measure == i for gr in res.groups) for i in range(n_regions)]
             if res.bar_kinds and res.bar_kinds[-1] == "none" and not has_content[-1]:
                 n_regions -= 1
+            extra = 0  # measures added by splitting a measure whose barline was missed
             region_ending = _endings_of(res, n_regions, last_ending)
             if any(e is not None for e in region_ending):
                 last_ending = next(e for e in reversed(region_ending) if e is not None)
@@ -1140,8 +1141,67 @@ def assemble_pages(
                     flagged = bool(flagged_reasons)
                     mean_score = float(np.mean(scores)) if scores else 1.0
                     confidence = round(mean_score * (0.3 if flagged else 0.7 if edits else 1.0), 3)
+                    # a measure holding exactly two measures' worth in every voice, with no note across
+                    # the middle, lost its barline: split it (only where one part reads the system)
+                    split_at: Fraction | None = None
+                    if flagged and cfg.repair and len(system.part_staves) == 1 and len(states) == 1:
+                        ends: dict[tuple[int, int], Fraction] = {}
+                        for e in events:
+                            ends[(e.staff, e.voice)] = max(
+                                ends.get((e.staff, e.voice), Fraction(0)), e.onset_q + e.duration_q
+                            )
+                        straddles = any(e.onset_q < expected < e.onset_q + e.duration_q for e in events)
+                        uncertain = any(reason.startswith("uncertain") for reason in flagged_reasons)
+                        if (
+                            ends
+                            and not straddles
+                            and not uncertain
+                            and all(v == 2 * expected for v in ends.values())
+                        ):
+                            split_at = expected
+                    if split_at is not None:
+                        xs = [
+                            g.x
+                            for g in res.groups
+                            if g.staff in sids and g.measure == r and not g.grace and g.onset >= split_at
+                        ]
+                        split_x = min(xs) - sp if xs else (rx0 + rx1) / 2
+                        first_half = _split_measure(
+                            Measure(
+                                number=measure_no + r + 1 + extra,
+                                events=tuple(events),
+                                clefs=tuple(clef_changes) + tuple(mid_clefs),
+                                key=new_key,
+                                time=new_time,
+                                directions=tuple(directions),
+                                right_barline=right,
+                                repeat_start=prev_bar in ("repeatLeft", "repeatLeftRight"),
+                                repeat_end=bar in ("repeatRight", "repeatLeftRight"),
+                                ending=region_ending[r],
+                                new_system=r == 0,
+                                confidence=round(mean_score * 0.7, 3),
+                            ),
+                            split_at,
+                        )
+                        st.measures.extend(first_half)
+                        ys = [staves[s].top for s in sids] + [staves[s].bottom for s in sids]
+                        for k, (a, b) in enumerate(((rx0, split_x), (split_x, rx1))):
+                            reports.append(
+                                MeasureReport(
+                                    part_i,
+                                    measure_no + r + 1 + extra + k,
+                                    page_i,
+                                    _unrotate_box((a, min(ys) - sp, b, max(ys) + sp), angle, center),
+                                    False,
+                                    round(mean_score * 0.7, 3),
+                                    "missed barline: split in two measures",
+                                    "",
+                                )
+                            )
+                        extra += 1
+                        continue
                     m = Measure(
-                        number=measure_no + r + 1,
+                        number=measure_no + r + 1 + extra,
                         events=tuple(events),
                         clefs=tuple(clef_changes) + tuple(mid_clefs),
                         key=new_key,
@@ -1162,7 +1222,7 @@ def assemble_pages(
                     reports.append(
                         MeasureReport(
                             part_i,
-                            measure_no + r + 1,
+                            measure_no + r + 1 + extra,
                             page_i,
                             _unrotate_box((rx0, min(ys) - sp, rx1, max(ys) + sp), angle, center),
                             flagged,
@@ -1184,7 +1244,7 @@ def assemble_pages(
                             confidence=0.0,
                         )
                     )
-            measure_no += n_regions
+            measure_no += n_regions + extra
         layouts.append(
             PageLayout(page_i, tuple(staves), tuple(systems), tuple(original), tuple(voice_of), angle)
         )
@@ -1258,6 +1318,46 @@ def _endings_of(
                 out[piece[0]], out[last] = (number, "start"), (number, end_kind)
             previous = (number, end_kind)
     return out
+
+
+def _split_measure(m: Measure, at: Fraction) -> tuple[Measure, Measure]:
+    """Two measures from one: events, clefs and directions before `at` quarters, and the rest shifted."""
+
+    def shifted(e: Event) -> Event:
+        if isinstance(e, Chord):
+            return Chord(tuple(replace(n, onset_q=n.onset_q - at) for n in e.notes))
+        return replace(e, onset_q=e.onset_q - at)
+
+    first_events = tuple(e for e in m.events if e.onset_q < at)
+    second_events = tuple(shifted(e) for e in m.events if e.onset_q >= at)
+    ending = m.ending
+    first_ending = second_ending = None
+    if ending is not None:
+        kind = ending[1]
+        first_ending = (ending[0], "start") if kind.startswith("start") else None
+        end_kind = kind.removeprefix("start-") if kind != "start" else ""
+        second_ending = (ending[0], end_kind) if end_kind else None
+    first = replace(
+        m,
+        events=first_events,
+        clefs=tuple(c for c in m.clefs if c.onset_q < at),
+        directions=tuple(d for d in m.directions if d.onset_q < at),
+        right_barline="regular",
+        repeat_end=False,
+        ending=first_ending,
+        flagged=False,
+    )
+    second = Measure(
+        number=m.number + 1,
+        events=second_events,
+        clefs=tuple(replace(c, onset_q=c.onset_q - at) for c in m.clefs if c.onset_q >= at),
+        directions=tuple(replace(d, onset_q=d.onset_q - at) for d in m.directions if d.onset_q >= at),
+        right_barline=m.right_barline,
+        repeat_end=m.repeat_end,
+        ending=second_ending,
+        confidence=m.confidence,
+    )
+    return first, second
 
 
 def _rotate_image(image: np.ndarray, angle_deg: float) -> np.ndarray:

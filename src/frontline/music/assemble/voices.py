@@ -79,7 +79,9 @@ def split_voices(slots: list[VoiceSlot], expected: Fraction | None, x_tol: float
     total = sum((s.duration for s in slots), Fraction(0))
     has_both = any(s.stem == "up" for s in slots) and any(s.stem == "down" for s in slots)
     overflow = expected is not None and total > expected
-    two = has_both and (_overlapping(slots, x_tol) or overflow)
+    # exactly two measures' worth with nothing struck together is likelier a missed barline than two voices
+    double = expected is not None and total == 2 * expected
+    two = has_both and (_overlapping(slots, x_tol) or (overflow and not double))
     if not two:
         # a second's displaced notehead sits about one head width off: allow for it
         if overflow and _coincide(slots, 2.0 * x_tol):
