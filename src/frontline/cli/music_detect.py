@@ -81,6 +81,9 @@ def train(
     sampler_power: float = typer.Option(
         _TD.sampler_power, "--sampler-power", help="Class-aware crop sampler power (0 = off)."
     ),
+    cls_weight: float = typer.Option(
+        _TD.cls_weight, "--cls-weight", help="Extra factor on the class loss term."
+    ),
     threads: int = typer.Option(2, "--threads", help="torch threads."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     resume: str = typer.Option("", "--resume", help="Run folder or checkpoint to continue."),
@@ -105,6 +108,7 @@ def train(
         focal_gamma=focal_gamma,
         class_balanced_beta=cb_beta,
         sampler_power=sampler_power,
+        cls_weight=cls_weight,
         threads=threads,
         seed=seed,
         resume=resume,

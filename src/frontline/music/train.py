@@ -100,6 +100,8 @@ class TrainConfig:
     """Focal-loss gamma of the class head (0: plain cross-entropy)."""
     class_balanced_beta: float = 0.9
     """Class-balanced weights of the class head (0: no weighting)."""
+    cls_weight: float = 1.0
+    """Extra factor on the class term (the head that learns slowest on 75 classes)."""
     augment: bool = True
     """Random contrast, blur, noise and small scale jitter on the crops."""
     val_every: int = 200
@@ -545,6 +547,10 @@ def train(cfg: TrainConfig) -> Path:
             out, _ = model(x)
             terms = dwd_losses(out, t, class_weight=cw, focal_gamma=cfg.focal_gamma)
             loss, info = staged(step, terms)
+            rm_cls = staged.running_mean("cls")
+            if cfg.cls_weight != 1.0 and staged.phase(step) == "sum" and rm_cls:
+                # after the running-mean normalisation (a factor before it would cancel out)
+                loss = loss + (cfg.cls_weight - 1.0) * terms["cls"] / max(rm_cls, 1e-8)
             if not torch.isfinite(loss):
                 raise JobError(f"loss became {float(loss)} at step {step}; lower --lr")
             opt.zero_grad(set_to_none=True)
