@@ -90,7 +90,8 @@ def main() -> None:
 
     n_maps = int(os.environ.get("FRONTLINE_BENCH_GAMES_MAPS", "200"))
     print(
-        f"\nMain result: shipped agent ({DEFAULT_AGENT.name}) vs each bot, {n_maps} held-out maps x 2 sides, 10 planets"
+        f"\nMain result: shipped agent ({DEFAULT_AGENT.name}) vs the strongest bot on {n_maps} held-out maps x 2 sides"
+        f" ({max(1, n_maps // 4)} maps vs the others), 10 planets"
     )
     if DEFAULT_AGENT.exists():
         agent = resolve_player("dqn")
