@@ -37,6 +37,16 @@ def test_set_network_plays_any_map_size() -> None:
         assert q.shape == (3, 6) and torch.isfinite(q).all()
 
 
+def test_wrong_observation_shapes_raise() -> None:
+    net = build_qnet(DQNConfig(hidden=16))
+    for bad in (torch.zeros(3, 14 * 8 + 9 + 5), torch.zeros(14 * 8 + 9), torch.zeros(2, 4)):
+        with pytest.raises(InputError):
+            net(bad)
+    flat = build_qnet(DQNConfig(hidden=16, action_space="flat", map_size=8))
+    with pytest.raises(InputError):
+        flat(torch.zeros(1, 14 * 10 + 9))
+
+
 @pytest.mark.parametrize("action_space,encoding,shaping", [("high", "ref", True), ("flat", "raw", False)])
 def test_tiny_training_run_and_resume(
     tmp_path: Path, action_space: str, encoding: str, shaping: bool

@@ -162,6 +162,16 @@ class QNetwork(nn.Module):
         self.val = nn.Linear(hidden, 1) if dueling else None
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        if obs.ndim != 2:
+            raise InputError(f"observations must be (batch, features), got shape {tuple(obs.shape)}")
+        if self.kind == "set" and (obs.shape[1] <= self.g or (obs.shape[1] - self.g) % self.k):
+            raise InputError(
+                f"observation length {obs.shape[1]} is not P*{self.k} + {self.g} (wrong encoding?)"
+            )
+        if self.kind == "mlp" and obs.shape[1] != self.trunk[0].in_features:
+            raise InputError(
+                f"observation length {obs.shape[1]} != {self.trunk[0].in_features} this network was built for"
+            )
         if self.kind == "set":
             n_pl = (obs.shape[1] - self.g) // self.k
             planets = obs[:, : n_pl * self.k].reshape(obs.shape[0], n_pl, self.k)  # (B, P, K)
