@@ -42,7 +42,7 @@ def train(
 ) -> None:
     """Train a DQN agent; writes <root>/<name>-<stamp>/agent.pt and report.html.
 
-    Example: frontline games train --action-space high --shaping --encoding ref --map-size 10 --steps 60000
+    Example: frontline games train --action-space high --shaping --encoding ref --map-size 10 --steps 200000
     """
     from frontline.games.dqn import DQNConfig, parse_opponents
     from frontline.games.dqn import train as train_dqn
@@ -88,7 +88,7 @@ def arena(
 ) -> None:
     """Round robin between agents and bots: win rates with 95% Wilson intervals.
 
-    Example: frontline games arena src/frontline/games/models/dqn_default.pt rule bully --maps 200
+    Example: frontline games arena dqn rule bully --maps 200   (dqn = the shipped agent; or a .pt file)
     """
     from frontline.games.arena import arena_table
 
