@@ -154,3 +154,13 @@ def test_dynamic_word_rules() -> None:
     assert dynamic_word(crop(30, 26, 0.4, 0.4, 0.25), sp) == "ff"
     assert dynamic_word(crop(24, 26, 0.3, 0.4, 0.2), sp) == "sf"
     assert dynamic_word(np.zeros((2, 2), np.uint8), sp) == ""
+
+
+def test_treble_over_bass_without_a_brace_is_a_grand_staff() -> None:
+    staff = lambda y: Glyph("staff", (10, y, 500, y + 41.25), 1.0, y)  # noqa: E731
+    glyphs = [staff(100), staff(200), Glyph("barline", (300, 100, 301, 241), 1.0, 1)]
+    glyphs += [Glyph("clefG", (15, 90, 35, 150), 1.0, 2), Glyph("clefF", (15, 200, 35, 230), 1.0, 3)]
+    systems = group_systems(staves_from_glyphs(glyphs), glyphs)
+    assert systems[0].part_staves == ((0, 1),)
+    glyphs[-1] = Glyph("clefG", (15, 190, 35, 250), 1.0, 3)  # two treble staves: two parts
+    assert group_systems(staves_from_glyphs(glyphs), glyphs)[0].part_staves == ((0,), (1,))

@@ -110,6 +110,17 @@ def _spans(g: Glyph, a: Staff, b: Staff, tol: float) -> bool:
     return y0 <= a.bottom + tol and y1 >= b.top - tol
 
 
+def _clef_at_start(glyphs: list[Glyph], staff: Staff, name: str) -> bool:
+    """Whether a clef of that class sits on the staff within its first eighth."""
+    reach = staff.x0 + (staff.x1 - staff.x0) / 8
+    return any(
+        g.class_name == name
+        and staff.top - staff.staff_space_px <= g.center_xy[1] <= staff.bottom + staff.staff_space_px
+        and g.center_xy[0] <= reach
+        for g in glyphs
+    )
+
+
 def group_systems(staves: list[Staff], glyphs: list[Glyph]) -> list[System]:
     """Group staves into systems and each system's staves into parts.
 
@@ -144,6 +155,19 @@ def group_systems(staves: list[Staff], glyphs: list[Glyph]) -> list[System]:
     # a two-staff group without bracket hooks whose barlines run through both staves is a grand staff,
     # whether the engraver drew its brace as a glyph (brace) or as a path (seen as bracket)
     braced = [br or (pg and bj) for br, pg, bj in zip(braced, pair_group, bar_joined, strict=True)]
+    # no brace or bracket seen at all (a detector may miss them): a system of exactly two staves with a
+    # treble clef over a bass clef at their start is a piano grand staff
+    grouped = {g.class_name for g in glyphs} & {"brace", "bracket"}
+    for i in range(len(staves) - 1):
+        lone_pair = links[i] and (i == 0 or not links[i - 1]) and (i + 2 >= len(staves) or not links[i + 1])
+        if (
+            lone_pair
+            and not braced[i]
+            and not grouped
+            and _clef_at_start(glyphs, staves[i], "clefG")
+            and (_clef_at_start(glyphs, staves[i + 1], "clefF"))
+        ):
+            braced[i] = True
     systems: list[System] = []
     start = 0
     for i in range(len(staves)):
