@@ -166,7 +166,9 @@ def _results(cfg: SynthConfig) -> Iterator[tuple[int, dict[str, int] | None, lis
         _init_worker()
         yield from map(_work, tasks)
         return
-    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    # "spawn", not "fork": forking a process that already runs threads (torch, OpenCV, a test runner)
+    # can copy a held lock into the child, which then hangs in its first import.
+    ctx = mp.get_context("spawn")
     with ctx.Pool(cfg.jobs, initializer=_init_worker) as pool:
         yield from pool.imap_unordered(_work, tasks, chunksize=1)
 
