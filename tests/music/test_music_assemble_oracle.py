@@ -176,3 +176,13 @@ def test_a_missed_barline_is_restored_by_the_time_signature() -> None:
     assert len(asm.score.parts[0].measures) == 8
     assert note_f1(asm.score, load_musicxml(TRUTH)).f1 == 1.0
     assert any("missed barline" in r.edit for r in asm.measures)
+
+
+def test_staves_the_symbols_miss_are_found_on_the_image() -> None:
+    from PIL import Image
+
+    grey = np.asarray(Image.open(PAGE).convert("L"))
+    glyphs = _glyphs()
+    first_staff = min((g for g in glyphs if g.class_name == "staff"), key=lambda g: g.bbox_xyxy[1])
+    asm = assemble_pages([([g for g in glyphs if g is not first_staff], grey)])
+    assert note_f1(asm.score, load_musicxml(TRUTH)).f1 == 1.0
