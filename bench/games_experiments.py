@@ -394,21 +394,25 @@ def plot() -> None:
     }
     if not abl:
         return
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))
+    colours = plt.get_cmap("tab20").colors
     series = dict(abl)
     if "main" in res:
         series[f"shipped agent ({res['main']['steps']} steps)"] = res["main"]
-    for name, out in series.items():
+    for k, (name, out) in enumerate(series.items()):
         steps = [r["step"] for r in out["curve"]]
-        axes[0].plot(
-            steps, [r.get("win_rate_rule", np.nan) for r in out["curve"]], marker="o", ms=3, label=name
-        )
+        style = {
+            "marker": "o",
+            "ms": 3,
+            "label": name,
+            "color": colours[(2 * k) % 20 if k < 10 else (2 * k + 1) % 20],
+            "lw": 2.5 if name.startswith("shipped") else 1.2,
+        }
+        axes[0].plot(steps, [r.get("win_rate_rule", np.nan) for r in out["curve"]], **style)
         axes[1].plot(
             steps,
             [np.mean([r.get(f"win_rate_{b}", np.nan) for b in BOT_NAMES]) for r in out["curve"]],
-            marker="o",
-            ms=3,
-            label=name,
+            **style,
         )
     axes[0].axhline(0.8, color="grey", ls=":", lw=1)
     axes[0].set_xscale("log")
@@ -420,7 +424,7 @@ def plot() -> None:
         ylim=(0, 1.02),
     )
     axes[1].set(title="mean win rate vs all 5 bots", xlabel="environment steps", ylim=(0, 1.02))
-    axes[0].legend()
+    axes[1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
     fig.tight_layout()
     CURVES.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(CURVES, dpi=90)
