@@ -86,5 +86,10 @@ def register(app: typer.Typer) -> None:
             f"scanned the bundled page ({res.mode} symbols): {p.measures} measures, {p.notes} notes, {p.flagged} flagged"
         )
         typer.echo(f"note F1 against the page's ground truth: {res.note_f1:.3f}")
+        if res.mode == "detector" and res.note_f1 < 0.9:
+            typer.secho(
+                "the shipped detector misses or misreads symbols here; `--oracle` shows the assembly alone",
+                fg=typer.colors.YELLOW,
+            )
         for path in p.outputs:
             typer.echo(f"  {path}")
