@@ -110,13 +110,13 @@ def main() -> None:
         )
     )
     # box source: box head vs blob extent, on a few clean pages
-    box_rows = []
+    box_rows: list[list[object]] = []
     for src in ("head", "extent"):
         c2 = DetectConfig(min_score=0.05, decode=DecodeConfig(box_source=src), lines=False)
         preds2 = [list(detect_page(g, model, c2).glyphs) for g, _ in extent_pages]
         gts2 = [gt for _, gt in extent_pages]
         present = sorted({g.class_name for page in gts2 for g in page} & set(classes))
-        box_rows.append([src, evaluate_detections(preds2, gts2, present).mean_ap])  # type: ignore[arg-type]
+        box_rows.append([src, evaluate_detections(preds2, gts2, present).mean_ap])
     print(f"\nBox source ({len(extent_pages)} clean pages): mAP@0.5")
     print(_table(["box from", "mAP@0.5"], box_rows))
 
