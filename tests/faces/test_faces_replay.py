@@ -14,9 +14,13 @@ from frontline.faces.replay import (
     apcer_bpcer,
     build_replay_net,
     camera,
+    decide,
+    detect_replay,
+    load_replay_model,
     print_attack,
     replay_input,
     screen_attack,
+    split_validation,
 )
 
 
@@ -70,6 +74,42 @@ def test_network_contract_and_metrics() -> None:
     assert m["bpcer"] == 0.5 and m["apcer_screen"] == 0.5 and m["apcer_print"] == 0.0
 
 
+def test_decision_rule_uses_the_summed_attack_probability() -> None:
+    prob = np.array([[0.9, 0.06, 0.04], [0.5, 0.3, 0.2], [0.2, 0.3, 0.5], [0.61, 0.2, 0.19]])
+    assert decide(prob, 0.5).tolist() == [0, 1, 2, 0]  # row 2: neither attack class alone reaches 0.5
+    assert decide(prob, 0.95).tolist() == [0, 0, 0, 0]
+    assert decide(prob, 0.35).tolist() == [0, 1, 2, 1]
+
+
+def test_detect_replay_defaults_to_the_threshold_shipped_with_the_model() -> None:
+    import torch
+
+    img, face = _face_image()
+    net = build_replay_net()
+    with torch.no_grad():  # a net that always says p = (0.2, 0.5, 0.3)
+        net[-1].weight.zero_()
+        net[-1].bias.copy_(torch.log(torch.tensor([0.2, 0.5, 0.3])))
+    net.eval()
+    net.attack_threshold = 0.9
+    r = detect_replay(img, face, net)
+    assert r.label == "live" and abs(r.p_live - 0.2) < 1e-5
+    assert detect_replay(img, face, net, attack_threshold=0.8).label == "screen"
+
+
+def test_validation_split_keeps_people_apart() -> None:
+    paths = (
+        "k/train/obama/obama.jpg",
+        "k/train/kit_harington/john1.jpeg",
+        "k/test/kit_with_rose.jpg",
+        "k/test/obama_and_biden.jpg",
+        "k/train/rose_leslie/img1.jpg",
+    )
+    train, val = split_validation(paths, ("kit_harington", "rose_leslie"))
+    assert set(val) == {paths[1], paths[2], paths[4]} and set(train) == {paths[0], paths[3]}
+    train, val = split_validation(paths[:1] + ("k/train/biden/biden.jpg",), ("nobody",))
+    assert val == (paths[0],) and train == ("k/train/biden/biden.jpg",)  # fallback: last identity
+
+
 @pytest.mark.skipif(not REPLAY_WEIGHTS.is_file(), reason="no shipped replay weights")
 def test_shipped_weights_separate_synthetic_attacks_on_an_unseen_face(face_models) -> None:  # type: ignore[no-untyped-def]
     import torch
@@ -77,13 +117,18 @@ def test_shipped_weights_separate_synthetic_attacks_on_an_unseen_face(face_model
     from frontline.faces.detect import detect_faces
     from frontline.faces.replay import _dataset
 
-    img, _ = _face_image()  # the astronaut is in the held-out split, never in training
+    img, _ = _face_image()  # the astronaut is in the held-out split, never in training or validation
     face = detect_faces(img, face_models.detector)[0]
     x, y = _dataset([(img, face)], 20, np.random.default_rng(123))
     with torch.no_grad():
-        pred = face_models.replay(torch.from_numpy(x)).argmax(1).numpy()
-    accuracy = float(np.mean(pred == y))
-    assert accuracy > 0.6, accuracy  # chance is 1/3; the held-out average is 0.93
+        prob = torch.softmax(face_models.replay(torch.from_numpy(x)), dim=1).numpy()
+    thr = face_models.replay.attack_threshold
+    assert 0.0 < thr <= 1.0
+    pred = decide(prob, thr)
+    assert float(np.mean(pred == y)) > 0.6  # chance is 1/3
+    assert float(np.mean(pred[y == 0] != 0)) <= 0.25  # live faces mostly pass
+    assert detect_replay(img, face, face_models.replay).label == "live"  # the unaltered photo
+    assert load_replay_model(REPLAY_WEIGHTS).attack_threshold == thr
 
 
 def test_shipped_weights_are_in_the_manifest() -> None:

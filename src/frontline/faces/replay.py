@@ -36,6 +36,9 @@ __all__ = [
     "detect_replay",
     "ReplayTrainConfig",
     "collect_images",
+    "decide",
+    "split_validation",
+    "apcer_bpcer",
     "train_replay",
 ]
 
@@ -139,7 +142,10 @@ def print_attack(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def camera(image: np.ndarray, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
-    """A phone camera's view: resample by `scale` (jittered), exposure jitter, blur, noise, JPEG."""
+    """A phone camera's view: resample by `scale` (jittered), exposure and white balance, blur or
+    sharpening, sensor noise, JPEG 40-98. One shot in four is a clean one (no blur, little noise,
+    high JPEG quality), for every class alike, so neither "pristine" nor "degraded" gives the class away.
+    """
     import cv2
 
     h, w = image.shape[:2]
@@ -149,11 +155,19 @@ def camera(image: np.ndarray, rng: np.random.Generator, scale: float = 1.0) -> n
         (max(16, int(w * s)), max(16, int(h * s))),
         interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
     )
+    clean = rng.uniform() < 0.25
     lit = out.astype(np.float64) * rng.uniform(0.8, 1.2) + rng.uniform(-15, 15)
-    lit = np.asarray(cv2.GaussianBlur(lit, (0, 0), rng.uniform(0.3, 1.1)), dtype=np.float64)
-    lit = lit + rng.normal(0, rng.uniform(1, 5), size=lit.shape)
+    lit *= rng.uniform(0.92, 1.08, size=3)  # white balance
+    if not clean:
+        lit = np.asarray(cv2.GaussianBlur(lit, (0, 0), rng.uniform(0.3, 1.3)), dtype=np.float64)
+    if rng.uniform() < 0.3:  # phone sharpening (unsharp mask)
+        soft = np.asarray(cv2.GaussianBlur(lit, (0, 0), rng.uniform(0.8, 1.6)), dtype=np.float64)
+        lit = lit + rng.uniform(0.3, 1.0) * (lit - soft)
+    noise = rng.uniform(0, 1.5) if clean else rng.uniform(1, 6)
+    lit = lit + rng.normal(0, noise, size=lit.shape)
     out8 = np.clip(lit, 0, 255).astype(np.uint8)
-    ok, buf = cv2.imencode(".jpg", out8, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 96))])
+    quality = int(rng.integers(90, 99)) if clean else int(rng.integers(40, 96))
+    ok, buf = cv2.imencode(".jpg", out8, [cv2.IMWRITE_JPEG_QUALITY, quality])
     decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
     return out8 if decoded is None else np.asarray(decoded)
 
@@ -182,9 +196,21 @@ def replay_input(image: np.ndarray, face: Face) -> np.ndarray:
     return np.ascontiguousarray(both.transpose(2, 0, 1))
 
 
-def build_replay_net(width: int = 16) -> Any:
-    """The 3-class replay CNN: 4 conv blocks (64 -> 4 px) and a linear head; about 30k parameters."""
+def build_replay_net(width: int = 16, highpass: bool = False) -> Any:
+    """The 3-class replay CNN: 4 conv blocks (64 -> 4 px) and a linear head; about 30k parameters.
+
+    `highpass` adds a fixed first step that appends the native patch's high-pass residual (patch
+    minus its 3x3 mean, x4) as 3 more channels: halftone dots and subpixel stripes without the colour.
+    """
+    import torch
     import torch.nn as nn
+    import torch.nn.functional as F
+
+    class HighPass(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 6, H, W) -> (B, 9, H, W)
+            patch = x[:, 3:6]
+            low = F.avg_pool2d(patch, 3, stride=1, padding=1, count_include_pad=False)
+            return torch.cat([x, 4.0 * (patch - low)], dim=1)
 
     def block(cin: int, cout: int) -> nn.Module:
         return nn.Sequential(
@@ -192,7 +218,8 @@ def build_replay_net(width: int = 16) -> Any:
         )
 
     return nn.Sequential(
-        block(6, width),  # (B, w, 32, 32)
+        *([HighPass()] if highpass else []),
+        block(9 if highpass else 6, width),  # (B, w, 32, 32)
         block(width, 2 * width),  # (B, 2w, 16, 16)
         block(2 * width, 2 * width),  # (B, 2w, 8, 8)
         block(2 * width, 4 * width),  # (B, 4w, 4, 4)
@@ -203,30 +230,41 @@ def build_replay_net(width: int = 16) -> Any:
 
 
 def load_replay_model(path: str | Path = REPLAY_WEIGHTS) -> Any:
-    """The trained replay CNN in eval mode (weights file from `train_replay`), or None if absent."""
+    """The trained replay CNN in eval mode (weights file from `train_replay`), or None if absent.
+
+    The returned module carries `attack_threshold`: the operating point shipped with the weights
+    (chosen on the validation split), 0.5 for weights that ship none.
+    """
     import torch
 
     p = Path(path)
     if not p.is_file():
         return None
     ckpt = torch.load(p, map_location="cpu", weights_only=True)
-    net = build_replay_net(int(ckpt["width"]))
+    net = build_replay_net(int(ckpt["width"]), bool(ckpt.get("highpass", False)))
     net.load_state_dict(ckpt["state_dict"])
     net.eval()
+    net.attack_threshold = float(ckpt.get("attack_threshold", 0.5))
     return net
 
 
-def detect_replay(image: np.ndarray, face: Face, model: Any, *, attack_threshold: float = 0.5) -> Replay:
-    """Live/screen/print probabilities for one face; an attack class wins when its probability >= threshold."""
+def detect_replay(
+    image: np.ndarray, face: Face, model: Any, *, attack_threshold: float | None = None
+) -> Replay:
+    """Live/screen/print probabilities for one face; an attack when p_screen + p_print >= threshold.
+
+    `attack_threshold` None uses the one shipped with the weights (`model.attack_threshold`); the
+    attack label is the likelier of screen and print.
+    """
     import torch
 
+    thr = attack_threshold if attack_threshold is not None else getattr(model, "attack_threshold", 0.5)
     x = torch.from_numpy(replay_input(image, face))[None]  # (1, 6, 64, 64)
     with torch.no_grad():
         p = torch.softmax(model(x), dim=1)[0].numpy()
     label = "live"
-    attack = int(np.argmax(p[1:])) + 1
-    if p[attack] >= attack_threshold:
-        label = CLASSES[attack]
+    if 1.0 - p[0] >= thr:
+        label = CLASSES[int(np.argmax(p[1:])) + 1]
     return Replay(p_live=float(p[0]), p_screen=float(p[1]), p_print=float(p[2]), label=label)
 
 
@@ -239,18 +277,29 @@ class ReplayTrainConfig:
     """Real face photos the training attacks are made from (identities disjoint from the held-out ones)."""
     test_images: tuple[str, ...] = ()
     """Real face photos kept for the held-out split (other people, other source images)."""
+    val_identities: tuple[str, ...] = ("kit_harington", "rose_leslie")
+    """People (`calibrate.identity_of`) whose training photos form the validation split instead; it
+    picks the epoch and the threshold. When none match, the last training identity is used."""
     samples_per_class: int = 600
     """Training samples generated per class (live, screen, print)."""
+    val_per_class: int = 200
+    """Validation samples generated per class."""
     test_per_class: int = 150
     """Held-out samples generated per class."""
     epochs: int = 14
     """Passes over the training set."""
     batch_size: int = 64
     """Mini-batch size."""
-    lr: float = 2e-3
-    """Adam learning rate."""
+    lr: float = 1e-3
+    """AdamW peak learning rate (one-cycle schedule)."""
+    ema: float = 0.98
+    """Decay of the exponential moving average of the weights (the EMA model is evaluated and shipped)."""
+    val_bpcer: float = 0.02
+    """BPCER allowed on the validation split; sets the shipped attack threshold (lab.risk)."""
     width: int = 16
     """Channels of the first conv block."""
+    highpass: bool = True
+    """Give the CNN the native patch's high-pass residual as 3 extra channels."""
     seed: int = 0
     """Seed of the data generator and of torch."""
     out: str = str(REPLAY_WEIGHTS)
@@ -312,18 +361,27 @@ def _sources(paths: tuple[str, ...]) -> list[tuple[np.ndarray, Face]]:
 
 
 def _source_variation(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Vary the source photo like real photos vary: resolution (down-up resampling), saturation, contrast."""
+    """Vary the source photo like real photos vary, for every class alike: resolution (down-up
+    resampling), studio retouch (edge-preserving smoothing), saturation, contrast, faded blacks, colour
+    cast. The ranges cover the print simulation's gamut shift, so colour alone does not mean "print".
+    """
     import cv2
 
     h, w = img.shape[:2]
     if rng.uniform() < 0.5:
-        f = rng.uniform(0.35, 0.9)
+        f = rng.uniform(0.3, 0.9)
         small = cv2.resize(img, (max(8, int(w * f)), max(8, int(h * f))), interpolation=cv2.INTER_AREA)
         img = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    if rng.uniform() < 0.25:  # retouched studio portrait: smooth skin, crisp edges
+        img = cv2.bilateralFilter(img, 7, rng.uniform(20, 60), rng.uniform(3, 9))
     x = img.astype(np.float64)
     grey = x.mean(axis=2, keepdims=True)
-    x = grey + (x - grey) * rng.uniform(0.6, 1.3)
-    x = (x - 128) * rng.uniform(0.75, 1.2) + 128 + rng.uniform(-20, 20)
+    x = grey + (x - grey) * rng.uniform(0.5, 1.3)
+    x = (x - 128) * rng.uniform(0.7, 1.2) + 128 + rng.uniform(-20, 20)
+    if rng.uniform() < 0.3:  # faded blacks / matte look
+        lift = rng.uniform(10, 40)
+        x = lift + x * (255 - lift) / 255
+    x *= rng.uniform(0.88, 1.08, size=3)  # colour cast (warm or cool)
     return np.clip(x, 0, 255).astype(np.uint8)
 
 
@@ -390,11 +448,46 @@ def apcer_bpcer(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     return out
 
 
+def decide(prob: np.ndarray, threshold: float) -> np.ndarray:
+    """Class per row of softmax probabilities (N, 3): an attack when p_screen + p_print >= threshold."""
+    attack = prob[:, 1:].argmax(1) + 1
+    return np.where(1.0 - prob[:, 0] >= threshold, attack, 0)
+
+
+def split_validation(
+    paths: tuple[str, ...], val_identities: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(train, validation) photos: a photo is validation when every person named in it is in
+    `val_identities` (group photos of validation people included). When none match, the photos of
+    the last identity (sorted) are the validation split."""
+    from frontline.faces.calibrate import identity_of
+
+    names = {p: set(identity_of(p).split("+")) for p in paths}
+    val = tuple(p for p in paths if names[p] <= set(val_identities))
+    if not val:
+        last = sorted(identity_of(p) for p in paths)[-1]
+        val = tuple(p for p in paths if identity_of(p) == last)
+    return tuple(p for p in paths if p not in val), val
+
+
+def _probs(net: Any, x: Any) -> np.ndarray:
+    import torch
+
+    net.eval()
+    with torch.no_grad():
+        return np.asarray(torch.softmax(net(x), dim=1).numpy())
+
+
 def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
     """Generate the synthetic attack data, train the replay CNN with the lab run recorder, save weights.
 
-    Returns the held-out metrics (APCER per attack class, BPCER, accuracy) and the run folder.
+    Training identities are split into train and validation (`val_identities`); the validation split
+    picks the epoch (lowest validation cross-entropy of the EMA weights) and the attack threshold
+    (`lab.risk.operating_point` at BPCER `val_bpcer`). The held-out split is only measured.
+    Returns the validation and held-out metrics (APCER per attack class, BPCER), threshold, run folder.
     """
+    import copy
+
     import torch
     import torch.nn.functional as F
 
@@ -404,22 +497,37 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     rng = np.random.default_rng(config.seed)
-    train_src, test_src = _sources(config.train_images), _sources(config.test_images)
-    if not train_src or not test_src:
-        raise InputError("train-replay needs face photos for both the training and the held-out split")
+    train_paths, val_paths = split_validation(config.train_images, config.val_identities)
+    train_src, val_src = _sources(train_paths), _sources(val_paths)
+    test_src = _sources(config.test_images)
+    if not train_src or not val_src or not test_src:
+        raise InputError(
+            "train-replay needs face photos of at least two training identities and held-out photos"
+        )
     t0 = time.time()
     xtr, ytr = _dataset(train_src, config.samples_per_class, rng)
+    xva, yva = _dataset(val_src, config.val_per_class, np.random.default_rng(config.seed + 2))
     xte, yte = _dataset(test_src, config.test_per_class, np.random.default_rng(config.seed + 1))
     gen_s = time.time() - t0
-    net = build_replay_net(config.width)
-    opt = torch.optim.Adam(net.parameters(), lr=config.lr)
+    net = build_replay_net(config.width, config.highpass)
+    ema = torch.optim.swa_utils.AveragedModel(
+        net, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(config.ema), use_buffers=True
+    )
+    opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=1e-4)
     steps_per_epoch = int(np.ceil(len(xtr) / config.batch_size))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.lr, total_steps=config.epochs * steps_per_epoch)
     xt, yt = torch.from_numpy(xtr), torch.from_numpy(ytr)
-    xv = torch.from_numpy(xte)
-    metrics: dict[str, Any] = {}
+    xv, xh = torch.from_numpy(xva), torch.from_numpy(xte)
+    best: tuple[float, int, dict[str, Any]] = (float("inf"), -1, {})
     with lab.run("faces-replay", config, root=config.runs) as r:
-        r.log(0, split="data", train_sources=len(train_src), test_sources=len(test_src), generate_s=gen_s)
+        r.log(
+            0,
+            split="data",
+            train_sources=len(train_src),
+            val_sources=len(val_src),
+            test_sources=len(test_src),
+            generate_s=gen_s,
+        )
         step = 0
         for epoch in range(config.epochs):
             net.train()
@@ -427,30 +535,62 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
             for i in range(0, len(xt), config.batch_size):
                 idx = perm[i : i + config.batch_size]
                 logits = net(xt[idx])  # (B, 3)
-                loss = F.cross_entropy(logits, yt[idx])
+                loss = F.cross_entropy(logits, yt[idx], label_smoothing=0.05)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
                 sched.step()
+                ema.update_parameters(net)
                 step += 1
                 r.log(step, split="train", loss=loss.item(), lr=sched.get_last_lr()[0])
-            net.eval()
-            with torch.no_grad():
-                pred = net(xv).argmax(1).numpy()
-            metrics = apcer_bpcer(yte, pred)
-            macro = r.log_classes(step, yte, pred, list(CLASSES), split="heldout")
-            r.log(step, split="heldout", epoch=epoch, **metrics)
-            metrics["accuracy"] = macro["accuracy"]
-        r.summary(**metrics, train_samples=len(xtr), heldout_samples=len(xte))
+            pv = _probs(ema.module, xv)
+            val_loss = float(-np.mean(np.log(np.maximum(pv[np.arange(len(yva)), yva], 1e-12))))
+            r.log(step, split="val", epoch=epoch, loss=val_loss, **apcer_bpcer(yva, pv.argmax(1)))
+            # held-out: recorded for the learning curves only, never used for any choice
+            r.log(step, split="heldout", epoch=epoch, **apcer_bpcer(yte, _probs(ema.module, xh).argmax(1)))
+            if val_loss < best[0]:
+                best = (val_loss, epoch, copy.deepcopy(ema.module.state_dict()))
+        net.load_state_dict(best[2])
+        pv, ph = _probs(net, xv), _probs(net, xh)
+        op = lab.risk.operating_point(1.0 - pv[:, 0], yva != 0, far=config.val_bpcer)
+        thr = float(min(max(op.threshold, 1e-6), 1.0))
+        val_m = apcer_bpcer(yva, decide(pv, thr))
+        metrics = apcer_bpcer(yte, decide(ph, thr))
+        metrics["accuracy"] = float(np.mean(decide(ph, thr) == yte))
+        r.log_classes(step, yva, decide(pv, thr), list(CLASSES), split="val")
+        r.log_classes(step, yte, decide(ph, thr), list(CLASSES), split="heldout")
+        r.summary(
+            **{f"heldout_{k}": v for k, v in metrics.items()},
+            **{f"val_{k}": v for k, v in val_m.items()},
+            attack_threshold=thr,
+            best_epoch=best[1],
+            train_samples=len(xtr),
+        )
         run_dir = str(r.dir)
     out = Path(config.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(
-        {"width": config.width, "state_dict": net.state_dict(), "config": asdict(config), "heldout": metrics},
+        {
+            "width": config.width,
+            "highpass": config.highpass,
+            "state_dict": net.state_dict(),
+            "attack_threshold": thr,
+            "best_epoch": best[1],
+            "config": asdict(config),
+            "validation": val_m,
+            "heldout": metrics,
+        },
         out,
     )
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    result = {
+        "attack_threshold": thr,
+        "best_epoch": best[1],
+        "validation": val_m,
+        "heldout": metrics,
+        "sources": {"train": len(train_src), "val": len(val_src), "heldout": len(test_src)},
+    }
     (out.with_suffix(".metrics.json")).write_text(
-        json.dumps({"heldout": metrics, "sha256": digest, "run": run_dir}, indent=2)
+        json.dumps({**result, "sha256": digest, "run": run_dir}, indent=2)
     )
-    return {"heldout": metrics, "run_dir": run_dir, "weights": str(out), "sha256": digest}
+    return {**result, "run_dir": run_dir, "weights": str(out), "sha256": digest}

@@ -66,8 +66,8 @@ class VerifyConfig:
     """Thresholds of the quality checks."""
     check_replay: bool = True
     """Run the replay-attack CNN on the selfie."""
-    replay_threshold: float = 0.5
-    """Attack-class probability at or above which the selfie is refused as a replay."""
+    replay_threshold: float | None = None
+    """Attack probability (p_screen + p_print) refusing the selfie; None: the cut shipped with the weights."""
     dominant_face_ratio: float = 2.0
     """A selfie with several faces is accepted when the largest is this many times bigger than the next."""
     quality_blocks: bool = True
