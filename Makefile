@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m frontline lab demo --out out/demo
+	$(PY) -m frontline music demo --out out/demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q
