@@ -123,7 +123,7 @@ def _mscore_ok(path: Path) -> bool | None:
 
 def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str, Any]:
     ed = syms = ed_nl = syms_nl = tp = n_pred = n_true = 0
-    inside = errors = unreadable = 0
+    inside = errors = unreadable = empty = 0
     flagged_m = measures = 0
     valid: list[bool] = []
     secs = 0.0
@@ -140,7 +140,10 @@ def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str,
         asm = assemble_pages([(glyphs, page.image)])
         secs += time.perf_counter() - t0
         pred_path = tmp / f"{tag}{i}.pred.musicxml"
-        save_musicxml(asm.score, pred_path)
+        if asm.score.parts:
+            save_musicxml(asm.score, pred_path)
+        else:  # nothing read: no file (scan reports the page as failed); scored as an empty score
+            empty += 1
         truth = load_musicxml(truth_path)
         unreadable += _unreadable(truth)
         f = note_f1(asm.score, truth)
@@ -154,7 +157,7 @@ def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str,
         inside, errors = inside + a, errors + b
         flagged_m += len(flagged)
         measures += len(asm.measures)
-        ok = _mscore_ok(pred_path)
+        ok = _mscore_ok(pred_path) if pred_path.exists() else None
         if ok is not None:
             valid.append(ok)
     prec = tp / n_pred if n_pred else 0.0
@@ -168,7 +171,7 @@ def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str,
         "unreadable": unreadable,
         "flagged": f"{flagged_m}/{measures}",
         "err_in_flagged": f"{inside}/{errors}",
-        "mscore": f"{sum(valid)}/{len(valid)}" if valid else "n/a",
+        "mscore": (f"{sum(valid)}/{len(valid)}" if valid else "n/a") + (f" ({empty} empty)" if empty else ""),
         "s_per_page": secs / max(1, len(pages)),
     }
 
@@ -237,7 +240,7 @@ def main() -> None:
                 r = _evaluate(pages, det, tmp, f"{mode}-{name}-")
                 rows.append({"mode": mode, "set": name, **r})
         speed = _speed_300dpi(detector, tmp)
-    head = f"{'mode':12s} {'set':14s} {'pages':>5s} {'notes':>6s} {'GT unread':>9s} {'OMR-NED':>8s} {'w/o lyr':>8s} {'note F1':>8s} {'flagged':>9s} {'err in flagged':>14s} {'MuseScore ok':>12s} {'s/page':>7s}"
+    head = f"{'mode':12s} {'set':14s} {'pages':>5s} {'notes':>6s} {'GT unread':>9s} {'OMR-NED':>8s} {'w/o lyr':>8s} {'note F1':>8s} {'flagged':>9s} {'err in flagged':>14s} {'MuseScore ok':>14s} {'s/page':>7s}"
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -246,7 +249,7 @@ def main() -> None:
             continue
         print(
             f"{r['mode']:12s} {r['set']:14s} {r['pages']:5d} {r['notes']:6d} {r['unreadable']:9d} {r['ned']:8.4f} {r['ned_nl']:8.4f} {r['f1']:8.4f} "
-            f"{r['flagged']:>9s} {r['err_in_flagged']:>14s} {r['mscore']:>12s} {r['s_per_page']:7.2f}"
+            f"{r['flagged']:>9s} {r['err_in_flagged']:>14s} {r['mscore']:>14s} {r['s_per_page']:7.2f}"
         )
     print()
     print(f"{'300-dpi page, end to end':26s} {'s/page':>7s} {'peak RSS MB':>12s}")

@@ -215,3 +215,10 @@ def test_overlapping_slurs_get_numbers_and_unmatched_ends_are_dropped() -> None:
     assert (
         text.count('<slur type="stop"') == 2
     )  # the third stop had no open slur; the last start never closes
+
+
+def test_an_empty_score_is_refused_not_written() -> None:
+    from frontline.errors import JobError
+
+    with pytest.raises(JobError, match="no parts"):
+        save_musicxml(Score(()))

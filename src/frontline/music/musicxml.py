@@ -17,7 +17,7 @@ from collections import defaultdict
 from fractions import Fraction
 from pathlib import Path
 
-from frontline.errors import InputError
+from frontline.errors import InputError, JobError
 from frontline.music.records import (
     Chord,
     Clef,
@@ -324,7 +324,12 @@ def _measure_el(
 
 
 def musicxml_string(score: Score) -> str:
-    """The score as a MusicXML 4.0 partwise document (a string with XML declaration and doctype)."""
+    """The score as a MusicXML 4.0 partwise document (a string with XML declaration and doctype).
+
+    A score without parts has no valid MusicXML (MuseScore crashes on one): JobError.
+    """
+    if not score.parts:
+        raise JobError("the score has no parts (no music was read); nothing to write")
     div = _divisions(score)
     root = ET.Element("score-partwise", version="4.0")
     if score.title:
