@@ -52,7 +52,7 @@ def test_decode_recovers_boxes_from_ideal_maps() -> None:
         order = np.lexsort((d.boxes[:, 1], d.boxes[:, 0]))
         got = d.boxes[order]
         want = boxes[np.lexsort((boxes[:, 1], boxes[:, 0]))]
-        tol = 1e-3 if source == "head" else 2.5
+        tol = 1e-3 if source == "head" else 3.0  # extent: quantised to output pixels (stride 2)
         assert np.abs(got - want).max() < tol
         assert sorted(d.classes.tolist()) == sorted(ids.tolist())
 

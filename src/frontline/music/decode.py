@@ -22,8 +22,8 @@ __all__ = ["DecodeConfig", "RawDetections", "decode_maps", "to_glyphs"]
 class DecodeConfig:
     """Settings of the energy-map decoder."""
 
-    energy_cut: float = 2.5
-    """Blobs are connected pixels with expected energy level >= this (levels 0..K-1)."""
+    energy_cut: float = 2.0
+    """Blobs are connected pixels with expected energy level >= this (levels 0..K-1; chosen on validation)."""
     min_peak: float = 3.0
     """Drop blobs whose highest expected energy is below this."""
     min_pixels: int = 1
