@@ -166,9 +166,14 @@ def _results(cfg: SynthConfig) -> Iterator[tuple[int, dict[str, int] | None, lis
         _init_worker()
         yield from map(_work, tasks)
         return
-    # "spawn", not "fork": forking a process that already runs threads (torch, OpenCV, a test runner)
-    # can copy a held lock into the child, which then hangs in its first import.
-    ctx = mp.get_context("spawn")
+    # Not plain "fork": forking a process that already runs threads (torch, OpenCV, a test runner) can
+    # copy a held lock into the child, which then hangs in its first import. A fork server is a fresh,
+    # single-threaded process that has imported this module once, so workers start fast and safe.
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__])
+    else:
+        ctx = mp.get_context("spawn")
     with ctx.Pool(cfg.jobs, initializer=_init_worker) as pool:
         yield from pool.imap_unordered(_work, tasks, chunksize=1)
 
