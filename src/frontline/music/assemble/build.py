@@ -871,7 +871,9 @@ def assemble_pages(
         if image is not None:
             # staves the symbols miss (a line finder may skip some) come from the page's row profile
             found = find_staves(_rotate_image(image, angle) if abs(angle) >= 0.05 else image)
-            extra_staves = [f for f in found if not any(f.top <= s.bottom and s.top <= f.bottom for s in staves)]
+            extra_staves = [
+                f for f in found if not any(f.top <= s.bottom and s.top <= f.bottom for s in staves)
+            ]
             if extra_staves:
                 merged = sorted([*staves, *extra_staves], key=lambda st: st.top)
                 staves = [Staff(k, st.line_ys, st.x0, st.x1) for k, st in enumerate(merged)]
