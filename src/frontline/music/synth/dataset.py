@@ -15,6 +15,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -169,9 +170,10 @@ def _results(cfg: SynthConfig) -> Iterator[tuple[int, dict[str, int] | None, lis
     # Not plain "fork": forking a process that already runs threads (torch, OpenCV, a test runner) can
     # copy a held lock into the child, which then hangs in its first import. A fork server is a fresh,
     # single-threaded process that has imported this module once, so workers start fast and safe.
+    ctx: BaseContext
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__])
+        mp.set_forkserver_preload([__name__])
     else:
         ctx = mp.get_context("spawn")
     with ctx.Pool(cfg.jobs, initializer=_init_worker) as pool:
