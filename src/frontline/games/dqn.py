@@ -365,6 +365,19 @@ def _validate(cfg: DQNConfig) -> None:
         raise InputError("opponent_weights must have one weight per opponent")
 
 
+def _training_env(cfg: DQNConfig, seed: int) -> BatchEnv:
+    """The batch of training games a run plays, seeded so that a resumed run draws fresh maps."""
+    return BatchEnv(
+        cfg.n_envs,
+        cfg.map_size,
+        cfg.action_space,
+        cfg.encoding,
+        cfg.opponents,
+        list(cfg.opponent_weights),
+        seed=seed,
+    )
+
+
 def train(
     cfg: DQNConfig,
     root: str | Path = "runs",
@@ -382,15 +395,7 @@ def train(
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    env = BatchEnv(
-        cfg.n_envs,
-        cfg.map_size,
-        cfg.action_space,
-        cfg.encoding,
-        cfg.opponents,
-        list(cfg.opponent_weights),
-        seed=cfg.seed,
-    )
+    env = _training_env(cfg, cfg.seed)
     online, target = build_qnet(cfg), build_qnet(cfg)
     if init is not None:
         start = load_agent(init)
@@ -418,15 +423,7 @@ def train(
             step, updates, steps_to_80 = int(ck["step"]), int(ck["updates"]), ck.get("steps_to_80")
             best = float(ck.get("best_metric") or -1.0)
             rng = np.random.default_rng(cfg.seed + step)
-            env = BatchEnv(
-                cfg.n_envs,
-                cfg.map_size,
-                cfg.action_space,
-                cfg.encoding,
-                cfg.opponents,
-                list(cfg.opponent_weights),
-                seed=cfg.seed + step,
-            )
+            env = _training_env(cfg, cfg.seed + step)
             torch.manual_seed(cfg.seed + step)
         resume_step = step
         obs, masks = env.observe(), env.masks().astype(bool)
