@@ -85,6 +85,38 @@ def test_decode_empty_map() -> None:
     assert len(d.boxes) == 0
 
 
+def test_watershed_splits_touching_cones_that_components_merge() -> None:
+    # a staccato dot's cone touching a notehead's cone, as on a real page: one blob above the cut
+    cfg = DWDConfig(classes=CLASSES)
+    boxes = np.array([[20, 20, 44, 38], [28, 14, 36, 22]])  # notehead, dot touching its top
+    ids = np.array([0, 1])
+    e, c, b = _perfect_logits(boxes, ids, (40, 40), cfg)
+    merged = decode_maps(e, c, b, config=DecodeConfig(split="components", energy_cut=1.0, min_peak=1.0))
+    split = decode_maps(e, c, b, config=DecodeConfig(split="watershed", energy_cut=1.0, min_peak=1.0))
+    assert len(merged.boxes) == 1  # the plain decoder loses the dot
+    assert sorted(split.classes.tolist()) == [0, 1]
+    for box, cid in zip(split.boxes, split.classes, strict=True):
+        assert np.abs(box - boxes[cid]).max() < 0.5  # border pixels may go to the neighbour basin
+
+
+def test_snap_to_ink_moves_small_boxes_onto_their_blob_only() -> None:
+    from frontline.music.records import Glyph
+    from frontline.music.refine import snap_to_ink
+
+    page = np.full((80, 120), 255, np.uint8)
+    cv2.circle(page, (40, 30), 4, 0, -1)  # a dot: ink box (36, 26, 45, 35)
+    cv2.rectangle(page, (80, 20), (100, 60), 0, -1)  # a big blob where a clef was predicted
+    glyphs = [
+        Glyph("augmentationDot", (38.0, 28.0, 47.0, 37.0), 0.9),  # 2 px off, as the network places it
+        Glyph("clefG", (82.0, 22.0, 99.0, 58.0), 0.9),  # not a snapped class
+        Glyph("augmentationDot", (5.0, 5.0, 12.0, 12.0), 0.5),  # no ink there: unchanged
+    ]
+    out = snap_to_ink(page, glyphs)
+    assert out[0].bbox_xyxy == (36.0, 26.0, 45.0, 35.0)
+    assert out[1] == glyphs[1] and out[2] == glyphs[2]
+    assert [g.class_name for g in out] == [g.class_name for g in glyphs]
+
+
 def make_fake_dataset(folder: Path, pages: int = 4, seed: int = 0) -> None:
     """A few drawn pages (staves, noteheads, dots, sharps) in DeepScoresV2 layout."""
     rng = np.random.default_rng(seed)

@@ -20,6 +20,7 @@ from frontline.errors import InputError
 from frontline.music.decode import DecodeConfig, RawDetections, decode_maps, to_glyphs
 from frontline.music.normalize import NormalizeConfig, NormalizedPage, load_pages, normalize_page
 from frontline.music.records import Glyph
+from frontline.music.refine import SNAP_CLASS_PREFIXES, snap_to_ink
 
 if TYPE_CHECKING:
     from frontline.music.dwd import DWD
@@ -59,6 +60,8 @@ class DetectConfig:
     """Run the network on tiles of at most this many normalised pixels per side (memory cap)."""
     lines: bool = True
     """Also find line-like primitives (staff lines, stems, ledger lines, barlines, beams) classically."""
+    snap_prefixes: tuple[str, ...] = SNAP_CLASS_PREFIXES
+    """Snap the boxes of these small free-standing classes (name prefixes) to their ink; () = off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +187,8 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
         energy, cls_map, box_map, stride=s, mark_shrink=model.config.mark_shrink, config=cfg.decode
     )
     glyphs = to_glyphs(dets, model.config.classes, norm.transform.to_original_boxes)
+    if cfg.snap_prefixes:
+        glyphs = snap_to_ink(grey, glyphs, cfg.snap_prefixes)
     line_glyphs: list[Glyph] = []
     t3 = time.perf_counter()
     if cfg.lines:

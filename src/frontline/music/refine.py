@@ -1,0 +1,78 @@
+"""Box refinement: snap the boxes of small, free-standing symbols to their ink on the original page.
+
+Why: the detector finds dots, articulations and tuplet numbers with the right class but places their
+boxes on a grid of 2 normalised pixels (the heads run at half resolution), which on a 300-dpi page is
+about 2 page pixels: enough to drop a 9-pixel augmentation dot below IoU 0.5. These symbols stand
+apart from staff lines and stems, so the connected ink blob at the predicted place gives the exact
+box. Measured on held-out 300-dpi tuning pages (not the benchmark pages): augmentationDot AP@0.5
+0.18 -> 0.95 clean, 0.43 -> 0.90 degraded. Classes that touch other ink (clefs, time signatures on the
+staff, dynamics made of several letters) got worse when snapped, so they are not in the default set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from frontline.music.records import Glyph
+
+__all__ = ["SNAP_CLASS_PREFIXES", "snap_to_ink"]
+
+SNAP_CLASS_PREFIXES: tuple[str, ...] = ("augmentationDot", "repeatDot", "artic", "tuplet", "fermata")
+"""Class-name prefixes whose boxes are snapped by default (chosen per class on tuning pages)."""
+
+
+def snap_to_ink(
+    grey: np.ndarray,
+    glyphs: Sequence[Glyph],
+    prefixes: Sequence[str] = SNAP_CLASS_PREFIXES,
+    size_range: tuple[float, float] = (0.5, 1.8),
+) -> list[Glyph]:
+    """Replace the box of each glyph whose class starts with one of `prefixes` by its ink blob's box.
+
+    grey: the page (uint8, 255 = paper) in the glyphs' pixel coordinates. For each such glyph the
+    window around its box is binarised (Otsu) and the 8-connected blob that overlaps the box, has a
+    width and height within `size_range` times the box's, and lies nearest to its centre becomes
+    the new box; a glyph without such a blob keeps its box. Other glyphs pass through unchanged.
+    """
+    import cv2
+
+    h_img, w_img = grey.shape[:2]
+    pre = tuple(prefixes)
+    lo, hi = size_range
+    out: list[Glyph] = []
+    for g in glyphs:
+        if not pre or not g.class_name.startswith(pre):
+            out.append(g)
+            continue
+        x0, y0, x1, y1 = g.bbox_xyxy
+        w, h = x1 - x0, y1 - y0
+        m = max(w, h) * 0.75 + 2.0
+        xa, ya = int(max(0.0, x0 - m)), int(max(0.0, y0 - m))
+        xb, yb = int(min(w_img, x1 + m + 1)), int(min(h_img, y1 + m + 1))
+        win = grey[ya:yb, xa:xb]
+        if win.size < 9 or w <= 0 or h <= 0 or int(win.min()) > 200:
+            out.append(g)
+            continue
+        _, bw = cv2.threshold(np.ascontiguousarray(win), 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+        n, _, st, _ = cv2.connectedComponentsWithStats(bw, connectivity=8)
+        cx, cy = (x0 + x1) / 2.0 - xa, (y0 + y1) / 2.0 - ya
+        best, best_d = -1, np.inf
+        for i in range(1, n):
+            left, top, ww, hh = (int(v) for v in st[i, :4])
+            if not (lo * w <= ww <= hi * w and lo * h <= hh <= hi * h):
+                continue
+            if left > x1 - xa or left + ww < x0 - xa or top > y1 - ya or top + hh < y0 - ya:
+                continue  # must overlap the predicted box
+            d = abs(left + ww / 2.0 - cx) + abs(top + hh / 2.0 - cy)
+            if d < best_d:
+                best, best_d = i, d
+        if best < 0:
+            out.append(g)
+            continue
+        bl, bt, bw_, bh_ = (float(v) for v in st[best, :4])
+        box = (xa + bl, ya + bt, xa + bl + bw_, ya + bt + bh_)
+        out.append(replace(g, bbox_xyxy=box))
+    return out
