@@ -13,6 +13,7 @@ from frontline.music.records import Glyph, Staff, System
 __all__ = [
     "deskew_glyphs",
     "estimate_skew",
+    "find_barlines",
     "find_staves",
     "group_systems",
     "nearest_staff",
@@ -47,50 +48,111 @@ def staves_from_glyphs(glyphs: list[Glyph]) -> list[Staff]:
     return out
 
 
-def find_staves(grey: np.ndarray, min_width_frac: float = 0.3) -> list[Staff]:
-    """Find five-line staves in a greyscale page (uint8, 255 = white) by row projection of long dark runs.
+def find_staves(grey: np.ndarray, min_width_frac: float = 0.15) -> list[Staff]:
+    """Find five-line staves in a greyscale page (uint8, 255 = white) from long horizontal ink runs.
 
-    Rows whose dark pixels cover at least `min_width_frac` of the widest such row are staff-line
-    candidates; runs of candidate rows become lines, and five lines with even spacing form a staff.
-    Works on clean and mildly skewed pages (deskew first with `frontline.music.normalize`).
+    The page's darkness above the paper is opened with a long horizontal kernel (staff lines survive,
+    notes, text and speckles do not), and the row profile of what is left, smoothed over three rows, gives line candidates
+    (at least `min_width_frac` of the strongest row). Five candidates with even spacing form a staff;
+    its x extent is where at least three of its lines have ink. Robust to paper texture, speckle noise
+    and blur; deskew first (`estimate_skew`): a line must stay within a row or two over the kernel.
     """
     if grey.ndim != 2 or grey.size == 0:
         return []
-    dark = grey < 160
-    # ink per row, antialiasing included: a thin line split over two rows still shows in both
-    rows = (255.0 - grey.astype(np.float64)).sum(axis=1) / 255.0
-    if rows.max() <= 0:
+    import cv2
+
+    # darkness above the paper, opened in grey levels: a thin line antialiased over two rows keeps
+    # its (lighter) darkness in both, where a binarisation would lose it
+    paper = float(np.median(grey))
+    dark = np.clip(paper - grey.astype(np.float32), 0, 255)
+    h, w = dark.shape
+    klen = max(8, w // 30)
+    horiz = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, klen), np.uint8))
+    horiz[horiz < 8] = 0  # paper texture
+    rows = horiz.sum(axis=1).astype(np.float64)
+    smooth = np.convolve(rows, np.ones(3), mode="same")
+    if smooth.max() <= 0:
         return []
-    cand = rows >= min_width_frac * rows.max()
+    # reference: a high percentile, not the maximum (a long beam or a dark title rule would set it)
+    ref = float(np.percentile(smooth, 97))
+    from scipy.signal import find_peaks
+
+    # candidates: peaks of the profile (a threshold on rows would merge a line with a beam beside it)
+    peaks, _ = find_peaks(smooth, height=min_width_frac * max(ref, 0.25 * float(smooth.max())), distance=3)
     lines: list[tuple[float, int, int]] = []  # (centre y, first row, last row)
-    y = 0
-    h = len(cand)
-    while y < h:
-        if cand[y]:
-            y0 = y
-            while y < h and cand[y]:
-                y += 1
-            seg = rows[y0:y]
-            centre = float((np.arange(y0, y) * seg).sum() / max(seg.sum(), 1e-9))
-            lines.append((centre, y0, y - 1))
-        else:
-            y += 1
+    for pk in peaks:
+        y0, y1 = max(0, int(pk) - 1), min(h - 1, int(pk) + 1)
+        seg = rows[y0 : y1 + 1]
+        centre = float((np.arange(y0, y1 + 1) * seg).sum() / max(seg.sum(), 1e-9))
+        lines.append((centre, y0, y1))
+    # columns with line ink per candidate: staff lines run the staff's width, ledger lines and beams not
+    extent = [int((horiz[max(0, a - 1) : b + 2] > 0).any(axis=0).sum()) for _, a, b in lines]
     staves: list[Staff] = []
-    i = 0
-    while i + 4 < len(lines):
-        ys = [lines[i + k][0] for k in range(5)]
-        gaps = np.diff(ys)
-        if gaps.min() > 2 and gaps.max() <= 1.35 * gaps.min():
-            # columns where at least three of the five lines have ink
-            on = sum(
-                dark[lines[i + k][1] : lines[i + k][2] + 1].any(axis=0).astype(np.int32) for k in range(5)
+    if len(lines) < 5:
+        return staves
+    ys_all = np.array([c for c, _, _ in lines])
+    gaps_all = np.diff(ys_all)
+    gaps_all = gaps_all[gaps_all > 2]
+    if not gaps_all.size:
+        return staves
+    # the staff space: the commonest gap between neighbouring candidates (spurious rows are rarer)
+    hist = np.bincount(np.round(gaps_all).astype(np.int64))
+    space = float(np.argmax(hist))
+    near = gaps_all[np.abs(gaps_all - space) <= max(1.0, 0.15 * space)]
+    space = float(near.mean()) if near.size else space
+    used = [False] * len(lines)
+    for i in range(len(lines)):
+        if used[i]:
+            continue
+        # four more lines at about one space apart each; spurious candidates in between are skipped
+        chosen = [i]
+        sp = space
+        for _ in range(4):
+            target = lines[chosen[-1]][0] + sp
+            best = min(
+                (j for j in range(chosen[-1] + 1, len(lines)) if not used[j]),
+                key=lambda j: abs(lines[j][0] - target),
+                default=None,
             )
-            cols = np.where(on >= 3)[0]
-            x0, x1 = (float(cols.min()), float(cols.max())) if cols.size else (0.0, float(grey.shape[1] - 1))
-            staves.append(Staff(len(staves), tuple(ys), x0, x1))
-            i += 5
-        else:
-            i += 1
+            if best is None or abs(lines[best][0] - target) > 0.3 * space:
+                break
+            chosen.append(best)
+            sp = (lines[chosen[-1]][0] - lines[chosen[0]][0]) / (len(chosen) - 1)
+        if len(chosen) < 5:
+            continue
+        # a ledger line or beam one space above (or below) the staff may have started the chain: slide
+        # the five lines down while the next candidate is a longer line than the first
+        while True:
+            nxt = chosen[-1] + 1
+            while nxt < len(lines) and lines[nxt][0] - lines[chosen[-1]][0] < 0.7 * sp:
+                nxt += 1
+            if (
+                nxt >= len(lines)
+                or abs(lines[nxt][0] - lines[chosen[-1]][0] - sp) > 0.3 * space
+                or extent[nxt] <= 1.2 * extent[chosen[0]]
+            ):
+                break
+            chosen = [*chosen[1:], nxt]
+        if min(extent[k] for k in chosen) < 0.5 * max(extent[k] for k in chosen):
+            continue
+        ys5 = np.array([lines[k][0] for k in chosen])
+        step = float(ys5[-1] - ys5[0]) / 4
+        resid = np.abs(ys5 - (ys5[0] + step * np.arange(5)))
+        if resid.max() > 0.15 * space or abs(step - space) > 0.07 * space:
+            continue  # uneven or off-size: stacked ledger lines or beams, not a staff
+        on = sum(
+            (horiz[max(0, lines[k][1] - 1) : lines[k][2] + 2] > 0).any(axis=0).astype(np.int32)
+            for k in chosen
+        )
+        cols = np.where(on >= 3)[0]
+        if cols.size < 4 * space:
+            continue
+        for k in chosen:
+            used[k] = True
+        for k in range(chosen[0], chosen[-1] + 1):
+            used[k] = True  # anything between a staff's lines is not the start of another staff
+        x0, x1 = float(cols.min()), float(cols.max())
+        staves.append(Staff(len(staves), tuple(lines[k][0] for k in chosen), x0, x1))
     return staves
 
 
@@ -241,4 +303,112 @@ def deskew_glyphs(glyphs: list[Glyph], angle_deg: float, center: tuple[float, fl
         out.append(
             Glyph(g.class_name, (nx - w2 / 2, ny - h2 / 2, nx + w2 / 2, ny + h2 / 2), g.score, g.glyph_id)
         )
+    return out
+
+
+def find_barlines(grey: np.ndarray, staves: list[Staff], glyphs: list[Glyph]) -> list[Glyph]:
+    """Barlines read from the page's pixels: thin vertical lines from a staff's top line to its bottom line.
+
+    Why: a detector's line finder may miss every barline of a page (it looks for them only on staves it
+    found itself), and a system without barlines is one long measure. A column counts where at least 85%
+    of the staff's height is ink; columns beside a detected notehead (its stem) do not. A line that also
+    fills the gap to the next staff joins the two staves (one glyph over both, so systems group). The
+    kind follows the pattern of thin and thick lines (thin-thick: final, or right repeat with dots on
+    its left; thick-thin: left repeat when dots follow). Boxes are in the image's pixels (deskew first).
+    """
+    if grey.ndim != 2 or grey.size == 0 or not staves:
+        return []
+    paper = float(np.median(grey))
+    dark = np.clip(paper - grey.astype(np.float32), 0, 255)
+    ink_level = float(np.percentile(dark, 99.5))
+    if ink_level <= 8:
+        return []
+    ink = dark >= 0.35 * ink_level
+    h, w = ink.shape
+    # columns inside other symbols are not barlines: a clef's or a time digit's upright stroke, a stem
+    # (beside its notehead, or a detected stem)
+    blockers = [
+        (g.bbox_xyxy, 0.3 if g.class_name.startswith("notehead") else 0.15)
+        for g in glyphs
+        if g.class_name not in BARLINE_CLASSES
+        and g.class_name not in _CONNECTORS
+        and g.class_name not in ("staff", "repeatDot", "slur", "tie", "beam", "text", "legerLine")
+        and not g.class_name.startswith(("dynamic", "ending", "tuplet", "ottava"))
+    ]
+    dots = [g.center_xy for g in glyphs if g.class_name == "repeatDot"]
+
+    def columns(y0: float, y1: float, x0: float, x1: float) -> np.ndarray:
+        a, b = max(0, int(round(y0))), min(h, int(round(y1)) + 1)
+        c, d = max(0, int(x0)), min(w, int(x1) + 1)
+        if b <= a or d <= c:
+            return np.zeros(0)
+        band = ink[a:b, c:d]
+        frac = band.mean(axis=0)
+        # an antialiased line may fall between two columns: the better of each pair of neighbours
+        either = band[:, :-1] | band[:, 1:] if band.shape[1] > 1 else band
+        frac2 = np.concatenate([either.mean(axis=0), [0.0]]) if band.shape[1] > 1 else frac
+        return np.maximum(frac, frac2)
+
+    per_staff: list[list[tuple[float, float]]] = []  # (x0, x1) runs of line columns per staff
+    for st in staves:
+        sp = st.staff_space_px
+        frac = columns(st.top, st.bottom, 0, w - 1)
+        on = frac >= 0.85
+        for (x0, y0, x1, y1), margin in blockers:
+            if y1 >= st.top - 4 * sp and y0 <= st.bottom + 4 * sp:
+                on[max(0, int(x0 - margin * sp)) : min(w, int(x1 + margin * sp) + 1)] = False
+        on[: max(0, int(st.x0 - 0.5 * sp))] = False
+        on[min(w, int(st.x1 + 0.5 * sp) + 1) :] = False
+        runs: list[tuple[float, float]] = []
+        xs = np.flatnonzero(on)
+        for x in xs:
+            if runs and x - runs[-1][1] <= 1:
+                runs[-1] = (runs[-1][0], float(x))
+            else:
+                runs.append((float(x), float(x)))
+        per_staff.append([r for r in runs if r[1] - r[0] <= 1.0 * sp])  # wider: a beam or a note cluster
+    out: list[Glyph] = []
+    joined: set[tuple[int, float]] = set()
+    for i, st in enumerate(staves):
+        sp = st.staff_space_px
+        runs = per_staff[i]
+        thin = float(np.median([r[1] - r[0] + 1 for r in runs])) if runs else 1.0
+        # lines of one barline lie within a space of each other
+        clusters: list[list[tuple[float, float]]] = []
+        for r in runs:
+            if clusters and r[0] - clusters[-1][-1][1] <= 0.8 * sp:
+                clusters[-1].append(r)
+            else:
+                clusters.append([r])
+        for cl in clusters:
+            x0, x1 = cl[0][0], cl[-1][1]
+            if (i, x0) in joined:
+                continue
+            pattern = "".join("k" if (r[1] - r[0] + 1) > 1.8 * thin else "t" for r in cl)
+            left_dots = any(x0 - 1.5 * sp <= dx < x0 and st.top <= dy <= st.bottom for dx, dy in dots)
+            right_dots = any(x1 < dx <= x1 + 1.5 * sp and st.top <= dy <= st.bottom for dx, dy in dots)
+            name = {
+                "tt": "barlineDouble",
+                "tk": "barlineFinal",
+                "kt": "barlineHeavy",
+                "k": "barlineHeavy",
+            }.get(pattern, "barline")
+            if left_dots and right_dots:
+                name = "repeatLeftRight"
+            elif left_dots and pattern.endswith("k"):
+                name = "repeatRight"
+            elif right_dots and pattern.startswith("k"):
+                name = "repeatLeft"
+            # down through the following staves while the line fills the gaps and their staves
+            last = i
+            while last + 1 < len(staves):
+                nxt = staves[last + 1]
+                match = [r for r in per_staff[last + 1] if r[0] - 2 <= x1 and x0 <= r[1] + 2]
+                gap = columns(staves[last].bottom, nxt.top, x0 - 1, x1 + 1)
+                if not match or not gap.size or gap.max() < 0.85:
+                    break
+                for r in match:
+                    joined.add((last + 1, r[0]))
+                last += 1
+            out.append(Glyph(name, (x0, st.top, x1 + 1, staves[last].bottom), 0.9, -1))
     return out

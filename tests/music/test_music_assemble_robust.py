@@ -1,0 +1,113 @@
+"""Robustness rules of the assembly: what it does when the detector's symbols are imperfect.
+
+Each test feeds a page or a symbol list with a known defect (faint or noisy staff lines, missing
+barlines, a missed or garbled time signature, a whole rest read as a half rest, ...) and checks the music.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+
+from frontline.music.assemble import assemble_pages
+from frontline.music.assemble.staves import find_barlines, find_staves
+from frontline.music.records import Glyph, Note
+
+SPACE = 10
+
+
+def _page(tops: list[int], width: int = 600, grey: int = 0, split: bool = False) -> np.ndarray:
+    """A white page with five-line staves at `tops`; `split` draws each line antialiased over two rows."""
+    img = np.full((tops[-1] + 10 * SPACE, width), 255, np.uint8)
+    for top in tops:
+        for k in range(5):
+            y = top + k * SPACE
+            if split:
+                img[y : y + 2, 20 : width - 20] = 185
+            else:
+                img[y, 20 : width - 20] = grey
+    return img
+
+
+def test_find_staves_on_faint_antialiased_noisy_lines() -> None:
+    img = _page([40, 160, 320], split=True)
+    rng = np.random.default_rng(0)
+    noise = rng.random(img.shape) < 0.003  # speckles
+    img[noise] = 0
+    img = np.clip(img.astype(np.int32) - rng.integers(0, 12, img.shape), 0, 255).astype(np.uint8)  # texture
+    staves = find_staves(img)
+    assert len(staves) == 3
+    assert staves[1].line_ys == pytest.approx((160.5, 170.5, 180.5, 190.5, 200.5), abs=0.6)
+
+
+def test_find_staves_ignores_a_long_beam_one_space_above_a_staff() -> None:
+    img = _page([60, 200])
+    img[50:52, 200:400] = 0  # a long horizontal stroke one space above the first staff
+    staves = find_staves(img)
+    assert [round(s.top) for s in staves] == [60, 200]
+
+
+def test_find_staves_keeps_a_short_staff_and_rejects_stacked_ledger_lines() -> None:
+    img = _page([40, 160, 300])
+    img[300:350, 200:] = 255
+    for k in range(5):  # a short staff (an ending system of a few measures)
+        img[300 + k * SPACE, 20:200] = 0
+    for k, y in enumerate((110, 116, 123, 129, 137)):  # uneven stacked strokes between staves
+        img[y, 300 + 3 * k : 420] = 0
+    tops = [round(s.top) for s in find_staves(img)]
+    assert tops == [40, 160, 300]
+
+
+def _bar(img: np.ndarray, x: int, y0: int, y1: int, width: int = 1) -> None:
+    img[y0 : y1 + 1, x : x + width] = 0
+
+
+def test_find_barlines_from_pixels_skips_symbols_and_joins_staves() -> None:
+    img = _page([40, 140])
+    staves = find_staves(img)
+    _bar(img, 300, 40, 180)  # through both staves and the gap: one system
+    _bar(img, 450, 40, 80)  # first staff only
+    _bar(img, 100, 40, 80)  # the upright stroke of a clef
+    _bar(img, 200, 140, 180)  # a stem beside a notehead
+    _bar(img, 560, 40, 80, width=2)  # thin-thick: a final barline
+    _bar(img, 565, 40, 80, width=5)
+    glyphs = [
+        Glyph("clefG", (92, 30, 112, 90), 0.9, 0),
+        Glyph("noteheadBlackOnLine", (189, 175, 200, 185), 0.9, 1),
+    ]
+    bars = find_barlines(img, staves, glyphs)
+    by_x = {round(b.center_xy[0] / 10) * 10: b for b in bars}
+    assert sorted(by_x) == pytest.approx([300, 450, 560], abs=1)
+    assert by_x[300].bbox_xyxy[1] == pytest.approx(40) and by_x[300].bbox_xyxy[3] == pytest.approx(180)
+    assert by_x[450].bbox_xyxy[3] == pytest.approx(80)
+    assert by_x[560].class_name == "barlineFinal" and by_x[450].class_name == "barline"
+
+
+def _quarters_page(xs: list[int], barlines_in_glyphs: bool) -> tuple[list[Glyph], np.ndarray]:
+    """One treble staff (top 40) in 2/4: quarter notes on the middle line (B4) at xs, barlines drawn."""
+    img = _page([40], width=700)
+    glyphs = [Glyph("clefG", (25, 30, 45, 95), 1.0, 0)]
+    glyphs += [Glyph("timeSig2", (50, 40, 60, 60), 1.0, 1), Glyph("timeSig4", (50, 60, 60, 80), 1.0, 2)]
+    for k, x in enumerate(xs):
+        glyphs.append(Glyph("noteheadBlackOnLine", (x, 55, x + 12, 65), 1.0, 10 + k))
+        glyphs.append(Glyph("stem", (x + 11, 25, x + 12, 60), 1.0, 100 + k))
+        img[55:66, x : x + 12] = 0
+        img[25:61, x + 11 : x + 13] = 0
+    for k, bx in enumerate((260, 440, 660)):
+        _bar(img, bx, 40, 80)
+        if barlines_in_glyphs:
+            glyphs.append(Glyph("barline", (bx, 40, bx + 1, 80), 1.0, 200 + k))
+    return glyphs, img
+
+
+def test_missing_barlines_are_read_from_the_page() -> None:
+    xs = [100, 180, 300, 380, 480, 580]
+    glyphs, img = _quarters_page(xs, barlines_in_glyphs=False)
+    asm = assemble_pages([(glyphs, img)])
+    measures = asm.score.parts[0].measures
+    assert len(measures) == 3
+    assert all(len(m.events) == 2 and not m.flagged for m in measures)
+    first = measures[0].events[0]
+    assert isinstance(first, Note) and str(first.pitch) == "B4" and first.duration_q == F(1)
