@@ -111,3 +111,50 @@ def test_missing_barlines_are_read_from_the_page() -> None:
     assert all(len(m.events) == 2 and not m.flagged for m in measures)
     first = measures[0].events[0]
     assert isinstance(first, Note) and str(first.pitch) == "B4" and first.duration_q == F(1)
+
+
+def test_stem_end_strokes_count_beams_and_merged_double_beams() -> None:
+    from frontline.music.assemble.pixels import ink_mask, stem_end_strokes
+
+    img = np.full((120, 200), 255, np.uint8)
+    img[20:60, 50] = 0  # up stem, far end at y=20
+    img[20:25, 50:90] = 0  # primary beam to the right (0.5 space thick)
+    img[28:33, 50:90] = 0  # second level
+    img[20:60, 150] = 0  # a stem whose two beams are blurred into one band
+    img[20:33, 110:150] = 0
+    img[60:100, 30] = 0  # a bare stem: nothing leaves its end
+    ink = ink_mask(img)
+    assert stem_end_strokes(ink, (50, 20, 51, 60), True, SPACE) == (0, 2)
+    assert stem_end_strokes(ink, (150, 20, 151, 60), True, SPACE) == (2, 0)
+    assert stem_end_strokes(ink, (30, 60, 31, 100), False, SPACE) == (0, 0)
+
+
+def test_a_measure_that_overflows_with_nothing_struck_together_stays_one_voice() -> None:
+    from frontline.music.assemble.voices import VoiceSlot, split_voices
+
+    # one misread value (a sixteenth rest read as a quarter rest) overflows the measure: splitting by
+    # stem direction would shift every onset; one voice keeps the error local
+    slots = [
+        VoiceSlot(10, "up", 2, F(1)),
+        VoiceSlot(20, "down", 7, F(1)),
+        VoiceSlot(30, "", 4, F(1), is_rest=True),
+        VoiceSlot(40, "down", 7, F(1)),
+        VoiceSlot(50, "up", 2, F(1, 2)),
+    ]
+    assert split_voices(slots, F(4), 3.0) == [1, 1, 1, 1, 1]
+
+
+def test_a_wide_empty_first_measure_is_kept_not_merged_into_the_header() -> None:
+    # the notes of the first measure were missed: the measure stays (and the later ones keep their numbers)
+    xs = [300, 380, 480, 580]
+    glyphs, img = _quarters_page(xs, barlines_in_glyphs=True)
+    measures = assemble_pages([(glyphs, img)]).score.parts[0].measures
+    assert len(measures) == 3
+    assert not measures[0].notes() and len(measures[1].notes()) == 2
+    # a barline right after the clef and time signature still closes no measure
+    glyphs2 = [g for g in glyphs if g.glyph_id != 200] + [Glyph("barline", (70, 40, 71, 80), 1.0, 300)]
+    img2 = img.copy()
+    img2[40:81, 258:264] = 255
+    _bar(img2, 70, 40, 80)
+    measures2 = assemble_pages([(glyphs2, img2)]).score.parts[0].measures
+    assert len(measures2) == 2 and len(measures2[0].notes()) == 2

@@ -15,6 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from frontline.music.assemble.pitch import ACCIDENTAL_ALTER, AccidentalState, clef_from_class, diatonic_of
+from frontline.music.assemble.pixels import ink_mask, stem_end_strokes
 from frontline.music.assemble.repair import RhythmItem, repair_voice
 from frontline.music.assemble.rhythm import (
     FLAG_COUNT,
@@ -116,6 +117,10 @@ class AssembleConfig:
     """Flag a measure for review when one of its noteheads or rests was detected with a lower score."""
     deskew: bool = True
     """Measure the page's rotation on the image and undo it on the glyph boxes before reading staves."""
+    pixel_beams: bool = True
+    """Count the strokes (beams, flags) at each unflagged stem's far end in the page's ink, and take that
+    count where it is larger than the beam glyphs' (the detector's classical line finder misses beams).
+    Only for detected noteheads (score below 1): annotated symbols (score 1) are trusted as given."""
     image_barlines: bool = True
     """Add barlines read from the page's pixels where the glyphs have none (a detector may miss them)."""
 
@@ -282,7 +287,11 @@ def _read_time(cluster: list[Glyph], staff: Staff) -> TimeSignature | None:
 
 
 def _system_pass(
-    page_staves: list[Staff], system: System, glyphs: list[Glyph], cfg: AssembleConfig
+    page_staves: list[Staff],
+    system: System,
+    glyphs: list[Glyph],
+    cfg: AssembleConfig,
+    ink: np.ndarray | None = None,
 ) -> _SystemResult:
     staff_ids = [page_staves.index(s) for s in system.staves]
     sp = float(np.median([s.staff_space_px for s in system.staves]))
@@ -499,6 +508,19 @@ def _system_pass(
                 else:
                     right += 1
         gr.beam_levels = through + max(left, right)
+        detected = min(h.glyph.score for h in gr.heads) < 1.0  # annotations (ground truth) say 1.0
+        if (
+            ink is not None
+            and cfg.pixel_beams
+            and detected
+            and gr.kind == "black"
+            and not gr.grace
+            and not gr.flags
+        ):
+            # the strokes leaving the stem's far end, read from the ink, where they are more than the
+            # beam glyphs say (a line finder drops a double beam whose band looks too thick for one,
+            # or reads two levels as one)
+            gr.beam_levels = max(gr.beam_levels, *stem_end_strokes(ink, s.bbox_xyxy, gr.stem_dir == "up", sp))
         for sl in slashes:
             if _overlap(sl.bbox_xyxy[0], sl.bbox_xyxy[2], sx - sp, sx + sp) and _overlap(
                 sl.bbox_xyxy[1], sl.bbox_xyxy[3], sy0, sy1
@@ -757,8 +779,20 @@ def _system_pass(
 
     groups = [gr for gr in groups if sys_top <= gr.cy <= sys_bottom]
     # a barline right after the system's clef/key/time (e.g. a start repeat) closes no measure: the
-    # header belongs to the first measure with music
-    while len(regions) > 1 and not any(regions[0][0] <= gr.x < regions[0][1] for gr in groups):
+    # header belongs to the first measure with music. Only within 4 spaces of the header's end: a wide
+    # empty first region is a measure whose notes were missed (merging it would shift every later
+    # measure of the piece by one)
+    header = [
+        g.bbox_xyxy[2]
+        for g in glyphs
+        if g.class_name.startswith(("clef", "key", "timeSig")) and g.bbox_xyxy[2] < regions[0][1]
+    ]
+    while (
+        len(regions) > 1
+        and not any(regions[0][0] <= gr.x < regions[0][1] for gr in groups)
+        and regions[0][1] - max([regions[0][0], *header]) < 4 * sp
+    ):
+        header = []
         repeat_start_first |= kinds[0] in ("repeatLeft", "repeatLeftRight")
         regions = [(regions[0][0], regions[1][1]), *regions[2:]]
         kinds = kinds[1:]
@@ -871,9 +905,11 @@ def assemble_pages(
         if abs(angle) >= 0.05:
             glyphs = deskew_glyphs(glyphs, angle, center)
         staves = staves_from_glyphs(glyphs)
+        ink: np.ndarray | None = None
         if image is not None:
             # staves the symbols miss (a line finder may skip some) come from the page's row profile
             upright = _rotate_image(image, angle) if abs(angle) >= 0.05 else image
+            ink = ink_mask(upright) if cfg.pixel_beams else None
             staves = _merge_staves(staves, find_staves(upright))
             if cfg.image_barlines and staves:
                 glyphs = glyphs + _new_barlines(glyphs, find_barlines(upright, staves, glyphs), staves)
@@ -911,7 +947,7 @@ def assemble_pages(
             )
             sys_glyphs[best].append(gl)
         for sys_i, system in enumerate(systems):
-            res = _system_pass(staves, system, sys_glyphs[sys_i], cfg)
+            res = _system_pass(staves, system, sys_glyphs[sys_i], cfg, ink)
             sp = float(np.median([s.staff_space_px for s in system.staves]))
             while len(states) < len(system.part_staves):
                 states.append(_PartState())
@@ -1121,6 +1157,21 @@ def assemble_pages(
                                 voice_of.append((h.glyph.glyph_id, _voice_no(g.voice, sn)))
                             if g.rest_glyph is not None:
                                 voice_of.append((g.rest_glyph.glyph_id, _voice_no(g.voice, sn)))
+                    for sid in sids:
+                        # a staff with nothing read in this measure: a whole-measure rest, for review
+                        sn = staff_no[sid]
+                        if not any(e.staff == sn for e in events):
+                            events.append(
+                                Rest(
+                                    Fraction(0),
+                                    expected,
+                                    "whole",
+                                    voice=_voice_no(1, sn),
+                                    staff=sn,
+                                    measure_rest=True,
+                                )
+                            )
+                            flagged_reasons.append(f"staff {sn}: no notes or rests read")
                     # directions
                     directions: list[Direction] = []
                     for sid_d, x, kind, value in res.dynamics:
@@ -1368,7 +1419,7 @@ def _split_measure(m: Measure, at: Fraction) -> tuple[Measure, Measure]:
 
 
 def _new_barlines(glyphs: list[Glyph], found: list[Glyph], staves: list[Staff]) -> list[Glyph]:
-    """The barlines of `found` that no barline glyph already marks on their staff (within a space),
+    """The barlines of `found` that no barline glyph already marks over their height (within a space),
     with fresh glyph ids after the page's."""
     have = [g for g in glyphs if g.class_name in BARLINE_CLASSES or g.class_name == "systemicBarline"]
     next_id = max((g.glyph_id for g in glyphs), default=-1) + 1
@@ -1376,10 +1427,10 @@ def _new_barlines(glyphs: list[Glyph], found: list[Glyph], staves: list[Staff]) 
     for f in found:
         fx = f.center_xy[0]
         sp = staves[nearest_staff(staves, f.bbox_xyxy[1])].staff_space_px
-        if any(
+        if any(  # a glyph already marks it over its whole height (a longer one joins staves: keep it)
             abs(g.center_xy[0] - fx) <= sp
-            and g.bbox_xyxy[1] <= f.bbox_xyxy[3]
-            and f.bbox_xyxy[1] <= g.bbox_xyxy[3]
+            and g.bbox_xyxy[1] <= f.bbox_xyxy[1] + sp
+            and g.bbox_xyxy[3] >= f.bbox_xyxy[3] - sp
             for g in have
         ):
             continue

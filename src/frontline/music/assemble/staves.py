@@ -140,10 +140,10 @@ def find_staves(grey: np.ndarray, min_width_frac: float = 0.15) -> list[Staff]:
         resid = np.abs(ys5 - (ys5[0] + step * np.arange(5)))
         if resid.max() > 0.15 * space or abs(step - space) > 0.07 * space:
             continue  # uneven or off-size: stacked ledger lines or beams, not a staff
-        on = sum(
-            (horiz[max(0, lines[k][1] - 1) : lines[k][2] + 2] > 0).any(axis=0).astype(np.int32)
-            for k in chosen
-        )
+        bands = [horiz[max(0, lines[k][1] - 1) : lines[k][2] + 2].max(axis=0) for k in chosen]
+        # the line's own darkness (paper texture and scan noise are much lighter)
+        level = float(np.percentile(np.concatenate([b[b > 0] for b in bands] or [np.zeros(1)]), 75))
+        on = sum((b >= 0.4 * level).astype(np.int32) for b in bands)
         cols = np.where(on >= 3)[0]
         if cols.size < 4 * space:
             continue

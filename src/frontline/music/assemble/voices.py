@@ -81,7 +81,10 @@ def split_voices(slots: list[VoiceSlot], expected: Fraction | None, x_tol: float
     overflow = expected is not None and total > expected
     # exactly two measures' worth with nothing struck together is likelier a missed barline than two voices
     double = expected is not None and total == 2 * expected
-    two = has_both and (_overlapping(slots, x_tol) or (overflow and not double))
+    # an overflow alone does not make two voices: with nothing struck together it is likelier a misread
+    # value (one wrong duration then stays local instead of shifting every onset of a split voice)
+    two = has_both and _overlapping(slots, x_tol)
+    del double
     if not two:
         # a second's displaced notehead sits about one head width off: allow for it
         if overflow and _coincide(slots, 2.0 * x_tol):
