@@ -17,6 +17,7 @@ from frontline.faces.replay import (
     decide,
     detect_replay,
     load_replay_model,
+    pipeline_rates,
     print_attack,
     replay_input,
     screen_attack,
@@ -66,12 +67,50 @@ def test_network_contract_and_metrics() -> None:
 
     img, face = _face_image()
     x = replay_input(img, face)
-    assert x.shape == (6, 64, 64) and x.dtype == np.float32 and x.min() >= 0 and x.max() <= 1
-    net = build_replay_net()
-    out = net(torch.from_numpy(np.stack([x, x])))
-    assert out.shape == (2, len(CLASSES)) and torch.isfinite(out).all()
+    assert x.shape == (9, 64, 64) and x.dtype == np.float32 and x.min() >= 0 and x.max() <= 1
+    for patches, highpass, spectrum in [
+        (1, False, False),
+        (1, True, True),
+        (2, False, True),
+        (2, True, True),
+    ]:
+        xp = replay_input(img, face, patches)
+        assert xp.shape == (3 + 3 * patches, 64, 64)
+        net = build_replay_net(8, highpass, patches, spectrum)
+        out = net(torch.from_numpy(np.stack([xp, xp])))
+        assert out.shape == (2, len(CLASSES)) and torch.isfinite(out).all()
     m = apcer_bpcer(np.array([0, 0, 1, 1, 2, 2]), np.array([0, 1, 0, 1, 2, 2]))
     assert m["bpcer"] == 0.5 and m["apcer_screen"] == 0.5 and m["apcer_print"] == 0.0
+
+
+def test_large_faces_are_shrunk_to_the_training_size() -> None:
+    import cv2
+
+    img, face = _face_image()  # face box 120x150 px: below the cap, the input is cut as it is
+    big = cv2.resize(img, (2048, 2048), interpolation=cv2.INTER_CUBIC)  # face box 480x600 px
+    x, y, w, h = face.bbox_xywh
+    big_face = Face((4 * x, 4 * y, 4 * w, 4 * h), tuple((4 * a, 4 * b) for a, b in face.landmarks), 0.9)
+    capped = replay_input(big, big_face)
+    s = 320 / 600  # the big face's box is brought to the 320 px cap
+    mid = cv2.resize(big, (round(2048 * s), round(2048 * s)), interpolation=cv2.INTER_AREA)
+    mid_face = Face(
+        (4 * x * s, 4 * y * s, 4 * w * s, 4 * h * s),
+        tuple((a * s, b * s) for a, b in big_face.landmarks),
+        0.9,
+    )
+    same = replay_input(mid, mid_face)
+    assert np.abs(capped - same).mean() < 0.02  # same scale (crop borders round differently)
+    assert np.abs(capped - replay_input(big[::1], big_face, 2)).max() == 0  # deterministic
+
+
+def test_pipeline_rates_count_quality_refusals_apart() -> None:
+    y = np.array([0, 0, 0, 0, 1, 1, 2, 2, 2, 2])
+    pred = np.array([0, 1, 1, 0, 0, 0, 0, 0, 2, 2])
+    ok = np.array([1, 1, 0, 0, 1, 0, 1, 0, 1, 1], dtype=bool)
+    m = pipeline_rates(y, pred, ok)
+    assert m["bpcer"] == 0.25 and m["refused_live"] == 0.5  # the refused flagged one is not a BPCER error
+    assert m["apcer_screen"] == 0.5 and m["refused_screen"] == 0.5  # the refused miss is not accepted
+    assert m["apcer_print"] == 0.25 and m["refused_print"] == 0.25
 
 
 def test_decision_rule_uses_the_summed_attack_probability() -> None:
@@ -119,7 +158,7 @@ def test_shipped_weights_separate_synthetic_attacks_on_an_unseen_face(face_model
 
     img, _ = _face_image()  # the astronaut is in the held-out split, never in training or validation
     face = detect_faces(img, face_models.detector)[0]
-    x, y = _dataset([(img, face)], 20, np.random.default_rng(123))
+    x, y = _dataset([(img, face)], 20, np.random.default_rng(123), face_models.replay.patches)
     with torch.no_grad():
         prob = torch.softmax(face_models.replay(torch.from_numpy(x)), dim=1).numpy()
     thr = face_models.replay.attack_threshold

@@ -170,13 +170,19 @@ def train_replay_cmd(
     astronaut: bool = typer.Option(True, help="Add skimage's astronaut photo to the held-out split."),
     samples_per_class: int = typer.Option(600, help="Training samples per class."),
     epochs: int = typer.Option(14, help="Training epochs."),
+    val_identity: list[str] = typer.Option(
+        ["ardern", "sunak", "tom_hanks"],
+        "--val-identity",
+        help="Person (calibrate.identity_of) whose --train photos form the validation split (repeat).",
+    ),
+    val_bpcer: float = typer.Option(0.02, help="BPCER allowed on the validation split; sets the cut."),
     seed: int = typer.Option(0, help="Random seed."),
     out: Path = typer.Option(None, help="Weights file (default: the shipped faces/models/replay_cnn.pt)."),
     runs: Path = typer.Option(Path("runs"), help="Lab runs folder."),
 ) -> None:
     """Train the live/screen/print replay CNN on synthetic attacks made from real photos.
 
-    Example: frontline faces train-replay --train ../shared/data/faces/knn_examples --heldout /tmp/heldout
+    Example: frontline faces train-replay --train /tmp/replay-train --heldout ../shared/data/faces/knn_examples
     """
     from frontline.faces.replay import REPLAY_WEIGHTS, ReplayTrainConfig, collect_images, train_replay
 
@@ -186,6 +192,8 @@ def train_replay_cmd(
         test_images=held,
         samples_per_class=samples_per_class,
         epochs=epochs,
+        val_identities=tuple(val_identity),
+        val_bpcer=val_bpcer,
         seed=seed,
         out=str(out or REPLAY_WEIGHTS),
         runs=str(runs),

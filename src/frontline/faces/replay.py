@@ -39,12 +39,14 @@ __all__ = [
     "decide",
     "split_validation",
     "apcer_bpcer",
+    "pipeline_rates",
     "train_replay",
 ]
 
 CLASSES = ("live", "screen", "print")
 REPLAY_WEIGHTS = Path(__file__).parent / "models" / "replay_cnn.pt"
 _VIEW = 64
+_MAX_FACE = 320  # px: the largest face box the training data has (the input shrinks larger ones)
 
 
 # ----------------------------------------------------------------------------- attack generator
@@ -173,53 +175,108 @@ def camera(image: np.ndarray, rng: np.random.Generator, scale: float = 1.0) -> n
 
 
 # ----------------------------------------------------------------------------- model input and network
-def replay_input(image: np.ndarray, face: Face) -> np.ndarray:
-    """The CNN input (6, 64, 64) float32 in [0, 1]: the face box resized, and a native-resolution patch.
+def _cap_face_size(image: np.ndarray, face: Face) -> tuple[np.ndarray, Face]:
+    """The face neighbourhood shrunk so the face box is at most `_MAX_FACE` px (the largest size the
+    training data has); smaller faces are returned as they are. Texture cues (halftone dots, subpixel
+    stripes, skin pores, JPEG blocks) then have the scale they have in training."""
+    import cv2
 
-    The native patch is 64x64 pixels centred between the nose and the eyes, cut from the photo without
-    resampling, so halftone dots and screen subpixels keep their size.
+    x, y, bw, bh = face.bbox_xywh
+    side = max(bw, bh, 1.0)
+    if side <= _MAX_FACE:
+        return image, face
+    s = _MAX_FACE / side
+    h, w = image.shape[:2]
+    x0, y0 = int(max(0, x - side)), int(max(0, y - side))
+    x1, y1 = int(min(w, x + bw + side)), int(min(h, y + bh + side))
+    crop = image[y0:y1, x0:x1]
+    small = cv2.resize(
+        crop,
+        (max(8, round(crop.shape[1] * s)), max(8, round(crop.shape[0] * s))),
+        interpolation=cv2.INTER_AREA,
+    )
+    sx, sy = small.shape[1] / crop.shape[1], small.shape[0] / crop.shape[0]
+    moved = Face(
+        ((x - x0) * sx, (y - y0) * sy, bw * sx, bh * sy),
+        tuple(((px - x0) * sx, (py - y0) * sy) for px, py in face.landmarks),
+        face.score,
+    )
+    return small, moved
+
+
+def _native_patch(padded: np.ndarray, cx: float, cy: float) -> np.ndarray:
+    """A 64x64 window of the reflect-padded image centred at (cx, cy) of the unpadded image."""
+    h, w = padded.shape[0] - 2 * _VIEW, padded.shape[1] - 2 * _VIEW
+    x0 = int(min(max(cx, 0), w - 1)) + _VIEW // 2
+    y0 = int(min(max(cy, 0), h - 1)) + _VIEW // 2
+    return padded[y0 : y0 + _VIEW, x0 : x0 + _VIEW]
+
+
+def replay_input(image: np.ndarray, face: Face, patches: int = 2) -> np.ndarray:
+    """The CNN input (3 + 3 * patches, 64, 64) float32 in [0, 1]: the face box resized, and native patches.
+
+    Faces larger than `_MAX_FACE` px are first shrunk to that size (the training data has none larger).
+    Native patches are 64x64 pixels cut without resampling, so halftone dots and screen subpixels keep
+    their size: the first centred between the nose and the eyes, the second (when `patches` is 2) on the
+    cheek below the image-left eye.
     """
     import cv2
 
+    image, face = _cap_face_size(image, face)
     h, w = image.shape[:2]
     x, y, bw, bh = face.bbox_xywh
     x0, y0 = int(max(0, x)), int(max(0, y))
     x1, y1 = int(min(w, x + bw)), int(min(h, y + bh))
     box = image[y0:y1, x0:x1] if x1 > x0 + 1 and y1 > y0 + 1 else image
     whole = cv2.resize(box, (_VIEW, _VIEW), interpolation=cv2.INTER_AREA)
-    nx, ny = face.landmarks[2]
-    ey = (face.landmarks[0][1] + face.landmarks[1][1]) / 2
-    cx, cy = int(nx), int((ny + ey) / 2)
+    (ex0, ey0), (ex1, ey1), (nx, ny) = face.landmarks[0], face.landmarks[1], face.landmarks[2]
     padded = cv2.copyMakeBorder(image, _VIEW, _VIEW, _VIEW, _VIEW, cv2.BORDER_REFLECT)
-    patch = padded[cy + _VIEW // 2 : cy + _VIEW // 2 + _VIEW, cx + _VIEW // 2 : cx + _VIEW // 2 + _VIEW]
-    both = np.concatenate([whole, patch], axis=2).astype(np.float32) / 255.0  # (64, 64, 6)
+    views = [whole, _native_patch(padded, nx, (ny + (ey0 + ey1) / 2) / 2)]
+    if patches >= 2:
+        left = (ex0, ey0) if ex0 <= ex1 else (ex1, ey1)
+        views.append(_native_patch(padded, left[0], ny))
+    both = np.concatenate(views, axis=2).astype(np.float32) / 255.0  # (64, 64, 3 + 3 * patches)
     return np.ascontiguousarray(both.transpose(2, 0, 1))
 
 
-def build_replay_net(width: int = 16, highpass: bool = False) -> Any:
+def build_replay_net(
+    width: int = 16, highpass: bool = False, patches: int = 2, spectrum: bool = False
+) -> Any:
     """The 3-class replay CNN: 4 conv blocks (64 -> 4 px) and a linear head; about 30k parameters.
 
-    `highpass` adds a fixed first step that appends the native patch's high-pass residual (patch
-    minus its 3x3 mean, x4) as 3 more channels: halftone dots and subpixel stripes without the colour.
+    Input (B, 3 + 3 * patches, 64, 64) from `replay_input`. `highpass` adds a fixed first step that
+    appends each native patch's high-pass residual (patch minus its 3x3 mean, x4) as 3 more channels:
+    halftone dots and subpixel stripes without the colour. `spectrum` (needs `highpass`) also appends,
+    per patch, the log magnitude of the 2-D Fourier transform of the grey residual (centred): a weak
+    periodic pattern (halftone screen, display grid) sums up coherently into a peak there, where 3x3
+    filters see it buried in sensor noise.
     """
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
 
     class HighPass(nn.Module):
-        def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 6, H, W) -> (B, 9, H, W)
-            patch = x[:, 3:6]
-            low = F.avg_pool2d(patch, 3, stride=1, padding=1, count_include_pad=False)
-            return torch.cat([x, 4.0 * (patch - low)], dim=1)
+        def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 3+3p, H, W) -> (B, 3+6p[+p], H, W)
+            native = x[:, 3:]
+            res = 4.0 * (native - F.avg_pool2d(native, 3, stride=1, padding=1, count_include_pad=False))
+            parts = [x, res]
+            if spectrum:
+                b, c, h, w = res.shape
+                grey = res.reshape(b, c // 3, 3, h, w).mean(2)  # (B, p, H, W)
+                mag = torch.fft.fftshift(torch.fft.fft2(grey).abs(), dim=(-2, -1))
+                parts.append(torch.log1p(mag) / 4.0)  # (B, p, H, W), about 0..1
+            return torch.cat(parts, dim=1)
 
     def block(cin: int, cout: int) -> nn.Module:
         return nn.Sequential(
             nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2)
         )
 
-    return nn.Sequential(
+    spectrum = spectrum and highpass
+    cin = 3 + 3 * patches + (3 * patches if highpass else 0) + (patches if spectrum else 0)
+    net = nn.Sequential(
         *([HighPass()] if highpass else []),
-        block(9 if highpass else 6, width),  # (B, w, 32, 32)
+        block(cin, width),  # (B, w, 32, 32)
         block(width, 2 * width),  # (B, 2w, 16, 16)
         block(2 * width, 2 * width),  # (B, 2w, 8, 8)
         block(2 * width, 4 * width),  # (B, 4w, 4, 4)
@@ -227,6 +284,8 @@ def build_replay_net(width: int = 16, highpass: bool = False) -> Any:
         nn.Flatten(),
         nn.Linear(4 * width, len(CLASSES)),
     )
+    setattr(net, "patches", patches)  # noqa: B010  (read by detect_replay to build the matching input)
+    return net
 
 
 def load_replay_model(path: str | Path = REPLAY_WEIGHTS) -> Any:
@@ -241,7 +300,10 @@ def load_replay_model(path: str | Path = REPLAY_WEIGHTS) -> Any:
     if not p.is_file():
         return None
     ckpt = torch.load(p, map_location="cpu", weights_only=True)
-    net = build_replay_net(int(ckpt["width"]), bool(ckpt.get("highpass", False)))
+    patches = int(ckpt.get("patches", 1))
+    net = build_replay_net(
+        int(ckpt["width"]), bool(ckpt.get("highpass", False)), patches, bool(ckpt.get("spectrum", False))
+    )
     net.load_state_dict(ckpt["state_dict"])
     net.eval()
     net.attack_threshold = float(ckpt.get("attack_threshold", 0.5))
@@ -259,7 +321,7 @@ def detect_replay(
     import torch
 
     thr = attack_threshold if attack_threshold is not None else getattr(model, "attack_threshold", 0.5)
-    x = torch.from_numpy(replay_input(image, face))[None]  # (1, 6, 64, 64)
+    x = torch.from_numpy(replay_input(image, face, getattr(model, "patches", 1)))[None]  # (1, C, 64, 64)
     with torch.no_grad():
         p = torch.softmax(model(x), dim=1)[0].numpy()
     label = "live"
@@ -277,7 +339,7 @@ class ReplayTrainConfig:
     """Real face photos the training attacks are made from (identities disjoint from the held-out ones)."""
     test_images: tuple[str, ...] = ()
     """Real face photos kept for the held-out split (other people, other source images)."""
-    val_identities: tuple[str, ...] = ("kit_harington", "rose_leslie")
+    val_identities: tuple[str, ...] = ("ardern", "sunak", "tom_hanks")
     """People (`calibrate.identity_of`) whose training photos form the validation split instead; it
     picks the epoch and the threshold. When none match, the last training identity is used."""
     samples_per_class: int = 600
@@ -299,7 +361,11 @@ class ReplayTrainConfig:
     width: int = 16
     """Channels of the first conv block."""
     highpass: bool = True
-    """Give the CNN the native patch's high-pass residual as 3 extra channels."""
+    """Give the CNN each native patch's high-pass residual as 3 extra channels."""
+    patches: int = 2
+    """Native-resolution patches in the input (1: between nose and eyes; 2: also the cheek)."""
+    spectrum: bool = True
+    """Give the CNN each patch's Fourier magnitude (of the high-pass residual) as one more channel."""
     seed: int = 0
     """Seed of the data generator and of torch."""
     out: str = str(REPLAY_WEIGHTS)
@@ -385,7 +451,21 @@ def _source_variation(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(x, 0, 255).astype(np.uint8)
 
 
-def _sample(src: tuple[np.ndarray, Face], label: int, rng: np.random.Generator) -> np.ndarray:
+def _passes_quality(shot: np.ndarray, face: Face) -> bool:
+    """Whether the pipeline's quality stage (default `QualityConfig`) lets this face through."""
+    from frontline.faces.align import align_face
+    from frontline.faces.quality import assess_quality
+
+    return not assess_quality(shot, face, align_face(shot, face)).failed
+
+
+def _sample(
+    src: tuple[np.ndarray, Face],
+    label: int,
+    rng: np.random.Generator,
+    patches: int = 2,
+    gate: list[bool] | None = None,
+) -> np.ndarray:
     import cv2
 
     img, face = src
@@ -424,16 +504,24 @@ def _sample(src: tuple[np.ndarray, Face], label: int, rng: np.random.Generator) 
         tuple((px * sx, py * sy) for px, py in face.landmarks),
         face.score,
     )
-    return replay_input(shot, f2)
+    if gate is not None:  # the quality verdict does not draw from rng: same samples either way
+        gate.append(_passes_quality(shot, f2))
+    return replay_input(shot, f2, patches)
 
 
 def _dataset(
-    sources: list[tuple[np.ndarray, Face]], per_class: int, rng: np.random.Generator
+    sources: list[tuple[np.ndarray, Face]],
+    per_class: int,
+    rng: np.random.Generator,
+    patches: int = 2,
+    gate: list[bool] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs, labels): `per_class` samples of each class; `gate` (when given) collects per sample
+    whether the pipeline's quality stage would let the shot through."""
     xs, ys = [], []
     for label in range(len(CLASSES)):
         for _ in range(per_class):
-            xs.append(_sample(sources[int(rng.integers(len(sources)))], label, rng))
+            xs.append(_sample(sources[int(rng.integers(len(sources)))], label, rng, patches, gate))
             ys.append(label)
     return np.stack(xs), np.asarray(ys, dtype=np.int64)
 
@@ -445,6 +533,25 @@ def apcer_bpcer(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
         sel = y_true == k
         out[f"apcer_{name}"] = float(np.mean(y_pred[sel] == 0)) if np.any(sel) else float("nan")
     out["apcer_max"] = max(out["apcer_screen"], out["apcer_print"])
+    return out
+
+
+def pipeline_rates(y_true: np.ndarray, y_pred: np.ndarray, passes: np.ndarray) -> dict[str, float]:
+    """Error rates of quality gate + CNN, as `verify` runs them: an attack is accepted only when it
+    passes the quality stage AND the CNN calls it live (APCER per attack class); a bona-fide sample is
+    wrongly called an attack when it passes quality and the CNN flags it (BPCER). Samples the quality
+    stage refuses (the user is asked to retake the photo) are counted apart per class
+    (`refused_live`, `refused_screen`, `refused_print`: ISO/IEC 30107-3 non-response rates)."""
+    ok = np.asarray(passes, dtype=bool)
+    live = y_true == 0
+    out = {"bpcer": float(np.mean((y_pred != 0) & ok & live) / max(np.mean(live), 1e-12))}
+    for k, name in enumerate(CLASSES):
+        sel = y_true == k
+        if k:
+            out[f"apcer_{name}"] = (
+                float(np.mean((y_pred[sel] == 0) & ok[sel])) if np.any(sel) else float("nan")
+            )
+        out[f"refused_{name}"] = float(np.mean(~ok[sel])) if np.any(sel) else float("nan")
     return out
 
 
@@ -468,6 +575,24 @@ def split_validation(
         last = sorted(identity_of(p) for p in paths)[-1]
         val = tuple(p for p in paths if identity_of(p) == last)
     return tuple(p for p in paths if p not in val), val
+
+
+def _real_attack_scores(paths: tuple[str, ...], net: Any, patches: int) -> np.ndarray:
+    """Attack probability (p_screen + p_print) of every face (box >= 48 px, at most 6 per photo) of
+    the unaltered photos: the bona-fide presentations themselves, no simulated camera."""
+    import torch
+
+    from frontline.faces.calibrate import _image
+    from frontline.faces.detect import detect_faces, load_detector
+
+    det = load_detector()
+    xs = []
+    for p in paths:
+        img = _image(p)
+        xs += [replay_input(img, f, patches) for f in detect_faces(img, det)[:6] if f.bbox_xywh[2] >= 48]
+    if not xs:
+        return np.zeros(0)
+    return 1.0 - _probs(net, torch.from_numpy(np.stack(xs)))[:, 0]
 
 
 def _probs(net: Any, x: Any) -> np.ndarray:
@@ -505,11 +630,13 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
             "train-replay needs face photos of at least two training identities and held-out photos"
         )
     t0 = time.time()
-    xtr, ytr = _dataset(train_src, config.samples_per_class, rng)
-    xva, yva = _dataset(val_src, config.val_per_class, np.random.default_rng(config.seed + 2))
-    xte, yte = _dataset(test_src, config.test_per_class, np.random.default_rng(config.seed + 1))
+    k = config.patches
+    xtr, ytr = _dataset(train_src, config.samples_per_class, rng, k)
+    xva, yva = _dataset(val_src, config.val_per_class, np.random.default_rng(config.seed + 2), k)
+    gate: list[bool] = []
+    xte, yte = _dataset(test_src, config.test_per_class, np.random.default_rng(config.seed + 1), k, gate)
     gen_s = time.time() - t0
-    net = build_replay_net(config.width, config.highpass)
+    net = build_replay_net(config.width, config.highpass, config.patches, config.spectrum)
     ema = torch.optim.swa_utils.AveragedModel(
         net, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(config.ema), use_buffers=True
     )
@@ -557,6 +684,29 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
         val_m = apcer_bpcer(yva, decide(pv, thr))
         metrics = apcer_bpcer(yte, decide(ph, thr))
         metrics["accuracy"] = float(np.mean(decide(ph, thr) == yte))
+        piped = pipeline_rates(yte, decide(ph, thr), np.asarray(gate))
+        metrics.update({f"pipeline_{n}": v for n, v in piped.items()})
+        # unaltered held-out photos: every bona-fide face at the shipped cut (never used for a choice)
+        real = _real_attack_scores(config.test_images, net, k)
+        metrics["bpcer_real_photos"] = float(np.mean(real >= thr)) if len(real) else float("nan")
+        metrics["real_faces"] = len(real)
+        rows = []
+        for b in (0.01, 0.02, 0.03, 0.05):  # other cuts the validation split could have given
+            c = float(
+                min(max(lab.risk.operating_point(1.0 - pv[:, 0], yva != 0, far=b).threshold, 1e-6), 1.0)
+            )
+            mh = apcer_bpcer(yte, decide(ph, c))
+            rows.append(
+                {
+                    "val_bpcer_target": b,
+                    "cut": round(c, 4),
+                    "heldout_apcer_screen": mh["apcer_screen"],
+                    "heldout_apcer_print": mh["apcer_print"],
+                    "heldout_bpcer": mh["bpcer"],
+                    "real_photos_bpcer": float(np.mean(real >= c)) if len(real) else float("nan"),
+                }
+            )
+        r.log_table("operating_points", rows)
         r.log_classes(step, yva, decide(pv, thr), list(CLASSES), split="val")
         r.log_classes(step, yte, decide(ph, thr), list(CLASSES), split="heldout")
         r.summary(
@@ -573,6 +723,8 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
         {
             "width": config.width,
             "highpass": config.highpass,
+            "patches": config.patches,
+            "spectrum": config.spectrum,
             "state_dict": net.state_dict(),
             "attack_threshold": thr,
             "best_epoch": best[1],
