@@ -158,3 +158,82 @@ def test_a_wide_empty_first_measure_is_kept_not_merged_into_the_header() -> None
     _bar(img2, 70, 40, 80)
     measures2 = assemble_pages([(glyphs2, img2)]).score.parts[0].measures
     assert len(measures2) == 2 and len(measures2[0].notes()) == 2
+
+
+def test_c_clef_line_snaps_to_alto_on_a_half_space_error() -> None:
+    from frontline.music.assemble.pitch import c_clef_line
+
+    assert c_clef_line(4.0) == 3 and c_clef_line(3.0) == 3 and c_clef_line(5.0) == 3
+    assert c_clef_line(6.2) == 4 and c_clef_line(0.3) == 1
+
+
+def _glyph_system(
+    n_staves: int, measures: list[int], time: dict[int, list[str]] | None = None
+) -> list[Glyph]:
+    """Staves (top 100, 200, ...; space 10) joined by barlines, `measures[k]` quarter notes (B4 on the
+    treble middle line) per measure on every staff, a treble clef per staff and time digits per staff
+    as given (staff index -> [upper class, lower class, ...extra digit classes on the upper half])."""
+    glyphs: list[Glyph] = []
+    gid = iter(range(10_000))
+    tops = [100 + 100 * k for k in range(n_staves)]
+    x = 40.0
+    for top in tops:
+        glyphs.append(
+            Glyph(
+                "staff",
+                (20, top - 0.6, 20 + 80 * sum(measures) + 60 * len(measures) + 100, top + 40.6),
+                1.0,
+                next(gid),
+            )
+        )
+        glyphs.append(Glyph("clefG", (25, top - 10, 40, top + 50), 1.0, next(gid)))
+    for sk, names in (time or {}).items():
+        top = tops[sk]
+        for k, name in enumerate(names):
+            y0 = top if k != 1 else top + 20
+            dx = 0.0 if k < 2 else 2.0  # a third digit: the upper one detected twice
+            glyphs.append(Glyph(name, (50 + dx, y0, 60 + dx, y0 + 20), 0.9 - 0.1 * k, next(gid)))
+    x = 80.0
+    for count in measures:
+        for _ in range(count):
+            x += 40
+            for top in tops:
+                glyphs.append(Glyph("noteheadBlackOnLine", (x, top + 15, x + 12, top + 25), 0.99, next(gid)))
+                glyphs.append(Glyph("stem", (x + 11, top - 15, x + 12, top + 20), 0.99, next(gid)))
+        x += 40
+        glyphs.append(Glyph("barline", (x, tops[0], x + 1, tops[-1] + 40), 1.0, next(gid)))
+    return glyphs
+
+
+def test_time_signature_digits_detected_twice_count_once() -> None:
+    glyphs = _glyph_system(1, [3, 3, 3], {0: ["timeSig3", "timeSig4", "timeSig3"]})
+    part = assemble_pages([(glyphs, None)]).score.parts[0]
+    assert part.measures[0].time is not None and part.measures[0].time.beats == 3
+    assert not any(m.flagged for m in part.measures)
+
+
+def test_time_signature_missed_on_one_staff_comes_from_the_others() -> None:
+    # three staves: the first shows no digits, the others 3/4; every part gets 3/4 (a guess from the
+    # first staff's pickup measure alone would not)
+    glyphs = _glyph_system(3, [1, 3, 3], {1: ["timeSig3", "timeSig4"], 2: ["timeSig3", "timeSig4"]})
+    asm = assemble_pages([(glyphs, None)])
+    assert len(asm.score.parts) == 3
+    for part in asm.score.parts:
+        t = part.measures[0].time
+        assert t is not None and (t.beats, t.beat_type) == (3, 4)
+        assert not any(m.flagged for m in part.measures)
+
+
+def test_time_signature_inferred_from_measure_contents_when_missing_or_misread() -> None:
+    # no digits at all: the commonest measure length (3 quarters, not the 1-beat pickup) gives 3/4
+    glyphs = _glyph_system(1, [1, 3, 3, 3])
+    measures = assemble_pages([(glyphs, None)]).score.parts[0].measures
+    assert measures[0].time is not None and (measures[0].time.beats, measures[0].time.beat_type) == (3, 4)
+    assert len(measures) == 4 and not any(m.flagged for m in measures[1:])
+    # digits misread as 2/4 while every measure holds three quarters: the measures win, with a warning
+    glyphs = _glyph_system(1, [3, 3, 3, 3], {0: ["timeSig2", "timeSig4"]})
+    asm = assemble_pages([(glyphs, None)])
+    t = asm.score.parts[0].measures[0].time
+    assert t is not None and t.beats == 3
+    assert any("does not fit the measures" in w for w in asm.warnings)
+    assert not any(m.flagged for m in asm.score.parts[0].measures)

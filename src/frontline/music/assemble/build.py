@@ -14,7 +14,13 @@ from fractions import Fraction
 
 import numpy as np
 
-from frontline.music.assemble.pitch import ACCIDENTAL_ALTER, AccidentalState, clef_from_class, diatonic_of
+from frontline.music.assemble.pitch import (
+    ACCIDENTAL_ALTER,
+    AccidentalState,
+    c_clef_line,
+    clef_from_class,
+    diatonic_of,
+)
 from frontline.music.assemble.pixels import ink_mask, stem_end_strokes
 from frontline.music.assemble.repair import RhythmItem, repair_voice
 from frontline.music.assemble.rhythm import (
@@ -275,13 +281,25 @@ def _read_time(cluster: list[Glyph], staff: Staff) -> TimeSignature | None:
     if "timeSigCutCommon" in names:
         return TimeSignature(2, 2, "cut")
     mid = (staff.top + staff.bottom) / 2
-    upper = sorted((g for g in cluster if g.center_xy[1] < mid), key=lambda g: g.bbox_xyxy[0])
-    lower = sorted((g for g in cluster if g.center_xy[1] >= mid), key=lambda g: g.bbox_xyxy[0])
-    if not upper or not lower:
-        return None
-    beats = int("".join(g.class_name[len("timeSig") :] for g in upper))
-    beat_type = int("".join(g.class_name[len("timeSig") :] for g in lower))
-    if beats <= 0 or beat_type not in (1, 2, 4, 8, 16, 32):
+    digits = [g for g in cluster if g.class_name[len("timeSig") :].isdigit()]
+
+    def number(gs: list[Glyph]) -> int:
+        # digits side by side; a digit detected twice (boxes overlapping by over half) counts once
+        kept: list[Glyph] = []
+        for g in sorted(gs, key=lambda g: -g.score):
+            x0, _, x1, _ = g.bbox_xyxy
+            if all(
+                min(x1, k.bbox_xyxy[2]) - max(x0, k.bbox_xyxy[0])
+                <= 0.5 * min(x1 - x0, k.bbox_xyxy[2] - k.bbox_xyxy[0])
+                for k in kept
+            ):
+                kept.append(g)
+        text = "".join(g.class_name[len("timeSig") :] for g in sorted(kept, key=lambda g: g.bbox_xyxy[0]))
+        return int(text) if text else 0
+
+    beats = number([g for g in digits if g.center_xy[1] < mid])
+    beat_type = number([g for g in digits if g.center_xy[1] >= mid])
+    if not 1 <= beats <= 16 or beat_type not in (1, 2, 4, 8, 16, 32):
         return None
     return TimeSignature(beats, beat_type)
 
@@ -339,7 +357,8 @@ def _system_pass(
             sid = staff_of(g.center_xy[1])
             st = page_staves[sid]
             if clef.sign == "C":
-                clef = clef_from_class(name, st.position_of(g.center_xy[1]) // 2 + 1) or clef
+                pos = (st.bottom - g.center_xy[1]) / (st.staff_space_px / 2.0)
+                clef = clef_from_class(name, c_clef_line(pos)) or clef
             for m in octave_marks:
                 if _overlap(m.bbox_xyxy[0], m.bbox_xyxy[2], g.bbox_xyxy[0] - sp, g.bbox_xyxy[2] + sp) and (
                     abs(m.center_xy[1] - g.center_xy[1]) < 5 * sp
@@ -968,6 +987,41 @@ def assemble_pages(
             region_ending = _endings_of(res, n_regions, last_ending)
             if any(e is not None for e in region_ending):
                 last_ending = next(e for e in reversed(region_ending) if e is not None)
+            # the time signature of each region: the commonest reading over all staves of the system
+            # (a time signature holds for every part; one staff's digits may be missed or misread)
+            sys_times: list[TimeSignature | None] = []
+            for r in range(n_regions):
+                rx0 = res.regions[r][0]
+                votes: Counter[TimeSignature] = Counter()
+                for sid in res.staff_ids:
+                    first_x = min(
+                        (gr.x for gr in res.groups if gr.staff == sid and gr.measure == r),
+                        default=res.regions[r][1],
+                    )
+                    here = [t for x, t in res.timelines[sid].times if rx0 - sp <= x < first_x]
+                    if here:
+                        votes[here[-1]] += 1
+                sys_times.append(max(votes, key=lambda t: votes[t]) if votes else None)
+            # the time signature as checked by the measures: when most measures of the system are as
+            # long as another usual meter and few fit the one read (or carried), the digits were
+            # misread (or a change was missed): take the meter the measures show
+            lengths = _measure_lengths(res.groups, res.staff_ids, n_regions)
+            shown = _meter_of(lengths)
+            in_force = states[0].time if states else None
+            for r in range(n_regions):
+                in_force = sys_times[r] or in_force
+                if (
+                    shown is not None
+                    and in_force is not None
+                    and shown[0].measure_quarters != in_force.measure_quarters
+                    and shown[1] >= max(2, 0.4 * sum(lengths.values()))
+                    and lengths[in_force.measure_quarters] < shown[1] / 2
+                ):
+                    warnings.append(
+                        f"page {page_i + 1}: time signature {in_force.beats}/{in_force.beat_type} does not"
+                        f" fit the measures; read as {shown[0].beats}/{shown[0].beat_type}"
+                    )
+                    sys_times[r] = in_force = shown[0]
             for part_i, local in enumerate(system.part_staves):
                 st = states[part_i]
                 sids = [res.staff_ids[k] for k in local]
@@ -999,9 +1053,8 @@ def assemble_pages(
                         keys_here = [k for x, k in tl.keys if rx0 - sp <= x < first_x]
                         if keys_here and sn == 1:
                             key_fifths = keys_here[-1]
-                        times_here = [t for x, t in tl.times if rx0 - sp <= x < first_x]
-                        if times_here and sn == 1:
-                            time = times_here[-1]
+                    if sys_times[r] is not None:
+                        time = sys_times[r]
                     new_key = None
                     if key_fifths is None:
                         key_fifths = 0
@@ -1010,7 +1063,7 @@ def assemble_pages(
                         st.key = key_fifths
                     new_time = None
                     if time is None:
-                        time = _guess_time(res.groups, sids, r)
+                        time = _guess_time(res.groups, sids, n_regions)
                         warnings.append(
                             f"page {page_i + 1}: no time signature; assumed {time.beats}/{time.beat_type}"
                         )
@@ -1481,14 +1534,44 @@ def _voice_no(voice: int, staff_no: int) -> int:
     return voice + 4 * (staff_no - 1)
 
 
-def _guess_time(groups: list[_Group], sids: list[int], region: int) -> TimeSignature:
-    """A time signature for a page that shows none: the length of the region's first voice, else 4/4."""
-    gs = [g for g in groups if g.staff == sids[0] and g.measure == region and not g.grace]
-    total = sum((_group_duration(g) for g in gs), Fraction(0))
-    for beats, beat_type in ((4, 4), (3, 4), (2, 4), (6, 8), (3, 8), (9, 8), (12, 8), (2, 2), (5, 4)):
-        if Fraction(4 * beats, beat_type) == total:
-            return TimeSignature(beats, beat_type)
-    return TimeSignature(4, 4)
+_METERS = ((4, 4), (3, 4), (2, 4), (6, 8), (3, 8), (9, 8), (12, 8), (2, 2), (5, 4))
+
+
+def _measure_lengths(groups: list[_Group], sids: list[int], n_regions: int) -> Counter[Fraction]:
+    """How often each measure length (quarters, one staff's events summed, as read) occurs over the
+    regions and staves; lone rests (they fill any meter) and empty measures are left out."""
+    lengths: Counter[Fraction] = Counter()
+    for r in range(n_regions):
+        for sid in sids:
+            gs = [g for g in groups if g.staff == sid and g.measure == r and not g.grace]
+            total = Fraction(0)
+            for g in gs:
+                value = g.value if g.is_rest else note_value(g.kind, g.flags + g.beam_levels)
+                scale = Fraction(g.tuplet[1], g.tuplet[0]) if g.tuplet else Fraction(1)
+                total += value * (2 - Fraction(1, 2**g.dots)) * scale
+            if total > 0 and not (len(gs) == 1 and gs[0].is_rest):
+                lengths[total] += 1
+    return lengths
+
+
+def _meter_of(lengths: Counter[Fraction]) -> tuple[TimeSignature, int] | None:
+    """The usual meter whose measure length is the commonest in `lengths`, with its count."""
+    for total, count in lengths.most_common():
+        for beats, beat_type in _METERS:
+            if Fraction(4 * beats, beat_type) == total:
+                return TimeSignature(beats, beat_type), count
+    return None
+
+
+def _guess_time(groups: list[_Group], sids: list[int], n_regions: int) -> TimeSignature:
+    """A time signature for music that shows none (or whose digits were missed): the commonest measure
+    length over the system's measures and the part's staves that matches a usual meter, else 4/4.
+
+    Why the commonest and not the first: a pickup, a misread value or a missed note makes single
+    measures wrong, but rarely most of them the same way.
+    """
+    found = _meter_of(_measure_lengths(groups, sids, n_regions))
+    return found[0] if found else TimeSignature(4, 4)
 
 
 def _to_event(g: _Group, staff_no: int) -> Event:

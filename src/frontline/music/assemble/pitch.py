@@ -10,6 +10,7 @@ from frontline.music.records import Clef, Pitch
 __all__ = [
     "ACCIDENTAL_ALTER",
     "AccidentalState",
+    "c_clef_line",
     "clef_from_class",
     "diatonic_of",
     "key_alter",
@@ -51,6 +52,13 @@ def clef_from_class(class_name: str, c_clef_line: int | None = None) -> Clef | N
     if clef is not None and clef.sign == "C" and c_clef_line is not None and 1 <= c_clef_line <= 5:
         return Clef("C", c_clef_line)
     return clef
+
+
+def c_clef_line(position: float) -> int:
+    """Staff line (1 = bottom) of a C clef whose centre sits at `position` (half spaces above the bottom
+    line): the nearest line, and on a tie (a box half a space off) the one nearer the alto line (3),
+    by far the commonest."""
+    return min(range(1, 6), key=lambda line: (abs(position - 2 * (line - 1)), abs(line - 3)))
 
 
 def _diatonic(step: str, octave: int) -> int:
