@@ -50,3 +50,21 @@ def test_segment_recall_counts_each_prediction_once() -> None:
     r, p, n_gt, n_pred = segment_recall(pred, gt, tolerance=2.0)
     assert (r, p, n_gt, n_pred) == (0.5, 1.0, 2, 1)
     assert segment_recall(np.zeros((0, 4)), gt, 2.0)[0] == 0.0
+
+
+def test_faint_slanted_staff_with_text_touching_it_is_found_with_exact_edges() -> None:
+    # a downscaled photo: light grey lines (lighter than the Otsu threshold of the black notes),
+    # a residual slant of 1 px over the width, and a word touching the top line
+    im = np.full((160, 420), 255, np.uint8)
+    top = 60
+    for i in range(5):
+        cv2.line(im, (20, top + 10 * i), (400, top + 10 * i + 1), 190, 1)
+    for x in range(40, 380, 30):  # black noteheads dominate the Otsu threshold
+        cv2.ellipse(im, (x, top + 15), (6, 4), -20, 0, 360, 0, -1)
+    cv2.putText(im, "Vivace", (60, top), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 0, 2)
+    segs = find_lines_normalized(im, 10.0)
+    staves = segs.boxes[[c == "staff" for c in segs.classes]]
+    assert len(staves) == 1
+    x0, y0, x1, y1 = staves[0]
+    assert abs(x0 - 20) <= 2 and abs(x1 - 401) <= 2
+    assert abs(y0 - top) <= 2 and abs(y1 - (top + 42)) <= 2  # the word does not stretch the box

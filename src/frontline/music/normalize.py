@@ -236,6 +236,26 @@ def _binarize(grey: np.ndarray) -> np.ndarray:
     return mask.astype(bool)
 
 
+def _staff_line_mask(grey: np.ndarray, space_px: float) -> np.ndarray:
+    """Bool mask of long thin horizontal ink (staff lines) for the deskew search.
+
+    All ink (Otsu) misleads the row-projection search when beams, text or noteheads dominate, and at
+    5 px per space the staff lines are lighter than the Otsu threshold, so: a threshold a quarter of
+    the way from paper to ink, a 3-row maximum (lines slanted by up to ~5 degrees stay connected),
+    an opening with a 4-space horizontal bar, and back to the thresholded pixels. Falls back to the
+    Otsu mask when too little is left (no long lines).
+    """
+    import cv2
+
+    paper, dark = np.percentile(grey[::2, ::2], [60.0, 0.5])
+    ink = (grey < paper - 0.25 * max(1.0, paper - dark)).astype(np.uint8)
+    bar = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(round(4.0 * space_px))), 1))
+    lines = cv2.morphologyEx(cv2.dilate(ink, np.ones((3, 1), np.uint8)), cv2.MORPH_OPEN, bar) & ink
+    if int(lines.sum()) < 200:
+        return _binarize(grey)
+    return lines.astype(bool)
+
+
 def _flatten(grey: np.ndarray) -> np.ndarray:
     """Divide by a smooth background (large-scale max filter) so shadows do not turn into ink."""
     import cv2
@@ -369,7 +389,7 @@ def normalize_page(grey: np.ndarray, config: NormalizeConfig | None = None) -> N
     # skew is measured on a copy at about 5 px per space: cheaper, same angle
     pre = min(1.0, 5.0 / staff.space_px * 1.0) if staff.space_px > 5 else 1.0
     small = cv2.resize(work, (max(1, int(w * pre)), max(1, int(h * pre))), interpolation=cv2.INTER_AREA)
-    angle = _estimate_skew(_binarize(small), cfg, np.random.default_rng(0))
+    angle = _estimate_skew(_staff_line_mask(small, staff.space_px * pre), cfg, np.random.default_rng(0))
 
     # forward affine: rotate about the page centre by -angle (undo the skew), then scale
     t = math.radians(-angle)
