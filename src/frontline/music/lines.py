@@ -122,7 +122,7 @@ def _staves(
             ]
             if not cand:
                 break
-            grp.append(min(cand, key=lambda j: abs(ys_m[j] - want)))
+            grp.append(int(min(cand, key=lambda j: abs(ys_m[j] - want))))
         if len(grp) < 5:
             continue
         used[grp] = True
