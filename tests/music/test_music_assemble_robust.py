@@ -237,3 +237,51 @@ def test_time_signature_inferred_from_measure_contents_when_missing_or_misread()
     assert t is not None and t.beats == 3
     assert any("does not fit the measures" in w for w in asm.warnings)
     assert not any(m.flagged for m in asm.score.parts[0].measures)
+
+
+def test_repair_fixes_a_misread_rest_and_a_beam_level_missed_along_a_group() -> None:
+    from frontline.music.assemble.repair import RhythmItem, repair_voice
+
+    # a quarter rest read as a sixteenth rest: half + rest + quarter = 3.25 of 4
+    items = [RhythmItem(F(2), 0, beamable=True), RhythmItem(F(1, 4), 0), RhythmItem(F(1), 0, beamable=True)]
+    rep = repair_voice(items, F(4))
+    assert rep.fits and rep.items[1].value == F(1) and "rest value" in rep.edit
+    # four sixteenths read as eighths (the second beam missed along the group): 2 + 2 = 4 > 3 quarters
+    group = [RhythmItem(F(1, 2), 0, beamable=True, beam_group=0) for _ in range(4)]
+    rep = repair_voice([RhythmItem(F(2), 0, beamable=True), *group], F(3))
+    assert rep.fits and all(it.value == F(1, 4) for it in rep.items[1:])
+    assert "beam level on events 2-5" in rep.edit
+
+
+def test_a_lone_detected_half_rest_in_a_longer_measure_is_a_whole_measure_rest() -> None:
+    glyphs = _glyph_system(1, [3, 0, 3], {0: ["timeSig3", "timeSig4"]})
+    # the empty second measure (x 240..280) holds one rest, detected as a half rest
+    glyphs.append(Glyph("restHalf", (255, 115, 267, 120), 0.8, 9000))
+    measures = assemble_pages([(glyphs, None)]).score.parts[0].measures
+    rest = measures[1].events[0]
+    assert len(measures[1].events) == 1 and getattr(rest, "measure_rest", False) and rest.duration_q == 3
+    assert not measures[1].flagged
+    # an annotated half rest (score 1) is not reread as a whole rest (here the repair adds a dot)
+    glyphs[-1] = Glyph("restHalf", (255, 115, 267, 120), 1.0, 9000)
+    measures = assemble_pages([(glyphs, None)]).score.parts[0].measures
+    assert not getattr(measures[1].events[0], "measure_rest", True)
+
+
+def test_connectors_from_pixels_tell_a_bracket_from_a_brace_and_from_a_part_name() -> None:
+    from frontline.music.assemble.staves import find_connectors
+
+    img = _page([40, 140, 300, 400, 560, 660], width=500)
+    for top, bottom in ((40, 180), (300, 440), (560, 700)):
+        _bar(img, 100, top, bottom)  # the start line through each system
+    for x in (100, 300):
+        _bar(img, x, 40, 180)
+    img[30:191, 88:94] = 0  # a bracket: one thick straight stroke (hooks past the staves)
+    for k, y in enumerate(range(300, 441)):  # a brace: a curved stroke through every row
+        x = 92 - int(6 * np.sin(np.pi * k / 140))
+        img[y, x : x + 3] = 0
+    img[570:590, 80:95] = 0  # a part's name beside each staff of the third system, no connector
+    img[670:690, 80:95] = 0
+    staves = [s for s in find_staves(img)]
+    staves = [type(s)(k, s.line_ys, 100.0, s.x1) for k, s in enumerate(staves)]
+    found = {(round(c.bbox_xyxy[1] / 10) * 10): c.class_name for c in find_connectors(img, staves)}
+    assert found == {30: "bracket", 300: "brace"}

@@ -37,6 +37,7 @@ from frontline.music.assemble.staves import (
     deskew_glyphs,
     estimate_skew,
     find_barlines,
+    find_connectors,
     find_staves,
     group_systems,
     nearest_staff,
@@ -225,6 +226,12 @@ class _Group:
     duration: Fraction = Fraction(1)
     measure_rest: bool = False
     beam_values: tuple[str, ...] = ()
+
+    @property
+    def detected(self) -> bool:
+        """Whether the group's glyphs come from a detector (score below 1) rather than annotations."""
+        scores = [h.glyph.score for h in self.heads] + ([self.rest_glyph.score] if self.rest_glyph else [])
+        return bool(scores) and min(scores) < 1.0
 
     @property
     def is_rest(self) -> bool:
@@ -932,6 +939,13 @@ def assemble_pages(
             staves = _merge_staves(staves, find_staves(upright))
             if cfg.image_barlines and staves:
                 glyphs = glyphs + _new_barlines(glyphs, find_barlines(upright, staves, glyphs), staves)
+                if not any(g.class_name in ("brace", "bracket") for g in glyphs):
+                    # the detector has no class for them: braces (grand staves) and brackets from pixels
+                    next_id = max((g.glyph_id for g in glyphs), default=-1) + 1
+                    glyphs = glyphs + [
+                        replace(c, glyph_id=next_id + k)
+                        for k, c in enumerate(find_connectors(upright, staves))
+                    ]
         if not staves:
             warnings.append(f"page {page_i + 1}: no staves found; nothing to read")
             layouts.append(PageLayout(page_i, (), (), tuple(original), (), angle))
@@ -1139,7 +1153,13 @@ def assemble_pages(
                                 g.voice = nxt.voice if nxt else 1
                         for v in sorted(set(g.voice for g in gs)):
                             vg = [g for g in gs if g.voice == v and not g.grace]
-                            if len(vg) == 1 and vg[0].is_rest and vg[0].value in (4, 8) and not vg[0].dots:
+                            lone_rest = len(vg) == 1 and vg[0].is_rest and not vg[0].dots
+                            if lone_rest and (
+                                vg[0].value in (4, 8)
+                                # a whole rest read as a half rest (they differ by a few pixels): the only
+                                # event of the staff in a measure a half rest does not fill
+                                or (vg[0].value == 2 and expected != 2 and len(gs) == 1 and vg[0].detected)
+                            ):
                                 vg[0].measure_rest = True
                                 vg[0].duration = expected
                                 vg[0].onset = Fraction(0)

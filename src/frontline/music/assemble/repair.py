@@ -2,7 +2,9 @@
 
 A voice is repaired only where exactly one single edit makes it fit, trying in turn: add one dot, make
 three equal beamed notes a triplet (editions often omit the 3), drop one dot, add or drop one beam
-level; when several edits of a tier fit the measure is flagged for review, and so when none does. Pure.
+level, change one rest's value (a detector confuses neighbouring rest classes), add or drop one beam
+level along a whole beamed group; when several edits of a tier fit the measure is flagged for review,
+and so when none does. Pure.
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ class Repair:
     edit: str = ""
 
 
+_REST_VALUES = (Fraction(4), Fraction(2), Fraction(1), Fraction(1, 2), Fraction(1, 4), Fraction(1, 8))
+
+
 def _total(items: tuple[RhythmItem, ...] | list[RhythmItem]) -> Fraction:
     return sum((i.duration for i in items), Fraction(0))
 
@@ -77,9 +82,43 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
         return Repair(tuple(items), True)
     # likeliest detector or engraving omissions first: a missed dot, an unmarked triplet (three equal
     # beamed notes), then a spurious dot, then a missed or spurious beam level
-    for tier in (("add dot",), ("triplet",), ("drop dot",), ("add beam", "drop beam")):
+    tiers: tuple[tuple[str, ...], ...] = (
+        ("add dot",),
+        ("triplet",),
+        ("drop dot",),
+        ("add beam", "drop beam"),
+        ("rest value",),
+        ("group beam",),
+    )
+    for tier in tiers:
         fixes: list[tuple[list[RhythmItem], str]] = []
-        if tier == ("triplet",):
+        if tier == ("rest value",):
+            # a rest read as its neighbour class (quarter vs eighth vs sixteenth, whole vs half)
+            for k, it in enumerate(items):
+                if it.beamable:
+                    continue
+                for v in _REST_VALUES:
+                    new = RhythmItem(v, it.dots, it.scale, False, it.beam_group)
+                    if v != it.value and total - it.duration + new.duration == expected:
+                        edited = list(items)
+                        edited[k] = new
+                        fixes.append((edited, f"rest value on event {k + 1}"))
+        elif tier == ("group beam",):
+            # a beam level missed (or doubled) along a whole beamed group: every member changes
+            for gid in sorted({it.beam_group for it in items if it.beam_group >= 0}):
+                idx = [k for k, it in enumerate(items) if it.beam_group == gid]
+                for factor, what in ((Fraction(1, 2), "add"), (Fraction(2), "drop")):
+                    if any(not Fraction(1, 32) <= items[k].value * factor <= Fraction(1, 2) for k in idx):
+                        continue
+                    edited = [
+                        RhythmItem(it.value * factor, it.dots, it.scale, True, it.beam_group)
+                        if k in idx
+                        else it
+                        for k, it in enumerate(items)
+                    ]
+                    if _total(edited) == expected:
+                        fixes.append((edited, f"{what} a beam level on events {idx[0] + 1}-{idx[-1] + 1}"))
+        elif tier == ("triplet",):
             for gid in sorted({it.beam_group for it in items if it.beam_group >= 0}):
                 idx = [k for k, it in enumerate(items) if it.beam_group == gid]
                 group = [items[k] for k in idx]

@@ -14,6 +14,7 @@ __all__ = [
     "deskew_glyphs",
     "estimate_skew",
     "find_barlines",
+    "find_connectors",
     "find_staves",
     "group_systems",
     "nearest_staff",
@@ -411,4 +412,58 @@ def find_barlines(grey: np.ndarray, staves: list[Staff], glyphs: list[Glyph]) ->
                     joined.add((last + 1, r[0]))
                 last += 1
             out.append(Glyph(name, (x0, st.top, x1 + 1, staves[last].bottom), 0.9, -1))
+    return out
+
+
+def find_connectors(grey: np.ndarray, staves: list[Staff]) -> list[Glyph]:
+    """Braces and brackets read from the page's pixels, left of where neighbouring staves start.
+
+    Why: the detector has no class for them, and without them two single-staff parts (a choir's or a
+    duo's, bracketed) and a piano's grand staff (braced) look alike. Between the tops and bottoms of two
+    neighbouring staves that start at the same x, in a band of three spaces left of that x: a straight
+    thick stroke filling (nearly) every row is a bracket; curved ink in every row that fills no column is
+    a brace (a part's name written there leaves rows empty).
+    A bracket's box is drawn one space past both staves (its hooks), a brace's ends at the staves.
+    """
+    if grey.ndim != 2 or grey.size == 0 or len(staves) < 2:
+        return []
+    paper = float(np.median(grey))
+    dark = np.clip(paper - grey.astype(np.float32), 0, 255)
+    level = float(np.percentile(dark, 99.5))
+    if level <= 8:
+        return []
+    ink = dark >= 0.35 * level
+    h, w = ink.shape
+    out: list[Glyph] = []
+    for a, b in zip(staves, staves[1:], strict=False):
+        sp = (a.staff_space_px + b.staff_space_px) / 2
+        if abs(a.x0 - b.x0) > sp:
+            continue
+        # only staves of one system: a start line runs through the gap between them
+        gx0, gx1 = max(0, int(min(a.x0, b.x0) - 0.5 * sp)), min(w, int(max(a.x0, b.x0) + 0.5 * sp) + 1)
+        gap = ink[int(a.bottom) + 1 : max(int(a.bottom) + 2, int(b.top)), gx0:gx1]
+        if gap.size == 0 or gap.mean(axis=0).max() < 0.9:
+            continue
+        x_end = int(min(a.x0, b.x0) - 0.15 * sp)
+        x_start = max(0, int(x_end - 3 * sp))
+        y0, y1 = max(0, int(a.top)), min(h, int(b.bottom) + 1)
+        if x_end - x_start < 2 or y1 - y0 < 2:
+            continue
+        band = ink[y0:y1, x_start:x_end]
+        cols = band.mean(axis=0)
+        full = cols >= 0.9
+        if full.sum() >= max(2, 0.25 * sp):
+            x = float(x_start + np.flatnonzero(full).min())
+            box = (x, a.top - sp, float(x_start + np.flatnonzero(full).max() + 1), b.bottom + sp)
+            out.append(Glyph("bracket", box, 0.9, -1))
+        elif band.any(axis=1).mean() >= 0.95 and cols.max() < 0.9:  # a brace runs the whole height
+            xs = np.flatnonzero(band.any(axis=0))
+            out.append(
+                Glyph(
+                    "brace",
+                    (float(x_start + xs.min()), a.top, float(x_start + xs.max() + 1), b.bottom),
+                    0.9,
+                    -1,
+                )
+            )
     return out
