@@ -243,7 +243,11 @@ def test_repair_fixes_a_misread_rest_and_a_beam_level_missed_along_a_group() -> 
     from frontline.music.assemble.repair import RhythmItem, repair_voice
 
     # a quarter rest read as a sixteenth rest: half + rest + quarter = 3.25 of 4
-    items = [RhythmItem(F(2), 0, beamable=True), RhythmItem(F(1, 4), 0), RhythmItem(F(1), 0, beamable=True)]
+    items = [
+        RhythmItem(F(2), 0, beamable=True),
+        RhythmItem(F(1, 4), 0, is_rest=True),
+        RhythmItem(F(1), 0, beamable=True),
+    ]
     rep = repair_voice(items, F(4))
     assert rep.fits and rep.items[1].value == F(1) and "rest value" in rep.edit
     # four sixteenths read as eighths (the second beam missed along the group): 2 + 2 = 4 > 3 quarters

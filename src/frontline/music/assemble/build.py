@@ -898,6 +898,7 @@ def _voice_items(gs: list[_Group]) -> list[RhythmItem]:
             Fraction(g.tuplet[1], g.tuplet[0]) if g.tuplet else Fraction(1),
             not g.is_rest,
             group_id.get(id(g), -1),
+            g.is_rest,
         )
         for g in gs
     ]

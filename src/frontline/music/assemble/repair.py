@@ -31,6 +31,8 @@ class RhythmItem:
     beamable: bool = False
     beam_group: int = -1
     """Id of the beamed group the event belongs to (-1: none); three equal notes may be a triplet."""
+    is_rest: bool = False
+    """A rest: its value may be read as a neighbouring rest class."""
 
     @property
     def duration(self) -> Fraction:
@@ -59,11 +61,19 @@ def _candidates(items: list[RhythmItem]) -> list[tuple[int, RhythmItem, str]]:
     for k, it in enumerate(items):
         if it.dots < 2:
             out.append(
-                (k, RhythmItem(it.value, it.dots + 1, it.scale, it.beamable, it.beam_group), "add dot")
+                (
+                    k,
+                    RhythmItem(it.value, it.dots + 1, it.scale, it.beamable, it.beam_group, it.is_rest),
+                    "add dot",
+                )
             )
         if it.dots > 0:
             out.append(
-                (k, RhythmItem(it.value, it.dots - 1, it.scale, it.beamable, it.beam_group), "drop dot")
+                (
+                    k,
+                    RhythmItem(it.value, it.dots - 1, it.scale, it.beamable, it.beam_group, it.is_rest),
+                    "drop dot",
+                )
             )
         if it.beamable and Fraction(1, 16) <= it.value <= 1:
             out.append((k, RhythmItem(it.value / 2, it.dots, it.scale, True, it.beam_group), "add beam"))
@@ -95,10 +105,10 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
         if tier == ("rest value",):
             # a rest read as its neighbour class (quarter vs eighth vs sixteenth, whole vs half)
             for k, it in enumerate(items):
-                if it.beamable:
+                if not it.is_rest:
                     continue
                 for v in _REST_VALUES:
-                    new = RhythmItem(v, it.dots, it.scale, False, it.beam_group)
+                    new = RhythmItem(v, it.dots, it.scale, False, it.beam_group, True)
                     if v != it.value and total - it.duration + new.duration == expected:
                         edited = list(items)
                         edited[k] = new
@@ -124,7 +134,7 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
                 group = [items[k] for k in idx]
                 if len(idx) == 3 and len({(it.value, it.dots) for it in group}) == 1 and group[0].scale == 1:
                     edited = [
-                        RhythmItem(it.value, it.dots, Fraction(2, 3), it.beamable, it.beam_group)
+                        RhythmItem(it.value, it.dots, Fraction(2, 3), it.beamable, it.beam_group, it.is_rest)
                         if k in idx
                         else it
                         for k, it in enumerate(items)
