@@ -189,3 +189,26 @@ def test_training_smoke_and_resume(tmp_path: Path) -> None:
     assert run2 == run
     steps = [json.loads(x)["step"] for x in (run / "metrics.jsonl").read_text().splitlines()]
     assert max(steps) == 8
+
+
+def test_rest_below_a_line_is_whole_above_is_half() -> None:
+    from frontline.music.records import Glyph
+    from frontline.music.refine import resolve_rest_lookalikes
+
+    staff = (0.0, 100.0, 400.0, 140.0)  # lines at 100, 110, ..., 140
+    glyphs = [
+        Glyph("restHalf", (50.0, 110.0, 62.0, 115.0)),  # hangs below the 2nd line: a whole rest
+        Glyph("restWhole", (150.0, 115.0, 162.0, 120.0)),  # sits on the middle line: a half rest
+        Glyph("restWhole", (250.0, 110.0, 262.0, 115.0)),  # already right
+        Glyph("restHalf", (350.0, 300.0, 362.0, 305.0)),  # off every staff: left alone
+        Glyph("noteheadBlackOnLine", (80.0, 106.0, 92.0, 114.0)),
+    ]
+    out = resolve_rest_lookalikes(glyphs, [staff])
+    assert [g.class_name for g in out] == [
+        "restWhole",
+        "restHalf",
+        "restWhole",
+        "restHalf",
+        "noteheadBlackOnLine",
+    ]
+    assert [g.bbox_xyxy for g in out] == [g.bbox_xyxy for g in glyphs]

@@ -20,7 +20,7 @@ from frontline.errors import InputError
 from frontline.music.decode import DecodeConfig, RawDetections, decode_maps, to_glyphs
 from frontline.music.normalize import NormalizeConfig, NormalizedPage, load_pages, normalize_page
 from frontline.music.records import Glyph
-from frontline.music.refine import SNAP_CLASS_PREFIXES, snap_to_ink
+from frontline.music.refine import SNAP_CLASS_PREFIXES, resolve_rest_lookalikes, snap_to_ink
 
 if TYPE_CHECKING:
     from frontline.music.dwd import DWD
@@ -186,23 +186,45 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
     dets = decode_maps(
         energy, cls_map, box_map, stride=s, mark_shrink=model.config.mark_shrink, config=cfg.decode
     )
-    glyphs = to_glyphs(dets, model.config.classes, norm.transform.to_original_boxes)
-    if cfg.snap_prefixes:
-        glyphs = snap_to_ink(grey, glyphs, cfg.snap_prefixes)
+    classes = model.config.classes
     line_glyphs: list[Glyph] = []
     t3 = time.perf_counter()
     if cfg.lines:
-        from frontline.music.lines import find_lines
+        from frontline.music.lines import find_lines_normalized
 
-        classes = model.config.classes
         symbols = [
             (classes[int(c)], (float(b[0]), float(b[1]), float(b[2]), float(b[3])))
             for b, c, sc in zip(dets.boxes, dets.classes, dets.scores, strict=True)
             if sc >= cfg.min_score
         ]
-        line_glyphs = find_lines(norm, symbols=symbols)
+        segs = find_lines_normalized(norm.image, norm.staff.space_px * norm.transform.scale, symbols=symbols)
+        staves = [
+            (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+            for c, b in zip(segs.classes, segs.boxes, strict=True)
+            if c == "staff"
+        ]
+        # look-alikes that only the staff tells apart, decided on the deskewed page
+        normed = resolve_rest_lookalikes(to_glyphs(dets, classes), staves)
+        if len(segs.boxes):
+            orig = norm.transform.to_original_boxes(segs.boxes)
+            line_glyphs = [
+                Glyph(c, (float(b[0]), float(b[1]), float(b[2]), float(b[3])), 1.0, -1)
+                for c, b in zip(segs.classes, orig, strict=True)
+            ]
+    else:
+        normed = to_glyphs(dets, classes)
+    if normed:
+        ob = norm.transform.to_original_boxes(np.asarray([g.bbox_xyxy for g in normed], np.float64))
+        glyphs = [
+            replace(g, bbox_xyxy=(float(b[0]), float(b[1]), float(b[2]), float(b[3])))
+            for g, b in zip(normed, ob, strict=True)
+        ]
+    else:
+        glyphs = []
+    if cfg.snap_prefixes:
+        glyphs = snap_to_ink(grey, glyphs, cfg.snap_prefixes)
     t4 = time.perf_counter()
-    timing.update({"network": t2 - t1, "decode": t3 - t2, "lines": t4 - t3})
+    timing.update({"network": t2 - t1, "decode": t3 - t2, "lines": t4 - t3})  # lines include the refinements
     allg = [g for g in glyphs if g.score >= cfg.min_score] + line_glyphs
     if cfg.classes is not None:
         keep = set(cfg.classes)

@@ -18,7 +18,7 @@ import numpy as np
 
 from frontline.music.records import Glyph
 
-__all__ = ["SNAP_CLASS_PREFIXES", "snap_to_ink"]
+__all__ = ["SNAP_CLASS_PREFIXES", "resolve_rest_lookalikes", "snap_to_ink"]
 
 SNAP_CLASS_PREFIXES: tuple[str, ...] = ("augmentationDot", "repeatDot", "artic", "tuplet", "fermata")
 """Class-name prefixes whose boxes are snapped by default (chosen per class on tuning pages)."""
@@ -75,4 +75,35 @@ def snap_to_ink(
         bl, bt, bw_, bh_ = (float(v) for v in st[best, :4])
         box = (xa + bl, ya + bt, xa + bl + bw_, ya + bt + bh_)
         out.append(replace(g, bbox_xyxy=box))
+    return out
+
+
+def resolve_rest_lookalikes(
+    glyphs: Sequence[Glyph], staves: Sequence[tuple[float, float, float, float]]
+) -> list[Glyph]:
+    """Whole rest vs half rest from the staff: the same black bar hangs below a line (whole) or
+    sits on one (half), so only its place on the staff tells them apart.
+
+    `staves`: staff boxes (x0, top line, x1, bottom line) in the glyphs' pixels; the five lines are
+    taken as evenly spaced. A restWhole/restHalf glyph inside a staff is renamed by the side of the
+    nearest line its box centre lies on (below: whole, above: half); others pass through.
+    """
+    names = {"restWhole", "restHalf"}
+    out: list[Glyph] = []
+    for g in glyphs:
+        if g.class_name not in names:
+            out.append(g)
+            continue
+        cx, cy = g.center_xy
+        new = g.class_name
+        for x0, top, x1, bottom in staves:
+            space = (bottom - top) / 4.0
+            if space <= 0 or not (x0 <= cx <= x1 and top - 0.5 * space <= cy <= bottom + 0.5 * space):
+                continue
+            k = int(np.clip(np.round((cy - top) / space), 0, 4))
+            off = (cy - (top + k * space)) / space
+            if abs(off) > 0.05:  # centred on a line: leave the network's call
+                new = "restWhole" if off > 0 else "restHalf"
+            break
+        out.append(g if new == g.class_name else replace(g, class_name=new))
     return out
