@@ -289,3 +289,29 @@ def test_connectors_from_pixels_tell_a_bracket_from_a_brace_and_from_a_part_name
     staves = [type(s)(k, s.line_ys, 100.0, s.x1) for k, s in enumerate(staves)]
     found = {(round(c.bbox_xyxy[1] / 10) * 10): c.class_name for c in find_connectors(img, staves)}
     assert found == {30: "bracket", 300: "brace"}
+
+
+def _shifted(glyphs: list[Glyph], dy: float, id0: int) -> list[Glyph]:
+    return [
+        Glyph(
+            g.class_name,
+            (g.bbox_xyxy[0], g.bbox_xyxy[1] + dy, g.bbox_xyxy[2], g.bbox_xyxy[3] + dy),
+            g.score,
+            id0 + g.glyph_id,
+        )
+        for g in glyphs
+    ]
+
+
+def test_a_clef_misread_at_a_system_start_is_overruled_by_the_pitch_range() -> None:
+    first = _glyph_system(1, [3, 3], {0: ["timeSig3", "timeSig4"]})
+    second = _shifted(_glyph_system(1, [3, 3]), 200, 5000)
+    second = [Glyph("clefF", g.bbox_xyxy, 0.6, g.glyph_id) if g.class_name == "clefG" else g for g in second]
+    asm = assemble_pages([(first + second, None)])
+    notes = asm.score.parts[0].measures[3].notes()
+    assert {str(n.pitch) for n in notes} == {"B4"}  # treble kept: a bass clef would give D3
+    assert any("kept the clef before" in w for w in asm.warnings)
+    # a clef that was only assumed (none read) is not defended
+    first_no_clef = [g for g in first if g.class_name != "clefG"]
+    asm = assemble_pages([(first_no_clef + second, None)])
+    assert {str(n.pitch) for n in asm.score.parts[0].measures[3].notes()} == {"D3"}

@@ -884,6 +884,8 @@ class _PartState:
     measures: list[Measure] = field(default_factory=list)
     open_ties: dict[tuple[int, int], int] = field(default_factory=dict)  # (staff, diatonic) -> alter
     pending_clefs: dict[int, Clef] = field(default_factory=dict)  # staff -> clef from the measure before
+    median_pitch: dict[int, float] = field(default_factory=dict)  # staff -> median diatonic, last system
+    assumed_clefs: set[int] = field(default_factory=set)  # staves whose clef in force was assumed
 
 
 def _voice_items(gs: list[_Group]) -> list[RhythmItem]:
@@ -1057,11 +1059,43 @@ def assemble_pages(
                         # a clef drawn after the last note of the previous measure takes effect here
                         pending = st.pending_clefs.pop(sn, None)
                         start_clef = head_clefs[-1] if head_clefs else pending
+                        if (
+                            r == 0
+                            and start_clef is not None
+                            and pending is None
+                            and sn in st.clefs
+                            and start_clef != st.clefs[sn]
+                            and sn in st.median_pitch
+                            and sn not in st.assumed_clefs
+                        ):
+                            # a clef change at a system's start without a courtesy clef before it is
+                            # rare; a misread clef is not: keep the old clef when it keeps the staff's
+                            # pitch range (median) much nearer to that of the system before
+                            stf0 = staves[sid]
+                            pos = [
+                                stf0.position_of(h.cy)
+                                for gr in res.groups
+                                if gr.staff == sid
+                                for h in gr.heads
+                            ]
+                            if pos:
+                                med = int(round(float(np.median(pos))))
+                                d_new = abs(diatonic_of(start_clef, med) - st.median_pitch[sn])
+                                d_old = abs(diatonic_of(st.clefs[sn], med) - st.median_pitch[sn])
+                                if d_old + 3 <= d_new:
+                                    warnings.append(
+                                        f"page {page_i + 1}: a {start_clef.sign} clef read at a system start"
+                                        " without a courtesy clef; kept the clef before (pitch range)"
+                                    )
+                                    start_clef = st.clefs[sn]
                         if start_clef is None and sn not in st.clefs:
                             start_clef = Clef("G", 2) if sn == 1 else Clef("F", 4)
+                            st.assumed_clefs.add(sn)
                             warnings.append(
                                 f"page {page_i + 1}: no clef on a staff; assumed {start_clef.sign} clef"
                             )
+                        if head_clefs:
+                            st.assumed_clefs.discard(sn)
                         if start_clef is not None and st.clefs.get(sn) != start_clef:
                             clef_changes.append(ClefChange(sn, start_clef))
                             st.clefs[sn] = start_clef
@@ -1363,6 +1397,14 @@ def assemble_pages(
                             "; ".join(flagged_reasons),
                         )
                     )
+            for part_i, local in enumerate(system.part_staves):
+                for k, local_k in enumerate(local):
+                    sid = res.staff_ids[local_k]
+                    dia = [
+                        h.diatonic for gr in res.groups if gr.staff == sid and not gr.grace for h in gr.heads
+                    ]
+                    if dia:
+                        states[part_i].median_pitch[k + 1] = float(np.median(dia))
             # parts missing from this system get whole-measure rests
             for part_i in range(len(system.part_staves), len(states)):
                 st = states[part_i]

@@ -358,7 +358,7 @@ def find_barlines(grey: np.ndarray, staves: list[Staff], glyphs: list[Glyph]) ->
         for (x0, y0, x1, y1), margin in blockers:
             if y1 >= st.top - 4 * sp and y0 <= st.bottom + 4 * sp:
                 on[max(0, int(x0 - margin * sp)) : min(w, int(x1 + margin * sp) + 1)] = False
-        on[: max(0, int(st.x0 - 0.5 * sp))] = False
+        on[: max(0, int(st.x0 - 1.5 * sp))] = False  # x0 is uncertain by a space on worn pages
         on[min(w, int(st.x1 + 0.5 * sp) + 1) :] = False
         runs: list[tuple[float, float]] = []
         xs = np.flatnonzero(on)
