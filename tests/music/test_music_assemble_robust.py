@@ -315,3 +315,41 @@ def test_a_clef_misread_at_a_system_start_is_overruled_by_the_pitch_range() -> N
     first_no_clef = [g for g in first if g.class_name != "clefG"]
     asm = assemble_pages([(first_no_clef + second, None)])
     assert {str(n.pitch) for n in asm.score.parts[0].measures[3].notes()} == {"D3"}
+
+
+def test_find_stem_reads_a_missed_stem_from_the_ink() -> None:
+    from frontline.music.assemble.pixels import find_stem, ink_mask
+
+    img = np.full((200, 200), 255, np.uint8)
+    img[100:110, 50:62] = 0  # a black head
+    img[60:106, 61] = 0  # its up stem at the right edge, four spaces long
+    img[100:110, 120:132] = 0  # a head with no stem
+    img[100:110, 160:172] = 0  # a head beside a thick upright (a barline pair, not a stem)
+    img[40:106, 171:176] = 0
+    ink = ink_mask(img)
+    box = find_stem(ink, (50, 100, 62, 110), SPACE)
+    assert (
+        box is not None
+        and box[0] == pytest.approx(61, abs=1)
+        and box[1] <= 62
+        and box[3] == pytest.approx(105)
+    )
+    assert find_stem(ink, (120, 100, 132, 110), SPACE) is None
+    assert find_stem(ink, (160, 100, 172, 110), SPACE) is None
+
+
+def test_stemless_detected_heads_under_a_beam_get_their_stems_and_beams_from_the_page() -> None:
+    # two eighths beamed together; the detector saw the heads only (no stems, no beam glyph)
+    img = _page([40], width=400)
+    glyphs = [Glyph("clefG", (25, 30, 45, 95), 0.9, 0)]
+    glyphs += [Glyph("timeSig1", (50, 40, 60, 60), 0.9, 1), Glyph("timeSig4", (50, 60, 60, 80), 0.9, 2)]
+    for k, x in enumerate((150, 200)):
+        img[55:66, x : x + 12] = 0
+        img[20:61, x + 11] = 0
+        glyphs.append(Glyph("noteheadBlackOnLine", (x, 55, x + 12, 65), 0.9, 10 + k))
+    img[20:25, 161:212] = 0  # the beam joining the stems' tops
+    _bar(img, 300, 40, 80)
+    measures = assemble_pages([(glyphs, img)]).score.parts[0].measures
+    notes = measures[0].notes()
+    assert [n.duration_q for n in notes] == [F(1, 2), F(1, 2)]
+    assert not measures[0].flagged

@@ -21,7 +21,7 @@ from frontline.music.assemble.pitch import (
     clef_from_class,
     diatonic_of,
 )
-from frontline.music.assemble.pixels import ink_mask, stem_end_strokes
+from frontline.music.assemble.pixels import find_stem, ink_mask, stem_end_strokes
 from frontline.music.assemble.repair import RhythmItem, repair_voice
 from frontline.music.assemble.rhythm import (
     FLAG_COUNT,
@@ -128,6 +128,8 @@ class AssembleConfig:
     """Count the strokes (beams, flags) at each unflagged stem's far end in the page's ink, and take that
     count where it is larger than the beam glyphs' (the detector's classical line finder misses beams).
     Only for detected noteheads (score below 1): annotated symbols (score 1) are trusted as given."""
+    pixel_stems: bool = True
+    """Read the stem of a detected black or half notehead from the ink where no stem glyph touches it."""
     image_barlines: bool = True
     """Add barlines read from the page's pixels where the glyphs have none (a detector may miss them)."""
 
@@ -417,7 +419,34 @@ def _system_pass(
             continue
         for g in gs:
             heads.append(_Head(g, staff_of(g.center_xy[1]), g.center_xy[1]))
-    stems = by_class.get("stem", [])
+    stems = list(by_class.get("stem", []))
+    if ink is not None and cfg.pixel_stems:
+        # detected black and half heads with no stem glyph beside them: their stems from the ink
+        # (one per chord: stems found from several heads of a chord are merged)
+        found: list[Glyph] = []
+        for h in heads:
+            if head_kind(h.glyph.class_name) not in ("black", "half") or h.glyph.score >= 1.0:
+                continue
+            hx0, _, hx1, _ = h.glyph.bbox_xyxy
+            if any(
+                hx0 - cfg.stem_x_tol * sp <= s.center_xy[0] <= hx1 + cfg.stem_x_tol * sp
+                and s.bbox_xyxy[1] - 0.6 * sp <= h.cy <= s.bbox_xyxy[3] + 0.6 * sp
+                for s in stems
+            ):
+                continue
+            box = find_stem(ink, h.glyph.bbox_xyxy, sp)
+            if box is None:
+                continue
+            for k, f in enumerate(found):
+                if abs(f.center_xy[0] - (box[0] + box[2]) / 2) <= 0.3 * sp and _overlap(
+                    f.bbox_xyxy[1], f.bbox_xyxy[3], box[1], box[3]
+                ):
+                    fb = f.bbox_xyxy
+                    found[k] = replace(f, bbox_xyxy=(fb[0], min(fb[1], box[1]), fb[2], max(fb[3], box[3])))
+                    break
+            else:
+                found.append(Glyph("stem", box, h.glyph.score, h.glyph.glyph_id))
+        stems += found
     stem_of: dict[int, int] = {}
     for hi, h in enumerate(heads):
         if head_kind(h.glyph.class_name) in ("whole", "breve"):
@@ -938,7 +967,7 @@ def assemble_pages(
         if image is not None:
             # staves the symbols miss (a line finder may skip some) come from the page's row profile
             upright = _rotate_image(image, angle) if abs(angle) >= 0.05 else image
-            ink = ink_mask(upright) if cfg.pixel_beams else None
+            ink = ink_mask(upright) if cfg.pixel_beams or cfg.pixel_stems else None
             staves = _merge_staves(staves, find_staves(upright))
             if cfg.image_barlines and staves:
                 glyphs = glyphs + _new_barlines(glyphs, find_barlines(upright, staves, glyphs), staves)

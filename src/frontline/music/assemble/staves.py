@@ -76,10 +76,8 @@ def find_staves(grey: np.ndarray, min_width_frac: float = 0.15) -> list[Staff]:
         return []
     # reference: a high percentile, not the maximum (a long beam or a dark title rule would set it)
     ref = float(np.percentile(smooth, 97))
-    from scipy.signal import find_peaks
-
     # candidates: peaks of the profile (a threshold on rows would merge a line with a beam beside it)
-    peaks, _ = find_peaks(smooth, height=min_width_frac * max(ref, 0.25 * float(smooth.max())), distance=3)
+    peaks = _peaks(smooth, min_width_frac * max(ref, 0.25 * float(smooth.max())), 3)
     lines: list[tuple[float, int, int]] = []  # (centre y, first row, last row)
     for pk in peaks:
         y0, y1 = max(0, int(pk) - 1), min(h - 1, int(pk) + 1)
@@ -155,6 +153,20 @@ def find_staves(grey: np.ndarray, min_width_frac: float = 0.15) -> list[Staff]:
         x0, x1 = float(cols.min()), float(cols.max())
         staves.append(Staff(len(staves), tuple(lines[k][0] for k in chosen), x0, x1))
     return staves
+
+
+def _peaks(values: np.ndarray, height: float, distance: int) -> list[int]:
+    """Indices of local maxima at least `height` high, at least `distance` apart (taller ones win)."""
+    v = np.asarray(values, np.float64)
+    if v.size < 3:
+        return []
+    inner = (v[1:-1] >= v[:-2]) & (v[1:-1] > v[2:]) & (v[1:-1] >= height)
+    cand = sorted((int(i) + 1 for i in np.flatnonzero(inner)), key=lambda i: -v[i])
+    kept: list[int] = []
+    for i in cand:
+        if all(abs(i - k) >= distance for k in kept):
+            kept.append(i)
+    return sorted(kept)
 
 
 def nearest_staff(staves: list[Staff], y: float) -> int:
