@@ -12,14 +12,15 @@ import numpy as np
 __all__ = ["find_stem", "ink_mask", "stem_end_strokes"]
 
 
-def ink_mask(grey: np.ndarray) -> np.ndarray:
-    """Boolean ink mask: darkness above the paper (median) of at least 35% of the page's ink level."""
+def ink_mask(grey: np.ndarray, fraction: float = 0.35) -> np.ndarray:
+    """Boolean ink mask: darkness above the paper (median) of at least `fraction` of the page's ink
+    level (99.5th percentile of darkness). A lower fraction keeps thin strokes a blur made light."""
     paper = float(np.median(grey))
     dark = np.clip(paper - grey.astype(np.float32), 0, 255)
     level = float(np.percentile(dark, 99.5)) if dark.size else 0.0
     if level <= 8:
         return np.zeros(grey.shape, bool)
-    return dark >= 0.35 * level
+    return dark >= fraction * level
 
 
 def _strokes_in_column(col: np.ndarray, space: float) -> int:
@@ -93,7 +94,7 @@ def find_stem(
     ink: np.ndarray, head_box: tuple[float, float, float, float], space: float
 ) -> tuple[float, float, float, float] | None:
     """The stem of a notehead read from the ink: the longest thin vertical run leaving the head's right
-    edge upwards or its left edge downwards (at least 2.5 spaces long; one-pixel gaps are bridged).
+    edge upwards or its left edge downwards (at least 2.5 spaces long; gaps up to 0.3 spaces bridged).
 
     Why: a line finder misses stems on worn or blurred pages, and a stemless black head reads as a
     quarter note whatever its beams say. Returns a 1-2 px wide box, or None.
@@ -107,7 +108,8 @@ def find_stem(
         xs = range(max(0, int(edge - 0.35 * space)), min(w, int(edge + 0.25 * space) + 1))
         for x in xs:
             col = ink[: max(0, int(cy)), x][::-1] if up else ink[min(h, int(cy)) :, x]
-            # the run from the head's centre outwards (through the head's own ink); 1-px gaps bridged
+            # the run from the head's centre outwards (through the head's own ink); gaps up to 0.3 space
+            # bridged (a worn or blurred stem breaks up)
             k, gap, length = 0, 0, 0
             while k < len(col):
                 if col[k]:
@@ -115,7 +117,7 @@ def find_stem(
                     gap = 0
                 else:
                     gap += 1
-                    if gap > 1:
+                    if gap > max(1, int(0.3 * space)):
                         break
                 k += 1
             if length < 2.5 * space:
