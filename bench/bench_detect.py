@@ -11,8 +11,13 @@ import os
 import resource
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from frontline.music.dwd import DWD
+    from frontline.music.records import Glyph
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "data" / "bench-detect"
@@ -48,11 +53,9 @@ def _table(headers: list[str], rows: list[list[object]]) -> str:
 def main() -> None:
     import torch
 
-    from frontline.music.decode import DecodeConfig
     from frontline.music.detect import DetectConfig, detect_page, load_model
     from frontline.music.evaluate.detection import LINE_EVAL_CLASSES, evaluate_detections, evaluate_lines
     from frontline.music.normalize import load_pages
-    from frontline.music.records import Glyph
     from frontline.music.synth.dsv2 import load_page_annotations
 
     torch.set_num_threads(int(os.environ.get("FRONTLINE_BENCH_THREADS", "2")))
@@ -63,7 +66,6 @@ def main() -> None:
     results: dict[str, object] = {}
     timings: list[dict[str, float]] = []
     line_rows: dict[str, list[object]] = {}
-    extent_pages: list[tuple[np.ndarray, list[Glyph]]] = []
     for set_name, preset, seed in SETS:
         folder = _render(set_name, preset, seed, n_pages)
         preds, gts, spaces = [], [], []
@@ -77,8 +79,6 @@ def main() -> None:
             preds.append(list(pd.glyphs))
             gts.append(gt)
             spaces.append(float(meta.get("staff_space_px") or pd.staff_space_px or 20.0))
-            if set_name == "clean" and len(extent_pages) < 3:
-                extent_pages.append((grey, gt))
         present = sorted({g.class_name for page in gts for g in page} & set(classes))
         results[set_name] = evaluate_detections(preds, gts, present)
         for ls in evaluate_lines(preds, gts, spaces, 0.5, LINE_EVAL_CLASSES):
@@ -109,16 +109,34 @@ def main() -> None:
             list(line_rows.values()),
         )
     )
-    # box source: box head vs blob extent, on a few clean pages
-    box_rows: list[list[object]] = []
-    for src in ("head", "extent"):
-        c2 = DetectConfig(min_score=0.05, decode=DecodeConfig(box_source=src), lines=False)
-        preds2 = [list(detect_page(g, model, c2).glyphs) for g, _ in extent_pages]
-        gts2 = [gt for _, gt in extent_pages]
-        present = sorted({g.class_name for page in gts2 for g in page} & set(classes))
-        box_rows.append([src, evaluate_detections(preds2, gts2, present).mean_ap])
-    print(f"\nBox source ({len(extent_pages)} clean pages): mAP@0.5")
-    print(_table(["box from", "mAP@0.5"], box_rows))
+    # decoder ablation on the same pages and weights: what each post-network step buys
+    abl_names = [
+        "components (session-1 decoder)",
+        "+ marker watershed",
+        "+ snap small boxes to ink",
+        "+ whole/half rest by staff line (shipped)",
+        "shipped, box from basin extent",
+    ]
+    abl: dict[str, dict[str, tuple[list[list[Glyph]], list[list[Glyph]]]]] = {n: {} for n in abl_names}
+    for set_name, preset, seed in SETS:
+        folder = _render(set_name, preset, seed, n_pages)
+        for js in sorted(folder.glob("page_*.json")):
+            gt, meta = load_page_annotations(js)
+            grey = load_pages(meta["image"])[0]
+            for name, glyphs in _ablation_page(grey, model).items():
+                preds_a, gts_a = abl[name].setdefault(set_name, ([], []))
+                preds_a.append(glyphs)
+                gts_a.append(gt)
+    abl_rows: list[list[object]] = []
+    for name in abl_names:
+        row: list[object] = [name]
+        for set_name, _, _ in SETS:
+            preds_a, gts_a = abl[name][set_name]
+            present = sorted({g.class_name for page in gts_a for g in page} & set(classes))
+            row.append(evaluate_detections(preds_a, gts_a, present).mean_ap)
+        abl_rows.append(row)
+    print("\nDecoder ablation (same weights and pages): mAP@0.5")
+    print(_table(["decoder", "clean", "degraded"], abl_rows))
 
     t = {
         k: float(np.mean([x[k] for x in timings]))
@@ -135,6 +153,66 @@ def main() -> None:
             [[k, v] for k, v in t.items()] + [["peak RSS (MB)", round(peak_mb, 1)]],
         )
     )
+
+
+def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
+    """Detections of one page under each decoder variant of the ablation table (symbols only)."""
+    from dataclasses import replace
+
+    from frontline.music.decode import DecodeConfig, decode_maps, to_glyphs
+    from frontline.music.detect import network_maps
+    from frontline.music.lines import find_lines_normalized
+    from frontline.music.normalize import normalize_page
+    from frontline.music.refine import resolve_rest_lookalikes, snap_to_ink
+
+    norm = normalize_page(grey)
+    names = (
+        "components (session-1 decoder)",
+        "+ marker watershed",
+        "+ snap small boxes to ink",
+        "+ whole/half rest by staff line (shipped)",
+        "shipped, box from basin extent",
+    )
+    if not norm.staff.found:
+        return {n: [] for n in names}
+    mc = model.config
+    energy, cls_map, box_map = network_maps(model, norm.image)
+    segs = find_lines_normalized(norm.image, norm.staff.space_px * norm.transform.scale)
+    staves = [
+        (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+        for c, b in zip(segs.classes, segs.boxes, strict=True)
+        if c == "staff"
+    ]
+
+    def run(split: str, box_source: str, snap: bool, rests: bool) -> list[Glyph]:
+        d = decode_maps(
+            energy,
+            cls_map,
+            box_map,
+            stride=mc.stride,
+            mark_shrink=mc.mark_shrink,
+            config=DecodeConfig(split=split, box_source=box_source),  # type: ignore[arg-type]
+        )
+        gl = to_glyphs(d, mc.classes)
+        if rests:
+            gl = resolve_rest_lookalikes(gl, staves)
+        if gl:
+            ob = norm.transform.to_original_boxes(np.asarray([g.bbox_xyxy for g in gl], np.float64))
+            gl = [
+                replace(g, bbox_xyxy=(float(b[0]), float(b[1]), float(b[2]), float(b[3])))
+                for g, b in zip(gl, ob, strict=True)
+            ]
+        if snap:
+            gl = snap_to_ink(grey, gl)
+        return [g for g in gl if g.score >= 0.05]
+
+    return {
+        names[0]: run("components", "head", False, False),
+        names[1]: run("watershed", "head", False, False),
+        names[2]: run("watershed", "head", True, False),
+        names[3]: run("watershed", "head", True, True),
+        names[4]: run("watershed", "extent", True, True),
+    }
 
 
 if __name__ == "__main__":
