@@ -353,3 +353,12 @@ def test_stemless_detected_heads_under_a_beam_get_their_stems_and_beams_from_the
     notes = measures[0].notes()
     assert [n.duration_q for n in notes] == [F(1, 2), F(1, 2)]
     assert not measures[0].flagged
+
+
+def test_barlines_inside_the_header_symbols_close_no_measure() -> None:
+    # a line finder's false barlines: through the clef, the time digits and the last flat of the key
+    glyphs = _glyph_system(1, [3, 3], {0: ["timeSig3", "timeSig4"]})
+    glyphs += [Glyph("keyFlat", (x, 105, x + 6, 125), 0.9, 7000 + x) for x in (62, 70, 78)]
+    glyphs += [Glyph("barline", (x, 100, x + 1, 140), 1.0, 8000 + x) for x in (37, 55, 81)]
+    measures = assemble_pages([(glyphs, None)]).score.parts[0].measures
+    assert len(measures) == 2 and all(len(m.notes()) == 3 and not m.flagged for m in measures)

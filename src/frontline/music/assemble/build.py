@@ -336,6 +336,17 @@ def _system_pass(
 
     # barlines -> measure regions
     bars = [g for name in BARLINE_CLASSES for g in by_class.get(name, [])]
+    # a line finder takes a clef's or a time digit's upright stroke for a barline: none inside them
+    strokes = [g for g in glyphs if g.class_name.startswith(("clef", "timeSig"))]
+    bars = [
+        b
+        for b in bars
+        if not any(
+            i.bbox_xyxy[0] < b.center_xy[0] < i.bbox_xyxy[2]
+            and _overlap(i.bbox_xyxy[1], i.bbox_xyxy[3], b.bbox_xyxy[1], b.bbox_xyxy[3])
+            for i in strokes
+        )
+    ]
     bar_clusters = _cluster_x(bars, 0.8 * sp)
     bar_xs: list[tuple[float, str]] = []
     repeat_start_first = False
@@ -837,17 +848,14 @@ def _system_pass(
     # header belongs to the first measure with music. Only within 4 spaces of the header's end: a wide
     # empty first region is a measure whose notes were missed (merging it would shift every later
     # measure of the piece by one)
-    header = [
-        g.bbox_xyxy[2]
-        for g in glyphs
-        if g.class_name.startswith(("clef", "key", "timeSig")) and g.bbox_xyxy[2] < regions[0][1]
-    ]
+    header_glyphs = [g for g in glyphs if g.class_name.startswith(("clef", "key", "timeSig"))]
     while (
         len(regions) > 1
         and not any(regions[0][0] <= gr.x < regions[0][1] for gr in groups)
-        and regions[0][1] - max([regions[0][0], *header]) < 4 * sp
+        and regions[0][1]
+        - max([regions[0][0], *(g.bbox_xyxy[2] for g in header_glyphs if g.bbox_xyxy[2] < regions[0][1])])
+        < 4 * sp
     ):
-        header = []
         repeat_start_first |= kinds[0] in ("repeatLeft", "repeatLeftRight")
         regions = [(regions[0][0], regions[1][1]), *regions[2:]]
         kinds = kinds[1:]
