@@ -3,6 +3,7 @@
 Usage (each writes/updates docs/games/results.json and docs/games/learning_curves.png):
     python -m bench.games_experiments ablations --steps 40000 [--variants high flat no-shaping raw sb3]
     python -m bench.games_experiments transfer --agent src/frontline/games/models/dqn_default.pt --finetune-steps 10000
+    python -m bench.games_experiments intents --test-maps 100   (each intent played all game vs every bot)
     python -m bench.games_experiments plot
     python -m bench.games_experiments ship --run runs/games/default-... (copy agent + model card + manifest)
 
@@ -230,6 +231,33 @@ def transfer(agent_path: str, finetune_steps: int, test_maps: int, sizes: list[i
     _save(res_all)
 
 
+class _CountingAgent:
+    """Wraps a high-level agent and counts the intents it picks (greedy argmax, as the agent plays)."""
+
+    def __init__(self, agent: Any) -> None:
+        self.agent, self.name, self.counts = agent, agent.name, np.zeros(agent.net.adv.out_features, np.int64)
+
+    def act(self, state: Any, game: int, player: int, rng: np.random.Generator) -> list[Any]:
+        from frontline.games.intents import intent_orders, player_view
+
+        a = int(np.argmax(self.agent.q_values(state, game, player)))
+        self.counts[a] += 1
+        return intent_orders(player_view(state, game, player), a)
+
+
+def intent_usage(agent: Any, n_maps: int, n_planets: int) -> dict[str, float]:
+    """Share of each intent in the agent's decisions against the rule bot on validation maps (900,000+)."""
+    from frontline.games.arena import match
+    from frontline.games.bots import make_bot
+    from frontline.games.dqn import VALIDATION_SEED0
+    from frontline.games.intents import Intent
+
+    counting = _CountingAgent(agent)
+    match(counting, make_bot("rule"), n_maps, n_planets, seed0=VALIDATION_SEED0)
+    total = max(1, int(counting.counts.sum()))
+    return {Intent(i).name.lower(): round(float(c) / total, 4) for i, c in enumerate(counting.counts)}
+
+
 def ship(run: str, test_maps: int) -> None:
     """Copy a run's agent.pt into the package as the default agent, test it, write MODEL_CARD.md + manifest.json."""
     import hashlib
@@ -250,9 +278,7 @@ def ship(run: str, test_maps: int) -> None:
     agent = load_agent(DEFAULT_AGENT, name="dqn")
     main = {}
     for b in BOT_NAMES:
-        r = match(
-            agent, make_bot(b), test_maps if b == "rule" else max(1, test_maps // 4), agent.cfg.map_size
-        )
+        r = match(agent, make_bot(b), test_maps, agent.cfg.map_size)
         main[b] = {
             "win_rate": r.score,
             "ci_low": r.ci_low,
@@ -264,8 +290,11 @@ def ship(run: str, test_maps: int) -> None:
         }
         print(b, main[b], flush=True)
     curve = _curve(run_dir)
+    usage = intent_usage(agent, 50, agent.cfg.map_size) if agent.cfg.action_space == "high" else {}
+    print("intent usage vs rule (50 validation maps x 2 sides):", usage, flush=True)
     res = _load()
     res["main"] = {
+        "intent_usage_vs_rule": usage,
         "run": run_dir.name,
         "test": main,
         "train_seconds": summary.get("seconds"),
@@ -300,8 +329,9 @@ def ship(run: str, test_maps: int) -> None:
     card = (
         f"""# dqn_default.pt: the shipped Space Conquest agent
 
-- **What**: a DQN (double DQN, dueling head, 3-step returns, target network) choosing one of 6 high-level
-  intents every 10 ticks; `frontline.games.intents` turns the intent into fleet orders. Set network (per-planet
+- **What**: a DQN (double DQN, dueling head, 3-step returns, target network) choosing one of {agent.net.adv.out_features}
+  high-level intents every 10 ticks; `frontline.games.intents` turns the intent into fleet orders with a
+  forecast-based heuristic (see its docstring and docs/games.md). Set network (per-planet
   MLP, mean+max pooling, global features), hidden width {config["hidden"]}, {sum(p.numel() for p in agent.net.parameters()):,} parameters, {DEFAULT_AGENT.stat().st_size / 1024:.0f} KiB.
 - **Data**: self-generated games on procedurally generated, point-symmetric {config["map_size"]}-planet maps
   (training seeds drawn below 900,000; validation curves on seeds 900,000+; tests on held-out seeds 1,000,000+),
@@ -329,6 +359,23 @@ def ship(run: str, test_maps: int) -> None:
     (DEFAULT_AGENT.parent / "MODEL_CARD.md").write_text(card)
     print(card)
     plot()
+
+
+def intents(test_maps: int, n_planets: int = 10) -> None:
+    """Each intent played every decision (`always-<intent>`) against every bot on held-out maps: what the
+    heuristic alone is worth, before any learning."""
+    from frontline.games.bots import make_bot
+    from frontline.games.intents import INTENTS
+
+    rows = {}
+    for intent in INTENTS:
+        name = f"always-{intent.name.lower()}"
+        t0 = time.perf_counter()
+        rows[name] = _test(make_bot(name), test_maps, n_planets)
+        print(name, json.dumps(rows[name]["rule"]), f"{time.perf_counter() - t0:.0f}s", flush=True)
+    res = _load()
+    res["intents"] = {"test_maps": test_maps, "map_size": n_planets, "test": rows}
+    _save(res)
 
 
 def markdown() -> str:
@@ -362,6 +409,14 @@ def markdown() -> str:
                 + " | ".join(rate(a["test"][b]) for b in BOT_NAMES)
                 + " |"
             )
+        out.append("")
+    if "intents" in res:
+        out += [
+            "| intent played every decision | " + " | ".join(f"vs {b}" for b in BOT_NAMES) + " |",
+            "|---|" + "---|" * len(BOT_NAMES),
+        ]
+        for name, d in res["intents"]["test"].items():
+            out.append(f"| {name} | " + " | ".join(rate(d[b]) for b in BOT_NAMES) + " |")
         out.append("")
     if "transfer" in res:
         t = res["transfer"]
@@ -446,6 +501,8 @@ def main() -> None:
     t.add_argument("--finetune-steps", type=int, default=10_000)
     t.add_argument("--test-maps", type=int, default=100)
     t.add_argument("--sizes", type=int, nargs="+", default=[20, 40])
+    it = sub.add_parser("intents")
+    it.add_argument("--test-maps", type=int, default=100)
     sub.add_parser("plot")
     sub.add_parser("markdown")
     sh = sub.add_parser("ship")
@@ -458,6 +515,8 @@ def main() -> None:
         transfer(args.agent, args.finetune_steps, args.test_maps, args.sizes)
     elif args.cmd == "markdown":
         print(markdown())
+    elif args.cmd == "intents":
+        intents(args.test_maps)
     elif args.cmd == "ship":
         ship(args.run, args.test_maps)
     else:

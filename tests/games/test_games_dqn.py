@@ -11,6 +11,7 @@ import torch
 
 from frontline.errors import InputError
 from frontline.games.dqn import DQNConfig, build_qnet, load_agent, train
+from frontline.games.intents import INTENTS
 from frontline.games.rules import generate_map, new_games
 
 TINY = {
@@ -34,7 +35,7 @@ def test_set_network_plays_any_map_size() -> None:
     for p in (8, 20, 40):
         obs = torch.zeros(3, p * 14 + 9)
         q = net(obs)
-        assert q.shape == (3, 6) and torch.isfinite(q).all()
+        assert q.shape == (3, len(INTENTS)) and torch.isfinite(q).all()
 
 
 def test_wrong_observation_shapes_raise() -> None:

@@ -8,7 +8,7 @@ import pytest
 from frontline.errors import InputError
 from frontline.games.arena import match, play_games, wilson_interval
 from frontline.games.bots import BOTS, make_bot
-from frontline.games.intents import INTENTS, intent_orders, player_view
+from frontline.games.intents import INTENTS, Intent, forecast, intent_orders, player_view
 from frontline.games.rules import DECISION_TICKS, advance, apply_orders, generate_map, new_games
 
 
@@ -46,3 +46,35 @@ def test_unknown_bot_and_wilson() -> None:
         make_bot("nosuchbot")
     lo, hi = wilson_interval(95, 100)
     assert lo < 0.95 < hi and lo > 0.88
+
+
+def test_forecast_matches_the_simulator() -> None:
+    """The forecast (no new orders) predicts the owners and garrisons the game itself reaches."""
+    rng = np.random.default_rng(2)
+    bots = (make_bot("rule"), make_bot("bully"))
+    for seed in range(3):
+        st = new_games([generate_map(10, 40 + seed)])
+        for _ in range(4):  # a few decisions in, with fleets in the air
+            for side, bot in ((1, bots[0]), (2, bots[1])):
+                apply_orders(st, 0, side, bot.act(st, 0, side, rng))
+            advance(st, DECISION_TICKS)
+        fc = forecast(player_view(st, 0, 2))
+        rel = {0: 0, 1: 2, 2: 1}  # player 2's view: own = 1, enemy = 2
+        for t in (5, 17, 30):
+            future = st.copy()
+            advance(future, t)
+            if future.done[0]:
+                break
+            assert [rel[int(o)] for o in future.owner[0]] == fc.owner[t].tolist()
+            assert future.ships[0].tolist() == fc.ships[t].tolist()
+
+
+def test_rule_intent_is_the_rule_bot_and_attack_beats_it() -> None:
+    st = new_games([generate_map(10, 77)])
+    rng = np.random.default_rng(0)
+    assert intent_orders(player_view(st, 0, 1), Intent.RULE) == make_bot("rule").act(st, 0, 1, rng)
+    # the forecast-based ATTACK plan alone beats the rule bot (measured: ~95% over 100 training-range maps)
+    assert (
+        match(make_bot("always-attack"), make_bot("rule"), n_maps=6, n_planets=10, seed0=500_000).score
+        >= 0.75
+    )

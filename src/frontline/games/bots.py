@@ -22,8 +22,8 @@ from typing import Protocol
 import numpy as np
 
 from frontline.errors import InputError
-from frontline.games.intents import Intent, PlayerView, intent_orders, player_view, primitive_orders
-from frontline.games.rules import MAX_LEVEL, GameState, Launch, Order, Upgrade, upgrade_cost
+from frontline.games.intents import Intent, intent_orders, player_view, primitive_orders, rule_plan
+from frontline.games.rules import GameState, Launch, Order
 
 __all__ = ["Policy", "BOTS", "STRONGEST_BOT", "make_bot", "IntentPolicy"]
 
@@ -115,31 +115,9 @@ class RuleBot:
         self.reserve = reserve
 
     def act(self, state: GameState, game: int, player: int, rng: np.random.Generator) -> list[Order]:
-        v = player_view(state, game, player)
-        spare = v.spare()
-        spare = np.maximum(0, spare - (self.reserve * v.ships).astype(np.int64))
-        orders = primitive_orders(v, Intent.DEFEND, spare)
-        orders += primitive_orders(v, Intent.EXPAND, spare)
-        own_prod = int(v.production[v.mine].sum())
-        en_prod = int(v.production[v.enemy].sum())
-        if own_prod >= self.attack_ratio * en_prod:
-            orders += primitive_orders(v, Intent.ATTACK, spare)
-        orders += self._safe_upgrades(v, spare)
-        if own_prod >= self.attack_ratio * en_prod:
-            orders += primitive_orders(v, Intent.REINFORCE, spare)
-        return orders
-
-    def _safe_upgrades(self, v: PlayerView, spare: np.ndarray) -> list[Order]:
-        if not v.enemy.any():
-            return []
-        to_enemy = v.travel[:, v.enemy].min(1)
-        out: list[Order] = []
-        for p in np.flatnonzero(v.mine):
-            lvl = int(v.level[p])
-            if lvl < MAX_LEVEL and to_enemy[p] > self.upgrade_safety and spare[p] >= upgrade_cost(lvl):
-                out.append(Upgrade(int(p)))
-                spare[p] -= upgrade_cost(lvl)
-        return out
+        return rule_plan(
+            player_view(state, game, player), self.attack_ratio, self.upgrade_safety, self.reserve
+        )
 
 
 class IntentPolicy:

@@ -2,40 +2,70 @@
 
 The talk's first lesson: with thousands of concrete moves, exploration is hopeless, so the network picks
 one of a handful of intents and a fixed heuristic picks the concrete move. An intent is a short plan of
-primitive steps run in order on the same pool of spare ships (per game, for one player, at a decision tick):
+steps run in order on the same pool of free ships (per game, for one player, at a decision tick).
 
-- EXPAND = defend, expand;          ATTACK = defend, attack, expand;   REINFORCE = defend, reinforce, attack;
-- UPGRADE = defend, upgrade, expand; DEFEND = defend;                  WAIT = nothing.
+The agent's intents (`intent_orders`, session 2) plan with a **forecast**: every planet's owner and garrison
+over the next H ticks if nobody launched anything new (production plus the fleets already flying, fought
+with the game's own combat rule, `forecast`). From it:
 
-Every plan but WAIT starts by covering threatened planets, so choosing "attack" never means abandoning
-defences. The primitive steps (also used on their own by the scripted bots, `primitive_orders`):
+- *free ships* of an own planet = its smallest forecast garrison while it stays ours, minus 1 (0 for a
+  planet the forecast loses): a planet never sends ships it will need against fleets already on their way.
+- DEFEND*: each own planet the forecast loses (most productive first) gets the fewest ships, from the
+  nearest planets with free ships that land before the loss, that make the forecast keep it; lost causes
+  get nothing.
+- CAPTURE*: targets (neutral, enemy, or both) ranked by gain / (ships needed + 5) / (1 + arrival / 10),
+  gain = production (x 2 for a planet the enemy holds at our arrival: it also stops his production), ships
+  needed = the forecast garrison at our arrival + 1; then, best first, the fewest ships from the 3 nearest
+  planets with free ships with which the forecast keeps the target to the horizon (found by bisection on
+  the forecast). This times attacks by itself: a planet the enemy just took, or one a fight is emptying,
+  needs few ships; an own fleet already on its way counts, so nothing is sent twice.
+- UPGRADE*: own planets more than 15 ticks from every enemy planet (UPGRADE: any planet) that can pay the
+  cost out of free ships, highest production first.
+- REINFORCE*: rear planets (nearest enemy > 1.3 x farther than the front planet's) send 3/4 of their free
+  ships to the front planet.
 
-- *spare ships* of an own planet = garrison - max(0, enemy ships flying to it - own ships flying to it) - 1
-  (a planet never strips what it needs against fleets already on their way).
+EXPAND = DEFEND*, CAPTURE* neutral;   ATTACK = DEFEND*, CAPTURE* any, safe UPGRADE*;
+REINFORCE = DEFEND*, REINFORCE*, CAPTURE* any;   UPGRADE = DEFEND*, UPGRADE* (any planet), CAPTURE* any;
+DEFEND = DEFEND*;   WAIT = nothing;   RULE = exactly the `rule` bot's plan (`rule_plan`), so the agent can
+always fall back on the strongest scripted bot's move.
+
+The scripted bots use the simpler session-1 primitives (`primitive_orders`, unchanged; the `rule` bot is
+`rule_plan`): *spare ships* = garrison - max(0, enemy ships flying to it - own ships flying to it) - 1.
+
 - EXPAND: neutral planets not already claimed by an own fleet, best first by
   production / (ships needed + 5) / (1 + travel ticks / 10), where ships needed = garrison + 1 + enemy
   ships flying there; taken from the nearest planets with spare ships (at most 3 sources per target).
 - ATTACK: enemy planets, best first by (production + 1) / ships needed / (1 + travel / 10), where ships
   needed = garrison + production x travel time from the farthest source used + 1 + enemy fleets flying
   there - own fleets flying there; sent only when the nearest sources together have enough.
-- REINFORCE: every rear planet (its nearest enemy planet is > 1.3 x farther than the front planet's)
-  sends 3/4 of its spare ships to the front planet (the own planet closest to any enemy planet).
+- REINFORCE: every rear planet sends 3/4 of its spare ships to the front planet (the own planet closest
+  to any enemy planet).
 - UPGRADE: upgrade every own planet that can pay the cost out of its spare ships, highest production first.
 - DEFEND: each own planet whose incoming enemy fleets beat garrison + production x their arrival time +
   own incoming gets the deficit from the nearest planets with spare ships that arrive in time.
-- WAIT: no orders.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
 
-from frontline.games.rules import MAX_LEVEL, GameState, Launch, Order, Upgrade, upgrade_cost
+from frontline.games.rules import MAX_LEVEL, GameState, Launch, Order, Upgrade, resolve_combat, upgrade_cost
 
-__all__ = ["Intent", "INTENTS", "PLANS", "PlayerView", "player_view", "intent_orders", "primitive_orders"]
+__all__ = [
+    "Intent",
+    "INTENTS",
+    "PLANS",
+    "PlayerView",
+    "Forecast",
+    "player_view",
+    "forecast",
+    "intent_orders",
+    "primitive_orders",
+    "rule_plan",
+]
 
 
 class Intent(IntEnum):
@@ -47,6 +77,7 @@ class Intent(IntEnum):
     UPGRADE = 3
     DEFEND = 4
     WAIT = 5
+    RULE = 6
 
 
 INTENTS = tuple(Intent)
@@ -71,6 +102,8 @@ class PlayerView:
     first_enemy_eta: np.ndarray
     """(P,) ticks until the first enemy fleet lands there (large when none)."""
     tick: int
+    fleets: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int64))
+    """(F, 4) every flying fleet: ships, side (1 own, 2 enemy), target planet, ticks until it lands."""
 
     @property
     def mine(self) -> np.ndarray:
@@ -107,6 +140,15 @@ def player_view(state: GameState, game: int, player: int) -> PlayerView:
         incoming_enemy=np.bincount(ft[en_f], weights=fs[en_f], minlength=n).astype(np.int64),
         first_enemy_eta=eta,
         tick=int(state.tick[game]),
+        fleets=np.stack(
+            [
+                fs[active],
+                np.where(fo[active] == player, 1, 2),
+                ft[active],
+                state.fleet_arrive[game][active] - state.tick[game],
+            ],
+            axis=1,
+        ).astype(np.int64),
     )
 
 
@@ -230,36 +272,249 @@ _HEURISTICS = {
 }
 
 
-PLANS: dict[Intent, tuple[Intent, ...]] = {
-    Intent.EXPAND: (Intent.DEFEND, Intent.EXPAND),
-    Intent.ATTACK: (Intent.DEFEND, Intent.ATTACK, Intent.EXPAND),
-    Intent.REINFORCE: (Intent.DEFEND, Intent.REINFORCE, Intent.ATTACK),
-    Intent.UPGRADE: (Intent.DEFEND, Intent.UPGRADE, Intent.EXPAND),
-    Intent.DEFEND: (Intent.DEFEND,),
-    Intent.WAIT: (),
-}
-"""The primitive steps each intent runs, in order, on one pool of spare ships."""
-
-
 def primitive_orders(view: PlayerView, step: Intent | int, spare: np.ndarray | None = None) -> list[Order]:
-    """Orders of one primitive step (see the module docstring); WAIT gives none.
+    """Orders of one session-1 primitive step (see the module docstring; the bots use these); WAIT and RULE give none.
 
     `spare` (P,) ships still free this decision; it is reduced in place so steps can be chained.
     """
     step = Intent(int(step))
-    if step == Intent.WAIT:
+    if step not in _HEURISTICS:
         return []
     if spare is None:
         spare = view.spare()
     return _HEURISTICS[step](view, spare)
 
 
-def intent_orders(view: PlayerView, intent: Intent | int, spare: np.ndarray | None = None) -> list[Order]:
-    """Concrete legal orders for one intent: its plan's primitive steps in order (`PLANS`)."""
-    intent = Intent(int(intent))
-    if spare is None:
-        spare = view.spare()
-    orders: list[Order] = []
-    for step in PLANS[intent]:
-        orders += primitive_orders(view, step, spare)
+def rule_plan(
+    view: PlayerView, attack_ratio: float = 0.8, upgrade_safety: float = 25.0, reserve: float = 0.0
+) -> list[Order]:
+    """The `rule` bot's orders: defend, expand, attack when own production >= attack_ratio x the enemy's,
+    upgrade planets more than `upgrade_safety` ticks from every enemy planet, push rear ships to the front."""
+    spare = view.spare()
+    spare = np.maximum(0, spare - (reserve * view.ships).astype(np.int64))
+    orders = primitive_orders(view, Intent.DEFEND, spare)
+    orders += primitive_orders(view, Intent.EXPAND, spare)
+    own_prod = int(view.production[view.mine].sum())
+    en_prod = int(view.production[view.enemy].sum())
+    if own_prod >= attack_ratio * en_prod:
+        orders += primitive_orders(view, Intent.ATTACK, spare)
+    orders += _safe_upgrades(view, spare, upgrade_safety)
+    if own_prod >= attack_ratio * en_prod:
+        orders += primitive_orders(view, Intent.REINFORCE, spare)
     return orders
+
+
+def _safe_upgrades(
+    view: PlayerView, spare: np.ndarray, safety: float, by_production: bool = False
+) -> list[Order]:
+    """Upgrade own planets more than `safety` ticks from every enemy planet that can pay from `spare`."""
+    if not view.enemy.any():
+        return []
+    to_enemy = view.travel[:, view.enemy].min(1)
+    mine = np.flatnonzero(view.mine)
+    if by_production:
+        mine = mine[np.argsort(-view.production[mine], kind="stable")]
+    out: list[Order] = []
+    for p in mine:
+        lvl = int(view.level[p])
+        if lvl < MAX_LEVEL and to_enemy[p] > safety and spare[p] >= upgrade_cost(lvl):
+            out.append(Upgrade(int(p)))
+            spare[p] -= upgrade_cost(lvl)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the agent's forecast-based heuristic
+# ---------------------------------------------------------------------------------------------------------
+
+HORIZON_EXTRA = 10
+"""Ticks the forecast looks beyond the last known landing and the longest trip."""
+CAPTURE_SOURCES = 3
+"""Planets at most that send ships to one target."""
+ENEMY_GAIN = 2.0
+"""Weight of a target the enemy holds (his production lost + ours gained) relative to a neutral one."""
+NEED_PAD = 5.0
+DIST_SCALE = 10.0
+SAFE_UPGRADE_TICKS = 15.0
+"""ATTACK's upgrades: only planets farther than this from every enemy planet."""
+
+
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    """Every planet's future if nobody launched anything new; relative sides: 0 neutral, 1 own, 2 enemy."""
+
+    owner: np.ndarray
+    """(H+1, P) owner at tick offsets 0..H."""
+    ships: np.ndarray
+    """(H+1, P) garrison after that tick's landings."""
+    arrivals: np.ndarray
+    """(H+1, P, 3) ships landing per tick, planet and relative side."""
+
+
+def _timeline(
+    owner0: np.ndarray, ships0: np.ndarray, prod: np.ndarray, arrivals: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Owner and garrison (H+1, P) of planets starting at owner0/ships0 (P,) under arrivals (H+1, P, 3)."""
+    h = arrivals.shape[0] - 1
+    owner = np.empty((h + 1, owner0.size), np.int64)
+    ships = np.empty_like(owner)
+    o, s = owner0.astype(np.int64), ships0.astype(np.int64)
+    owner[0], ships[0] = o, s
+    busy = np.asarray(arrivals.reshape(h + 1, -1).any(axis=1))
+    for t in range(1, h + 1):
+        s = s + prod * (o > 0)
+        if busy[t]:
+            o, s = resolve_combat(o, s, arrivals[t])
+        owner[t], ships[t] = o, s
+    return owner, ships
+
+
+def forecast(view: PlayerView, extra: int = HORIZON_EXTRA) -> Forecast:
+    """Forecast of every planet (pure) up to the last known landing or longest trip + `extra` ticks."""
+    rel = np.where(view.mine, 1, np.where(view.owner == 0, 0, 2)).astype(np.int64)
+    f = view.fleets
+    h = int(max(int(f[:, 3].max()) if f.size else 0, int(view.travel.max()))) + extra
+    arrivals = np.zeros((h + 1, rel.size, 3), np.int64)
+    if f.size:
+        np.add.at(arrivals, (f[:, 3], f[:, 2], f[:, 1]), f[:, 0])
+    owner, ships = _timeline(rel, view.ships, view.production.astype(np.int64), arrivals)
+    return Forecast(owner, ships, arrivals)
+
+
+class _Planner:
+    """Working state of one decision: the forecast, free ships, and the fleets planned so far."""
+
+    __slots__ = ("view", "fc", "rel", "prod", "free", "arrivals")
+
+    def __init__(self, view: PlayerView) -> None:
+        self.view = view
+        self.fc = forecast(view)
+        self.rel = self.fc.owner[0]
+        self.prod = view.production.astype(np.int64)
+        kept = (self.fc.owner == 1).all(0)
+        self.free = np.where(kept, np.maximum(0, self.fc.ships.min(0) - 1), 0)  # (P,)
+        self.arrivals = self.fc.arrivals.copy()  # plus the fleets this decision plans
+
+    def holds(self, target: int, srcs: np.ndarray, amounts: np.ndarray, until: int | None = None) -> bool:
+        """Whether the forecast keeps `target` ours from the last planned landing on, with these launches."""
+        arr = self.arrivals[:, target, :].copy()  # (H+1, 3)
+        tr = self.view.travel[srcs, target]
+        np.add.at(arr[:, 1], tr[amounts > 0], amounts[amounts > 0])
+        owner, _ = _timeline(
+            self.rel[target : target + 1],
+            self.view.ships[target : target + 1],
+            self.prod[target : target + 1],
+            arr[:, None, :],
+        )
+        land = int(tr[amounts > 0].max()) if (amounts > 0).any() else 0
+        return bool((owner[land:until, 0] == 1).all())
+
+    def capture(self, target: int, srcs: np.ndarray, until: int | None = None) -> list[Order]:
+        """The fewest ships from `srcs` (nearest first) that make the forecast keep `target`; [] if none do."""
+        srcs = srcs[srcs != target]
+        if srcs.size == 0:
+            return []
+        cap = self.free[srcs].copy()
+
+        def fill(total: int) -> np.ndarray:
+            return np.diff(np.minimum(np.concatenate([[0], np.cumsum(cap)]), total))
+
+        if not self.holds(target, srcs, cap, until):
+            return []
+        lo, hi = 1, int(cap.sum())
+        while lo < hi:  # bisection on the total; the forecast outcome is monotone in it
+            mid = (lo + hi) // 2
+            if self.holds(target, srcs, fill(mid), until):
+                hi = mid
+            else:
+                lo = mid + 1
+        out: list[Order] = []
+        for s, k in zip(srcs, fill(lo), strict=True):
+            if k > 0:
+                out.append(Launch(int(s), int(target), int(k)))
+                self.free[s] -= k
+                self.arrivals[self.view.travel[s, target], target, 1] += k
+        return out
+
+    def defend(self) -> list[Order]:
+        v, fc = self.view, self.fc
+        lost = np.flatnonzero((self.rel == 1) & ~(fc.owner == 1).all(0))
+        orders: list[Order] = []
+        for p in lost[np.argsort(-self.prod[lost], kind="stable")]:
+            t_loss = int(np.argmax(fc.owner[:, p] != 1))
+            srcs = np.flatnonzero((self.free > 0) & (v.travel[:, p] <= t_loss))
+            orders += self.capture(int(p), srcs[np.argsort(v.travel[srcs, p], kind="stable")])
+        return orders
+
+    def capture_best(self, kinds: str) -> list[Order]:
+        """CAPTURE* over neutral targets (`kinds="neutral"`) or every planet we do not hold (`"any"`)."""
+        v, fc, h = self.view, self.fc, self.fc.owner.shape[0] - 1
+        lost = ~(fc.owner == 1).all(0)  # planets not ours at some point: to take, or to retake
+        cand = np.flatnonzero(self.rel == 0) if kinds == "neutral" else np.flatnonzero(lost)
+        plans = []
+        for t in cand.tolist():
+            srcs = np.flatnonzero(self.free > 0)
+            if srcs.size == 0:
+                break
+            srcs = srcs[np.argsort(v.travel[srcs, t], kind="stable")][:CAPTURE_SOURCES]
+            arrive = min(int(v.travel[srcs, t].max()), h)
+            if fc.owner[arrive, t] == 1:
+                continue
+            need = int(fc.ships[arrive, t]) + 1
+            gain = self.prod[t] * (ENEMY_GAIN if fc.owner[arrive, t] == 2 else 1.0)
+            plans.append((gain / (need + NEED_PAD) / (1.0 + arrive / DIST_SCALE), int(t)))
+        orders: list[Order] = []
+        for _, target in sorted(plans, reverse=True):
+            srcs = np.flatnonzero(self.free > 0)
+            t = int(target)
+            orders += self.capture(t, srcs[np.argsort(v.travel[srcs, t], kind="stable")][:CAPTURE_SOURCES])
+        return orders
+
+    def upgrade(self, safety: float) -> list[Order]:
+        return _safe_upgrades(self.view, self.free, safety, by_production=True)
+
+    def reinforce(self) -> list[Order]:
+        orders = _reinforce(self.view, self.free)
+        for o in orders:
+            if isinstance(o, Launch):
+                self.arrivals[self.view.travel[o.source, o.target], o.target, 1] += o.ships
+        return orders
+
+
+def _forecast_plan(view: PlayerView, intent: Intent) -> list[Order]:
+    pl = _Planner(view)
+    orders = pl.defend()
+    if intent == Intent.EXPAND:
+        orders += pl.capture_best("neutral")
+    elif intent == Intent.ATTACK:
+        orders += pl.capture_best("any")
+        orders += pl.upgrade(SAFE_UPGRADE_TICKS)
+    elif intent == Intent.REINFORCE:
+        orders += pl.reinforce()
+        orders += pl.capture_best("any")
+    elif intent == Intent.UPGRADE:
+        orders += pl.upgrade(-1.0)
+        orders += pl.capture_best("any")
+    return orders
+
+
+PLANS: dict[Intent, str] = {
+    Intent.EXPAND: "DEFEND*, CAPTURE* neutral planets",
+    Intent.ATTACK: "DEFEND*, CAPTURE* any planet, UPGRADE* planets > 15 ticks from the enemy",
+    Intent.REINFORCE: "DEFEND*, REINFORCE*, CAPTURE* any planet",
+    Intent.UPGRADE: "DEFEND*, UPGRADE* any planet, CAPTURE* any planet",
+    Intent.DEFEND: "DEFEND*",
+    Intent.WAIT: "nothing",
+    Intent.RULE: "the rule bot's plan (rule_plan)",
+}
+"""What each intent does (forecast-based steps marked *; see the module docstring)."""
+
+
+def intent_orders(view: PlayerView, intent: Intent | int) -> list[Order]:
+    """Concrete legal orders for one intent of the agent (`PLANS`)."""
+    intent = Intent(int(intent))
+    if intent == Intent.WAIT:
+        return []
+    if intent == Intent.RULE:
+        return rule_plan(view)
+    return _forecast_plan(view, intent)
