@@ -362,3 +362,10 @@ def test_barlines_inside_the_header_symbols_close_no_measure() -> None:
     glyphs += [Glyph("barline", (x, 100, x + 1, 140), 1.0, 8000 + x) for x in (37, 55, 81)]
     measures = assemble_pages([(glyphs, None)]).score.parts[0].measures
     assert len(measures) == 2 and all(len(m.notes()) == 3 and not m.flagged for m in measures)
+
+
+def test_a_barline_on_one_staff_of_a_system_whose_barlines_cross_all_staves_is_ignored() -> None:
+    glyphs = _glyph_system(2, [3, 3])  # staves at 100 and 200, barlines through both
+    glyphs.append(Glyph("barline", (170, 200, 171, 240), 1.0, 9100))  # a stem seen as a barline
+    asm = assemble_pages([(glyphs, None)])
+    assert [len(p.measures) for p in asm.score.parts] == [2, 2]

@@ -348,6 +348,19 @@ def _system_pass(
         )
     ]
     bar_clusters = _cluster_x(bars, 0.8 * sp)
+    if len(system.staves) > 1:
+        # in a system whose barlines cross every staff, a barline on one staff alone is a stem whose
+        # notehead was missed (a line finder's false barline), not a measure boundary
+        def covered(cl: list[Glyph]) -> int:
+            return sum(
+                any(g.bbox_xyxy[1] <= st.bottom and g.bbox_xyxy[3] >= st.top for g in cl)
+                for st in system.staves
+            )
+
+        n_cover = [covered(cl) for cl in bar_clusters]
+        full = sum(c == len(system.staves) for c in n_cover)
+        if full >= 2 and full >= 0.5 * len(n_cover):
+            bar_clusters = [cl for cl, c in zip(bar_clusters, n_cover, strict=True) if c > 1]
     bar_xs: list[tuple[float, str]] = []
     repeat_start_first = False
     for cl in bar_clusters:
