@@ -369,3 +369,17 @@ def test_a_barline_on_one_staff_of_a_system_whose_barlines_cross_all_staves_is_i
     glyphs.append(Glyph("barline", (170, 200, 171, 240), 1.0, 9100))  # a stem seen as a barline
     asm = assemble_pages([(glyphs, None)])
     assert [len(p.measures) for p in asm.score.parts] == [2, 2]
+
+
+def test_repair_gives_stemless_black_heads_one_value_that_fills_the_measure() -> None:
+    from frontline.music.assemble.repair import RhythmItem, repair_voice
+
+    # two sixteenths read with their beams, two whose stems were missed (read as quarters), in 1/4
+    items = [
+        RhythmItem(F(1, 4), 0, beamable=True),
+        RhythmItem(F(1), 0, beamable=True, free=True),
+        RhythmItem(F(1, 4), 0, beamable=True),
+        RhythmItem(F(1), 0, beamable=True, free=True),
+    ]
+    rep = repair_voice(items, F(1))
+    assert rep.fits and [it.value for it in rep.items] == [F(1, 4)] * 4 and "stemless" in rep.edit

@@ -951,6 +951,7 @@ def _voice_items(gs: list[_Group]) -> list[RhythmItem]:
             not g.is_rest,
             group_id.get(id(g), -1),
             g.is_rest,
+            g.kind == "black" and g.stem is None and not g.grace and g.detected,
         )
         for g in gs
     ]

@@ -1,6 +1,7 @@
 """The time signature as a constraint: repair a voice whose durations do not fill its measure.
 
-A voice is repaired only where exactly one single edit makes it fit, trying in turn: add one dot, make
+A voice is repaired only where exactly one single edit makes it fit, trying in turn: give black heads
+whose stems were missed one common value, add one dot, make
 three equal beamed notes a triplet (editions often omit the 3), drop one dot, add or drop one beam
 level, change one rest's value (a detector confuses neighbouring rest classes), add or drop one beam
 level along a whole beamed group; when several edits of a tier fit the measure is flagged for review,
@@ -33,6 +34,8 @@ class RhythmItem:
     """Id of the beamed group the event belongs to (-1: none); three equal notes may be a triplet."""
     is_rest: bool = False
     """A rest: its value may be read as a neighbouring rest class."""
+    free: bool = False
+    """A black notehead without a stem (one was missed): its value is unknown (read as a quarter)."""
 
     @property
     def duration(self) -> Fraction:
@@ -93,6 +96,7 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
     # likeliest detector or engraving omissions first: a missed dot, an unmarked triplet (three equal
     # beamed notes), then a spurious dot, then a missed or spurious beam level
     tiers: tuple[tuple[str, ...], ...] = (
+        ("free value",),
         ("add dot",),
         ("triplet",),
         ("drop dot",),
@@ -102,7 +106,19 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
     )
     for tier in tiers:
         fixes: list[tuple[list[RhythmItem], str]] = []
-        if tier == ("rest value",):
+        if tier == ("free value",):
+            # black heads whose stems were missed: one common value for all of them that fills the measure
+            idx = [k for k, it in enumerate(items) if it.free]
+            for v in (Fraction(1), Fraction(1, 2), Fraction(1, 4), Fraction(1, 8)):
+                if not idx or all(items[k].value == v for k in idx):
+                    continue
+                edited = [
+                    RhythmItem(v, it.dots, it.scale, True, it.beam_group, False, True) if k in idx else it
+                    for k, it in enumerate(items)
+                ]
+                if _total(edited) == expected:
+                    fixes.append((edited, f"stemless heads read as {v} quarter"))
+        elif tier == ("rest value",):
             # a rest read as its neighbour class (quarter vs eighth vs sixteenth, whole vs half)
             for k, it in enumerate(items):
                 if not it.is_rest:
