@@ -90,21 +90,21 @@ def main() -> None:
 
     n_maps = int(os.environ.get("FRONTLINE_BENCH_GAMES_MAPS", "200"))
     print(
-        f"\nMain result: shipped agent ({DEFAULT_AGENT.name}) vs the strongest bot on {n_maps} held-out maps x 2 sides"
-        f" ({max(1, n_maps // 4)} maps vs the others), 10 planets"
+        f"\nMain result: shipped agent ({DEFAULT_AGENT.name}) vs every bot on {n_maps} held-out maps x 2 sides,"
+        " 10 planets"
     )
     if DEFAULT_AGENT.exists():
         agent = resolve_player("dqn")
         rows = []
-        for b in BOT_NAMES:  # the headline is vs the strongest bot; the weaker ones get a quarter of the maps
-            r = match(agent, make_bot(b), n_maps if b == STRONGEST_BOT else max(1, n_maps // 4), 10)
+        for bot_name in BOT_NAMES:
+            m = match(agent, make_bot(bot_name), n_maps, 10)
             rows.append(
                 [
-                    b + (" (strongest)" if b == STRONGEST_BOT else ""),
-                    str(r.games),
-                    f"{r.wins}/{r.draws}/{r.losses}",
-                    f"{r.score:.3f}",
-                    f"[{r.ci_low:.3f}, {r.ci_high:.3f}]",
+                    bot_name + (" (strongest)" if bot_name == STRONGEST_BOT else ""),
+                    str(m.games),
+                    f"{m.wins}/{m.draws}/{m.losses}",
+                    f"{m.score:.3f}",
+                    f"[{m.ci_low:.3f}, {m.ci_high:.3f}]",
                 ]
             )
         print(_table(["opponent", "games", "W/D/L", "win rate", "95% CI"], rows))
@@ -154,6 +154,19 @@ def main() -> None:
         )
     if keys:
         print("learning curves: docs/games/learning_curves.png")
+        reused = [n for k in keys for n, out in res[k].items() if "note" in out]
+        if reused:
+            print(
+                f"({', '.join(reused)}: session-1 runs, reused because the flat interface does not use intents)"
+            )
+    intents = res.get("intents")
+    if intents:
+        print(
+            f"\nEach intent played every decision (cached real runs; {intents['test_maps']} held-out maps x 2 sides,"
+            f" {intents['map_size']} planets): what the heuristic alone is worth"
+        )
+        rows = [[name] + [_fmt_rate(d[b]) for b in BOT_NAMES] for name, d in intents["test"].items()]
+        print(_table(["policy"] + [f"vs {b}" for b in BOT_NAMES], rows))
     else:
         print("\n(no ablations yet: run python -m bench.games_experiments ablations)")
 

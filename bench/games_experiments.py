@@ -351,6 +351,8 @@ def ship(run: str, test_maps: int) -> None:
         )
         + f"""
 - **Steps to 80% vs `rule`** (validation curve, 10 maps x 2 sides per point): {_steps_to(curve) or "not reached"}.
+- **Intents it picks vs `rule`** (50 validation maps x 2 sides): {", ".join(f"{k} {v:.0%}" for k, v in usage.items())}.
+  Compare each intent played alone: `python -m bench.games_experiments intents` (docs/games.md).
 - **Limits**: plays any map size (set network) but was trained on {config["map_size"]} planets; see docs/games.md
   for transfer. Deterministic greedy play; the scripted bots are its only opponents so far.
 - **sha256**: `{sha}`; licence MIT (trained here); provenance and command also in manifest.json.
