@@ -159,7 +159,15 @@ def bench_replay(models) -> None:  # type: ignore[no-untyped-def]
 
     from frontline.faces.calibrate import _image
     from frontline.faces.detect import detect_faces
-    from frontline.faces.replay import _dataset, _sources, apcer_bpcer, collect_images, decide, detect_replay
+    from frontline.faces.replay import (
+        _dataset,
+        _sources,
+        apcer_bpcer,
+        collect_images,
+        decide,
+        detect_replay,
+        pipeline_rates,
+    )
 
     if models.replay is None:
         print("\nReplay: no shipped weights (faces/models/replay_cnn.pt); run `frontline faces train-replay`")
@@ -170,7 +178,8 @@ def bench_replay(models) -> None:  # type: ignore[no-untyped-def]
     # held-out split of the shipped weights: the shared photos (never in training) and the astronaut
     held = [*collect_images([SHARED]), "skimage:astronaut"]
     src = _sources(tuple(held))
-    x, y = _dataset(src, 200, np.random.default_rng(7), patches)  # fresh samples, not the training-time ones
+    gate: list[bool] = []  # per sample: does the pipeline's quality stage let the shot through?
+    x, y = _dataset(src, 200, np.random.default_rng(7), patches, gate)  # fresh, not the training-time ones
     with torch.no_grad():
         prob = torch.softmax(models.replay(torch.from_numpy(x)), dim=1).numpy()
     m = apcer_bpcer(y, decide(prob, thr))  # detect_replay's rule at the shipped threshold
@@ -180,6 +189,23 @@ def bench_replay(models) -> None:  # type: ignore[no-untyped-def]
             m["apcer_screen"],
             m["apcer_print"],
             m["bpcer"],
+        ]
+    )
+    mp = pipeline_rates(y, decide(prob, thr), np.asarray(gate))
+    rows.append(
+        [
+            "same, quality gate + CNN as in verify (accepted attacks / flagged live)",
+            mp["apcer_screen"],
+            mp["apcer_print"],
+            mp["bpcer"],
+        ]
+    )
+    rows.append(
+        [
+            "same, refused by the quality stage (retake; not an error above)",
+            mp["refused_screen"],
+            mp["refused_print"],
+            mp["refused_live"],
         ]
     )
     # reference only: the cut where the worse attack class has APCER 5%, chosen ON the held-out set

@@ -17,6 +17,7 @@ from frontline.faces.replay import (
     decide,
     detect_replay,
     load_replay_model,
+    overlapping_photos,
     pipeline_rates,
     print_attack,
     replay_input,
@@ -101,6 +102,21 @@ def test_large_faces_are_shrunk_to_the_training_size() -> None:
     same = replay_input(mid, mid_face)
     assert np.abs(capped - same).mean() < 0.02  # same scale (crop borders round differently)
     assert np.abs(capped - replay_input(big[::1], big_face, 2)).max() == 0  # deterministic
+
+
+def test_training_refuses_held_out_photos_under_another_name(photos: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from frontline.errors import InputError
+    from frontline.faces.replay import ReplayTrainConfig, train_replay
+
+    copy = tmp_path / "renamed.jpg"
+    shutil.copy(photos / "train/biden/biden.jpg", copy)
+    held = (str(photos / "train/biden/biden.jpg"), "skimage:astronaut")
+    assert overlapping_photos((str(copy), str(photos / "train/obama/obama.jpg")), held) == [str(copy)]
+    cfg = ReplayTrainConfig(train_images=(str(copy),), test_images=held, out=str(tmp_path / "w.pt"))
+    with pytest.raises(InputError, match="renamed.jpg"):
+        train_replay(cfg)
 
 
 def test_pipeline_rates_count_quality_refusals_apart() -> None:

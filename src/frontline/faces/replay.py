@@ -38,6 +38,7 @@ __all__ = [
     "collect_images",
     "decide",
     "split_validation",
+    "overlapping_photos",
     "apcer_bpcer",
     "pipeline_rates",
     "train_replay",
@@ -577,6 +578,17 @@ def split_validation(
     return tuple(p for p in paths if p not in val), val
 
 
+def overlapping_photos(train: tuple[str, ...], heldout: tuple[str, ...]) -> list[str]:
+    """Training photos whose file content (sha256) equals a held-out photo's: such a photo would
+    leak the held-out split into training (e.g. the same picture shipped in two packages)."""
+
+    def digest(p: str) -> str:
+        return p if p.startswith("skimage:") else hashlib.sha256(Path(p).read_bytes()).hexdigest()
+
+    held = {digest(p) for p in heldout}
+    return [p for p in train if digest(p) in held]
+
+
 def _real_attack_scores(paths: tuple[str, ...], net: Any, patches: int) -> np.ndarray:
     """Attack probability (p_screen + p_print) of every face (box >= 48 px, at most 6 per photo) of
     the unaltered photos: the bona-fide presentations themselves, no simulated camera."""
@@ -622,6 +634,12 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     rng = np.random.default_rng(config.seed)
+    shared = overlapping_photos(config.train_images, config.test_images)
+    if shared:
+        raise InputError(
+            f"held-out photo(s) also given for training (same file content): {', '.join(shared)};"
+            " remove them from --train"
+        )
     train_paths, val_paths = split_validation(config.train_images, config.val_identities)
     train_src, val_src = _sources(train_paths), _sources(val_paths)
     test_src = _sources(config.test_images)
