@@ -383,3 +383,10 @@ def test_repair_gives_stemless_black_heads_one_value_that_fills_the_measure() ->
     ]
     rep = repair_voice(items, F(1))
     assert rep.fits and [it.value for it in rep.items] == [F(1, 4)] * 4 and "stemless" in rep.edit
+
+
+def test_meter_from_the_measures_keeps_the_beat_type_of_the_digits() -> None:
+    # digits read as 3/8 while the measures hold three quarters: 6/8, not 3/4
+    glyphs = _glyph_system(1, [3, 3, 3, 3], {0: ["timeSig3", "timeSig8"]})
+    t = assemble_pages([(glyphs, None)]).score.parts[0].measures[0].time
+    assert t is not None and (t.beats, t.beat_type) == (6, 8)

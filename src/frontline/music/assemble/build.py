@@ -1074,10 +1074,10 @@ def assemble_pages(
             # long as another usual meter and few fit the one read (or carried), the digits were
             # misread (or a change was missed): take the meter the measures show
             lengths = _measure_lengths(res.groups, res.staff_ids, n_regions)
-            shown = _meter_of(lengths)
             in_force = states[0].time if states else None
             for r in range(n_regions):
                 in_force = sys_times[r] or in_force
+                shown = _meter_of(lengths, in_force.beat_type if in_force else 0)
                 if (
                     shown is not None
                     and in_force is not None
@@ -1668,12 +1668,14 @@ def _measure_lengths(groups: list[_Group], sids: list[int], n_regions: int) -> C
     return lengths
 
 
-def _meter_of(lengths: Counter[Fraction]) -> tuple[TimeSignature, int] | None:
-    """The usual meter whose measure length is the commonest in `lengths`, with its count."""
+def _meter_of(lengths: Counter[Fraction], beat_type: int = 0) -> tuple[TimeSignature, int] | None:
+    """The usual meter whose measure length is the commonest in `lengths`, with its count; among meters
+    of that length, one with the given beat type (the digits' lower number, read) wins: 6/8 over 3/4."""
     for total, count in lengths.most_common():
-        for beats, beat_type in _METERS:
-            if Fraction(4 * beats, beat_type) == total:
-                return TimeSignature(beats, beat_type), count
+        fits = [(b, t) for b, t in _METERS if Fraction(4 * b, t) == total]
+        if fits:
+            b, t = next(((b, t) for b, t in fits if t == beat_type), fits[0])
+            return TimeSignature(b, t), count
     return None
 
 
