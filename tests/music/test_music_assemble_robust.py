@@ -390,3 +390,18 @@ def test_meter_from_the_measures_keeps_the_beat_type_of_the_digits() -> None:
     glyphs = _glyph_system(1, [3, 3, 3, 3], {0: ["timeSig3", "timeSig8"]})
     t = assemble_pages([(glyphs, None)]).score.parts[0].measures[0].time
     assert t is not None and (t.beats, t.beat_type) == (6, 8)
+
+
+def test_beams_seen_only_in_the_ink_group_the_notes_for_their_beam_labels() -> None:
+    img = _page([40], width=400)
+    glyphs = [Glyph("clefG", (25, 30, 45, 95), 0.9, 0)]
+    glyphs += [Glyph("timeSig1", (50, 40, 60, 60), 0.9, 1), Glyph("timeSig4", (50, 60, 60, 80), 0.9, 2)]
+    for k, x in enumerate((150, 200)):
+        img[55:66, x : x + 12] = 0
+        img[20:61, x + 11] = 0
+        glyphs.append(Glyph("noteheadBlackOnLine", (x, 55, x + 12, 65), 0.9, 10 + k))
+        glyphs.append(Glyph("stem", (x + 11, 20, x + 12, 60), 0.9, 20 + k))
+    img[20:25, 161:212] = 0  # the beam, which the detector did not report
+    _bar(img, 300, 40, 80)
+    notes = assemble_pages([(glyphs, img)]).score.parts[0].measures[0].notes()
+    assert [n.beams for n in notes] == [("begin",), ("end",)]

@@ -228,6 +228,8 @@ class _Group:
     duration: Fraction = Fraction(1)
     measure_rest: bool = False
     beam_values: tuple[str, ...] = ()
+    px_strokes: tuple[int, int] = (0, 0)  # strokes leaving the stem's far end, left and right (ink)
+    links: list[int] = field(default_factory=list)  # beams seen only in the ink, shared with a neighbour
 
     @property
     def detected(self) -> bool:
@@ -599,7 +601,8 @@ def _system_pass(
             # the strokes leaving the stem's far end, read from the ink, where they are more than the
             # beam glyphs say (a line finder drops a double beam whose band looks too thick for one,
             # or reads two levels as one)
-            gr.beam_levels = max(gr.beam_levels, *stem_end_strokes(ink, s.bbox_xyxy, gr.stem_dir == "up", sp))
+            gr.px_strokes = stem_end_strokes(ink, s.bbox_xyxy, gr.stem_dir == "up", sp)
+            gr.beam_levels = max(gr.beam_levels, *gr.px_strokes)
         for sl in slashes:
             if _overlap(sl.bbox_xyxy[0], sl.bbox_xyxy[2], sx - sp, sx + sp) and _overlap(
                 sl.bbox_xyxy[1], sl.bbox_xyxy[3], sy0, sy1
@@ -857,6 +860,29 @@ def _system_pass(
             members[0].extra_glyphs.append(g.glyph_id)
 
     groups = [gr for gr in groups if sys_top <= gr.cy <= sys_bottom]
+    # beams seen only in the ink (no beam glyph): neighbouring stems in one direction whose strokes
+    # face each other are beamed together (for the groups' beam labels and the repair's beam groups)
+    link = 0
+    for sid in staff_ids:
+        chain = sorted(
+            (
+                gr
+                for gr in groups
+                if gr.staff == sid and gr.stem is not None and not gr.grace and not gr.is_rest
+            ),
+            key=lambda gr: gr.x,
+        )
+        for left_g, right_g in zip(chain, chain[1:], strict=False):
+            if (
+                left_g.stem_dir == right_g.stem_dir
+                and left_g.px_strokes[1] > 0
+                and right_g.px_strokes[0] > 0
+                and right_g.x - left_g.x <= 8 * sp
+                and not set(left_g.beams) & set(right_g.beams)
+            ):
+                left_g.links.append(link)
+                right_g.links.append(link)
+                link += 1
     # a barline right after the system's clef/key/time (e.g. a start repeat) closes no measure: the
     # header belongs to the first measure with music. Only within 4 spaces of the header's end: a wide
     # empty first region is a measure whose notes were missed (merging it would shift every later
@@ -903,7 +929,7 @@ def _in_force(items: list[tuple[float, object]], x: float, default: object) -> o
 
 
 def _beam_groups(groups: list[_Group]) -> list[list[_Group]]:
-    """Chords joined by shared beam glyphs, each list in x order."""
+    """Chords joined by shared beam glyphs (or beams seen only in the ink), each list in x order."""
     parent = list(range(len(groups)))
 
     def find(i: int) -> int:
@@ -912,16 +938,16 @@ def _beam_groups(groups: list[_Group]) -> list[list[_Group]]:
             i = parent[i]
         return i
 
-    owner: dict[int, int] = {}
+    owner: dict[tuple[str, int], int] = {}
     for i, gr in enumerate(groups):
-        for b in gr.beams:
-            if b in owner:
-                parent[find(i)] = find(owner[b])
+        for key in [("glyph", b) for b in gr.beams] + [("ink", k) for k in gr.links]:
+            if key in owner:
+                parent[find(i)] = find(owner[key])
             else:
-                owner[b] = i
+                owner[key] = i
     comps: dict[int, list[_Group]] = defaultdict(list)
     for i, gr in enumerate(groups):
-        if gr.beams:
+        if gr.beams or gr.links:
             comps[find(i)].append(gr)
     return [sorted(c, key=lambda g: g.x) for c in comps.values() if len(c) > 1]
 
