@@ -405,3 +405,18 @@ def test_beams_seen_only_in_the_ink_group_the_notes_for_their_beam_labels() -> N
     _bar(img, 300, 40, 80)
     notes = assemble_pages([(glyphs, img)]).score.parts[0].measures[0].notes()
     assert [n.beams for n in notes] == [("begin",), ("end",)]
+
+
+def test_staccato_dot_from_the_ink_but_not_a_ledger_line() -> None:
+    from frontline.music.assemble.pixels import ink_mask, staccato_dot
+
+    img = np.full((200, 200), 255, np.uint8)
+    for x in (40, 100, 160):
+        img[100:110, x : x + 12] = 0  # heads with up stems
+        img[60:106, x + 11] = 0
+    img[116:120, 44:48] = 0  # a staccato dot under the first head
+    img[114:116, 96:120] = 0  # a ledger line under the second
+    ink = ink_mask(img)
+    assert staccato_dot(ink, (40, 100, 52, 110), True, SPACE)
+    assert not staccato_dot(ink, (100, 100, 112, 110), True, SPACE)
+    assert not staccato_dot(ink, (160, 100, 172, 110), True, SPACE)

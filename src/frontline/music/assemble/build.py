@@ -21,7 +21,7 @@ from frontline.music.assemble.pitch import (
     clef_from_class,
     diatonic_of,
 )
-from frontline.music.assemble.pixels import find_stem, ink_mask, stem_end_strokes
+from frontline.music.assemble.pixels import find_stem, ink_mask, staccato_dot, stem_end_strokes
 from frontline.music.assemble.repair import RhythmItem, repair_voice
 from frontline.music.assemble.rhythm import (
     FLAG_COUNT,
@@ -128,6 +128,8 @@ class AssembleConfig:
     """Count the strokes (beams, flags) at each unflagged stem's far end in the page's ink, and take that
     count where it is larger than the beam glyphs' (the detector's classical line finder misses beams).
     Only for detected noteheads (score below 1): annotated symbols (score 1) are trusted as given."""
+    pixel_staccato: bool = True
+    """Read staccato dots from the ink at detected notes that have no articulation glyph."""
     pixel_stems: bool = True
     """Read the stem of a detected black or half notehead from the ink where no stem glyph touches it."""
     image_barlines: bool = True
@@ -701,6 +703,18 @@ def _system_pass(
                 if ng is not None:
                     ng.fermata = True
                     ng.extra_glyphs.append(g.glyph_id)
+
+    if ink is not None and cfg.pixel_staccato:
+        # staccato dots the detector missed (it finds few): a small round blob on the head's side away
+        # from the stem, for detected stemmed notes without an articulation
+        for gr in groups:
+            if gr.is_rest or gr.grace or gr.stem is None or gr.articulations or not gr.detected:
+                continue
+            heads_y = sorted(gr.heads, key=lambda hd: hd.cy)
+            outer = heads_y[-1] if gr.stem_dir == "up" else heads_y[0]
+            lines = page_staves[outer.staff].line_ys
+            if staccato_dot(ink, outer.glyph.bbox_xyxy, gr.stem_dir == "up", sp, lines):
+                gr.articulations.append("staccato")
 
     # dynamics (letters joined into words) and hairpins; between two staves they belong to the upper
     # one (engravers place them below the staff they mark)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["find_stem", "ink_mask", "stem_end_strokes"]
+__all__ = ["find_stem", "ink_mask", "staccato_dot", "stem_end_strokes"]
 
 
 def ink_mask(grey: np.ndarray, fraction: float = 0.35) -> np.ndarray:
@@ -147,3 +147,48 @@ def find_stem(
             if best is None or length > best[0]:
                 best = (float(length), box)
     return best[1] if best else None
+
+
+def staccato_dot(
+    ink: np.ndarray,
+    head_box: tuple[float, float, float, float],
+    below: bool,
+    space: float,
+    line_ys: tuple[float, ...] = (),
+) -> bool:
+    """Whether a staccato dot sits on the notehead's side away from its stem (below for an up stem).
+
+    Looks in a window centred on the head, from 0.2 to 1.8 spaces past it, for one compact round blob
+    0.2-0.65 spaces across (staff lines are blanked first; a ledger line is wide and flat, a tenuto
+    dash wide, an accent's wedge wide, so none passes).
+    """
+    import cv2
+
+    h, w = ink.shape
+    x0, y0, x1, y1 = head_box
+    cx = (x0 + x1) / 2
+    if below:
+        ya, yb = int(y1 + 0.2 * space), int(y1 + 1.8 * space)
+    else:
+        ya, yb = int(y0 - 1.8 * space), int(y0 - 0.2 * space)
+    xa, xb = int(cx - 0.6 * space), int(cx + 0.6 * space) + 1
+    ya, yb, xa, xb = max(0, ya), min(h, yb), max(0, xa), min(w, xb)
+    if yb - ya < 3 or xb - xa < 3:
+        return False
+    win = ink[ya:yb, xa:xb].astype(np.uint8)
+    for ly in line_ys:  # staff lines through the window: blank their rows
+        r = int(round(ly)) - ya
+        if -2 <= r < win.shape[0] + 2:
+            win[max(0, r - 1) : max(0, r + 2)] = 0
+    n, _, stats, cents = cv2.connectedComponentsWithStats(win, connectivity=8)
+    blobs = []
+    for i in range(1, n):
+        bx, by, bw, bh, area = stats[i]
+        if bx == 0 or by == 0 or bx + bw >= win.shape[1] or by + bh >= win.shape[0]:
+            continue  # touches the window's edge: part of something larger
+        if not (0.2 * space <= bw <= 0.65 * space and 0.2 * space <= bh <= 0.65 * space):
+            continue
+        if area < 0.5 * bw * bh or abs(cents[i][0] - (cx - xa)) > 0.35 * space:
+            continue
+        blobs.append(i)
+    return len(blobs) == 1
