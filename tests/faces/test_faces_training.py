@@ -17,6 +17,7 @@ def test_train_replay_smoke(photos: Path, tmp_path: Path) -> None:
         train_images=(str(photos / "train/obama/obama.jpg"), str(photos / "train/biden/biden.jpg")),
         test_images=(str(photos / "train/rose_leslie/img1.jpg"),),
         samples_per_class=4,
+        val_per_class=4,
         test_per_class=2,
         epochs=1,
         batch_size=6,
