@@ -107,7 +107,12 @@ def find_stem(
         edge = x1 if up else x0
         xs = range(max(0, int(edge - 0.35 * space)), min(w, int(edge + 0.25 * space) + 1))
         for x in xs:
-            col = ink[: max(0, int(cy)), x][::-1] if up else ink[min(h, int(cy)) :, x]
+            reach = int(8 * space)  # the run is read this far at most (a stem is shorter; time is bounded)
+            col = (
+                ink[max(0, int(cy) - reach) : max(0, int(cy)), x][::-1]
+                if up
+                else ink[min(h, int(cy)) : int(cy) + reach, x]
+            )
             # the run from the head's centre outwards (through the head's own ink); gaps up to 0.3 space
             # bridged (a worn or blurred stem breaks up)
             k, gap, length = 0, 0, 0
@@ -132,9 +137,10 @@ def find_stem(
                 if not (0 <= yy < h) or not ink[yy, x]:
                     continue
                 left, right = x, x
-                while left > 0 and ink[yy, left - 1]:
+                limit = int(space) + 1  # wider than a space is not thin; no need to walk further
+                while left > 0 and ink[yy, left - 1] and x - left < limit:
                     left -= 1
-                while right < w - 1 and ink[yy, right + 1]:
+                while right < w - 1 and ink[yy, right + 1] and right - x < limit:
                     right += 1
                 widths.append(right - left + 1)
             if not widths or float(np.median(widths)) > max(3.0, 0.3 * space):
