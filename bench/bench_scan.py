@@ -63,7 +63,8 @@ def _noisy(jitter_px: float, drop: float) -> Any:
             if g.class_name != "staff":
                 if rng.random() < drop:
                     continue
-                box = tuple(float(v) for v in np.asarray(g.bbox_xyxy) + rng.normal(0, jitter_px, 4))
+                b = np.asarray(g.bbox_xyxy) + rng.normal(0, jitter_px, 4)
+                box = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
                 g = Glyph(g.class_name, box, g.score, g.glyph_id)
             out.append(g)
         return out
