@@ -114,7 +114,8 @@ def main() -> None:
         "components (session-1 decoder)",
         "+ marker watershed",
         "+ snap small boxes to ink",
-        "+ whole/half rest by staff line (shipped)",
+        "+ fit rest bars (shipped)",
+        "shipped + whole/half rest rule",
         "shipped, box from basin extent",
     ]
     abl: dict[str, dict[str, tuple[list[list[Glyph]], list[list[Glyph]]]]] = {n: {} for n in abl_names}
@@ -163,14 +164,15 @@ def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
     from frontline.music.detect import network_maps
     from frontline.music.lines import find_lines_normalized
     from frontline.music.normalize import normalize_page
-    from frontline.music.refine import resolve_rest_lookalikes, snap_to_ink
+    from frontline.music.refine import resolve_rest_lookalikes, snap_rest_bars, snap_to_ink
 
     norm = normalize_page(grey)
     names = (
         "components (session-1 decoder)",
         "+ marker watershed",
         "+ snap small boxes to ink",
-        "+ whole/half rest by staff line (shipped)",
+        "+ fit rest bars (shipped)",
+        "shipped + whole/half rest rule",
         "shipped, box from basin extent",
     )
     if not norm.staff.found:
@@ -184,7 +186,7 @@ def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
         if c == "staff"
     ]
 
-    def run(split: str, box_source: str, snap: bool, rests: bool) -> list[Glyph]:
+    def run(split: str, box_source: str, snap: bool, bars: bool, rests: bool) -> list[Glyph]:
         d = decode_maps(
             energy,
             cls_map,
@@ -204,14 +206,17 @@ def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
             ]
         if snap:
             gl = snap_to_ink(grey, gl)
+        if bars:
+            gl = snap_rest_bars(grey, gl)
         return [g for g in gl if g.score >= 0.05]
 
     return {
-        names[0]: run("components", "head", False, False),
-        names[1]: run("watershed", "head", False, False),
-        names[2]: run("watershed", "head", True, False),
-        names[3]: run("watershed", "head", True, True),
-        names[4]: run("watershed", "extent", True, True),
+        names[0]: run("components", "head", False, False, False),
+        names[1]: run("watershed", "head", False, False, False),
+        names[2]: run("watershed", "head", True, False, False),
+        names[3]: run("watershed", "head", True, True, False),
+        names[4]: run("watershed", "head", True, True, True),
+        names[5]: run("watershed", "extent", True, True, False),
     }
 
 

@@ -212,3 +212,20 @@ def test_rest_below_a_line_is_whole_above_is_half() -> None:
         "noteheadBlackOnLine",
     ]
     assert [g.bbox_xyxy for g in out] == [g.bbox_xyxy for g in glyphs]
+
+
+def test_rest_bar_box_is_fitted_to_the_bar_not_the_staff_line() -> None:
+    from frontline.music.records import Glyph
+    from frontline.music.refine import snap_rest_bars
+
+    page = np.full((100, 200), 255, np.uint8)
+    for y in (30, 50, 70):
+        page[y : y + 2, 10:190] = 0  # staff lines
+    page[50:60, 80:104] = 0  # a whole rest hanging from the line at y = 50
+    off = Glyph("restWhole", (82.0, 54.0, 106.0, 64.0), 0.8)  # half a bar too low, 2 px right
+    clef = Glyph("clefG", (20.0, 20.0, 40.0, 80.0), 0.9)
+    out = snap_rest_bars(page, [off, clef])
+    x0, y0, x1, y1 = out[0].bbox_xyxy
+    assert (x0, x1) == (80.0, 104.0)  # the bar's columns, not the staff line's
+    assert y0 == 50.0 and y1 == 60.0
+    assert out[1] == clef

@@ -18,7 +18,7 @@ import numpy as np
 
 from frontline.music.records import Glyph
 
-__all__ = ["SNAP_CLASS_PREFIXES", "resolve_rest_lookalikes", "snap_to_ink"]
+__all__ = ["BAR_RESTS", "SNAP_CLASS_PREFIXES", "resolve_rest_lookalikes", "snap_rest_bars", "snap_to_ink"]
 
 SNAP_CLASS_PREFIXES: tuple[str, ...] = ("augmentationDot", "repeatDot", "artic", "tuplet", "fermata")
 """Class-name prefixes whose boxes are snapped by default (chosen per class on tuning pages)."""
@@ -106,4 +106,65 @@ def resolve_rest_lookalikes(
                 new = "restWhole" if off > 0 else "restHalf"
             break
         out.append(g if new == g.class_name else replace(g, class_name=new))
+    return out
+
+
+BAR_RESTS: tuple[str, ...] = ("restWhole", "restHalf", "restDoubleWhole")
+"""Rests drawn as a solid bar touching a staff line (ink snapping cannot separate them from the line)."""
+
+
+def snap_rest_bars(
+    grey: np.ndarray, glyphs: Sequence[Glyph], names: Sequence[str] = BAR_RESTS
+) -> list[Glyph]:
+    """Fit the box of whole, half and double-whole rests to their solid bar on the page.
+
+    The bar is half a staff space tall and hangs from or sits on a staff line, so its box from the
+    half-resolution heads is often half a bar off. Within the predicted box's middle columns the rows
+    that are mostly ink form the bar (plus the line it touches); the run of such rows nearest to the
+    predicted centre, and the columns that are ink along it, become the box. Unchanged when no such
+    run is found (e.g. a faded page).
+    """
+    import cv2
+
+    h_img, w_img = grey.shape[:2]
+    keep = set(names)
+    out: list[Glyph] = []
+    for g in glyphs:
+        if g.class_name not in keep:
+            out.append(g)
+            continue
+        x0, y0, x1, y1 = g.bbox_xyxy
+        w, h = x1 - x0, y1 - y0
+        xa, xb = int(max(0.0, x0 - 0.3 * w)), int(min(w_img, x1 + 0.3 * w + 1))
+        ya, yb = int(max(0.0, y0 - 1.0 * h)), int(min(h_img, y1 + 1.0 * h + 1))
+        win = grey[ya:yb, xa:xb]
+        if win.size < 16 or w <= 2 or h <= 1 or int(win.min()) > 200:
+            out.append(g)
+            continue
+        _, ink = cv2.threshold(np.ascontiguousarray(win), 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+        ca, cb = int(round(x0 + 0.2 * w)) - xa, int(round(x1 - 0.2 * w)) - xa
+        fill = ink[:, max(0, ca) : max(ca + 1, cb)].mean(axis=1)
+        rows = fill > 0.8
+        if not rows.any():
+            out.append(g)
+            continue
+        # runs of full rows; take the one nearest to the predicted centre
+        edges = np.diff(np.concatenate([[0], rows.astype(np.int8), [0]]))
+        starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+        cy = (y0 + y1) / 2.0 - ya
+        k = int(np.argmin([abs((s + e) / 2.0 - cy) for s, e in zip(starts, ends, strict=True)]))
+        r0, r1 = int(starts[k]), int(ends[k])
+        if not (0.4 * h <= r1 - r0 <= 2.0 * h):
+            out.append(g)
+            continue
+        cols = np.nonzero(ink[r0:r1].mean(axis=0) > 0.8)[0]
+        # the bar's columns: the run around the predicted centre (the staff line runs on, so only
+        # keep columns within the predicted box widened a little)
+        cx = (x0 + x1) / 2.0 - xa
+        cols = cols[np.abs(cols - cx) <= 0.6 * w]
+        if not len(cols):
+            out.append(g)
+            continue
+        box = (float(xa + cols.min()), float(ya + r0), float(xa + cols.max() + 1), float(ya + r1))
+        out.append(replace(g, bbox_xyxy=box))
     return out
