@@ -142,6 +142,8 @@ def test_a_measure_that_overflows_with_nothing_struck_together_stays_one_voice()
         VoiceSlot(50, "up", 2, F(1, 2)),
     ]
     assert split_voices(slots, F(4), 3.0) == [1, 1, 1, 1, 1]
+    # trusted symbols (annotations): an overflow with both stem directions does mean two voices
+    assert split_voices(slots, F(4), 3.0, split_on_overflow=True) == [1, 2, 1, 2, 1]
 
 
 def test_a_wide_empty_first_measure_is_kept_not_merged_into_the_header() -> None:

@@ -272,6 +272,7 @@ class _StaffTimeline:
     clefs: list[tuple[float, Clef]] = field(default_factory=list)  # (x, clef)
     keys: list[tuple[float, int]] = field(default_factory=list)  # (x, fifths)
     times: list[tuple[float, TimeSignature]] = field(default_factory=list)
+    detected_clefs: set[float] = field(default_factory=set)  # x of clefs a detector reported (score < 1)
 
 
 @dataclass(eq=False)
@@ -403,6 +404,8 @@ def _system_pass(
                     shift = 1 if m.class_name == "clef8" else 2
                     clef = Clef(clef.sign, clef.line, shift if m.center_xy[1] < g.center_xy[1] else -shift)
             timelines[sid].clefs.append((g.bbox_xyxy[0], clef))
+            if g.score < 1.0:
+                timelines[sid].detected_clefs.add(g.bbox_xyxy[0])
     keys = by_class.get("keySharp", []) + by_class.get("keyFlat", []) + by_class.get("keyNatural", [])
     for sid in staff_ids:
         mine = [g for g in keys if staff_of(g.center_xy[1]) == sid]
@@ -1147,11 +1150,15 @@ def assemble_pages(
                         region_items = [gr for gr in res.groups if gr.staff == sid and gr.measure == r]
                         first_x = min((gr.x for gr in region_items), default=rx1)
                         head_clefs = [c for x, c in tl.clefs if rx0 - sp <= x < first_x]
+                        head_detected = any(
+                            x in tl.detected_clefs for x, _ in tl.clefs if rx0 - sp <= x < first_x
+                        )
                         # a clef drawn after the last note of the previous measure takes effect here
                         pending = st.pending_clefs.pop(sn, None)
                         start_clef = head_clefs[-1] if head_clefs else pending
                         if (
                             r == 0
+                            and head_detected
                             and start_clef is not None
                             and pending is None
                             and sn in st.clefs
@@ -1270,7 +1277,8 @@ def assemble_pages(
                             )
                             for g in regular
                         ]
-                        voices = split_voices(slots, expected, 0.8 * sp)
+                        trusted = not any(g.detected for g in regular)  # annotations, not detections
+                        voices = split_voices(slots, expected, 0.8 * sp, split_on_overflow=trusted)
                         for g, v in zip(regular, voices, strict=True):
                             g.voice = v
                         for g in gs:

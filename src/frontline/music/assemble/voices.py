@@ -67,11 +67,14 @@ def _split_by_time(slots: list[VoiceSlot], tol: float) -> list[int]:
     return out
 
 
-def split_voices(slots: list[VoiceSlot], expected: Fraction | None, x_tol: float) -> list[int]:
+def split_voices(
+    slots: list[VoiceSlot], expected: Fraction | None, x_tol: float, split_on_overflow: bool = False
+) -> list[int]:
     """Voice number (1 or 2) per slot, in the order given.
 
-    Two voices when an up-stem and a down-stem event share an x (within `x_tol` pixels), or when one
-    voice would be longer than `expected` quarters and stems of both directions are present; when the
+    Two voices when an up-stem and a down-stem event share an x (within `x_tol` pixels), or, with
+    `split_on_overflow` (trusted symbols), when one voice would be longer than `expected` quarters and
+    stems of both directions are present; when the
     stems all point one way but events coincide and one voice would overflow, the split follows time.
     """
     if not slots:
@@ -81,10 +84,10 @@ def split_voices(slots: list[VoiceSlot], expected: Fraction | None, x_tol: float
     overflow = expected is not None and total > expected
     # exactly two measures' worth with nothing struck together is likelier a missed barline than two voices
     double = expected is not None and total == 2 * expected
-    # an overflow alone does not make two voices: with nothing struck together it is likelier a misread
-    # value (one wrong duration then stays local instead of shifting every onset of a split voice)
-    two = has_both and _overlapping(slots, x_tol)
-    del double
+    # with detected symbols an overflow alone does not make two voices: with nothing struck together it
+    # is likelier a misread value (one wrong duration then stays local instead of shifting every onset
+    # of a split voice); with trusted symbols (`split_on_overflow`) it does
+    two = has_both and (_overlapping(slots, x_tol) or (split_on_overflow and overflow and not double))
     if not two:
         # a second's displaced notehead sits about one head width off: allow for it
         if overflow and _coincide(slots, 2.0 * x_tol):
