@@ -11,7 +11,7 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from frontline.music.assemble import assemble_pages
+from frontline.music.assemble import AssembleConfig, assemble_pages
 from frontline.music.assemble.staves import find_barlines, find_staves
 from frontline.music.records import Glyph, Note
 
@@ -309,13 +309,17 @@ def test_a_clef_misread_at_a_system_start_is_overruled_by_the_pitch_range() -> N
     first = _glyph_system(1, [3, 3], {0: ["timeSig3", "timeSig4"]})
     second = _shifted(_glyph_system(1, [3, 3]), 200, 5000)
     second = [Glyph("clefF", g.bbox_xyxy, 0.6, g.glyph_id) if g.class_name == "clefG" else g for g in second]
-    asm = assemble_pages([(first + second, None)])
+    cfg = AssembleConfig(clef_continuity=True)
+    asm = assemble_pages([(first + second, None)], cfg)
     notes = asm.score.parts[0].measures[3].notes()
     assert {str(n.pitch) for n in notes} == {"B4"}  # treble kept: a bass clef would give D3
     assert any("kept the clef before" in w for w in asm.warnings)
     # a clef that was only assumed (none read) is not defended
     first_no_clef = [g for g in first if g.class_name != "clefG"]
-    asm = assemble_pages([(first_no_clef + second, None)])
+    asm = assemble_pages([(first_no_clef + second, None)], cfg)
+    assert {str(n.pitch) for n in asm.score.parts[0].measures[3].notes()} == {"D3"}
+    # off by default: the clef read is taken
+    asm = assemble_pages([(first + second, None)])
     assert {str(n.pitch) for n in asm.score.parts[0].measures[3].notes()} == {"D3"}
 
 

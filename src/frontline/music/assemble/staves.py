@@ -339,7 +339,8 @@ def find_barlines(grey: np.ndarray, staves: list[Staff], glyphs: list[Glyph]) ->
     ink = dark >= 0.35 * ink_level
     h, w = ink.shape
     # columns inside other symbols are not barlines: a clef's or a time digit's upright stroke, a stem
-    # (beside its notehead, or a detected stem)
+    # (beside its notehead, or a detected stem); not at the staff's start, where the system's start
+    # line stands beside the clef (a clef box a bit off may cover it)
     blockers = [
         (g.bbox_xyxy, 0.3 if g.class_name.startswith("notehead") else 0.15)
         for g in glyphs
@@ -367,9 +368,11 @@ def find_barlines(grey: np.ndarray, staves: list[Staff], glyphs: list[Glyph]) ->
         sp = st.staff_space_px
         frac = columns(st.top, st.bottom, 0, w - 1)
         on = frac >= 0.85
+        start = on[max(0, int(st.x0 - 0.5 * sp)) : int(st.x0 + 0.5 * sp) + 1].copy()
         for (x0, y0, x1, y1), margin in blockers:
             if y1 >= st.top - 4 * sp and y0 <= st.bottom + 4 * sp:
                 on[max(0, int(x0 - margin * sp)) : min(w, int(x1 + margin * sp) + 1)] = False
+        on[max(0, int(st.x0 - 0.5 * sp)) : int(st.x0 + 0.5 * sp) + 1] = start
         on[: max(0, int(st.x0 - 1.5 * sp))] = False  # x0 is uncertain by a space on worn pages
         on[min(w, int(st.x1 + 0.5 * sp) + 1) :] = False
         runs: list[tuple[float, float]] = []
