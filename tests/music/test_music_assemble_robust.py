@@ -426,3 +426,15 @@ def test_staccato_dot_from_the_ink_but_not_a_ledger_line() -> None:
     assert staccato_dot(ink, (40, 100, 52, 110), True, SPACE)
     assert not staccato_dot(ink, (100, 100, 112, 110), True, SPACE)
     assert not staccato_dot(ink, (160, 100, 172, 110), True, SPACE)
+
+
+def test_a_tuplet_digit_beside_the_notes_marks_nothing() -> None:
+    # a measure number "6" above the clef at a system start, read as tuplet6: no bracket, no beam, and
+    # no notes under it, so it must not turn the staff's first six quarters into a sextuplet
+    glyphs = _glyph_system(1, [4, 4], {0: ["timeSig4", "timeSig4"]})
+    glyphs.append(Glyph("tuplet6", (21, 80, 29, 93), 0.4, 9_999))
+    part = assemble_pages([(glyphs, None)]).score.parts[0]
+    notes = [e for m in part.measures for e in m.events if isinstance(e, Note)]
+    assert len(notes) == 8
+    assert all(n.duration_q == F(1) for n in notes)
+    assert not any(m.flagged for m in part.measures)

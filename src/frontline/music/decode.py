@@ -37,8 +37,10 @@ class DecodeConfig:
     peak_h: float = 0.0
     """Watershed markers: 0 = local maxima in a 3x3 window (fast; chosen on validation pages), > 0 =
     regional maxima at least this many energy levels above their saddle (skimage h-maxima, slower)."""
-    merge_iou: float = 0.7
-    """Merge same-class detections whose boxes overlap by at least this IoU (split blobs)."""
+    merge_iou: float = 0.6
+    """Merge same-class detections whose boxes overlap by at least this IoU (a symbol whose energy has
+    two maxima, e.g. a tall quarter rest, gives two basins; tuning pages: 0.7 -> 0.6 mean AP
+    0.894 -> 0.897 clean, 0.880 -> 0.881 degraded)."""
     min_score: float = 0.05
     """Drop detections with a lower confidence."""
 

@@ -845,7 +845,9 @@ def _system_pass(
             closest = sorted(
                 (gr for gr in groups if gr.staff == sid and not gr.grace), key=lambda gr: abs(gr.x - cx)
             )[: (mark_ratio or (3, 2))[0]]
-            if closest:
+            # a number with neither bracket nor beam marks the notes it stands over: one beside them
+            # (a measure number at the system start read as a tuplet digit) marks nothing
+            if closest and min(gr.x for gr in closest) - sp <= cx <= max(gr.x for gr in closest) + sp:
                 span = (min(gr.x for gr in closest) - 0.1, max(gr.x for gr in closest) + 0.1)
         if span is None:
             continue
