@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "data" / "bench-detect"
 SETS = (("clean", "clean", 9000), ("degraded", "mixed", 9100))
+ABLATION_VARIANTS = (
+    "components (session-1 decoder)",
+    "+ marker watershed",
+    "+ snap small boxes to ink",
+    "+ fit rest bars (shipped)",
+    "shipped + whole/half rest rule",
+    "shipped, box from basin extent",
+)
+"""Rows of the decoder ablation table, in the order `_ablation_page` builds them."""
 
 
 def _render(name: str, preset: str, seed: int, pages: int) -> Path:
@@ -110,14 +119,7 @@ def main() -> None:
         )
     )
     # decoder ablation on the same pages and weights: what each post-network step buys
-    abl_names = [
-        "components (session-1 decoder)",
-        "+ marker watershed",
-        "+ snap small boxes to ink",
-        "+ fit rest bars (shipped)",
-        "shipped + whole/half rest rule",
-        "shipped, box from basin extent",
-    ]
+    abl_names = ABLATION_VARIANTS
     abl: dict[str, dict[str, tuple[list[list[Glyph]], list[list[Glyph]]]]] = {n: {} for n in abl_names}
     for set_name, preset, seed in SETS:
         folder = _render(set_name, preset, seed, n_pages)
@@ -158,23 +160,15 @@ def main() -> None:
 
 def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
     """Detections of one page under each decoder variant of the ablation table (symbols only)."""
-    from dataclasses import replace
 
     from frontline.music.decode import DecodeConfig, decode_maps, to_glyphs
-    from frontline.music.detect import network_maps
+    from frontline.music.detect import glyphs_to_original, network_maps
     from frontline.music.lines import find_lines_normalized
     from frontline.music.normalize import normalize_page
     from frontline.music.refine import resolve_rest_lookalikes, snap_rest_bars, snap_to_ink
 
     norm = normalize_page(grey)
-    names = (
-        "components (session-1 decoder)",
-        "+ marker watershed",
-        "+ snap small boxes to ink",
-        "+ fit rest bars (shipped)",
-        "shipped + whole/half rest rule",
-        "shipped, box from basin extent",
-    )
+    names = ABLATION_VARIANTS
     if not norm.staff.found:
         return {n: [] for n in names}
     mc = model.config
@@ -198,12 +192,7 @@ def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
         gl = to_glyphs(d, mc.classes)
         if rests:
             gl = resolve_rest_lookalikes(gl, staves)
-        if gl:
-            ob = norm.transform.to_original_boxes(np.asarray([g.bbox_xyxy for g in gl], np.float64))
-            gl = [
-                replace(g, bbox_xyxy=(float(b[0]), float(b[1]), float(b[2]), float(b[3])))
-                for g, b in zip(gl, ob, strict=True)
-            ]
+        gl = glyphs_to_original(gl, norm.transform)
         if snap:
             gl = snap_to_ink(grey, gl)
         if bars:

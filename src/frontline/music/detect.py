@@ -18,7 +18,13 @@ import numpy as np
 
 from frontline.errors import InputError
 from frontline.music.decode import DecodeConfig, RawDetections, decode_maps, to_glyphs
-from frontline.music.normalize import NormalizeConfig, NormalizedPage, load_pages, normalize_page
+from frontline.music.normalize import (
+    NormalizeConfig,
+    NormalizedPage,
+    PageTransform,
+    load_pages,
+    normalize_page,
+)
 from frontline.music.records import Glyph
 from frontline.music.refine import SNAP_CLASS_PREFIXES, resolve_rest_lookalikes, snap_rest_bars, snap_to_ink
 
@@ -35,6 +41,7 @@ __all__ = [
     "detect_page",
     "detect_to_folder",
     "draw_detections",
+    "glyphs_to_original",
     "load_model",
     "network_maps",
     "predict_normalized",
@@ -173,6 +180,17 @@ def predict_normalized(model: DWD, image: np.ndarray, config: DetectConfig | Non
     return RawDetections(dets.boxes[inside], dets.scores[inside], dets.classes[inside])
 
 
+def glyphs_to_original(glyphs: list[Glyph], transform: PageTransform) -> list[Glyph]:
+    """The same glyphs with their boxes mapped from normalised to original page pixels."""
+    if not glyphs:
+        return []
+    ob = transform.to_original_boxes(np.asarray([g.bbox_xyxy for g in glyphs], np.float64))
+    return [
+        replace(g, bbox_xyxy=(float(b[0]), float(b[1]), float(b[2]), float(b[3])))
+        for g, b in zip(glyphs, ob, strict=True)
+    ]
+
+
 def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None) -> PageDetections:
     """Detect the symbols of one greyscale page (uint8, 255 = paper); boxes in its own pixels.
 
@@ -221,14 +239,7 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
             ]
     else:
         normed = to_glyphs(dets, classes)
-    if normed:
-        ob = norm.transform.to_original_boxes(np.asarray([g.bbox_xyxy for g in normed], np.float64))
-        glyphs = [
-            replace(g, bbox_xyxy=(float(b[0]), float(b[1]), float(b[2]), float(b[3])))
-            for g, b in zip(normed, ob, strict=True)
-        ]
-    else:
-        glyphs = []
+    glyphs = glyphs_to_original(normed, norm.transform)
     if cfg.snap_prefixes:
         glyphs = snap_to_ink(grey, glyphs, cfg.snap_prefixes)
     if cfg.snap_rest_bars:
