@@ -344,8 +344,9 @@ def test_find_stem_reads_a_missed_stem_from_the_ink() -> None:
     assert find_stem(ink, (160, 100, 172, 110), SPACE) is None
 
 
-def test_stemless_detected_heads_under_a_beam_get_their_stems_and_beams_from_the_page() -> None:
-    # two eighths beamed together; the detector saw the heads only (no stems, no beam glyph)
+def _beamed_pair_page(stem_glyphs: bool) -> tuple[list[Glyph], np.ndarray]:
+    """One treble staff in 1/4: two eighths beamed together in the ink, one measure. The detector saw
+    the heads (and the stems when `stem_glyphs`), never the beam."""
     img = _page([40], width=400)
     glyphs = [Glyph("clefG", (25, 30, 45, 95), 0.9, 0)]
     glyphs += [Glyph("timeSig1", (50, 40, 60, 60), 0.9, 1), Glyph("timeSig4", (50, 60, 60, 80), 0.9, 2)]
@@ -353,8 +354,16 @@ def test_stemless_detected_heads_under_a_beam_get_their_stems_and_beams_from_the
         img[55:66, x : x + 12] = 0
         img[20:61, x + 11] = 0
         glyphs.append(Glyph("noteheadBlackOnLine", (x, 55, x + 12, 65), 0.9, 10 + k))
+        if stem_glyphs:
+            glyphs.append(Glyph("stem", (x + 11, 20, x + 12, 60), 0.9, 20 + k))
     img[20:25, 161:212] = 0  # the beam joining the stems' tops
     _bar(img, 300, 40, 80)
+    return glyphs, img
+
+
+def test_stemless_detected_heads_under_a_beam_get_their_stems_and_beams_from_the_page() -> None:
+    # two eighths beamed together; the detector saw the heads only (no stems, no beam glyph)
+    glyphs, img = _beamed_pair_page(stem_glyphs=False)
     measures = assemble_pages([(glyphs, img)]).score.parts[0].measures
     notes = measures[0].notes()
     assert [n.duration_q for n in notes] == [F(1, 2), F(1, 2)]
@@ -399,16 +408,7 @@ def test_meter_from_the_measures_keeps_the_beat_type_of_the_digits() -> None:
 
 
 def test_beams_seen_only_in_the_ink_group_the_notes_for_their_beam_labels() -> None:
-    img = _page([40], width=400)
-    glyphs = [Glyph("clefG", (25, 30, 45, 95), 0.9, 0)]
-    glyphs += [Glyph("timeSig1", (50, 40, 60, 60), 0.9, 1), Glyph("timeSig4", (50, 60, 60, 80), 0.9, 2)]
-    for k, x in enumerate((150, 200)):
-        img[55:66, x : x + 12] = 0
-        img[20:61, x + 11] = 0
-        glyphs.append(Glyph("noteheadBlackOnLine", (x, 55, x + 12, 65), 0.9, 10 + k))
-        glyphs.append(Glyph("stem", (x + 11, 20, x + 12, 60), 0.9, 20 + k))
-    img[20:25, 161:212] = 0  # the beam, which the detector did not report
-    _bar(img, 300, 40, 80)
+    glyphs, img = _beamed_pair_page(stem_glyphs=True)  # the beam is in the ink only
     notes = assemble_pages([(glyphs, img)]).score.parts[0].measures[0].notes()
     assert [n.beams for n in notes] == [("begin",), ("end",)]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from frontline.music.assemble.pixels import ink_mask
 from frontline.music.records import Glyph, Staff, System
 
 __all__ = [
@@ -331,12 +332,9 @@ def find_barlines(grey: np.ndarray, staves: list[Staff], glyphs: list[Glyph]) ->
     """
     if grey.ndim != 2 or grey.size == 0 or not staves:
         return []
-    paper = float(np.median(grey))
-    dark = np.clip(paper - grey.astype(np.float32), 0, 255)
-    ink_level = float(np.percentile(dark, 99.5))
-    if ink_level <= 8:
+    ink = ink_mask(grey)
+    if not ink.any():  # a blank page: no ink darker than the paper
         return []
-    ink = dark >= 0.35 * ink_level
     h, w = ink.shape
     # columns inside other symbols are not barlines: a clef's or a time digit's upright stroke, a stem
     # (beside its notehead, or a detected stem); not at the staff's start, where the system's start
@@ -442,12 +440,9 @@ def find_connectors(grey: np.ndarray, staves: list[Staff]) -> list[Glyph]:
     """
     if grey.ndim != 2 or grey.size == 0 or len(staves) < 2:
         return []
-    paper = float(np.median(grey))
-    dark = np.clip(paper - grey.astype(np.float32), 0, 255)
-    level = float(np.percentile(dark, 99.5))
-    if level <= 8:
+    ink = ink_mask(grey)
+    if not ink.any():  # a blank page: no ink darker than the paper
         return []
-    ink = dark >= 0.35 * level
     h, w = ink.shape
     out: list[Glyph] = []
     for a, b in zip(staves, staves[1:], strict=False):
