@@ -334,7 +334,7 @@ def estimate_staff(grey: np.ndarray, config: NormalizeConfig | None = None) -> S
     near = ok.copy()
     near[ok] = np.abs(dist - space) <= max(1.0, 0.15 * space)
     support = float(near.sum()) / float(len(black))
-    found = cfg.min_space_px <= space <= cfg.max_space_px and support >= 0.2 and space > 2.0 * line
+    found = cfg.min_space_px <= space <= cfg.max_space_px and support >= 0.1 and space > 2.0 * line
     return StaffEstimate(float(line), space, support, bool(found))
 
 
