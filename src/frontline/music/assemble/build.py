@@ -41,6 +41,7 @@ from frontline.music.assemble.staves import (
     find_staves,
     group_systems,
     nearest_staff,
+    skew_from_staff_boxes,
     staves_from_glyphs,
 )
 from frontline.music.assemble.voices import VoiceSlot, split_voices
@@ -277,6 +278,7 @@ class _StaffTimeline:
     keys: list[tuple[float, int]] = field(default_factory=list)  # (x, fifths)
     times: list[tuple[float, TimeSignature]] = field(default_factory=list)
     detected_clefs: set[float] = field(default_factory=set)  # x of clefs a detector reported (score < 1)
+    detected_times: set[float] = field(default_factory=set)  # x of time signatures read from detections
 
 
 @dataclass(eq=False)
@@ -423,10 +425,48 @@ def _system_pass(
             ts = _read_time(cl, page_staves[sid])
             if ts is not None:
                 timelines[sid].times.append((cl[0].bbox_xyxy[0], ts))
+                if min(g.score for g in cl) < 1.0:
+                    timelines[sid].detected_times.add(cl[0].bbox_xyxy[0])
     for tl in timelines.values():
         tl.clefs.sort(key=lambda t: t[0])
         tl.keys.sort(key=lambda t: t[0])
         tl.times.sort(key=lambda t: t[0])
+
+    ledgers = by_class.get("legerLine", [])
+
+    def head_staff(g: Glyph) -> int:
+        """The staff of a notehead: the nearest, except that a head in the gap between two staves goes
+        to the one its ledger lines lead to (a head two ledgers below one staff may sit nearer the next).
+
+        A staff "leads to" the head when a ledger line stands at every line position between the staff
+        and the head (one staff space apart, from the staff outward), under the head's x.
+        """
+        cx, cy = g.center_xy
+        k = nearest_staff(list(system.staves), cy)
+        stv = system.staves
+        near = [
+            ld.center_xy[1]
+            for ld in ledgers
+            if ld.bbox_xyxy[0] - 0.2 * sp <= cx <= ld.bbox_xyxy[2] + 0.2 * sp
+        ]
+
+        def leads(st: Staff, below: bool) -> bool:
+            s_p = st.staff_space_px
+            dist = (cy - st.bottom) if below else (st.top - cy)
+            n = int(np.floor(dist / s_p + 0.3))  # ledger positions passed on the way to the head
+            for j in range(1, n + 1):
+                y = st.bottom + j * s_p if below else st.top - j * s_p
+                if not any(abs(y - ly) <= 0.35 * s_p for ly in near):
+                    return False
+            return True
+
+        for a, b in ((k - 1, k), (k, k + 1)):
+            if a < 0 or b >= len(stv) or not (stv[a].bottom < cy < stv[b].top):
+                continue
+            up, down = leads(stv[a], True), leads(stv[b], False)
+            if up != down:
+                return staff_ids[a] if up else staff_ids[b]
+        return staff_ids[k]
 
     # noteheads and stems -> groups
     heads: list[_Head] = []
@@ -453,7 +493,7 @@ def _system_pass(
         if not head_kind(name):
             continue
         for g in gs:
-            heads.append(_Head(g, staff_of(g.center_xy[1]), g.center_xy[1]))
+            heads.append(_Head(g, head_staff(g), g.center_xy[1]))
     stems = list(by_class.get("stem", []))
     if ink is not None and cfg.pixel_stems:
         # detected black and half heads with no stem glyph beside them: their stems from the ink
@@ -985,6 +1025,7 @@ class _PartState:
     pending_clefs: dict[int, Clef] = field(default_factory=dict)  # staff -> clef from the measure before
     median_pitch: dict[int, float] = field(default_factory=dict)  # staff -> median diatonic, last system
     assumed_clefs: set[int] = field(default_factory=set)  # staves whose clef in force was assumed
+    time_given: bool = False  # the time signature in force was read from annotated (trusted) digits
 
 
 def _voice_items(gs: list[_Group]) -> list[RhythmItem]:
@@ -1031,15 +1072,27 @@ def assemble_pages(
         original = glyphs
         angle = estimate_skew(image) if image is not None and cfg.deskew else 0.0
         center = (image.shape[1] / 2.0, image.shape[0] / 2.0) if image is not None else (0.0, 0.0)
+        upright = image
+        image_staves: list[Staff] = []
+        if image is not None:
+            upright = _rotate_image(image, angle) if abs(angle) >= 0.05 else image
+            image_staves = find_staves(upright)
+            if cfg.deskew and not image_staves:
+                # no staff line seen in the deskewed page: the angle was measured on other long strokes
+                # (beams, slurs) of a page whose staff lines are too faint; take it from where the staff
+                # glyphs end on the right (justified lines end at one x), or leave the page as it is
+                boxed = skew_from_staff_boxes(glyphs)
+                angle = boxed if boxed is not None else 0.0
+                upright = _rotate_image(image, angle) if abs(angle) >= 0.05 else image
+                image_staves = find_staves(upright)
         if abs(angle) >= 0.05:
             glyphs = deskew_glyphs(glyphs, angle, center)
         staves = staves_from_glyphs(glyphs)
         ink: np.ndarray | None = None
-        if image is not None:
+        if image is not None and upright is not None:
             # staves the symbols miss (a line finder may skip some) come from the page's row profile
-            upright = _rotate_image(image, angle) if abs(angle) >= 0.05 else image
             ink = ink_mask(upright) if cfg.pixel_beams or cfg.pixel_stems else None
-            staves = _merge_staves(staves, find_staves(upright))
+            staves = _merge_staves(staves, image_staves)
             if cfg.image_barlines and staves:
                 glyphs = glyphs + _new_barlines(glyphs, find_barlines(upright, staves, glyphs), staves)
                 if not any(g.class_name in ("brace", "bracket") for g in glyphs):
@@ -1107,28 +1160,36 @@ def assemble_pages(
             # the time signature of each region: the commonest reading over all staves of the system
             # (a time signature holds for every part; one staff's digits may be missed or misread)
             sys_times: list[TimeSignature | None] = []
+            sys_given: list[bool] = []  # read from annotated (trusted) digits only
             for r in range(n_regions):
                 rx0 = res.regions[r][0]
                 votes: Counter[TimeSignature] = Counter()
+                any_detected = False
                 for sid in res.staff_ids:
                     first_x = min(
                         (gr.x for gr in res.groups if gr.staff == sid and gr.measure == r),
                         default=res.regions[r][1],
                     )
-                    here = [t for x, t in res.timelines[sid].times if rx0 - sp <= x < first_x]
+                    here = [(x, t) for x, t in res.timelines[sid].times if rx0 - sp <= x < first_x]
                     if here:
-                        votes[here[-1]] += 1
+                        votes[here[-1][1]] += 1
+                        any_detected |= here[-1][0] in res.timelines[sid].detected_times
                 sys_times.append(max(votes, key=lambda t: votes[t]) if votes else None)
+                sys_given.append(bool(votes) and not any_detected)
             # the time signature as checked by the measures: when most measures of the system are as
             # long as another usual meter and few fit the one read (or carried), the digits were
-            # misread (or a change was missed): take the meter the measures show
-            lengths = _measure_lengths(res.groups, res.staff_ids, n_regions)
+            # misread (or a change was missed): take the meter the measures show. Not for annotated
+            # digits (they are right; the measures then hold two voices or a pickup, not another meter)
+            lengths = _measure_lengths(res.groups, res.staff_ids, n_regions, 0.8 * sp)
             in_force = states[0].time if states else None
+            given = states[0].time_given if states else False
             for r in range(n_regions):
                 in_force = sys_times[r] or in_force
+                given = sys_given[r] if sys_times[r] else given
                 shown = _meter_of(lengths, in_force.beat_type if in_force else 0)
                 if (
-                    shown is not None
+                    not given
+                    and shown is not None
                     and in_force is not None
                     and shown[0].measure_quarters != in_force.measure_quarters
                     and shown[1] >= max(2, 0.4 * sum(lengths.values()))
@@ -1139,6 +1200,8 @@ def assemble_pages(
                         f" fit the measures; read as {shown[0].beats}/{shown[0].beat_type}"
                     )
                     sys_times[r] = in_force = shown[0]
+            if states:
+                states[0].time_given = given
             for part_i, local in enumerate(system.part_staves):
                 st = states[part_i]
                 sids = [res.staff_ids[k] for k in local]
@@ -1217,7 +1280,7 @@ def assemble_pages(
                         st.key = key_fifths
                     new_time = None
                     if time is None:
-                        time = _guess_time(res.groups, sids, n_regions)
+                        time = _guess_time(res.groups, sids, n_regions, 0.8 * sp)
                         warnings.append(
                             f"page {page_i + 1}: no time signature; assumed {time.beats}/{time.beat_type}"
                         )
@@ -1706,13 +1769,20 @@ def _voice_no(voice: int, staff_no: int) -> int:
 _METERS = ((4, 4), (3, 4), (2, 4), (6, 8), (3, 8), (9, 8), (12, 8), (2, 2), (5, 4))
 
 
-def _measure_lengths(groups: list[_Group], sids: list[int], n_regions: int) -> Counter[Fraction]:
+def _measure_lengths(
+    groups: list[_Group], sids: list[int], n_regions: int, x_tol: float = 0.0
+) -> Counter[Fraction]:
     """How often each measure length (quarters, one staff's events summed, as read) occurs over the
-    regions and staves; lone rests (they fill any meter) and empty measures are left out."""
+    regions and staves; lone rests (they fill any meter), empty measures and measures with two voices
+    (an up and a down stem struck together, within `x_tol` pixels: the sum of both voices is no measure
+    length) are left out."""
     lengths: Counter[Fraction] = Counter()
     for r in range(n_regions):
         for sid in sids:
             gs = [g for g in groups if g.staff == sid and g.measure == r and not g.grace]
+            ups = [g.x for g in gs if g.stem_dir == "up"]
+            if any(abs(u - g.x) <= x_tol for u in ups for g in gs if g.stem_dir == "down"):
+                continue
             total = Fraction(0)
             for g in gs:
                 value = g.value if g.is_rest else note_value(g.kind, g.flags + g.beam_levels)
@@ -1734,14 +1804,14 @@ def _meter_of(lengths: Counter[Fraction], beat_type: int = 0) -> tuple[TimeSigna
     return None
 
 
-def _guess_time(groups: list[_Group], sids: list[int], n_regions: int) -> TimeSignature:
+def _guess_time(groups: list[_Group], sids: list[int], n_regions: int, x_tol: float = 0.0) -> TimeSignature:
     """A time signature for music that shows none (or whose digits were missed): the commonest measure
     length over the system's measures and the part's staves that matches a usual meter, else 4/4.
 
     Why the commonest and not the first: a pickup, a misread value or a missed note makes single
     measures wrong, but rarely most of them the same way.
     """
-    found = _meter_of(_measure_lengths(groups, sids, n_regions))
+    found = _meter_of(_measure_lengths(groups, sids, n_regions, x_tol))
     return found[0] if found else TimeSignature(4, 4)
 
 

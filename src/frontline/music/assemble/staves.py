@@ -14,6 +14,7 @@ from frontline.music.records import Glyph, Staff, System
 __all__ = [
     "deskew_glyphs",
     "estimate_skew",
+    "skew_from_staff_boxes",
     "find_barlines",
     "find_connectors",
     "find_staves",
@@ -295,6 +296,26 @@ def estimate_skew(grey: np.ndarray, max_deg: float = 3.0) -> float:
     best = float(coarse[int(np.argmax([sharpness(a) for a in coarse]))])
     fine = np.arange(best - 0.1, best + 0.1 + 1e-9, 0.02)
     return float(fine[int(np.argmax([sharpness(a) for a in fine]))])
+
+
+def skew_from_staff_boxes(glyphs: list[Glyph]) -> float | None:
+    """Page rotation in degrees (as `estimate_skew`) from where the `staff` glyph boxes end on the right.
+
+    Why: justified staves all end at one x on the unrotated page, so on a rotated page their right
+    edges drift in x with y by tan(angle). This holds where the page's staff lines are too faint for
+    `estimate_skew` (it then measures beams and slurs). The median slope over pairs of staves at least a
+    staff apart (a short last line is outvoted); None with fewer than three such pairs.
+    """
+    boxes = [g.bbox_xyxy for g in glyphs if g.class_name == "staff"]
+    slopes = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            dy = (b[1] + b[3]) / 2 - (a[1] + a[3]) / 2
+            if abs(dy) >= max(a[3] - a[1], b[3] - b[1]):
+                slopes.append((b[2] - a[2]) / dy)
+    if len(slopes) < 3:
+        return None
+    return -float(np.degrees(np.arctan(np.median(slopes))))
 
 
 def deskew_glyphs(glyphs: list[Glyph], angle_deg: float, center: tuple[float, float]) -> list[Glyph]:

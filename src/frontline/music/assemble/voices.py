@@ -36,9 +36,14 @@ def _overlapping(slots: list[VoiceSlot], tol: float) -> bool:
 
 
 def _coincide(slots: list[VoiceSlot], tol: float) -> bool:
-    """Whether two non-rest events stand at the same x (struck together, so in different voices)."""
-    xs = sorted(s.x for s in slots if not s.is_rest)
-    return any(b - a <= tol for a, b in zip(xs, xs[1:], strict=False))
+    """Whether two events, at least one a note, stand at the same x (struck together, so in different
+    voices: a rest at a note's x is the other voice's rest). Two notes within `tol` (a second's heads
+    sit side by side), a rest and a note within `tol / 2` (a rest beside a note is the next event)."""
+    pts = sorted((s.x, s.is_rest) for s in slots)
+    return any(
+        b[0] - a[0] <= (tol / 2 if a[1] or b[1] else tol) and not (a[1] and b[1])
+        for a, b in zip(pts, pts[1:], strict=False)
+    )
 
 
 def _split_by_time(slots: list[VoiceSlot], tol: float) -> list[int]:
@@ -67,6 +72,21 @@ def _split_by_time(slots: list[VoiceSlot], tol: float) -> list[int]:
     return out
 
 
+def _displaced_rests(slots: list[VoiceSlot], total: Fraction, expected: Fraction | None) -> list[int]:
+    """Rests moved well below (or above) the staff's middle: another voice's rests, as engravers place
+    them when two voices share a staff. Returned (indices) only when they are all on one side and taking
+    them out makes the rest of the measure fill it exactly (`expected` quarters), else []."""
+    if expected is None:
+        return []
+    low = [i for i, s in enumerate(slots) if s.is_rest and s.height <= 2]
+    high = [i for i, s in enumerate(slots) if s.is_rest and s.height >= 7]
+    moved = low if low and not high else high if high and not low else []
+    if not moved or len(moved) == len(slots):
+        return []
+    out = sum((slots[i].duration for i in moved), Fraction(0))
+    return moved if total - out == expected and out <= expected else []
+
+
 def split_voices(
     slots: list[VoiceSlot], expected: Fraction | None, x_tol: float, split_on_overflow: bool = False
 ) -> list[int]:
@@ -74,7 +94,8 @@ def split_voices(
 
     Two voices when an up-stem and a down-stem event share an x (within `x_tol` pixels), or, with
     `split_on_overflow` (trusted symbols), when one voice would be longer than `expected` quarters and
-    stems of both directions are present; when the
+    stems of both directions are present; when one voice would overflow and rests stand well below (or
+    above) the staff's middle, those rests are the other voice when that makes the rest fit; when the
     stems all point one way but events coincide and one voice would overflow, the split follows time.
     """
     if not slots:
@@ -88,6 +109,11 @@ def split_voices(
     # is likelier a misread value (one wrong duration then stays local instead of shifting every onset
     # of a split voice); with trusted symbols (`split_on_overflow`) it does
     two = has_both and (_overlapping(slots, x_tol) or (split_on_overflow and overflow and not double))
+    if not two and overflow:
+        moved = _displaced_rests(slots, total, expected)
+        if moved:
+            low = slots[moved[0]].height < 4
+            return [(2 if low else 1) if i in moved else (1 if low else 2) for i in range(len(slots))]
     if not two:
         # a second's displaced notehead sits about one head width off: allow for it
         if overflow and _coincide(slots, 2.0 * x_tol):

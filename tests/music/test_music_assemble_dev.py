@@ -1,0 +1,122 @@
+"""Assembly rules found on the development pages (data-engine seeds 97000+, non-reserved corpus and
+generator pages; never the benchmark's): each test fails without its rule."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+
+from frontline.music.assemble import assemble_pages
+from frontline.music.assemble.staves import skew_from_staff_boxes
+from frontline.music.assemble.voices import VoiceSlot, split_voices
+from frontline.music.records import Glyph, Note
+
+SPACE = 10.0
+
+
+def _staff(top: float, gid: int, x1: float = 500.0) -> Glyph:
+    return Glyph("staff", (20.0, top - 0.6, x1, top + 4 * SPACE + 0.6), 1.0, gid)
+
+
+def test_skew_from_where_the_staff_boxes_end() -> None:
+    # staves of a page rotated by 0.5 degree (lines descend to the right): right ends drift left with y
+    t = np.tan(np.radians(0.5))
+    boxes = [
+        Glyph("staff", (20 - y * t, y, 500 - y * t, y + 41), 1.0, k) for k, y in enumerate((100, 200, 300))
+    ]
+    assert skew_from_staff_boxes(boxes) == pytest.approx(0.5, abs=0.01)
+    # a short last line is outvoted; two staves are too few
+    boxes.append(Glyph("staff", (20 - 400 * t, 400, 300, 441), 1.0, 9))
+    boxes.append(Glyph("staff", (20 - 500 * t, 500, 500 - 500 * t, 541), 1.0, 10))
+    assert skew_from_staff_boxes(boxes) == pytest.approx(0.5, abs=0.05)
+    assert skew_from_staff_boxes(boxes[:2]) is None
+
+
+def test_page_without_visible_staff_lines_is_not_rotated_by_its_beams() -> None:
+    # annotated staves (no lines in the image: a binarised scan lost them), and long slanted strokes
+    # (beams) that the image's skew estimate would lock onto; the staff boxes end at one x: no rotation
+    img = np.full((700, 600), 255, np.uint8)
+    for y0 in (120, 330, 600):  # three strokes far apart: no staff
+        for x in range(60, 560):
+            y = int(y0 + 0.035 * (x - 60))
+            img[y : y + 4, x] = 0
+    glyphs = [_staff(100 + 150 * k, k) for k in range(4)]
+    asm = assemble_pages([(glyphs, img)])
+    assert asm.pages[0].angle_deg == 0.0
+
+
+def test_a_head_two_ledgers_below_a_staff_stays_on_it_when_nearer_the_next() -> None:
+    # two single-staff parts with a narrow gap (tops 100 and 176: 3.6 spaces between the staves); an
+    # A3 two ledgers below the upper treble staff sits nearer the lower staff, but its ledgers lead up
+    glyphs = [_staff(100, 0), _staff(176, 1), Glyph("systemicBarline", (19, 100, 21, 216), 1.0, 20)]
+    glyphs += [Glyph("clefG", (25, 90, 40, 150), 1.0, 2), Glyph("clefG", (25, 166, 40, 226), 1.0, 3)]
+    glyphs += [Glyph("timeSig4", (50, 100, 60, 120), 1.0, 4), Glyph("timeSig4", (50, 120, 60, 140), 1.0, 5)]
+    glyphs += [Glyph("timeSig4", (50, 176, 60, 196), 1.0, 6), Glyph("timeSig4", (50, 196, 60, 216), 1.0, 7)]
+    head_y = 140 + 2 * SPACE  # A3: second ledger line below the upper staff (bottom line at 140)
+    glyphs.append(Glyph("noteheadWholeOnLine", (100, head_y - 5, 114, head_y + 5), 1.0, 8))
+    glyphs.append(Glyph("legerLine", (96, 149.5, 118, 150.5), 1.0, 9))
+    glyphs.append(Glyph("legerLine", (96, 159.5, 118, 160.5), 1.0, 10))
+    glyphs.append(Glyph("noteheadWholeOnLine", (200, 191, 214, 201), 1.0, 11))  # lower part: B4
+    glyphs.append(Glyph("barline", (300, 100, 301, 140), 1.0, 12))
+    glyphs.append(Glyph("barline", (300, 176, 301, 216), 1.0, 13))
+    parts = assemble_pages([(glyphs, None)]).score.parts
+    upper = [e for e in parts[0].measures[0].events if isinstance(e, Note)]
+    lower = [e for e in parts[1].measures[0].events if isinstance(e, Note)]
+    assert [str(n.pitch) for n in upper] == ["A3"]
+    assert [str(n.pitch) for n in lower] == ["B4"]
+
+
+def test_annotated_time_digits_are_not_overruled_by_measure_lengths() -> None:
+    # 2/4 given by annotated digits; every measure holds two voices of two quarters each, drawn with
+    # all stems up (so the measures sum to four quarters): still 2/4
+    from tests.music.test_music_assemble_robust import _glyph_system
+
+    glyphs = _glyph_system(1, [4, 4, 4], {0: ["timeSig2", "timeSig4"]})
+    given = [replace(g, score=1.0) if g.class_name.startswith("timeSig") else g for g in glyphs]
+    t = assemble_pages([(given, None)]).score.parts[0].measures[0].time
+    assert t is not None and (t.beats, t.beat_type) == (2, 4)
+    # the same digits from a detector (score below 1) are overruled, as before
+    t = assemble_pages([(glyphs, None)]).score.parts[0].measures[0].time
+    assert t is not None and (t.beats, t.beat_type) == (4, 4)
+
+
+def test_measure_lengths_leave_out_measures_with_two_voices_struck_together() -> None:
+    from frontline.music.assemble.build import _Group, _measure_lengths
+
+    def g(x: float, stem: str, m: int) -> _Group:
+        return _Group(
+            [], 0, x, "black", stem=Glyph("stem", (x, 0, x + 1, 30), 1.0, 0), stem_dir=stem, measure=m
+        )
+
+    # measure 0: two voices (up and down struck together at each x); measure 1: one voice of 4 quarters
+    groups = [g(x, d, 0) for x in (10, 30, 50, 70) for d in ("up", "down")] + [
+        g(x, "up", 1) for x in (110, 130, 150, 170)
+    ]
+    lengths = _measure_lengths(groups, [0], 2, 3.0)
+    assert lengths == {F(4): 1}
+
+
+def test_rests_moved_below_the_staff_are_the_second_voice() -> None:
+    # 2/4: a dotted quarter and an eighth (stems up) and, low on the staff, the other voice's half rest
+    slots = [
+        VoiceSlot(100, "", 1, F(2), is_rest=True),
+        VoiceSlot(104, "up", 6, F(3, 2)),
+        VoiceSlot(160, "up", 7, F(1, 2)),
+    ]
+    assert split_voices(slots, F(2), 8.0) == [2, 1, 1]
+    # a rest at the middle of the staff is not moved: one (overfull) voice, left for the repair
+    mid = [replace(slots[0], height=4.5, x=60), *slots[1:]]
+    assert split_voices(mid, F(2), 8.0) == [1, 1, 1]
+
+
+def test_a_rest_struck_with_a_note_is_the_other_voice() -> None:
+    # 3/4: a stemless dotted half high up, a quarter rest at the same x, then four eighths stems down
+    slots = [
+        VoiceSlot(100, "", 4, F(1), is_rest=True),
+        VoiceSlot(104, "", 12, F(3)),
+        *(VoiceSlot(x, "down", 3, F(1, 2)) for x in (150, 180, 210, 240)),
+    ]
+    assert split_voices(slots, F(3), 8.0) == [2, 1, 2, 2, 2, 2]
