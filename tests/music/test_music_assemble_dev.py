@@ -120,3 +120,16 @@ def test_a_rest_struck_with_a_note_is_the_other_voice() -> None:
         *(VoiceSlot(x, "down", 3, F(1, 2)) for x in (150, 180, 210, 240)),
     ]
     assert split_voices(slots, F(3), 8.0) == [2, 1, 2, 2, 2, 2]
+
+
+def test_beam_at_a_stem_end_read_where_the_stem_ink_ends_not_the_box() -> None:
+    from frontline.music.assemble.pixels import ink_mask, stem_end_strokes
+
+    img = np.full((120, 120), 255, np.uint8)
+    img[20:61, 50] = 0  # down stem whose ink ends at y=60
+    img[55:61, 10:51] = 0  # a beam from the left ending at the stem's end
+    ink = ink_mask(img)
+    # a detector's stem box running 4 px past the ink: the beam is still found at the stem's end
+    assert stem_end_strokes(ink, (49.5, 20, 50.5, 64), False, SPACE) == (1, 0)
+    # and a box stopping short of the end (the end is read from the ink)
+    assert stem_end_strokes(ink, (49.5, 20, 50.5, 52), False, SPACE) == (1, 0)

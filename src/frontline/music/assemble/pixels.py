@@ -55,17 +55,46 @@ def _strokes_in_column(col: np.ndarray, space: float) -> int:
     return count
 
 
+def _ink_end(ink: np.ndarray, sx: float, y_from: float, step: int, space: float) -> float | None:
+    """Where a stem's ink ends, walking from `y_from` along the stem (its column or a neighbour) in
+    direction `step` (-1 up, +1 down) for at most 1.5 spaces; None when no ink is at `y_from`."""
+    h, w = ink.shape
+    cx = int(round(sx))
+    cols = ink[:, max(0, cx - 1) : min(w, cx + 2)]
+    y = int(round(y_from))
+    if not (0 <= y < h) or not cols[y].any():
+        return None
+    last = y
+    for _ in range(int(1.5 * space) + 1):
+        y += step
+        if not (0 <= y < h) or not cols[y].any():
+            break
+        last = y
+    return float(last + (1 if step > 0 else 0))
+
+
 def stem_end_strokes(
     ink: np.ndarray, stem_box: tuple[float, float, float, float], up: bool, space: float
 ) -> tuple[int, int]:
     """(strokes on the left, strokes on the right) of a stem at its far end (the top of an up stem).
 
-    Columns half a space to either side of the stem are read from 0.4 spaces beyond the end inwards,
-    over at most 3 spaces and 80% of the stem's length, so the notehead end is not reached.
+    The far end is where the stem's ink ends near the box's end. Columns half a space to either side
+    of the stem are read from 0.15 spaces beyond that end (0.4 beyond the box's end where the stem
+    shows no ink) inwards, over at most 3 spaces and 80% of the
+    stem's length, so the notehead end is not reached.
     """
     h, w = ink.shape
     x0, y0, x1, y1 = stem_box
     sx = (x0 + x1) / 2
+    # the far end where the stem's ink ends (a detector's box may stop short of it or run past it)
+    end = (
+        _ink_end(ink, sx, y0 + 0.5 * space, -1, space)
+        if up
+        else _ink_end(ink, sx, y1 - 0.5 * space, 1, space)
+    )
+    pre = 0.4 * space if end is None else 0.15 * space  # read from this far beyond the end
+    if end is not None:
+        y0, y1 = (end, y1) if up else (y0, end)
     reach = min(3.0 * space, 0.8 * (y1 - y0))
     out = []
     for side in (-1, 1):
@@ -74,9 +103,9 @@ def stem_end_strokes(
             out.append(0)
             continue
         if up:
-            a, b = int(round(y0 - 0.4 * space)), int(round(y0 + reach))
+            a, b = int(round(y0 - pre)), int(round(y0 + reach))
         else:
-            a, b = int(round(y1 - reach)), int(round(y1 + 0.4 * space))
+            a, b = int(round(y1 - reach)), int(round(y1 + pre))
         a, b = max(0, a), min(h, b)
         if b <= a:
             out.append(0)
