@@ -133,3 +133,19 @@ def test_beam_at_a_stem_end_read_where_the_stem_ink_ends_not_the_box() -> None:
     assert stem_end_strokes(ink, (49.5, 20, 50.5, 64), False, SPACE) == (1, 0)
     # and a box stopping short of the end (the end is read from the ink)
     assert stem_end_strokes(ink, (49.5, 20, 50.5, 52), False, SPACE) == (1, 0)
+
+
+def test_a_detected_stem_stopping_short_of_its_beam_runs_on_to_it() -> None:
+    # 2/4, four detected eighths (B4, stems up) under one beam; the last stem's box stops 1.5 spaces
+    # below the beam (its faint ink broke off): still an eighth, the measure fits
+    glyphs = [_staff(100, 0), Glyph("clefG", (25, 90, 40, 150), 1.0, 1)]
+    glyphs += [Glyph("timeSig2", (50, 100, 60, 120), 0.9, 2), Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3)]
+    for k, x in enumerate((100.0, 140.0, 180.0, 220.0)):
+        glyphs.append(Glyph("noteheadBlackOnLine", (x, 115, x + 12, 125), 0.95, 10 + k))
+        top = 82.0 if k < 3 else 100.0  # the last one stops short of the beam (y 80-85)
+        glyphs.append(Glyph("stem", (x + 11, top, x + 12, 120), 1.0, 20 + k))
+    glyphs.append(Glyph("beam", (111, 80, 233, 85), 1.0, 30))
+    glyphs.append(Glyph("barline", (260, 100, 261, 140), 1.0, 31))
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    assert [e.duration_q for e in m.events] == [F(1, 2)] * 4
+    assert not m.flagged

@@ -608,6 +608,22 @@ def _system_pass(
     flags = [g for name in FLAG_COUNT for g in by_class.get(name, [])]
     beams = by_class.get("beam", [])
     slashes = by_class.get("graceSlash", [])
+
+    def holds(b: Glyph, gr: _Group) -> bool:
+        """Whether beam `b` already joins another stem of the group's staff and direction (a beam
+        across the stem's x may be another staff's or voice's)."""
+        return any(
+            o is not gr
+            and o.stem is not None
+            and o.staff == gr.staff
+            and o.stem_dir == gr.stem_dir
+            and b.bbox_xyxy[0] - 0.25 * sp <= o.stem.center_xy[0] <= b.bbox_xyxy[2] + 0.25 * sp
+            and _overlap(
+                b.bbox_xyxy[1], b.bbox_xyxy[3], o.stem.bbox_xyxy[1] - 0.3 * sp, o.stem.bbox_xyxy[3] + 0.3 * sp
+            )
+            for o in groups
+        )
+
     for gr in groups:
         stem_g = gr.stem
         if stem_g is None:
@@ -615,6 +631,22 @@ def _system_pass(
         s = stem_g
         sx = s.center_xy[0]
         sy0, sy1 = s.bbox_xyxy[1], s.bbox_xyxy[3]
+        if gr.detected and gr.kind == "black" and not gr.grace:
+            # a detected stem that stops short of the beam over it (a faint stem's ink breaks off):
+            # the stem runs on to the nearest beam across its x within 2.5 spaces beyond its far end
+            # that joins other stems of its staff and direction
+            up = gr.stem_dir == "up"
+            across = [b for b in beams if b.bbox_xyxy[0] - 0.25 * sp <= sx <= b.bbox_xyxy[2] + 0.25 * sp]
+            if not any(
+                _overlap(b.bbox_xyxy[1], b.bbox_xyxy[3], sy0 - 0.3 * sp, sy1 + 0.3 * sp) for b in across
+            ):
+                gaps = [(sy0 - b.bbox_xyxy[3] if up else b.bbox_xyxy[1] - sy1, b) for b in across]
+                gaps = [(d, b) for d, b in gaps if 0 <= d <= 2.5 * sp and holds(b, gr)]
+                if gaps:
+                    b = min(gaps, key=lambda t: t[0])[1]
+                    sy0, sy1 = (b.bbox_xyxy[1], sy1) if up else (sy0, b.bbox_xyxy[3])
+                    s = replace(s, bbox_xyxy=(s.bbox_xyxy[0], sy0, s.bbox_xyxy[2], sy1))
+                    gr.stem = s
         for f in flags:
             if f.bbox_xyxy[0] - 0.4 * sp <= sx <= f.bbox_xyxy[0] + 0.5 * sp and _overlap(
                 f.bbox_xyxy[1], f.bbox_xyxy[3], sy0 - 0.5 * sp, sy1 + 0.5 * sp
