@@ -149,3 +149,18 @@ def test_a_detected_stem_stopping_short_of_its_beam_runs_on_to_it() -> None:
     m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
     assert [e.duration_q for e in m.events] == [F(1, 2)] * 4
     assert not m.flagged
+
+
+def test_a_clef_beside_the_staff_lines_is_not_a_clef_change() -> None:
+    # a detector reads a letter of the title above the staff as an alto clef: the notes after it keep
+    # the treble clef (a clef sits on its staff's lines)
+    glyphs = [_staff(100, 0), Glyph("clefG", (25, 90, 40, 150), 0.9, 1)]
+    glyphs += [Glyph("timeSig2", (50, 100, 60, 120), 0.9, 2), Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3)]
+    glyphs.append(Glyph("clefCAlto", (150, 45, 165, 75), 0.6, 4))
+    for k, x in enumerate((100.0, 200.0)):
+        glyphs.append(Glyph("noteheadBlackOnLine", (x, 115, x + 12, 125), 0.95, 10 + k))
+        glyphs.append(Glyph("stem", (x + 11, 85, x + 12, 120), 1.0, 20 + k))
+    glyphs.append(Glyph("barline", (260, 100, 261, 140), 1.0, 31))
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    assert [str(e.pitch) for e in m.events if isinstance(e, Note)] == ["B4", "B4"]
+    assert not m.clefs or all(c.clef.sign == "G" for c in m.clefs)

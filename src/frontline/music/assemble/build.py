@@ -400,6 +400,8 @@ def _system_pass(
                 continue
             sid = staff_of(g.center_xy[1])
             st = page_staves[sid]
+            if min(g.bbox_xyxy[3], st.bottom) - max(g.bbox_xyxy[1], st.top) < 1.5 * st.staff_space_px:
+                continue  # a clef sits on its staff's lines; one beside the staff is a misread (a letter)
             if clef.sign == "C":
                 pos = (st.bottom - g.center_xy[1]) / (st.staff_space_px / 2.0)
                 clef = clef_from_class(name, c_clef_line(pos)) or clef
