@@ -68,3 +68,56 @@ def test_faint_slanted_staff_with_text_touching_it_is_found_with_exact_edges() -
     x0, y0, x1, y1 = staves[0]
     assert abs(x0 - 20) <= 2 and abs(x1 - 401) <= 2
     assert abs(y0 - top) <= 2 and abs(y1 - (top + 42)) <= 2  # the word does not stretch the box
+
+
+def _tenuto_page() -> tuple[np.ndarray, list[tuple[str, tuple[float, float, float, float]]]]:
+    """Space 10 px: notes with tenuto dashes (inside the staff, above the staff past a ledger line,
+    below a note under the staff) and plain ledger lines, plus the noteheads as detections."""
+    im = np.full((220, 500), 255, np.uint8)
+    top = 80
+    for i in range(5):
+        cv2.line(im, (20, top + 10 * i), (480, top + 10 * i), 0, 1)
+    heads: list[tuple[str, tuple[float, float, float, float]]] = []
+
+    def head(x: int, y: int) -> None:
+        cv2.ellipse(im, (x, y), (6, 4), -20, 0, 360, 0, -1)
+        heads.append(("noteheadBlack", (x - 6.0, y - 4.0, x + 6.0, y + 4.0)))
+
+    # 1: head on the middle line, tenuto in the space above it (inside the staff)
+    head(80, top + 20)
+    cv2.line(im, (75, top + 15 - 1), (86, top + 15 - 1), 0, 1)
+    # 2: head above the staff on ledger line 1 (y = top - 10): the ledger line, then a tenuto above
+    head(180, top - 10)
+    cv2.line(im, (171, top - 10), (189, top - 10), 0, 1)
+    cv2.line(im, (175, top - 18), (186, top - 18), 0, 1)
+    # 3: head below the staff in the space under ledger line 1 (y = top + 55): ledger above it, tenuto below
+    head(300, top + 55)
+    cv2.line(im, (291, top + 50), (309, top + 50), 0, 1)
+    cv2.line(im, (295, top + 63), (306, top + 63), 0, 1)
+    # 4: head on ledger line 2 below the staff: both ledger lines, no tenuto
+    head(400, top + 60)
+    cv2.line(im, (391, top + 50), (409, top + 50), 0, 1)
+    cv2.line(im, (391, top + 60), (409, top + 60), 0, 1)
+    return im, heads
+
+
+def test_tenuto_dashes_are_told_from_ledger_lines() -> None:
+    im, heads = _tenuto_page()
+    segs = find_lines_normalized(im, 10.0, symbols=heads)
+    found = sorted(
+        (c, int(round((b[0] + b[2]) / 2)), int(round((b[1] + b[3]) / 2)))
+        for c, b in zip(segs.classes, segs.boxes, strict=True)
+        if c != "staff" and c != "stem"
+    )
+    tenuto = [(x, y) for c, x, y in found if c.startswith("articTenuto")]
+    ledgers = [(x, y) for c, x, y in found if c == "legerLine"]
+    assert [round(x, -1) for x, _ in tenuto] == [80, 180, 300]
+    assert [c for c, _, _ in found if c.startswith("articTenuto")] == [
+        "articTenutoAbove",
+        "articTenutoAbove",
+        "articTenutoBelow",
+    ]
+    assert sorted(round(x, -1) for x, _ in ledgers) == [180, 300, 400, 400]
+    # without detections there is no tenuto, and the short dashes are not called ledger lines
+    plain = find_lines_normalized(im, 10.0)
+    assert not any(c.startswith("articTenuto") for c in plain.classes)

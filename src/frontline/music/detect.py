@@ -191,6 +191,23 @@ def glyphs_to_original(glyphs: list[Glyph], transform: PageTransform) -> list[Gl
     ]
 
 
+TENUTO_SCORE = 0.9
+"""Score given to a tenuto found by the line finder (a rule, not a network probability)."""
+
+
+def _merge_dashes(glyphs: list[Glyph], dashes: list[Glyph], space: float) -> list[Glyph]:
+    """Add line-finder tenuto dashes; drop the network's tenuto detections within half a space of one."""
+    centres = np.array([d.center_xy for d in dashes], np.float64).reshape(-1, 2)
+    kept = []
+    for g in glyphs:
+        if g.class_name.startswith("articTenuto"):
+            d = np.abs(centres - np.array(g.center_xy)).max(axis=1)
+            if (d <= 0.5 * space).any():
+                continue
+        kept.append(g)
+    return kept + dashes
+
+
 def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None) -> PageDetections:
     """Detect the symbols of one greyscale page (uint8, 255 = paper); boxes in its own pixels.
 
@@ -231,11 +248,21 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
         normed = to_glyphs(dets, classes)
         if cfg.rest_rule:
             normed = resolve_rest_lookalikes(normed, staves)
-        if len(segs.boxes):
-            orig = norm.transform.to_original_boxes(segs.boxes)
+        # tenuto dashes the line finder told from ledger lines join the symbols (and replace the
+        # network's own tenuto detections there), so they are snapped to ink like other articulations
+        dashes = [
+            Glyph(c, (float(b[0]), float(b[1]), float(b[2]), float(b[3])), TENUTO_SCORE, -1)
+            for c, b in zip(segs.classes, segs.boxes, strict=True)
+            if c.startswith("articTenuto")
+        ]
+        if dashes:
+            normed = _merge_dashes(normed, dashes, norm.staff.space_px * norm.transform.scale)
+        keep_line = [i for i, c in enumerate(segs.classes) if not c.startswith("articTenuto")]
+        if keep_line:
+            orig = norm.transform.to_original_boxes(segs.boxes[keep_line])
             line_glyphs = [
-                Glyph(c, (float(b[0]), float(b[1]), float(b[2]), float(b[3])), 1.0, -1)
-                for c, b in zip(segs.classes, orig, strict=True)
+                Glyph(segs.classes[i], (float(b[0]), float(b[1]), float(b[2]), float(b[3])), 1.0, -1)
+                for i, b in zip(keep_line, orig, strict=True)
             ]
     else:
         normed = to_glyphs(dets, classes)

@@ -29,6 +29,15 @@ class LineConfig:
     """Largest thickness of a stem, barline, staff or ledger line."""
     ledger_length: tuple[float, float] = (1.3, 3.2)
     """Length range of ledger lines."""
+    tenuto_length: tuple[float, float] = (0.8, 1.8)
+    """Length range of a tenuto dash (told from a ledger line by its place; needs the noteheads)."""
+    tenuto_thickness: float = 0.3
+    """Thickest tenuto dash (short beam stubs are about half a space thick)."""
+    tenuto_reach: float = 2.6
+    """A tenuto lies within this many spaces above or below its notehead's box (past the stem's end
+    when it sits on the stem side)."""
+    ledger_grid: float = 0.3
+    """A ledger line lies within this many spaces of a whole number of spaces from its staff."""
     beam_thickness: float = 0.35
     """Opening size that removes thin lines but keeps beams (about half a space thick)."""
     beam_min_length: float = 1.6
@@ -130,6 +139,77 @@ def _staves(
         top, bottom = g[0][4] - g[0][5] / 2.0, g[-1][4] + g[-1][5] / 2.0
         out.append((float(min(m[0] for m in g)), float(top), float(max(m[2] for m in g)), float(bottom)))
     return out
+
+
+def _ledger_or_tenuto(
+    b: np.ndarray,
+    staves: list[tuple[float, float, float, float]],
+    heads: np.ndarray,
+    head_y: np.ndarray,
+    others: np.ndarray,
+    stems: np.ndarray,
+    sp: float,
+    cfg: LineConfig,
+    with_heads: bool,
+) -> str | None:
+    """Class of a short thin horizontal dash `b` (xyxy): legerLine, articTenutoAbove/Below or None.
+
+    `heads`: notehead boxes (N, 4) and `head_y` their centre rows; `others`: every detected
+    symbol's box (M, 4) except tenuto dashes; `stems`: stem boxes (K, 4); `with_heads` False means no
+    detections were given (then only ledger lines are reported, by length and place alone).
+    """
+    w = b[2] - b[0]
+    xc, yc = (b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0
+    near = [st for st in staves if st[0] - sp <= b[0] <= st[2] and st[1] - 6 * sp <= yc <= st[3] + 6 * sp]
+    if not near:
+        return None
+    st = min(near, key=lambda s: 0.0 if s[1] <= yc <= s[3] else min(abs(yc - s[1]), abs(yc - s[3])))
+    inside = st[1] - 0.3 * sp <= yc <= st[3] + 0.3 * sp
+    is_ledger_len = cfg.ledger_length[0] * sp <= w <= cfg.ledger_length[1] * sp
+    if not with_heads:
+        return "legerLine" if is_ledger_len and not inside else None
+    over = (heads[:, 0] - 0.3 * sp <= xc) & (xc <= heads[:, 2] + 0.3 * sp)  # heads above or below the dash
+    over &= np.abs(head_y - yc) <= 6 * sp
+    if not inside:
+        above = yc < st[1]
+        dist = (st[1] - yc) / sp if above else (yc - st[3]) / sp
+        on_grid = dist >= 0.7 and abs(dist - round(dist)) <= cfg.ledger_grid
+        # a head on or beyond the dash (seen from the staff): stacked ledger lines count too
+        beyond = (head_y[over] <= yc + 0.25 * sp) if above else (head_y[over] >= yc - 0.25 * sp)
+        if is_ledger_len and on_grid and bool(beyond.any()):
+            return "legerLine"
+    # a tenuto: centred over a notehead, within `tenuto_reach` of it, clear of every detected symbol (a
+    # notehead cut in two by the removed staff line leaves dash-like halves inside its box)
+    hx = (heads[:, 0] + heads[:, 2]) / 2.0
+    aligned = over & (np.abs(hx - xc) <= 0.35 * sp)
+    touching = aligned & (heads[:, 1] - 0.6 * sp <= yc) & (yc <= heads[:, 3] + 0.6 * sp)
+    if not touching.any() and len(stems):
+        # on the stem side a tenuto sits past the stem's end: a stem of an aligned head ends near it
+        reach = (
+            aligned
+            & (heads[:, 1] - cfg.tenuto_reach * sp <= yc)
+            & (yc <= heads[:, 3] + cfg.tenuto_reach * sp)
+        )
+        ends = np.concatenate([stems[:, 1], stems[:, 3]])
+        sx = np.concatenate([stems[:, 0], stems[:, 0]])
+        near_end = (np.abs(ends - yc) <= 1.2 * sp) & (sx >= b[0] - 0.5 * sp) & (sx <= b[2] + 0.5 * sp)
+        if near_end.any():
+            touching = reach
+    if not touching.any() or not cfg.tenuto_length[0] * sp <= w <= cfg.tenuto_length[1] * sp:
+        return None
+    if b[3] - b[1] > max(2.0, cfg.tenuto_thickness * sp):  # a beam stub, not a dash
+        return None
+    if len(others):
+        ix = np.clip(np.minimum(others[:, 2], b[2]) - np.maximum(others[:, 0], b[0]), 0, None)
+        iy = np.clip(np.minimum(others[:, 3], b[3]) - np.maximum(others[:, 1], b[1]), 0, None)
+        if (ix * iy > 0.2 * max(w * (b[3] - b[1]), 1.0)).any():
+            return None
+    nearest = float(head_y[touching][np.argmin(np.abs(head_y[touching] - yc))])
+    if inside:
+        off = ((yc - st[1]) / sp) % 1.0  # 0 on a line, 0.5 in the middle of a space
+        if not 0.25 <= off <= 0.75:
+            return None
+    return "articTenutoAbove" if yc < nearest else "articTenutoBelow"
 
 
 def find_lines_normalized(
@@ -241,28 +321,41 @@ def find_lines_normalized(
             continue
         boxes.append((float(b[0]), float(b[1]), float(b[2]), float(b[3])))
 
-    # ledger lines: short thin horizontal runs outside the five lines of a staff
+    # ledger lines: short thin horizontal runs outside the five lines of a staff. With noteheads
+    # given, the same kind of short dash is a tenuto when it cannot be a ledger line: inside a staff
+    # (in a space), off the staff's line grid, or farther from the staff than every notehead above or
+    # below it (ledger lines run from the staff out to the head, never past it).
     k_led = cv2.getStructuringElement(cv2.MORPH_RECT, (int(cfg.ledger_length[0] * sp), 1))
     hled = cv2.morphologyEx(ink_h, cv2.MORPH_OPEN, k_led)
     hled[horiz.astype(bool)] = 0
-    for b in _components(hled):
+    dashes = list(_components(hled))
+    if symbols is not None and cfg.tenuto_length[0] < cfg.ledger_length[0]:
+        # dashes shorter than a ledger line: a shorter opening, noteheads blanked first (a head is
+        # as wide as a tenuto, and a tenuto never touches its head)
+        k_short = cv2.getStructuringElement(cv2.MORPH_RECT, (max(2, int(cfg.tenuto_length[0] * sp)), 1))
+        blank = ink_h.copy()
+        for hb in heads:
+            x0, y0, x1, y1 = (int(round(v)) for v in hb)
+            blank[max(0, y0) : max(0, y1 + 1), max(0, x0) : max(0, x1 + 1)] = 0
+        hshort = cv2.morphologyEx(blank, cv2.MORPH_OPEN, k_short)
+        hshort[horiz.astype(bool)] = 0
+        hshort[cv2.dilate(hled, np.ones((3, 3), np.uint8)).astype(bool)] = 0
+        dashes += [b for b in _components(hshort) if b[2] - b[0] < cfg.ledger_length[0] * sp]
+    hc = (heads[:, 1] + heads[:, 3]) / 2.0
+    stem_boxes = np.asarray([bx for c, bx in zip(classes, boxes, strict=True) if c == "stem"], np.float64)
+    stem_boxes = stem_boxes.reshape(-1, 4)
+    boxes_all = np.asarray(
+        [b for c, b in (symbols or []) if not c.startswith("articTenuto")], np.float64
+    ).reshape(-1, 4)
+    for b in dashes:
         w, h = b[2] - b[0], b[3] - b[1]
-        if h > thin or w > cfg.ledger_length[1] * sp:
+        if h > thin or w > max(cfg.ledger_length[1], cfg.tenuto_length[1]) * sp:
             continue
-        yc = (b[1] + b[3]) / 2
-        near = [st for st in staves if st[0] - sp <= b[0] <= st[2] and st[1] - 6 * sp <= yc <= st[3] + 6 * sp]
-        if symbols is not None:
-            xc = (b[0] + b[2]) / 2
-            crosses = (
-                (heads[:, 0] - 0.3 * sp <= xc)
-                & (xc <= heads[:, 2] + 0.3 * sp)
-                & (heads[:, 1] - 0.6 * sp <= yc)
-                & (yc <= heads[:, 3] + 0.6 * sp)
-            )
-            if not crosses.any():
-                continue
-        if near and not any(st[1] - 0.3 * sp <= yc <= st[3] + 0.3 * sp for st in near):
-            classes.append("legerLine")
+        kind = _ledger_or_tenuto(
+            b, staves, heads, hc, boxes_all, stem_boxes, sp, cfg, with_heads=symbols is not None
+        )
+        if kind is not None:
+            classes.append(kind)
             boxes.append((float(b[0]), float(b[1]), float(b[2]), float(b[3])))
 
     # beams: thick elongated ink after removing thin lines
