@@ -164,3 +164,30 @@ def test_a_clef_beside_the_staff_lines_is_not_a_clef_change() -> None:
     m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
     assert [str(e.pitch) for e in m.events if isinstance(e, Note)] == ["B4", "B4"]
     assert not m.clefs or all(c.clef.sign == "G" for c in m.clefs)
+
+
+def _quarters(xs: list[float], bars: list[float]) -> list[Glyph]:
+    """One treble staff (top 100) in 2/4 (detected digits), detected B4 quarters at `xs`, barlines."""
+    glyphs = [_staff(100, 0, 700), Glyph("clefG", (25, 90, 40, 150), 0.9, 1)]
+    glyphs += [Glyph("timeSig2", (50, 100, 60, 120), 0.9, 2), Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3)]
+    for k, x in enumerate(xs):
+        glyphs.append(Glyph("noteheadBlackOnLine", (x, 115, x + 12, 125), 0.95, 10 + k))
+        glyphs.append(Glyph("stem", (x + 11, 85, x + 12, 120), 1.0, 100 + k))
+    for k, x in enumerate(bars):
+        glyphs.append(Glyph("barline", (x, 100, x + 2, 140), 1.0, 200 + k))
+    return glyphs
+
+
+def test_a_repeat_barline_missing_its_thick_stroke_is_one_barline() -> None:
+    # |: between two measures drawn thin-thick-thin with dots; the detector found the two thin lines
+    # (19 px apart) and read the thick one as a lone time digit "8": still two measures, a repeat
+    glyphs = _quarters([100, 160, 300, 360], [230, 249, 450])
+    glyphs += [
+        Glyph("repeatDot", (255, 113, 259, 117), 0.9, 300),
+        Glyph("repeatDot", (255, 123, 259, 127), 0.9, 301),
+    ]
+    glyphs.append(Glyph("timeSig8", (229, 118, 252, 141), 0.5, 302))
+    measures = assemble_pages([(glyphs, None)]).score.parts[0].measures
+    assert len(measures) == 2
+    assert [len(m.events) for m in measures] == [2, 2]
+    assert measures[1].repeat_start

@@ -348,7 +348,12 @@ def _system_pass(
     # barlines -> measure regions
     bars = [g for name in BARLINE_CLASSES for g in by_class.get(name, [])]
     # a line finder takes a clef's or a time digit's upright stroke for a barline: none inside them
-    strokes = [g for g in glyphs if g.class_name.startswith(("clef", "timeSig"))]
+    # (only digits that read as a time signature: a thick barline read as a lone digit hides nothing)
+    strokes = [g for g in glyphs if g.class_name.startswith("clef")]
+    for cl in _cluster_x([g for g in glyphs if g.class_name.startswith("timeSig")], 0.6 * sp):
+        st_t = system.staves[nearest_staff(list(system.staves), cl[0].center_xy[1])]
+        if _read_time(cl, st_t) is not None:
+            strokes += cl
     bars = [
         b
         for b in bars
@@ -995,6 +1000,25 @@ def _system_pass(
         repeat_start_first |= kinds[0] in ("repeatLeft", "repeatLeftRight")
         regions = [(regions[0][0], regions[1][1]), *regions[2:]]
         kinds = kinds[1:]
+    # two barlines at most 2.5 spaces apart with nothing between them on any staff are one double or
+    # repeat barline whose middle stroke was missed (not an empty measure that shifts the piece)
+    dots = by_class.get("repeatDot", [])
+    i = 1
+    while i < len(regions) - 1:
+        a, b = regions[i]
+        if b - a <= 2.5 * sp and not any(a <= gr.x < b for gr in groups):
+            left = any(a - 1.5 * sp <= d.center_xy[0] <= a for d in dots)
+            right = any(b <= d.center_xy[0] <= b + 1.5 * sp for d in dots)
+            kind = {
+                (True, True): "repeatLeftRight",
+                (True, False): "repeatRight",
+                (False, True): "repeatLeft",
+            }
+            kinds[i - 1] = kind.get((left, right), "barlineDouble")
+            regions = [*regions[:i], (a, regions[i + 1][1]), *regions[i + 2 :]]
+            kinds.pop(i)
+            continue
+        i += 1
     endings = [(g.bbox_xyxy[0], g.bbox_xyxy[2]) for g in by_class.get("ending", [])]
     return _SystemResult(
         system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics, endings
