@@ -1002,23 +1002,23 @@ def _system_pass(
         kinds = kinds[1:]
     # two barlines at most 2.5 spaces apart with nothing between them on any staff are one double or
     # repeat barline whose middle stroke was missed (not an empty measure that shifts the piece)
-    dots = by_class.get("repeatDot", [])
-    i = 1
-    while i < len(regions) - 1:
-        a, b = regions[i]
-        if b - a <= 2.5 * sp and not any(a <= gr.x < b for gr in groups):
-            left = any(a - 1.5 * sp <= d.center_xy[0] <= a for d in dots)
-            right = any(b <= d.center_xy[0] <= b + 1.5 * sp for d in dots)
-            kind = {
-                (True, True): "repeatLeftRight",
-                (True, False): "repeatRight",
-                (False, True): "repeatLeft",
-            }
-            kinds[i - 1] = kind.get((left, right), "barlineDouble")
-            regions = [*regions[:i], (a, regions[i + 1][1]), *regions[i + 2 :]]
-            kinds.pop(i)
+    repeat_dots = by_class.get("repeatDot", [])
+    kind_of_dots = {
+        (True, True): "repeatLeftRight",
+        (True, False): "repeatRight",
+        (False, True): "repeatLeft",
+    }
+    ri = 1
+    while ri < len(regions) - 1:
+        lo_x, hi_x = regions[ri]
+        if hi_x - lo_x <= 2.5 * sp and not any(lo_x <= gr.x < hi_x for gr in groups):
+            left = any(lo_x - 1.5 * sp <= d.center_xy[0] <= lo_x for d in repeat_dots)
+            right = any(hi_x <= d.center_xy[0] <= hi_x + 1.5 * sp for d in repeat_dots)
+            kinds[ri - 1] = kind_of_dots.get((left, right), "barlineDouble")
+            regions = [*regions[:ri], (lo_x, regions[ri + 1][1]), *regions[ri + 2 :]]
+            kinds.pop(ri)
             continue
-        i += 1
+        ri += 1
     endings = [(g.bbox_xyxy[0], g.bbox_xyxy[2]) for g in by_class.get("ending", [])]
     return _SystemResult(
         system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics, endings
