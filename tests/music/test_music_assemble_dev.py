@@ -191,3 +191,17 @@ def test_a_repeat_barline_missing_its_thick_stroke_is_one_barline() -> None:
     assert len(measures) == 2
     assert [len(m.events) for m in measures] == [2, 2]
     assert measures[1].repeat_start
+
+
+def test_stray_digits_on_different_staves_do_not_hide_a_barline() -> None:
+    # a barline through three staves, with a "3" read at it on the top staff and an "8" on the bottom
+    # one: no time signature (digits of one signature share a staff), the barline stays
+    from tests.music.test_music_assemble_robust import _glyph_system
+
+    glyphs = _glyph_system(3, [2, 2], {k: ["timeSig2", "timeSig4"] for k in range(3)})
+    bar = next(g for g in glyphs if g.class_name == "barline")
+    x = bar.center_xy[0]
+    glyphs.append(Glyph("timeSig3", (x - 4, 101, x + 6, 118), 0.44, 9000))
+    glyphs.append(Glyph("timeSig8", (x - 3, 322, x + 7, 340), 0.33, 9001))
+    part = assemble_pages([(glyphs, None)]).score.parts[0]
+    assert [len(m.events) for m in part.measures] == [2, 2]

@@ -348,12 +348,19 @@ def _system_pass(
     # barlines -> measure regions
     bars = [g for name in BARLINE_CLASSES for g in by_class.get(name, [])]
     # a line finder takes a clef's or a time digit's upright stroke for a barline: none inside them
-    # (only digits that read as a time signature: a thick barline read as a lone digit hides nothing)
+    # (only digits that read as a time signature on their staff: a thick barline read as a lone digit
+    # hides nothing)
     strokes = [g for g in glyphs if g.class_name.startswith("clef")]
-    for cl in _cluster_x([g for g in glyphs if g.class_name.startswith("timeSig")], 0.6 * sp):
-        st_t = system.staves[nearest_staff(list(system.staves), cl[0].center_xy[1])]
-        if _read_time(cl, st_t) is not None:
-            strokes += cl
+    for k_st, st_t in enumerate(system.staves):
+        digits_t = [
+            g
+            for g in glyphs
+            if g.class_name.startswith("timeSig")
+            and nearest_staff(list(system.staves), g.center_xy[1]) == k_st
+        ]
+        for cl in _cluster_x(digits_t, 0.6 * sp):
+            if _read_time(cl, st_t) is not None:
+                strokes += cl
     bars = [
         b
         for b in bars
