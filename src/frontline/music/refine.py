@@ -28,7 +28,7 @@ def snap_to_ink(
     grey: np.ndarray,
     glyphs: Sequence[Glyph],
     prefixes: Sequence[str] = SNAP_CLASS_PREFIXES,
-    size_range: tuple[float, float] = (0.5, 1.8),
+    size_range: tuple[float, float] = (0.5, 2.2),
 ) -> list[Glyph]:
     """Replace the box of each glyph whose class starts with one of `prefixes` by its ink blob's box.
 
