@@ -205,3 +205,13 @@ def test_stray_digits_on_different_staves_do_not_hide_a_barline() -> None:
     glyphs.append(Glyph("timeSig8", (x - 3, 322, x + 7, 340), 0.33, 9001))
     part = assemble_pages([(glyphs, None)]).score.parts[0]
     assert [len(m.events) for m in part.measures] == [2, 2]
+
+
+def test_repair_drops_a_tuplet_read_from_a_stray_three() -> None:
+    from frontline.music.assemble.repair import RhythmItem, repair_voice
+
+    # 4/4: two quarters and four beamed eighths that a stray "3" made a tuplet (3.33 quarters)
+    eighths = [RhythmItem(F(1, 2), 0, F(2, 3), beamable=True, beam_group=0) for _ in range(4)]
+    rep = repair_voice([RhythmItem(F(1), 0), RhythmItem(F(1), 0), *eighths], F(4))
+    assert rep.fits and "drop tuplet" in rep.edit
+    assert [it.scale for it in rep.items] == [F(1)] * 6

@@ -1457,6 +1457,8 @@ def assemble_pages(
                             onset = Fraction(0)
                             for g, it in zip(vg, items, strict=True):
                                 g.value, g.dots = it.value, it.dots
+                                if it.scale == 1 and g.tuplet is not None:  # the repair dropped it
+                                    g.tuplet, g.tuplet_edge = None, ""
                                 if (
                                     it.scale == Fraction(2, 3) and g.tuplet is None
                                 ):  # a triplet the repair found

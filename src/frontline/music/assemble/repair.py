@@ -2,7 +2,8 @@
 
 A voice is repaired only where exactly one single edit makes it fit, trying in turn: give black heads
 whose stems were missed one common value, add one dot, make
-three equal beamed notes a triplet (editions often omit the 3), drop one dot, add or drop one beam
+three equal beamed notes a triplet (editions often omit the 3), drop a tuplet (a stray "3" read over a
+group: its notes at face value), drop one dot, add or drop one beam
 level, change one rest's value (a detector confuses neighbouring rest classes), add or drop one beam
 level along a whole beamed group; when several edits of a tier fit the measure is flagged for review,
 and so when none does. Pure.
@@ -99,6 +100,7 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
         ("free value",),
         ("add dot",),
         ("triplet",),
+        ("drop tuplet",),
         ("drop dot",),
         ("add beam", "drop beam"),
         ("rest value",),
@@ -144,6 +146,26 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
                     ]
                     if _total(edited) == expected:
                         fixes.append((edited, f"{what} a beam level on events {idx[0] + 1}-{idx[-1] + 1}"))
+        elif tier == ("drop tuplet",):
+            # a tuplet number read where there is none (a stray "3"): the group's notes at face value
+            groups: dict[tuple[int, int], list[int]] = {}
+            run = 0
+            for k, it in enumerate(items):
+                if it.scale == 1:
+                    run += 1
+                    continue
+                groups.setdefault((run, it.beam_group), []).append(k)
+            for idx in groups.values():
+                edited = [
+                    RhythmItem(
+                        it.value, it.dots, Fraction(1), it.beamable, it.beam_group, it.is_rest, it.free
+                    )
+                    if k in idx
+                    else it
+                    for k, it in enumerate(items)
+                ]
+                if _total(edited) == expected:
+                    fixes.append((edited, f"drop tuplet on events {idx[0] + 1}-{idx[-1] + 1}"))
         elif tier == ("triplet",):
             for gid in sorted({it.beam_group for it in items if it.beam_group >= 0}):
                 idx = [k for k, it in enumerate(items) if it.beam_group == gid]
