@@ -215,3 +215,23 @@ def test_repair_drops_a_tuplet_read_from_a_stray_three() -> None:
     rep = repair_voice([RhythmItem(F(1), 0), RhythmItem(F(1), 0), *eighths], F(4))
     assert rep.fits and "drop tuplet" in rep.edit
     assert [it.scale for it in rep.items] == [F(1)] * 6
+
+
+def test_two_dots_stacked_beside_a_chord_dot_two_heads_once() -> None:
+    # 2/4: a dotted-quarter chord (G4 + B4, stem up; dots at y 116 and 124, both nearer the B4 head)
+    # and an eighth: each head takes one dot of the column, the chord is dotted once, the measure fits
+    glyphs = [_staff(100, 0), Glyph("clefG", (25, 90, 40, 150), 1.0, 1)]
+    glyphs += [Glyph("timeSig2", (50, 100, 60, 120), 1.0, 2), Glyph("timeSig4", (50, 120, 60, 140), 1.0, 3)]
+    glyphs.append(Glyph("noteheadBlackOnLine", (100, 115, 112, 125), 1.0, 4))  # B4 (cy 120)
+    glyphs.append(Glyph("noteheadBlackOnLine", (100, 125, 112, 135), 1.0, 5))  # G4 (cy 130)
+    glyphs.append(Glyph("stem", (111, 85, 112, 130), 1.0, 6))
+    glyphs.append(Glyph("augmentationDot", (116, 114, 119, 118), 1.0, 7))
+    glyphs.append(Glyph("augmentationDot", (116, 122, 119, 126), 1.0, 8))
+    glyphs.append(Glyph("noteheadBlackOnLine", (160, 115, 172, 125), 1.0, 9))
+    glyphs.append(Glyph("stem", (171, 85, 172, 120), 1.0, 10))
+    glyphs.append(Glyph("flag8thUp", (172, 85, 180, 105), 1.0, 11))
+    glyphs.append(Glyph("barline", (260, 100, 261, 140), 1.0, 12))
+    asm = assemble_pages([(glyphs, None)])
+    m = asm.score.parts[0].measures[0]
+    assert sorted(e.duration_q for e in m.events) == [F(1, 2), F(3, 2)]
+    assert not m.flagged and asm.measures[0].edit == ""  # read right, not repaired

@@ -713,34 +713,39 @@ def _system_pass(
                 _Group([], staff_of(g.center_xy[1]), g.center_xy[0], "rest", rest_glyph=g, value=value)
             )
 
-    # augmentation dots: to the nearest head or rest on their left
+    # augmentation dots: to the nearest head or rest on their left, cheapest pairs first; a head takes
+    # one dot per column (two dots stacked beside a chord belong to two of its heads, not one head)
     all_heads = [h for gr in groups for h in gr.heads]
-    for dot in by_class.get("augmentationDot", []):
+    rest_groups = [gr for gr in groups if gr.rest_glyph is not None]
+    dot_glyphs = by_class.get("augmentationDot", [])
+    dot_pairs: list[tuple[float, int, int, bool]] = []  # (cost, dot, head or rest index, is rest)
+    for di, dot in enumerate(dot_glyphs):
         dx, dy = dot.center_xy
-        best_h: _Head | None = None
-        best_rest: _Group | None = None
-        best_c = float("inf")
-        for h in all_heads:
+        for k, h in enumerate(all_heads):
             gap = dx - h.glyph.bbox_xyxy[2]
             if 0 <= gap <= cfg.dot_max_gap * sp and abs(dy - h.cy) <= 0.8 * sp:
-                c = gap + 2 * abs(dy - h.cy)
-                if c < best_c:
-                    best_h, best_rest, best_c = h, None, c
-        for gr in groups:
-            if gr.rest_glyph is None:
-                continue
-            rb = gr.rest_glyph.bbox_xyxy
+                dot_pairs.append((gap + 2 * abs(dy - h.cy), di, k, False))
+        for k, gr in enumerate(rest_groups):
+            rb = gr.rest_glyph.bbox_xyxy if gr.rest_glyph is not None else (0.0, 0.0, 0.0, 0.0)
             gap = dx - rb[2]
             if 0 <= gap <= cfg.dot_max_gap * sp and rb[1] - 0.8 * sp <= dy <= rb[3] + 0.5 * sp:
-                c = gap + 0.5 * sp
-                if c < best_c:
-                    best_h, best_rest, best_c = None, gr, c
-        if best_h is not None:
-            best_h.dots += 1
-            best_h.dot_glyphs.append(dot.glyph_id)
-        elif best_rest is not None:
-            best_rest.dots += 1
-            best_rest.extra_glyphs.append(dot.glyph_id)
+                dot_pairs.append((gap + 0.5 * sp, di, k, True))
+    dot_done: set[int] = set()
+    dot_xs: dict[int, list[float]] = defaultdict(list)
+    for _, di, k, is_rest in sorted(dot_pairs):
+        dx = dot_glyphs[di].center_xy[0]
+        if di in dot_done:
+            continue
+        if is_rest:
+            rest_groups[k].dots += 1
+            rest_groups[k].extra_glyphs.append(dot_glyphs[di].glyph_id)
+        else:
+            if any(abs(x - dx) <= 0.5 * sp for x in dot_xs[k]):
+                continue
+            all_heads[k].dots += 1
+            all_heads[k].dot_glyphs.append(dot_glyphs[di].glyph_id)
+            dot_xs[k].append(dx)
+        dot_done.add(di)
     for gr in groups:
         if gr.heads:
             # the usual dot count of the chord's heads (a stray dot on one head should not win)
