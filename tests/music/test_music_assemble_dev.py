@@ -235,3 +235,18 @@ def test_two_dots_stacked_beside_a_chord_dot_two_heads_once() -> None:
     m = asm.score.parts[0].measures[0]
     assert sorted(e.duration_q for e in m.events) == [F(1, 2), F(3, 2)]
     assert not m.flagged and asm.measures[0].edit == ""  # read right, not repaired
+
+
+def test_a_ledger_line_detected_as_a_beam_at_the_head_end_of_a_stem_is_no_beam() -> None:
+    # 2/4: two detected quarters (A3 below the treble staff, stems up); each ledger line under the
+    # head was detected as a "beam": beams leave the stem's far end, so they stay quarters
+    glyphs = [_staff(100, 0), Glyph("clefG", (25, 90, 40, 150), 0.9, 1)]
+    glyphs += [Glyph("timeSig2", (50, 100, 60, 120), 0.9, 2), Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3)]
+    for k, x in enumerate((100.0, 180.0)):
+        glyphs.append(Glyph("noteheadBlackOnLine", (x, 155, x + 12, 165), 0.95, 10 + k))  # A3 (cy 160)
+        glyphs.append(Glyph("stem", (x + 11, 125, x + 12, 160), 1.0, 20 + k))
+        glyphs.append(Glyph("beam", (x - 4, 148, x + 16, 152), 1.0, 30 + k))  # the ledger line at 150
+    glyphs.append(Glyph("barline", (260, 100, 261, 140), 1.0, 40))
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    assert [e.duration_q for e in m.events] == [F(1), F(1)]
+    assert [str(e.pitch) for e in m.events if isinstance(e, Note)] == ["A3", "A3"]

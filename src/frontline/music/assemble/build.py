@@ -671,10 +671,17 @@ def _system_pass(
         # ending at it from the left or starting at it to the right (engravers split broken levels)
         through = left = right = 0
         tol = 0.4 * sp
+        mid_y = (sy0 + sy1) / 2
+        heads_y = float(np.mean([h.cy for h in gr.heads])) if gr.heads else mid_y
         for bi, b in enumerate(beams):
             bx0, _, bx1, _ = b.bbox_xyxy
-            if bx0 - 0.25 * sp <= sx <= bx1 + 0.25 * sp and _overlap(
-                b.bbox_xyxy[1], b.bbox_xyxy[3], sy0 - 0.3 * sp, sy1 + 0.3 * sp
+            # beams leave a stem's far end: a detected "beam" on the heads' side of the stem's middle
+            # is a misread ledger line
+            far = not gr.detected or (b.center_xy[1] - mid_y) * (heads_y - mid_y) < 0
+            if (
+                far
+                and bx0 - 0.25 * sp <= sx <= bx1 + 0.25 * sp
+                and _overlap(b.bbox_xyxy[1], b.bbox_xyxy[3], sy0 - 0.3 * sp, sy1 + 0.3 * sp)
             ):
                 gr.beams.append(bi)
                 if bx0 < sx - tol and bx1 > sx + tol:
