@@ -672,12 +672,12 @@ def _system_pass(
         through = left = right = 0
         tol = 0.4 * sp
         mid_y = (sy0 + sy1) / 2
-        heads_y = float(np.mean([h.cy for h in gr.heads])) if gr.heads else mid_y
+        head_y = float(np.mean([h.cy for h in gr.heads])) if gr.heads else mid_y
         for bi, b in enumerate(beams):
             bx0, _, bx1, _ = b.bbox_xyxy
             # beams leave a stem's far end: a detected "beam" on the heads' side of the stem's middle
             # is a misread ledger line
-            far = not gr.detected or (b.center_xy[1] - mid_y) * (heads_y - mid_y) < 0
+            far = not gr.detected or (b.center_xy[1] - mid_y) * (head_y - mid_y) < 0
             if (
                 far
                 and bx0 - 0.25 * sp <= sx <= bx1 + 0.25 * sp
