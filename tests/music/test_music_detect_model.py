@@ -12,6 +12,8 @@ import torch
 
 from frontline.music.decode import DecodeConfig, decode_maps
 from frontline.music.dwd import MODEL_REGISTRY, DWDConfig, create_model, make_targets
+from frontline.music.records import Glyph
+from frontline.music.refine import find_grace_slashes
 
 CLASSES = ("noteheadBlackInSpace", "augmentationDot", "accidentalSharp")
 
@@ -229,3 +231,33 @@ def test_rest_bar_box_is_fitted_to_the_bar_not_the_staff_line() -> None:
     assert (x0, x1) == (80.0, 104.0)  # the bar's columns, not the staff line's
     assert y0 == 50.0 and y1 == 60.0
     assert out[1] == clef
+
+
+def _grace_page(slash: bool) -> tuple[np.ndarray, np.ndarray, list[Glyph]]:
+    """Normalised page (space 10): staff lines, two stem-up notes with a flag; a slash on the first if asked."""
+    im = np.full((120, 200), 255, np.uint8)
+    for i in range(5):
+        cv2.line(im, (0, 40 + 10 * i), (199, 40 + 10 * i), 0, 1)
+    stems = []
+    glyphs = []
+    for x in (60, 140):
+        cv2.ellipse(im, (x - 5, 75), (5, 4), -20, 0, 360, 0, -1)
+        cv2.line(im, (x, 75), (x, 40), 0, 1)
+        cv2.line(im, (x, 40), (x + 6, 50), 0, 2)  # the flag
+        stems.append((x, 40, x + 1, 76))
+        glyphs.append(Glyph("flag8thUpSmall", (x, 40.0, x + 7.0, 52.0), 0.9, -1))
+    if slash:
+        cv2.line(im, (60 - 4, 55), (60 + 8, 43), 0, 2)
+    return im, np.array(stems, float), glyphs
+
+
+def test_grace_slash_found_across_a_flagged_stem_only_where_drawn() -> None:
+    im, stems, glyphs = _grace_page(slash=True)
+    out = find_grace_slashes(im, glyphs, stems, 10.0)
+    slashes = [g for g in out if g.class_name == "graceSlash"]
+    assert len(slashes) == 1
+    x0, y0, x1, y1 = slashes[0].bbox_xyxy
+    assert x0 < 60 < x1 and 40 < y0 < y1 < 60  # across the first stem, below its top
+    # no slash drawn: the staff lines crossing the band left of the stems are not a slash
+    im, stems, glyphs = _grace_page(slash=False)
+    assert not [g for g in find_grace_slashes(im, glyphs, stems, 10.0) if g.class_name == "graceSlash"]

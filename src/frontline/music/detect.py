@@ -26,7 +26,13 @@ from frontline.music.normalize import (
     normalize_page,
 )
 from frontline.music.records import Glyph
-from frontline.music.refine import SNAP_CLASS_PREFIXES, resolve_rest_lookalikes, snap_rest_bars, snap_to_ink
+from frontline.music.refine import (
+    SNAP_CLASS_PREFIXES,
+    find_grace_slashes,
+    resolve_rest_lookalikes,
+    snap_rest_bars,
+    snap_to_ink,
+)
 
 if TYPE_CHECKING:
     from frontline.music.dwd import DWD
@@ -73,6 +79,8 @@ class DetectConfig:
     """An ink blob replaces a snapped box when its width and height are within this range of the box's
     (1.8 -> 2.2 on the tuning pages: staccatissimo wedges are up to twice as tall as the network's box;
     mAP 0.871 -> 0.883)."""
+    grace_slashes: bool = True
+    """Find acciaccatura slashes across stem-up flags by their ink (refine.find_grace_slashes)."""
     snap_rest_bars: bool = True
     """Fit whole/half/double-whole rest boxes to their solid bar (refine.snap_rest_bars)."""
     rest_rule: bool = False
@@ -261,6 +269,11 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
         ]
         if dashes:
             normed = _merge_dashes(normed, dashes, norm.staff.space_px * norm.transform.scale)
+        if cfg.grace_slashes:
+            stem_boxes = segs.boxes[[c == "stem" for c in segs.classes]].reshape(-1, 4)
+            normed = find_grace_slashes(
+                norm.image, normed, stem_boxes, norm.staff.space_px * norm.transform.scale
+            )
         keep_line = [i for i, c in enumerate(segs.classes) if not c.startswith("articTenuto")]
         if keep_line:
             orig = norm.transform.to_original_boxes(segs.boxes[keep_line])
