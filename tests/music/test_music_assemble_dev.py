@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction as F
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -250,3 +251,23 @@ def test_a_ledger_line_detected_as_a_beam_at_the_head_end_of_a_stem_is_no_beam()
     m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
     assert [e.duration_q for e in m.events] == [F(1), F(1)]
     assert [str(e.pitch) for e in m.events if isinstance(e, Note)] == ["A3", "A3"]
+
+
+def test_string_bowings_are_read_and_written_as_technical_marks(tmp_path: Path) -> None:
+    from frontline.music.musicxml import load_musicxml, musicxml_string, save_musicxml
+
+    glyphs = [_staff(100, 0), Glyph("clefG", (25, 90, 40, 150), 1.0, 1)]
+    glyphs += [Glyph("timeSig1", (50, 100, 60, 120), 1.0, 2), Glyph("timeSig4", (50, 120, 60, 140), 1.0, 3)]
+    glyphs.append(Glyph("noteheadBlackOnLine", (100, 115, 112, 125), 1.0, 4))
+    glyphs.append(Glyph("stem", (100, 120, 101, 150), 1.0, 5))
+    glyphs.append(Glyph("stringsDownBow", (100, 80, 112, 90), 1.0, 6))
+    glyphs.append(Glyph("barline", (160, 100, 161, 140), 1.0, 7))
+    score = assemble_pages([(glyphs, None)]).score
+    note = score.parts[0].measures[0].events[0]
+    assert isinstance(note, Note) and note.articulations == ("down-bow",)
+    xml = musicxml_string(score)
+    assert "<technical>" in xml and "<down-bow" in xml
+    assert "<articulations>" not in xml
+    save_musicxml(score, tmp_path / "s.musicxml")
+    back = load_musicxml(tmp_path / "s.musicxml").parts[0].measures[0].events[0]
+    assert isinstance(back, Note) and back.articulations == ("down-bow",)

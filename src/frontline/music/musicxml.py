@@ -41,6 +41,8 @@ _DOCTYPE = (
     '"http://www.musicxml.org/dtds/partwise.dtd">'
 )
 _ALTER_ACCIDENTAL = {-2: "flat-flat", -1: "flat", 0: "natural", 1: "sharp", 2: "double-sharp"}
+_TECHNICAL = ("up-bow", "down-bow")
+"""Note marks written under <technical> rather than <articulations> (string bowings)."""
 
 
 # --- writing -------------------------------------------------------------------------------------------
@@ -150,10 +152,16 @@ def _note_el(
         n_el = _sub(el, "notations")
         for tag, attrib in nots:
             _sub(n_el, tag, **attrib)
-        if arts:
+        marks = [a for a in arts if a not in _TECHNICAL]
+        if marks:
             a_el = _sub(n_el, "articulations")
-            for a in arts:
+            for a in marks:
                 _sub(a_el, a)
+        techs = [a for a in arts if a in _TECHNICAL]
+        if techs:
+            t_el = _sub(n_el, "technical")
+            for a in techs:
+                _sub(t_el, a)
         if orns:
             o_el = _sub(n_el, "ornaments")
             for o in orns:
@@ -465,6 +473,9 @@ def _parse_note(el: ET.Element, onset: Fraction, dur: Fraction, staves: int) -> 
         a_el = nots.find("articulations")
         if a_el is not None:
             arts = tuple(a.tag for a in a_el)
+        t_el = nots.find("technical")
+        if t_el is not None:
+            arts += tuple(a.tag for a in t_el if a.tag in _TECHNICAL)
         o_el = nots.find("ornaments")
         if o_el is not None:
             orns = tuple(o.tag for o in o_el if o.tag != "accidental-mark")

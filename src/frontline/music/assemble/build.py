@@ -72,6 +72,8 @@ _ARTICS = {
     "articTenuto": "tenuto",
     "articStaccatissimo": "staccatissimo",
     "articMarcato": "strong-accent",
+    "stringsUpBow": "up-bow",
+    "stringsDownBow": "down-bow",
 }
 _ORNAMENTS = {
     "ornamentTrill": "trill-mark",
