@@ -271,3 +271,17 @@ def test_string_bowings_are_read_and_written_as_technical_marks(tmp_path: Path) 
     save_musicxml(score, tmp_path / "s.musicxml")
     back = load_musicxml(tmp_path / "s.musicxml").parts[0].measures[0].events[0]
     assert isinstance(back, Note) and back.articulations == ("down-bow",)
+
+
+def test_sixteenths_beamed_in_pairs_under_one_eighth_beam() -> None:
+    from frontline.music.assemble.rhythm import beam_labels
+
+    # four sixteenths: the primary beam runs through, the second level is drawn in two pieces
+    labels = beam_labels([2, 2, 2, 2], spans=[2, 1, 2])
+    assert labels == [
+        ("begin", "begin"),
+        ("continue", "end"),
+        ("continue", "begin"),
+        ("end", "end"),
+    ]
+    assert beam_labels([2, 2, 2, 2])[1] == ("continue", "continue")  # without the pieces: one run

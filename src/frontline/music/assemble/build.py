@@ -239,6 +239,7 @@ class _Group:
     beam_values: tuple[str, ...] = ()
     px_strokes: tuple[int, int] = (0, 0)  # strokes leaving the stem's far end, left and right (ink)
     links: list[int] = field(default_factory=list)  # beams seen only in the ink, shared with a neighbour
+    beam_x: list[tuple[int, float, float]] = field(default_factory=list)  # (beam index, x0, x1) on the stem
 
     @property
     def detected(self) -> bool:
@@ -686,6 +687,7 @@ def _system_pass(
                 and _overlap(b.bbox_xyxy[1], b.bbox_xyxy[3], sy0 - 0.3 * sp, sy1 + 0.3 * sp)
             ):
                 gr.beams.append(bi)
+                gr.beam_x.append((bi, bx0, bx1))
                 if bx0 < sx - tol and bx1 > sx + tol:
                     through += 1
                 elif bx0 < sx - tol:
@@ -1503,7 +1505,16 @@ def assemble_pages(
                             st.clefs[sn] = c
                         # beams
                         for bg in _beam_groups([g for g in gs if not g.is_rest]):
-                            labels = beam_labels([g.beam_levels for g in bg])
+                            spans: list[int] | None = None
+                            if not any(g.detected for g in bg):
+                                # annotated beams are one glyph per level and piece: count those drawn
+                                # between neighbours (a detector's beam boxes may merge levels)
+                                spans = []
+                                for ga, gb in zip(bg, bg[1:], strict=False):
+                                    mid = (ga.x + gb.x) / 2
+                                    pieces = {k: (a, b) for k, a, b in ga.beam_x + gb.beam_x}
+                                    spans.append(sum(a <= mid <= b for a, b in pieces.values()))
+                            labels = beam_labels([g.beam_levels for g in bg], spans)
                             for g, lab in zip(bg, labels, strict=True):
                                 g.beam_values = lab
                         for g in gs:

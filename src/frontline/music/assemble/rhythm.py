@@ -106,11 +106,13 @@ def note_type_of(value: Fraction) -> str:
     return _TYPES.get(value, "quarter")
 
 
-def beam_labels(levels: list[int]) -> list[tuple[str, ...]]:
+def beam_labels(levels: list[int], spans: list[int] | None = None) -> list[tuple[str, ...]]:
     """MusicXML beam values per note of one beamed group, given each note's number of beams.
 
     Level 1 runs through the whole group (begin, continue..., end); deeper levels begin/continue/end
     over runs of neighbours that have them, and a lone note gets a hook pointing at its neighbour.
+    `spans[k]`, when given, is how many beams are drawn between notes k and k+1: a deeper level is
+    broken there when fewer are (sixteenths beamed in pairs under one eighth beam).
     """
     n = len(levels)
     out: list[list[str]] = [[] for _ in range(n)]
@@ -123,7 +125,7 @@ def beam_labels(levels: list[int]) -> list[tuple[str, ...]]:
                 i += 1
                 continue
             j = i
-            while j + 1 < n and levels[j + 1] >= level:
+            while j + 1 < n and levels[j + 1] >= level and (spans is None or level == 1 or spans[j] >= level):
                 j += 1
             if level == 1 or j > i:
                 for k in range(i, j + 1):
