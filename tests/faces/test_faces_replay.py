@@ -14,6 +14,7 @@ from frontline.faces.replay import (
     apcer_bpcer,
     build_replay_net,
     camera,
+    cut_for_apcer,
     decide,
     detect_replay,
     load_replay_model,
@@ -134,6 +135,37 @@ def test_decision_rule_uses_the_summed_attack_probability() -> None:
     assert decide(prob, 0.5).tolist() == [0, 1, 2, 0]  # row 2: neither attack class alone reaches 0.5
     assert decide(prob, 0.95).tolist() == [0, 0, 0, 0]
     assert decide(prob, 0.35).tolist() == [0, 1, 2, 1]
+
+
+def test_cut_for_apcer_keeps_every_attack_type_under_the_target() -> None:
+    rng = np.random.default_rng(0)
+    live = rng.uniform(0.0, 0.5, 200)
+    screen = rng.uniform(0.7, 1.0, 100)  # well separated from live
+    prnt = np.r_[rng.uniform(0.05, 0.3, 10), rng.uniform(0.6, 1.0, 90)]  # 10% look live
+    score = np.r_[live, screen, prnt]
+    labels = np.r_[np.zeros(200), np.ones(100), np.full(100, 2)].astype(int)
+    prob = np.stack([1 - score, score / 2, score / 2], axis=1)
+    for target in (0.02, 0.05, 0.12):
+        cut = cut_for_apcer(prob, labels, target)
+        m = apcer_bpcer(labels, decide(prob, cut))
+        assert m["apcer_screen"] <= target and m["apcer_print"] <= target
+    assert cut_for_apcer(prob, labels, 0.05) < 0.3  # print needs a cut inside its live-looking tail
+    assert cut_for_apcer(prob, labels, 0.12) >= 0.6  # then the cut moves up and flags far fewer live
+    assert np.mean(live >= cut_for_apcer(prob, labels, 0.12)) < np.mean(
+        live >= cut_for_apcer(prob, labels, 0.05)
+    )
+
+
+def test_web_photo_augmentation_is_training_only_and_keeps_the_photo() -> None:
+    from frontline.faces.replay import _dataset, _web_photo
+
+    img, face = _face_image()
+    out = _web_photo(img, np.random.default_rng(3))
+    assert out.shape == img.shape and out.dtype == np.uint8
+    assert 0 < np.abs(out.astype(float) - img).mean() < 20  # compressed, not destroyed
+    plain = _dataset([(img, face)], 3, np.random.default_rng(1))[0]
+    assert np.array_equal(plain, _dataset([(img, face)], 3, np.random.default_rng(1))[0])
+    assert not np.array_equal(plain, _dataset([(img, face)], 3, np.random.default_rng(1), web=True)[0])
 
 
 def test_detect_replay_defaults_to_the_threshold_shipped_with_the_model() -> None:

@@ -175,7 +175,17 @@ def train_replay_cmd(
         "--val-identity",
         help="Person (calibrate.identity_of) whose --train photos form the validation split (repeat).",
     ),
-    val_bpcer: float = typer.Option(0.02, help="BPCER allowed on the validation split; sets the cut."),
+    val_bpcer: float = typer.Option(
+        0.02, help="BPCER allowed on the validation split; sets the cut unless --val-apcer is given."
+    ),
+    val_apcer: float = typer.Option(
+        None,
+        help="APCER allowed per attack type on the validation split; sets the cut (instead of --val-bpcer).",
+    ),
+    val_per_class: int = typer.Option(200, help="Validation samples per class."),
+    web_augment: bool = typer.Option(
+        False, help="Training-only augmentation: JPEG and rescaling of the source photo (every class)."
+    ),
     seed: int = typer.Option(0, help="Random seed."),
     out: Path = typer.Option(None, help="Weights file (default: the shipped faces/models/replay_cnn.pt)."),
     runs: Path = typer.Option(Path("runs"), help="Lab runs folder."),
@@ -194,6 +204,9 @@ def train_replay_cmd(
         epochs=epochs,
         val_identities=tuple(val_identity),
         val_bpcer=val_bpcer,
+        val_apcer=val_apcer,
+        val_per_class=val_per_class,
+        web_augment=web_augment,
         seed=seed,
         out=str(out or REPLAY_WEIGHTS),
         runs=str(runs),

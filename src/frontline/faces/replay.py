@@ -36,6 +36,7 @@ __all__ = [
     "detect_replay",
     "ReplayTrainConfig",
     "collect_images",
+    "cut_for_apcer",
     "decide",
     "split_validation",
     "overlapping_photos",
@@ -358,7 +359,13 @@ class ReplayTrainConfig:
     ema: float = 0.98
     """Decay of the exponential moving average of the weights (the EMA model is evaluated and shipped)."""
     val_bpcer: float = 0.02
-    """BPCER allowed on the validation split; sets the shipped attack threshold (lab.risk)."""
+    """BPCER allowed on the validation split; sets the shipped attack threshold (lab.risk) when
+    `val_apcer` is None."""
+    val_apcer: float | None = None
+    """APCER allowed per attack type on the validation split; when set, it sets the shipped attack
+    threshold instead of `val_bpcer` (`cut_for_apcer`)."""
+    web_augment: bool = False
+    """Training-only augmentation: one source photo in two passes through `_web_photo` (JPEG, rescale)."""
     width: int = 16
     """Channels of the first conv block."""
     highpass: bool = True
@@ -427,13 +434,35 @@ def _sources(paths: tuple[str, ...]) -> list[tuple[np.ndarray, Face]]:
     return out
 
 
-def _source_variation(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _web_photo(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A photo that has been through the web or a messenger (training-only augmentation, every class
+    alike): JPEG at quality 30-90 (8x8 blocks, ringing), on every other draw followed by a resize by
+    0.5-1.5 and back, which turns the block grid into a pattern of another period, as a re-scaled
+    web photo has. Real bona-fide photos carry such periodic traces; the CNN must not read them as a
+    halftone screen or a display grid."""
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 91))])
+    out = np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)) if ok else img
+    if rng.uniform() < 0.5:
+        h, w = img.shape[:2]
+        f = rng.uniform(0.5, 1.5)
+        mid = cv2.resize(out, (max(8, int(w * f)), max(8, int(h * f))), interpolation=cv2.INTER_LINEAR)
+        out = cv2.resize(mid, (w, h), interpolation=cv2.INTER_LINEAR)
+    return out
+
+
+def _source_variation(img: np.ndarray, rng: np.random.Generator, web: bool = False) -> np.ndarray:
     """Vary the source photo like real photos vary, for every class alike: resolution (down-up
     resampling), studio retouch (edge-preserving smoothing), saturation, contrast, faded blacks, colour
     cast. The ranges cover the print simulation's gamut shift, so colour alone does not mean "print".
+    `web` (training only; the validation and held-out draws never use it) first passes one photo in
+    two through `_web_photo`.
     """
     import cv2
 
+    if web and rng.uniform() < 0.5:
+        img = _web_photo(img, rng)
     h, w = img.shape[:2]
     if rng.uniform() < 0.5:
         f = rng.uniform(0.3, 0.9)
@@ -466,6 +495,7 @@ def _sample(
     rng: np.random.Generator,
     patches: int = 2,
     gate: list[bool] | None = None,
+    web: bool = False,
 ) -> np.ndarray:
     import cv2
 
@@ -491,7 +521,7 @@ def _sample(
         x, y, bw, bh = face.bbox_xywh
         lm = [(w - px, py) for px, py in face.landmarks]
         face = Face((w - x - bw, y, bw, bh), (lm[1], lm[0], lm[2], lm[4], lm[3]), face.score)
-    img = _source_variation(img, rng)  # every class: the photo itself varies in sharpness and colour
+    img = _source_variation(img, rng, web)  # every class: the photo itself varies in sharpness and colour
     if label == 1:
         img = screen_attack(img, rng)
     elif label == 2:
@@ -516,13 +546,15 @@ def _dataset(
     rng: np.random.Generator,
     patches: int = 2,
     gate: list[bool] | None = None,
+    web: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, labels): `per_class` samples of each class; `gate` (when given) collects per sample
-    whether the pipeline's quality stage would let the shot through."""
+    whether the pipeline's quality stage would let the shot through; `web` adds the training-only
+    web-photo augmentation (`_web_photo`)."""
     xs, ys = [], []
     for label in range(len(CLASSES)):
         for _ in range(per_class):
-            xs.append(_sample(sources[int(rng.integers(len(sources)))], label, rng, patches, gate))
+            xs.append(_sample(sources[int(rng.integers(len(sources)))], label, rng, patches, gate, web))
             ys.append(label)
     return np.stack(xs), np.asarray(ys, dtype=np.int64)
 
@@ -554,6 +586,19 @@ def pipeline_rates(y_true: np.ndarray, y_pred: np.ndarray, passes: np.ndarray) -
             )
         out[f"refused_{name}"] = float(np.mean(~ok[sel])) if np.any(sel) else float("nan")
     return out
+
+
+def cut_for_apcer(prob: np.ndarray, labels: np.ndarray, apcer: float) -> float:
+    """The attack threshold (on p_screen + p_print) that keeps APCER <= `apcer` for every attack type
+    on these (validation) samples: the lowest of the per-type `lab.risk.operating_point` thresholds at
+    recall 1 - apcer (each type against the live samples). Higher cuts flag fewer live samples."""
+    from frontline import lab
+
+    score, cuts = 1.0 - prob[:, 0], []
+    for k in range(1, len(CLASSES)):
+        sel = (labels == 0) | (labels == k)
+        cuts.append(lab.risk.operating_point(score[sel], labels[sel] == k, recall=1.0 - apcer).threshold)
+    return float(min(max(min(cuts), 1e-6), 1.0))
 
 
 def decide(prob: np.ndarray, threshold: float) -> np.ndarray:
@@ -649,7 +694,7 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
         )
     t0 = time.time()
     k = config.patches
-    xtr, ytr = _dataset(train_src, config.samples_per_class, rng, k)
+    xtr, ytr = _dataset(train_src, config.samples_per_class, rng, k, web=config.web_augment)
     xva, yva = _dataset(val_src, config.val_per_class, np.random.default_rng(config.seed + 2), k)
     gate: list[bool] = []
     xte, yte = _dataset(test_src, config.test_per_class, np.random.default_rng(config.seed + 1), k, gate)
@@ -697,8 +742,11 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
                 best = (val_loss, epoch, copy.deepcopy(ema.module.state_dict()))
         net.load_state_dict(best[2])
         pv, ph = _probs(net, xv), _probs(net, xh)
-        op = lab.risk.operating_point(1.0 - pv[:, 0], yva != 0, far=config.val_bpcer)
-        thr = float(min(max(op.threshold, 1e-6), 1.0))
+        if config.val_apcer is not None:
+            thr = cut_for_apcer(pv, yva, config.val_apcer)
+        else:
+            op = lab.risk.operating_point(1.0 - pv[:, 0], yva != 0, far=config.val_bpcer)
+            thr = float(min(max(op.threshold, 1e-6), 1.0))
         val_m = apcer_bpcer(yva, decide(pv, thr))
         metrics = apcer_bpcer(yte, decide(ph, thr))
         metrics["accuracy"] = float(np.mean(decide(ph, thr) == yte))
@@ -709,14 +757,23 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
         metrics["bpcer_real_photos"] = float(np.mean(real >= thr)) if len(real) else float("nan")
         metrics["real_faces"] = len(real)
         rows = []
-        for b in (0.01, 0.02, 0.03, 0.05):  # other cuts the validation split could have given
-            c = float(
-                min(max(lab.risk.operating_point(1.0 - pv[:, 0], yva != 0, far=b).threshold, 1e-6), 1.0)
-            )
+        cuts = [  # other cuts the validation split could have given: (rule, target, cut)
+            *(
+                ("val_bpcer", b, lab.risk.operating_point(1.0 - pv[:, 0], yva != 0, far=b).threshold)
+                for b in (0.01, 0.02, 0.03, 0.05)
+            ),
+            *(("val_apcer", a, cut_for_apcer(pv, yva, a)) for a in (0.02, 0.03, 0.05)),
+        ]
+        for rule, target, cut in cuts:
+            c = float(min(max(cut, 1e-6), 1.0))
             mh = apcer_bpcer(yte, decide(ph, c))
+            mv = apcer_bpcer(yva, decide(pv, c))
             rows.append(
                 {
-                    "val_bpcer_target": b,
+                    "rule": rule,
+                    "target": target,
+                    "val_apcer_max": mv["apcer_max"],
+                    "val_bpcer": mv["bpcer"],
                     "cut": round(c, 4),
                     "heldout_apcer_screen": mh["apcer_screen"],
                     "heldout_apcer_print": mh["apcer_print"],
