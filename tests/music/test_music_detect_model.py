@@ -13,7 +13,7 @@ import torch
 from frontline.music.decode import DecodeConfig, decode_maps
 from frontline.music.dwd import MODEL_REGISTRY, DWDConfig, create_model, make_targets
 from frontline.music.records import Glyph
-from frontline.music.refine import find_grace_slashes
+from frontline.music.refine import find_grace_slashes, fit_cut_time
 
 CLASSES = ("noteheadBlackInSpace", "augmentationDot", "accidentalSharp")
 
@@ -261,3 +261,23 @@ def test_grace_slash_found_across_a_flagged_stem_only_where_drawn() -> None:
     # no slash drawn: the staff lines crossing the band left of the stems are not a slash
     im, stems, glyphs = _grace_page(slash=False)
     assert not [g for g in find_grace_slashes(im, glyphs, stems, 10.0) if g.class_name == "graceSlash"]
+
+
+def test_cut_time_box_covers_its_stroke_and_the_two_halves_merge() -> None:
+    im = np.full((200, 120), 255, np.uint8)
+    for i in range(5):
+        cv2.line(im, (0, 60 + 20 * i), (119, 60 + 20 * i), 0, 2)
+    cv2.ellipse(im, (60, 100), (18, 20), 0, 40, 320, 0, 5)  # the C on the middle line
+    cv2.line(im, (60, 68), (60, 132), 0, 4)  # the stroke, sticking out above and below the C
+    glyphs = [
+        Glyph("timeSigCutCommon", (42.0, 80.0, 78.0, 120.0), 0.7, -1),  # the C
+        Glyph("timeSigCutCommon", (52.0, 72.0, 68.0, 110.0), 0.5, -1),  # the stroke, a second basin
+        Glyph("noteheadBlack", (90.0, 95.0, 100.0, 105.0), 0.9, -1),
+    ]
+    out = fit_cut_time(im, glyphs)
+    cuts = [g for g in out if g.class_name == "timeSigCutCommon"]
+    assert len(cuts) == 1 and len(out) == 2
+    x0, y0, x1, y1 = cuts[0].bbox_xyxy
+    assert (x0, x1) == (42.0, 78.0) and cuts[0].score == 0.7
+    assert y0 <= 69 and y1 >= 131  # the stroke's ends, not the C's
+    assert y0 >= 60 and y1 <= 141  # but not the whole staff

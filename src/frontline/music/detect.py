@@ -29,6 +29,7 @@ from frontline.music.records import Glyph
 from frontline.music.refine import (
     SNAP_CLASS_PREFIXES,
     find_grace_slashes,
+    fit_cut_time,
     resolve_rest_lookalikes,
     snap_rest_bars,
     snap_to_ink,
@@ -81,6 +82,8 @@ class DetectConfig:
     mAP 0.871 -> 0.883)."""
     grace_slashes: bool = True
     """Find acciaccatura slashes across stem-up flags by their ink (refine.find_grace_slashes)."""
+    fit_cut_time: bool = True
+    """Stretch cut-time boxes over their vertical stroke (refine.fit_cut_time)."""
     snap_rest_bars: bool = True
     """Fit whole/half/double-whole rest boxes to their solid bar (refine.snap_rest_bars)."""
     rest_rule: bool = False
@@ -288,6 +291,8 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
         glyphs = snap_to_ink(grey, glyphs, cfg.snap_prefixes, cfg.snap_size_range)
     if cfg.snap_rest_bars:
         glyphs = snap_rest_bars(grey, glyphs)
+    if cfg.fit_cut_time:
+        glyphs = fit_cut_time(grey, glyphs)
     t4 = time.perf_counter()
     timing.update({"network": t2 - t1, "decode": t3 - t2, "lines": t4 - t3})  # lines include the refinements
     allg = [g for g in glyphs if g.score >= cfg.min_score] + line_glyphs

@@ -22,6 +22,7 @@ __all__ = [
     "BAR_RESTS",
     "SNAP_CLASS_PREFIXES",
     "find_grace_slashes",
+    "fit_cut_time",
     "resolve_rest_lookalikes",
     "snap_rest_bars",
     "snap_to_ink",
@@ -245,3 +246,64 @@ def find_grace_slashes(
         or not (np.abs(centres - np.array(g.center_xy)).max(axis=1) <= 0.5 * space).any()
     ]
     return kept + found
+
+
+def fit_cut_time(grey: np.ndarray, glyphs: Sequence[Glyph], max_stretch: float = 2.2) -> list[Glyph]:
+    """Stretch each cut-time ("alla breve") box over the whole vertical stroke through its C.
+
+    Why: the stroke sticks out above and below the C, and the detector's box covers the C (often as
+    two basins, C and stroke). The stroke crosses staff lines, so ink snapping would take the staff
+    too; instead the rows with ink in the box's central columns, in one run through the box centre,
+    give the vertical extent (at most `max_stretch` times the box height). Duplicates that then
+    contain each other's centre are merged: their union, the higher score.
+    """
+    import cv2
+
+    h_img, w_img = grey.shape[:2]
+    out: list[Glyph] = []
+    cuts: list[Glyph] = []
+    for g in glyphs:
+        if g.class_name != "timeSigCutCommon":
+            out.append(g)
+            continue
+        x0, y0, x1, y1 = g.bbox_xyxy
+        w, h = x1 - x0, y1 - y0
+        cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+        reach = max_stretch * h / 2.0
+        ya, yb = int(max(0.0, cy - reach)), int(min(h_img, cy + reach + 1))
+        xa, xb = int(max(0.0, cx - 0.5 * w)), int(min(w_img, cx + 0.5 * w + 1))
+        win = np.ascontiguousarray(grey[ya:yb, xa:xb])
+        if win.size < 9 or int(win.min()) > 200:
+            cuts.append(g)
+            continue
+        _, ink = cv2.threshold(win, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+        band = ink[:, max(0, int(cx - 0.12 * w) - xa) : int(cx + 0.12 * w) - xa + 1]
+        rows = np.asarray(band.sum(axis=1) > 0) if band.size else np.zeros(len(ink), bool)
+        c = int(round(cy)) - ya
+        if not (0 <= c < len(rows)) or not rows[c]:
+            cuts.append(g)
+            continue
+        top = c
+        while top > 0 and rows[top - 1]:
+            top -= 1
+        bot = c
+        while bot < len(rows) - 1 and rows[bot + 1]:
+            bot += 1
+        ny0, ny1 = min(y0, float(ya + top)), max(y1, float(ya + bot + 1))
+        cuts.append(replace(g, bbox_xyxy=(x0, ny0, x1, ny1)))
+    # the C and its stroke as two detections: one symbol, the union of both boxes
+    cuts.sort(key=lambda g: -g.score)
+    kept: list[Glyph] = []
+    for g in cuts:
+        cx, cy = g.center_xy
+        for i, k in enumerate(kept):
+            kx0, ky0, kx1, ky1 = k.bbox_xyxy
+            if kx0 <= cx <= kx1 and ky0 <= cy <= ky1:
+                b = g.bbox_xyxy
+                kept[i] = replace(
+                    k, bbox_xyxy=(min(kx0, b[0]), min(ky0, b[1]), max(kx1, b[2]), max(ky1, b[3]))
+                )
+                break
+        else:
+            kept.append(g)
+    return out + kept
