@@ -21,13 +21,17 @@ def test_train_replay_smoke(photos: Path, tmp_path: Path) -> None:
         test_per_class=2,
         epochs=1,
         batch_size=6,
+        val_apcer=0.25,  # the shipped rule: the cut comes from validation APCER
+        web_augment=True,
         out=str(tmp_path / "replay.pt"),
         runs=str(tmp_path / "runs"),
     )
     result = train_replay(cfg)
     assert set(result["heldout"]) >= {"apcer_screen", "apcer_print", "bpcer"}
     assert (Path(result["run_dir"]) / "report.html").is_file()
-    assert load_replay_model(tmp_path / "replay.pt") is not None
+    model = load_replay_model(tmp_path / "replay.pt")
+    assert model is not None and 0.0 < model.attack_threshold <= 1.0
+    assert model.attack_threshold == result["attack_threshold"]
 
 
 def test_calibrate_command_writes_a_monotone_table(photos: Path, tmp_path: Path) -> None:
