@@ -1,7 +1,7 @@
 """Game-playing benchmark: simulator speed, bot round robin, the shipped agent's main result, ablations, transfer.
 
-Measured live: simulator ticks/s, the round robin of the scripted bots and the shipped agent's win rate on
-200 held-out maps against the strongest bot. Read from docs/games/results.json (written by real runs of
+Measured live: simulator ticks/s, the round robin of the scripted bots, the shipped agent's win rate on
+200 held-out maps against every bot, and the strongest fixed intents against the strongest bot on the same maps. Read from docs/games/results.json (written by real runs of
 `python -m bench.games_experiments ablations|transfer`, see that file): ablations and transfer.
 Environment variable FRONTLINE_BENCH_GAMES_MAPS overrides the 200 held-out maps (e.g. 50 for a quick look).
 """
@@ -18,6 +18,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "games" / "results.json"
 BOT_NAMES = ("random", "expander", "bully", "upgrader", "rule")
+FIXED_INTENTS = ("always-attack", "always-guard", "always-reinforce")
+"""The strongest fixed intents (docs/games.md), measured live next to the agent."""
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -110,6 +112,24 @@ def main() -> None:
         print(_table(["opponent", "games", "W/D/L", "win rate", "95% CI"], rows))
     else:
         print(f"(no shipped agent at {DEFAULT_AGENT})")
+
+    print(
+        f"\nFixed intents, no learning: each played every decision vs {STRONGEST_BOT} on the same {n_maps} held-out"
+        " maps x 2 sides (what the heuristic alone is worth; compare with the agent's row above)"
+    )
+    rows = []
+    for name in FIXED_INTENTS:
+        m = match(make_bot(name), make_bot(STRONGEST_BOT), n_maps, 10)
+        rows.append(
+            [
+                name,
+                str(m.games),
+                f"{m.wins}/{m.draws}/{m.losses}",
+                f"{m.score:.3f}",
+                f"[{m.ci_low:.3f}, {m.ci_high:.3f}]",
+            ]
+        )
+    print(_table(["policy", "games", "W/D/L", "win rate", "95% CI"], rows))
 
     res = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     keys = [k for k in res if k.startswith("ablations")]

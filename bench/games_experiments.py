@@ -6,6 +6,9 @@ Usage (each writes/updates docs/games/results.json and docs/games/learning_curve
     python -m bench.games_experiments intents --test-maps 100   (each intent played all game vs every bot)
     python -m bench.games_experiments plot
     python -m bench.games_experiments ship --run runs/games/default-... (copy agent + model card + manifest)
+    python -m bench.games_experiments dev dqn runs/games/<run>/agent.pt always-attack --maps 300
+        (candidates vs the rule bot on DEV maps, seeds 900,000+, never the held-out ones: how agents are chosen,
+        and which maps they lose and how)
 
 Ablations train each variant with the same environment-step budget, seed, opponents and evaluation schedule
 (validation maps), then test the final agent on held-out maps against every bot. SB3's DQN has no action
@@ -380,6 +383,43 @@ def intents(test_maps: int, n_planets: int = 10) -> None:
     _save(res)
 
 
+DEV_SEED0 = 900_000
+"""Dev/tuning maps (the validation range of training, below the held-out seeds 1,000,000+)."""
+
+
+def dev(names: list[str], n_maps: int, n_planets: int = 10, key: str = "dev") -> None:
+    """Each candidate (bot, `dqn`, or an agent file) vs the rule bot on dev maps, from both sides; prints win
+    rates with Wilson intervals and every lost game (map seed, side, end tick, eliminated or on points)."""
+    from frontline.games.arena import play_games, resolve_player, wilson_interval
+    from frontline.games.bots import STRONGEST_BOT, make_bot
+    from frontline.games.rules import generate_map, new_games
+
+    rows: dict[str, Any] = {}
+    for name in names:
+        agent, bot = resolve_player(name), make_bot(STRONGEST_BOT)
+        rng = np.random.default_rng(0)
+        score, lost = 0.0, []
+        for start in range(0, n_maps, 50):
+            seeds = [DEV_SEED0 + i for i in range(start, min(n_maps, start + 50))]
+            maps = [generate_map(n_planets, sd) for sd in seeds]
+            for side, pair in ((1, (agent, bot)), (2, (bot, agent))):
+                st = new_games(maps)
+                w = play_games(st, pair, rng)
+                score += float((w == side).sum() + 0.5 * (w == 0).sum())
+                for g in np.flatnonzero(w != side).tolist():
+                    how = "points" if st.tick[g] >= st.tick_limit else "eliminated"
+                    lost.append((seeds[g], side, int(st.tick[g]), how if w[g] else "draw"))
+        games = 2 * n_maps
+        lo, hi = wilson_interval(score, games)
+        rows[name] = {"win_rate": score / games, "ci_low": lo, "ci_high": hi, "games": games, "lost": lost}
+        print(f"{name:<40} {score / games:.3f} [{lo:.3f}, {hi:.3f}] of {games}", flush=True)
+        print("   lost:", " ".join(f"{sd}/{side}@{t}:{how}" for sd, side, t, how in lost), flush=True)
+    res = _load()
+    res.setdefault(key, {}).update({"maps": n_maps, "seed0": DEV_SEED0, "vs": STRONGEST_BOT})
+    res[key].setdefault("rows", {}).update(rows)
+    _save(res)
+
+
 def markdown() -> str:
     """The results of docs/games/results.json as markdown tables (pasted into docs/games.md)."""
 
@@ -452,7 +492,7 @@ def plot() -> None:
     if not abl:
         return
     fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))
-    colours = plt.get_cmap("tab20").colors
+    colours = [plt.get_cmap("tab20")(i) for i in range(20)]
     series = dict(abl)
     if "main" in res:
         series[f"shipped agent ({res['main']['steps']} steps)"] = res["main"]
@@ -507,6 +547,10 @@ def main() -> None:
     it.add_argument("--test-maps", type=int, default=100)
     sub.add_parser("plot")
     sub.add_parser("markdown")
+    dv = sub.add_parser("dev")
+    dv.add_argument("names", nargs="+")
+    dv.add_argument("--maps", type=int, default=300)
+    dv.add_argument("--key", default="dev")
     sh = sub.add_parser("ship")
     sh.add_argument("--run", required=True)
     sh.add_argument("--test-maps", type=int, default=200)
@@ -519,6 +563,8 @@ def main() -> None:
         print(markdown())
     elif args.cmd == "intents":
         intents(args.test_maps)
+    elif args.cmd == "dev":
+        dev(args.names, args.maps, key=args.key)
     elif args.cmd == "ship":
         ship(args.run, args.test_maps)
     else:

@@ -11,6 +11,7 @@ import torch
 
 from frontline.errors import InputError
 from frontline.games.dqn import DQNConfig, build_qnet, load_agent, train
+from frontline.games.encoding import obs_layout
 from frontline.games.intents import INTENTS
 from frontline.games.rules import generate_map, new_games
 
@@ -32,20 +33,22 @@ TINY = {
 def test_set_network_plays_any_map_size() -> None:
     cfg = DQNConfig(hidden=16)
     net = build_qnet(cfg)
+    _, k, g = obs_layout(8, "ref")
     for p in (8, 20, 40):
-        obs = torch.zeros(3, p * 14 + 9)
+        obs = torch.zeros(3, p * k + g)
         q = net(obs)
         assert q.shape == (3, len(INTENTS)) and torch.isfinite(q).all()
 
 
 def test_wrong_observation_shapes_raise() -> None:
     net = build_qnet(DQNConfig(hidden=16))
-    for bad in (torch.zeros(3, 14 * 8 + 9 + 5), torch.zeros(14 * 8 + 9), torch.zeros(2, 4)):
+    _, k, g = obs_layout(8, "ref")
+    for bad in (torch.zeros(3, k * 8 + g + 5), torch.zeros(k * 8 + g), torch.zeros(2, 4)):
         with pytest.raises(InputError):
             net(bad)
     flat = build_qnet(DQNConfig(hidden=16, action_space="flat", map_size=8))
     with pytest.raises(InputError):
-        flat(torch.zeros(1, 14 * 10 + 9))
+        flat(torch.zeros(1, k * 10 + g))
 
 
 @pytest.mark.parametrize("action_space,encoding,shaping", [("high", "ref", True), ("flat", "raw", False)])

@@ -9,6 +9,7 @@ from gymnasium.utils.env_checker import check_env
 
 import frontline.games  # noqa: F401  (registers the env)
 from frontline.errors import InputError
+from frontline.games.encoding import obs_layout
 from frontline.games.env import ENV_ID, BatchEnv, SpaceConquestEnv, flat_action_count
 
 
@@ -19,11 +20,13 @@ def test_check_env(action_space: str, encoding: str) -> None:
     check_env(env.unwrapped, skip_render_check=False)
     obs, info = env.reset(seed=1)
     assert obs.shape == env.observation_space.shape and obs.dtype == np.float32
+    assert isinstance(env.action_space, gym.spaces.Discrete)
     assert info["action_mask"].shape == (env.action_space.n,)
 
 
 def test_flat_masked_action_raises_and_legal_game_finishes() -> None:
     env = SpaceConquestEnv(map_size=8, action_space="flat")
+    assert isinstance(env.action_space, gym.spaces.Discrete)
     assert env.action_space.n == flat_action_count(8) == 8 * 8 * 3 + 8 + 1
     obs, info = env.reset(seed=0)
     illegal = int(np.flatnonzero(info["action_mask"] == 0)[0])
@@ -47,7 +50,7 @@ def test_invalid_wait_mode_flags_the_action() -> None:
     assert info["invalid_action"] is True
 
 
-@pytest.mark.parametrize("bad", [np.array([1, 2]), 1.5, "2", 7, -1])
+@pytest.mark.parametrize("bad", [np.array([1, 2]), 1.5, "2", 8, -1])
 def test_bad_actions_raise(bad: object) -> None:
     env = SpaceConquestEnv(map_size=8)
     env.reset(seed=0)
@@ -74,7 +77,7 @@ def test_sides_and_maps_from_options() -> None:
     o2, i2 = env.reset(seed=0, options={"map_seed": 7, "side": 2})
     assert i1["player"] == 1 and i2["player"] == 2 and i1["map_seed"] == i2["map_seed"] == 7
     # reference-point features are the same from both sides of a point-symmetric map (planets swap in pairs)
-    p, k = 8, 14
+    p, k, _ = obs_layout(8, "ref")
     f1, f2 = o1[: p * k].reshape(p, k), o2[: p * k].reshape(p, k)
     np.testing.assert_allclose(f1[0::2], f2[1::2], atol=1e-5)
 

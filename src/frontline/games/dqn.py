@@ -26,7 +26,7 @@ from torch import nn
 from frontline import lab
 from frontline.errors import InputError
 from frontline.games.arena import match
-from frontline.games.bots import BOTS, STRONGEST_BOT, make_bot
+from frontline.games.bots import BOTS, STRONGEST_BOT, Policy, make_bot
 from frontline.games.encoding import encode, obs_layout
 from frontline.games.env import BatchEnv, flat_action_count, flat_action_mask, flat_action_orders
 from frontline.games.intents import INTENTS, intent_orders, player_view
@@ -111,6 +111,10 @@ class DQNConfig:
     """Seed of torch, the replay sampling and the map draws."""
     threads: int = 1
     """Torch CPU threads."""
+    threat_features: bool = True
+    """Observe the threat features (`encoding.encode(threat=True)`); agents saved before them load with False."""
+    intents: int = len(INTENTS)
+    """Intents the `high` network scores (7 for agents saved before GUARD, 8 since; training needs all)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form notes stored with the run (e.g. the ablation name)."""
 
@@ -188,9 +192,9 @@ class QNetwork(nn.Module):
 
 def build_qnet(cfg: DQNConfig) -> QNetwork:
     """The Q-network of a config (see the module docstring)."""
-    p, k, g = obs_layout(cfg.map_size, cfg.encoding)
+    p, k, g = obs_layout(cfg.map_size, cfg.encoding, cfg.threat_features)
     if cfg.action_space == "high":
-        return QNetwork("set", k, g, len(INTENTS), cfg.hidden, cfg.dueling)
+        return QNetwork("set", k, g, cfg.intents, cfg.hidden, cfg.dueling)
     return QNetwork("mlp", k, g, flat_action_count(p), cfg.hidden, cfg.dueling, obs_dim=p * k + g)
 
 
@@ -279,7 +283,7 @@ class Agent:
         self.name = name
 
     def q_values(self, state: GameState, game: int, player: int) -> np.ndarray:
-        obs = encode(state, game, player, self.cfg.encoding)
+        obs = encode(state, game, player, self.cfg.encoding, self.cfg.threat_features)
         if self.net.kind == "mlp" and obs.shape[0] != self.net.trunk[0].in_features:
             raise InputError(
                 f"agent {self.name} was trained on {self.cfg.map_size}-planet maps with flat actions and cannot play "
@@ -320,6 +324,8 @@ def load_agent(path: str | Path, name: str | None = None) -> Agent:
         cfg_d = dict(blob["config"])
         cfg_d["opponents"] = tuple(cfg_d.get("opponents", ()))
         cfg_d["opponent_weights"] = tuple(cfg_d.get("opponent_weights", ()))
+        cfg_d.setdefault("threat_features", False)  # saved before the threat features and GUARD
+        cfg_d.setdefault("intents", 7)
         cfg = DQNConfig(**cfg_d)
         net = build_qnet(cfg)
         net.load_state_dict(blob["model"])
@@ -347,7 +353,7 @@ class TrainResult:
 
 
 def evaluate(
-    agent: Agent, bots: tuple[str, ...], n_maps: int, n_planets: int, seed0: int = VALIDATION_SEED0
+    agent: Policy, bots: tuple[str, ...], n_maps: int, n_planets: int, seed0: int = VALIDATION_SEED0
 ) -> dict[str, float]:
     """Win rate (draws count half) of the greedy agent against each bot on `n_maps` maps x both sides."""
     return {b: match(agent, make_bot(b), n_maps, n_planets, seed0=seed0).score for b in bots}
@@ -356,7 +362,9 @@ def evaluate(
 def _validate(cfg: DQNConfig) -> None:
     if cfg.action_space not in ("high", "flat"):
         raise InputError(f"--action-space must be high or flat, got {cfg.action_space!r}")
-    obs_layout(cfg.map_size, cfg.encoding)
+    obs_layout(cfg.map_size, cfg.encoding, cfg.threat_features)
+    if cfg.action_space == "high" and cfg.intents != len(INTENTS):
+        raise InputError(f"training needs all {len(INTENTS)} intents, config has intents={cfg.intents}")
     if cfg.steps < 1:
         raise InputError(f"--steps must be >= 1, got {cfg.steps}")
     for o in cfg.opponents:
@@ -375,6 +383,7 @@ def _training_env(cfg: DQNConfig, seed: int) -> BatchEnv:
         cfg.opponents,
         list(cfg.opponent_weights),
         seed=seed,
+        threat_features=cfg.threat_features,
     )
 
 

@@ -12,6 +12,11 @@ flying to it)/5, log1p(enemy ships flying to it)/5, then 6 reference features (r
 global features (G,): own share of ships, production and planets (own / (own + enemy)), tick / limit,
 own and enemy ships in flight / own or enemy total, planets / 40, and (ref) home-to-home and
 centre-to-centre travel times / map side.
+With `threat=True` (the default since session 3; agents saved before it load with `threat=False`) every
+planet carries 3 more features, what the GUARD intent reasons with: log1p(enemy garrisons within
+`THREAT_TICKS` ticks)/5, log1p(own garrisons within them)/5 and, for own planets, log1p(max(0, threat -
+garrison))/5 (`intents.threat`: the strike the enemy's nearby garrisons could land); and one more global
+feature, the fraction of own planets whose threat exceeds their garrison.
 The observation is `concat(planet_features.ravel(), global_features)`, float32, clipped to [-5, 5].
 """
 
@@ -22,7 +27,8 @@ from typing import Literal
 import numpy as np
 
 from frontline.errors import InputError
-from frontline.games.intents import player_view
+from frontline.games.intents import THREAT_TICKS, player_view
+from frontline.games.intents import threat as _threat
 from frontline.games.rules import SPEED, GameState
 
 __all__ = ["Encoding", "ENCODINGS", "obs_layout", "encode", "shares"]
@@ -35,11 +41,11 @@ _GLOBAL = {"ref": 9, "raw": 7}
 OBS_CLIP = 5.0
 
 
-def obs_layout(n_planets: int, encoding: str) -> tuple[int, int, int]:
+def obs_layout(n_planets: int, encoding: str, threat: bool = True) -> tuple[int, int, int]:
     """(P, K, G): planets, features per planet, global features; observation length is P*K + G."""
     if encoding not in ENCODINGS:
         raise InputError(f"unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")
-    return n_planets, _BASE + _EXTRA[encoding], _GLOBAL[encoding]
+    return n_planets, _BASE + _EXTRA[encoding] + 3 * threat, _GLOBAL[encoding] + threat
 
 
 def shares(state: GameState, game: int, player: int) -> np.ndarray:
@@ -68,9 +74,11 @@ def shares(state: GameState, game: int, player: int) -> np.ndarray:
     return np.where(tot > 0, own / np.maximum(tot, 1e-9), 0.5)
 
 
-def encode(state: GameState, game: int, player: int, encoding: str = "ref") -> np.ndarray:
+def encode(
+    state: GameState, game: int, player: int, encoding: str = "ref", threat: bool = True
+) -> np.ndarray:
     """The observation of `player` in game `game`: (P*K + G,) float32 (see the module docstring)."""
-    p, k, g = obs_layout(state.n_planets, encoding)
+    p, k, g = obs_layout(state.n_planets, encoding, threat)
     v = player_view(state, game, player)
     side = float(state.map_size[game])
     pos = state.positions[game]  # (P, 2)
@@ -111,5 +119,13 @@ def encode(state: GameState, game: int, player: int, encoding: str = "ref") -> n
         feats[:, 13] = dist[:, 2] - dist[:, 3]
         glob[7] = np.linalg.norm(home - enemy_home) / SPEED / side
         glob[8] = np.linalg.norm(own_com - en_com) / SPEED / side
+    if threat:
+        k0, g0 = _BASE + _EXTRA[encoding], _GLOBAL[encoding]
+        reach = v.travel <= THREAT_TICKS  # (P, P)
+        feats[:, k0] = np.log1p(reach[:, v.enemy] @ v.ships[v.enemy]) / 5
+        feats[:, k0 + 1] = np.log1p(reach[:, v.mine] @ v.ships[v.mine]) / 5
+        short = np.maximum(0, _threat(v) - v.ships) * v.mine
+        feats[:, k0 + 2] = np.log1p(short) / 5
+        glob[g0] = (short > 0).sum() / max(1, int(v.mine.sum()))
     out = np.concatenate([feats.ravel(), glob])
     return np.clip(out, -OBS_CLIP, OBS_CLIP).astype(np.float32)

@@ -128,6 +128,7 @@ class SpaceConquestEnv(gym.Env):
         seed_range: tuple[int, int] = (0, HELD_OUT_SEED0),
         render_mode: str | None = None,
         invalid_action: str = "raise",
+        threat_features: bool = True,
     ) -> None:
         _check_options(map_size, action_space, encoding)
         if invalid_action not in ("raise", "wait"):
@@ -137,10 +138,11 @@ class SpaceConquestEnv(gym.Env):
         self.map_size = map_size
         self.action_kind = action_space
         self.encoding = encoding
+        self.threat_features = threat_features
         self.opponents = _resolve_opponents(opponent)
         self.seed_range = seed_range
         self.render_mode = render_mode
-        p, k, g = obs_layout(map_size, encoding)
+        p, k, g = obs_layout(map_size, encoding, threat_features)
         self.observation_space = gym.spaces.Box(-5.0, 5.0, shape=(p * k + g,), dtype=np.float32)
         n_act = len(INTENTS) if action_space == "high" else flat_action_count(map_size)
         self.n_actions = n_act
@@ -182,7 +184,7 @@ class SpaceConquestEnv(gym.Env):
         self._opponent = self.opponents[int(self.np_random.integers(len(self.opponents)))]
         self.state = new_games([generate_map(self.map_size, map_seed)])
         self._invalid = False
-        return encode(self.state, 0, self.player, self.encoding), self._info()
+        return encode(self.state, 0, self.player, self.encoding, self.threat_features), self._info()
 
     def step(self, action: Any) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
         if self.state is None:
@@ -217,7 +219,13 @@ class SpaceConquestEnv(gym.Env):
         done = bool(self.state.done[0])
         w = int(self.state.winner[0])
         reward = 0.0 if not done or w == 0 else (1.0 if w == self.player else -1.0)
-        return encode(self.state, 0, self.player, self.encoding), reward, done, False, self._info()
+        return (
+            encode(self.state, 0, self.player, self.encoding, self.threat_features),
+            reward,
+            done,
+            False,
+            self._info(),
+        )
 
     def render(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array" or self.state is None:
@@ -245,6 +253,7 @@ class BatchEnv:
         opponent_weights: list[float] | None = None,
         seed: int = 0,
         seed_range: tuple[int, int] = (0, HELD_OUT_SEED0),
+        threat_features: bool = True,
     ) -> None:
         _check_options(map_size, action_space, encoding)
         if n_envs < 1:
@@ -258,7 +267,8 @@ class BatchEnv:
         self.opponent_p = w / w.sum()
         self.rng = np.random.default_rng(seed)
         self.seed_range = seed_range
-        p, k, g = obs_layout(map_size, encoding)
+        self.threat_features = threat_features
+        p, k, g = obs_layout(map_size, encoding, threat_features)
         self.obs_dim = p * k + g
         self.n_actions = len(INTENTS) if action_space == "high" else flat_action_count(map_size)
         self.players = np.ones(n_envs, dtype=np.int64)
@@ -284,7 +294,12 @@ class BatchEnv:
 
     def observe(self) -> np.ndarray:
         """(B, D) float32 observations of the agent in every game."""
-        return np.stack([encode(self.state, i, int(self.players[i]), self.encoding) for i in range(self.n)])
+        return np.stack(
+            [
+                encode(self.state, i, int(self.players[i]), self.encoding, self.threat_features)
+                for i in range(self.n)
+            ]
+        )
 
     def masks(self) -> np.ndarray:
         """(B, A) int8 legal actions."""

@@ -65,6 +65,8 @@ __all__ = [
     "intent_orders",
     "primitive_orders",
     "rule_plan",
+    "threat",
+    "THREAT_TICKS",
 ]
 
 
@@ -78,6 +80,7 @@ class Intent(IntEnum):
     DEFEND = 4
     WAIT = 5
     RULE = 6
+    GUARD = 7
 
 
 INTENTS = tuple(Intent)
@@ -381,6 +384,30 @@ def forecast(view: PlayerView, extra: int = HORIZON_EXTRA) -> Forecast:
     return Forecast(owner, ships, arrivals)
 
 
+THREAT_TICKS = 20
+"""GUARD's threat horizon: enemy garrisons this many ticks away or closer can strike an own planet."""
+
+
+def threat(view: PlayerView, horizon: int = THREAT_TICKS) -> np.ndarray:
+    """(P,) ships each own planet would need now against a strike of every enemy garrison within reach (pure).
+
+    For own planet p: max over t <= horizon of (ships on the enemy planets at most t ticks away) minus p's
+    production over t ticks; 0 for planets we do not hold and where no enemy planet is in reach. Counts
+    garrisons only (fleets in the air are in the forecast) and no help from other own planets.
+    """
+    out = np.zeros(view.owner.size, np.int64)
+    en, mine = np.flatnonzero(view.enemy), np.flatnonzero(view.mine)
+    if en.size == 0 or mine.size == 0:
+        return out
+    d = view.travel[np.ix_(en, mine)]  # (E, M)
+    order = np.argsort(d, axis=0, kind="stable")
+    t = np.take_along_axis(d, order, axis=0)
+    strike = np.cumsum(view.ships[en][order], axis=0) - view.production[mine][None, :] * t
+    strike = np.where(t <= horizon, strike, 0)
+    out[mine] = np.maximum(0, strike.max(0)).astype(np.int64)
+    return out
+
+
 class _Planner:
     """Working state of one decision: the forecast, free ships, and the fleets planned so far."""
 
@@ -473,6 +500,27 @@ class _Planner:
     def upgrade(self, safety: float) -> list[Order]:
         return _safe_upgrades(self.view, self.free, safety, by_production=True)
 
+    def guard(self) -> list[Order]:
+        """Send ships from unthreatened planets to own planets whose threat exceeds their forecast garrison."""
+        v = self.view
+        th = threat(v)
+        kept = np.where((self.fc.owner == 1).all(0), self.fc.ships.min(0), 0)
+        deficit = np.where(v.mine, np.maximum(0, th + 1 - kept), 0)
+        orders: list[Order] = []
+        for p in np.flatnonzero(deficit > 0)[np.argsort(-self.prod[deficit > 0], kind="stable")].tolist():
+            srcs = np.flatnonzero((self.free > 0) & (deficit == 0))
+            srcs = srcs[np.argsort(v.travel[srcs, p], kind="stable")][:CAPTURE_SOURCES]
+            left = int(deficit[p])
+            for s_ in srcs.tolist():
+                k = int(min(self.free[s_], left))
+                orders.append(Launch(s_, p, k))
+                self.free[s_] -= k
+                self.arrivals[v.travel[s_, p], p, 1] += k
+                left -= k
+                if left <= 0:
+                    break
+        return orders
+
     def reinforce(self) -> list[Order]:
         orders = _reinforce(self.view, self.free)
         for o in orders:
@@ -495,6 +543,10 @@ def _forecast_plan(view: PlayerView, intent: Intent) -> list[Order]:
     elif intent == Intent.UPGRADE:
         orders += pl.upgrade(-1.0)
         orders += pl.capture_best("any")
+    elif intent == Intent.GUARD:
+        orders += pl.guard()
+        orders += pl.capture_best("any")
+        orders += pl.upgrade(SAFE_UPGRADE_TICKS)
     return orders
 
 
@@ -506,6 +558,7 @@ PLANS: dict[Intent, str] = {
     Intent.DEFEND: "DEFEND*",
     Intent.WAIT: "nothing",
     Intent.RULE: "the rule bot's plan (rule_plan)",
+    Intent.GUARD: "DEFEND*, GUARD* (threat reserve + pre-emptive reinforcement), CAPTURE* any, safe UPGRADE*",
 }
 """What each intent does (forecast-based steps marked *; see the module docstring)."""
 
