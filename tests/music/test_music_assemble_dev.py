@@ -285,3 +285,34 @@ def test_sixteenths_beamed_in_pairs_under_one_eighth_beam() -> None:
         ("end", "end"),
     ]
     assert beam_labels([2, 2, 2, 2])[1] == ("continue", "continue")  # without the pieces: one run
+
+
+def test_detected_sixteenths_in_pairs_get_their_beam_breaks_from_the_ink() -> None:
+    # 1/4 in 4 detected sixteenths (B4, stems up); the primary beam runs through, the second level is
+    # drawn over each pair; the detector reported one beam box: the breaks come from the ink
+    img = np.full((220, 320), 255, np.uint8)
+    for k in range(5):
+        img[100 + 10 * k, 20:300] = 0
+    xs = [100, 140, 180, 220]
+    glyphs = [Glyph("clefG", (25, 90, 40, 150), 0.9, 1)]
+    glyphs += [Glyph("timeSig1", (50, 100, 60, 120), 0.9, 2), Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3)]
+    for k, x in enumerate(xs):
+        img[116:125, x : x + 12] = 0  # head
+        img[75:121, x + 11] = 0  # stem
+        glyphs.append(Glyph("noteheadBlackOnLine", (x, 115, x + 12, 125), 0.95, 10 + k))
+        glyphs.append(Glyph("stem", (x + 11, 75, x + 12, 120), 0.9, 20 + k))
+    img[75:80, xs[0] + 11 : xs[-1] + 12] = 0  # primary beam
+    img[83:88, xs[0] + 11 : xs[1] + 12] = 0  # second level, first pair
+    img[83:88, xs[2] + 11 : xs[3] + 12] = 0  # second level, second pair
+    img[100:141, 290] = 0  # barline
+    glyphs.append(Glyph("beam", (xs[0] + 11, 75, xs[-1] + 12, 80), 0.9, 30))
+    glyphs.append(Glyph("barline", (290, 100, 291, 140), 0.9, 31))
+    m = assemble_pages([(glyphs, img)]).score.parts[0].measures[0]
+    notes = [e for e in m.events if isinstance(e, Note)]
+    assert [n.duration_q for n in notes] == [F(1, 4)] * 4
+    assert [n.beams for n in notes] == [
+        ("begin", "begin"),
+        ("continue", "end"),
+        ("continue", "begin"),
+        ("end", "end"),
+    ]

@@ -1514,6 +1514,12 @@ def assemble_pages(
                                     mid = (ga.x + gb.x) / 2
                                     pieces = {k: (a, b) for k, a, b in ga.beam_x + gb.beam_x}
                                     spans.append(sum(a <= mid <= b for a, b in pieces.values()))
+                            elif all(min(g.px_strokes) > 0 or g is bg[0] or g is bg[-1] for g in bg):
+                                # detected: the strokes read in the ink on facing sides of two stems
+                                spans = [
+                                    max(1, min(ga.px_strokes[1], gb.px_strokes[0]))
+                                    for ga, gb in zip(bg, bg[1:], strict=False)
+                                ]
                             labels = beam_labels([g.beam_levels for g in bg], spans)
                             for g, lab in zip(bg, labels, strict=True):
                                 g.beam_values = lab
