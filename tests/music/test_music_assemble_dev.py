@@ -316,3 +316,16 @@ def test_detected_sixteenths_in_pairs_get_their_beam_breaks_from_the_ink() -> No
         ("continue", "begin"),
         ("end", "end"),
     ]
+
+
+def test_a_staccato_dot_read_at_a_barline_end_does_not_hide_the_barline() -> None:
+    from frontline.music.assemble.staves import find_barlines, find_staves
+
+    img = np.full((200, 400), 255, np.uint8)
+    for k in range(5):
+        img[60 + 10 * k, 20:380] = 0
+    img[60:101, 200] = 0  # a barline the detector missed
+    staves = find_staves(img)
+    dot = Glyph("articStaccatoAbove", (200, 52, 205, 57), 0.7, 1)  # a false dot at its top end
+    found = find_barlines(img, staves, [dot])
+    assert any(abs(g.center_xy[0] - 200.5) <= 2 for g in found)

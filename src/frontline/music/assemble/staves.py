@@ -367,6 +367,9 @@ def find_barlines(grey: np.ndarray, staves: list[Staff], glyphs: list[Glyph]) ->
         and g.class_name not in _CONNECTORS
         and g.class_name not in ("staff", "repeatDot", "slur", "tie", "beam", "text", "legerLine")
         and not g.class_name.startswith(("dynamic", "ending", "tuplet", "ottava"))
+        # small marks above or below the notes hold no upright stroke (a staccato dot read at a
+        # barline's end would hide the barline)
+        and not g.class_name.startswith(("artic", "fermata", "ornament", "strings", "augmentationDot"))
     ]
     dots = [g.center_xy for g in glyphs if g.class_name == "repeatDot"]
 
