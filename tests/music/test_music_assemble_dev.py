@@ -329,3 +329,27 @@ def test_a_staccato_dot_read_at_a_barline_end_does_not_hide_the_barline() -> Non
     dot = Glyph("articStaccatoAbove", (200, 52, 205, 57), 0.7, 1)  # a false dot at its top end
     found = find_barlines(img, staves, [dot])
     assert any(abs(g.center_xy[0] - 200.5) <= 2 for g in found)
+
+
+def test_a_detected_head_beyond_the_staff_needs_a_ledger_line() -> None:
+    # a letter of the lyrics under the staff detected as a whole note (no ledger line): not a note;
+    # the same head with its ledger lines drawn is one
+    def page(ledgers: bool) -> list[Note]:
+        img = np.full((240, 320), 255, np.uint8)
+        for k in range(5):
+            img[60 + 10 * k, 20:300] = 0
+        img[60:101, 290] = 0
+        glyphs = [Glyph("clefG", (25, 50, 40, 110), 0.9, 1)]
+        glyphs += [Glyph("timeSig4", (50, 60, 60, 80), 0.9, 2), Glyph("timeSig4", (50, 80, 60, 100), 0.9, 3)]
+        glyphs.append(Glyph("noteheadWholeOnLine", (100, 75, 114, 85), 0.9, 4))  # B4 on the staff
+        glyphs.append(Glyph("noteheadWholeInSpace", (200, 125, 214, 135), 0.5, 5))  # 2.5 spaces below
+        if ledgers:
+            img[110, 196:218] = 0
+            img[120, 196:218] = 0
+            img[126:135, 201:213] = 0
+        glyphs.append(Glyph("barline", (290, 60, 291, 100), 0.9, 6))
+        part = assemble_pages([(glyphs, img)]).score.parts[0]
+        return [e for m in part.measures for e in m.events if isinstance(e, Note)]
+
+    assert [str(n.pitch) for n in page(False)] == ["B4"]
+    assert sorted(str(n.pitch) for n in page(True)) == ["B4", "F3"]

@@ -485,6 +485,29 @@ def _system_pass(
                 return staff_ids[a] if up else staff_ids[b]
         return staff_ids[k]
 
+    def ledgered(g: Glyph, st: Staff) -> bool:
+        """Whether a head beyond its staff has its first ledger line (one space outside the staff,
+        as a glyph or as a horizontal stroke in the ink wider than the head); heads within a ledger
+        position of the staff need none."""
+        s_p = st.staff_space_px
+        cy = g.center_xy[1]
+        if st.top - 1.3 * s_p <= cy <= st.bottom + 1.3 * s_p:
+            return True
+        y = st.bottom + s_p if cy > st.bottom else st.top - s_p
+        x0, x1 = g.bbox_xyxy[0], g.bbox_xyxy[2]
+        if any(
+            abs(ld.center_xy[1] - y) <= 0.4 * s_p and ld.bbox_xyxy[0] <= x1 and x0 <= ld.bbox_xyxy[2]
+            for ld in ledgers
+        ):
+            return True
+        if ink is None:
+            return True
+        a, b = max(0, int(y - 0.4 * s_p)), min(ink.shape[0], int(y + 0.4 * s_p) + 1)
+        c, d = max(0, int(x0 - 0.1 * s_p)), min(ink.shape[1], int(x1 + 0.1 * s_p) + 1)
+        if b <= a or d <= c:
+            return True
+        return bool((ink[a:b, c:d].mean(axis=1) >= 0.7).any())
+
     # noteheads and stems -> groups
     heads: list[_Head] = []
     grace_groups: list[_Group] = []
@@ -510,7 +533,10 @@ def _system_pass(
         if not head_kind(name):
             continue
         for g in gs:
-            heads.append(_Head(g, head_staff(g), g.center_xy[1]))
+            sid_h = head_staff(g)
+            if g.score < 1.0 and ink is not None and not ledgered(g, page_staves[sid_h]):
+                continue  # a "head" beyond the staff with no ledger line to it: a letter of the text
+            heads.append(_Head(g, sid_h, g.center_xy[1]))
     stems = list(by_class.get("stem", []))
     if ink is not None and cfg.pixel_stems:
         # detected black and half heads with no stem glyph beside them: their stems from the ink
