@@ -13,7 +13,7 @@ import torch
 from frontline.music.decode import DecodeConfig, decode_maps
 from frontline.music.dwd import MODEL_REGISTRY, DWDConfig, create_model, make_targets
 from frontline.music.records import Glyph
-from frontline.music.refine import find_grace_slashes, fit_cut_time
+from frontline.music.refine import find_articulation_blobs, find_grace_slashes, fit_cut_time
 
 CLASSES = ("noteheadBlackInSpace", "augmentationDot", "accidentalSharp")
 
@@ -281,3 +281,22 @@ def test_cut_time_box_covers_its_stroke_and_the_two_halves_merge() -> None:
     assert (x0, x1) == (42.0, 78.0) and cuts[0].score == 0.7
     assert y0 <= 69 and y1 >= 131  # the stroke's ends, not the C's
     assert y0 >= 60 and y1 <= 141  # but not the whole staff
+
+
+def test_uncovered_dot_and_wedge_over_and_under_noteheads_become_articulations() -> None:
+    im = np.full((120, 200), 255, np.uint8)
+    heads = []
+    for x in (40, 100, 160):
+        cv2.ellipse(im, (x, 60), (6, 4), -20, 0, 360, 0, -1)
+        heads.append(Glyph("noteheadBlack", (x - 6.0, 56.0, x + 6.0, 64.0), 0.9, -1))
+    cv2.circle(im, (40, 48), 2, 0, -1)  # staccato dot above the first head
+    wedge = np.array([[100, 70], [97, 79], [103, 79]], np.int32)  # wedge under the second head
+    cv2.fillPoly(im, [wedge], 0)
+    cv2.circle(im, (172, 60), 2, 0, -1)  # an augmentation dot right of the third head: no articulation
+    out = find_articulation_blobs(im, heads, 10.0)
+    added = sorted((g.class_name, round(g.center_xy[0])) for g in out[len(heads) :])
+    assert added == [("articStaccatissimoBelow", 100), ("articStaccatoAbove", 40)]
+    # a blob a detection already covers is left alone
+    covered = [*heads, Glyph("articStaccatoAbove", (37.0, 45.0, 43.0, 51.0), 0.8, -1)]
+    again = find_articulation_blobs(im, covered, 10.0)
+    assert sorted(g.class_name for g in again[len(covered) :]) == ["articStaccatissimoBelow"]

@@ -28,6 +28,7 @@ from frontline.music.normalize import (
 from frontline.music.records import Glyph
 from frontline.music.refine import (
     SNAP_CLASS_PREFIXES,
+    find_articulation_blobs,
     find_grace_slashes,
     fit_cut_time,
     resolve_rest_lookalikes,
@@ -80,6 +81,9 @@ class DetectConfig:
     """An ink blob replaces a snapped box when its width and height are within this range of the box's
     (1.8 -> 2.2 on the tuning pages: staccatissimo wedges are up to twice as tall as the network's box;
     mAP 0.871 -> 0.883)."""
+    articulation_blobs: bool = True
+    """Add staccato dots and wedges the network missed, from uncovered ink blobs over or under a
+    notehead (refine.find_articulation_blobs)."""
     grace_slashes: bool = True
     """Find acciaccatura slashes across stem-up flags by their ink (refine.find_grace_slashes)."""
     fit_cut_time: bool = True
@@ -272,8 +276,12 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
         ]
         if dashes:
             normed = _merge_dashes(normed, dashes, norm.staff.space_px * norm.transform.scale)
+        stem_boxes = segs.boxes[[c == "stem" for c in segs.classes]].reshape(-1, 4)
+        if cfg.articulation_blobs:
+            normed = find_articulation_blobs(
+                norm.image, normed, norm.staff.space_px * norm.transform.scale, stem_boxes
+            )
         if cfg.grace_slashes:
-            stem_boxes = segs.boxes[[c == "stem" for c in segs.classes]].reshape(-1, 4)
             normed = find_grace_slashes(
                 norm.image, normed, stem_boxes, norm.staff.space_px * norm.transform.scale
             )
