@@ -111,6 +111,21 @@ def test_staff_found_among_horizontal_clutter() -> None:
     assert abs(est.space_px - 20.0) < 0.6
 
 
+def test_one_staff_with_dense_stems_on_a_white_page() -> None:
+    # a one-staff page: the page median is pure paper, and the stems crossing the staff grey the
+    # row averages between its lines by more than a fixed 12-level margin; the staff must not melt
+    # into one black run (a clean one-staff tuning page got no detections)
+    im = np.full((4000, 3000), 255, np.uint8)
+    top = 400
+    for i in range(5):
+        cv2.line(im, (150, top + 15 * i), (2850, top + 15 * i), 0, 1)
+    for x in range(200, 2800, 20):
+        cv2.line(im, (x, top - 30), (x, top + 90), 0, 2)
+    est = estimate_staff(im)
+    assert est.found
+    assert abs(est.space_px - 15.0) < 0.5
+
+
 def test_blank_page_has_no_staff() -> None:
     norm = normalize_page(np.full((800, 600), 255, np.uint8))
     assert not norm.staff.found

@@ -310,7 +310,11 @@ def estimate_staff(grey: np.ndarray, config: NormalizeConfig | None = None) -> S
     hb = cv2.blur(grey, (k, 1)).astype(np.float32)
     paper = float(np.median(hb))
     sigma = 1.4826 * float(np.median(np.abs(hb - paper)))
-    dark = hb < paper - max(12.0, 5.0 * sigma)
+    # the margin also scales with the ink contrast: on a clean page sigma is 0, and flattening can
+    # leave the paper between staff lines 12-14 levels below the page median, which then merged
+    # whole staves into one black run (a one-staff page found no staff at all)
+    contrast = paper - float(np.percentile(hb, 0.1))
+    dark = hb < paper - max(12.0, 5.0 * sigma, 0.15 * contrast)
     horiz = cv2.morphologyEx(dark.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, k), np.uint8)).astype(bool)
     step = max(1, mask.shape[1] // 400)
     black, white, trip = _vertical_runs(horiz, step)
