@@ -83,9 +83,9 @@ def _tenuto_page() -> tuple[np.ndarray, list[tuple[str, tuple[float, float, floa
         cv2.ellipse(im, (x, y), (6, 4), -20, 0, 360, 0, -1)
         heads.append(("noteheadBlack", (x - 6.0, y - 4.0, x + 6.0, y + 4.0)))
 
-    # 1: head on the middle line, tenuto in the space above it (inside the staff)
+    # 1: head on the middle line, tenuto in the next space up (inside the staff)
     head(80, top + 20)
-    cv2.line(im, (75, top + 15 - 1), (86, top + 15 - 1), 0, 1)
+    cv2.line(im, (75, top + 6), (86, top + 6), 0, 1)
     # 2: head above the staff on ledger line 1 (y = top - 10): the ledger line, then a tenuto above
     head(180, top - 10)
     cv2.line(im, (171, top - 10), (189, top - 10), 0, 1)

@@ -181,8 +181,11 @@ def _ledger_or_tenuto(
     # a tenuto: centred over a notehead, within `tenuto_reach` of it, clear of every detected symbol (a
     # notehead cut in two by the removed staff line leaves dash-like halves inside its box)
     hx = (heads[:, 0] + heads[:, 2]) / 2.0
-    aligned = over & (np.abs(hx - xc) <= 0.35 * sp)
-    touching = aligned & (heads[:, 1] - 0.6 * sp <= yc) & (yc <= heads[:, 3] + 0.6 * sp)
+    # centred on the head and about as wide as it (tuplet brackets, text underlines and slur pieces
+    # near a head are not)
+    hw = heads[:, 2] - heads[:, 0]
+    aligned = over & (np.abs(hx - xc) <= 0.25 * sp) & (w >= 0.75 * hw) & (w <= 1.4 * hw)
+    touching = aligned & (heads[:, 1] - 1.1 * sp <= yc) & (yc <= heads[:, 3] + 1.1 * sp)
     if not touching.any() and len(stems):
         # on the stem side a tenuto sits past the stem's end: a stem of an aligned head ends near it
         reach = (
@@ -334,9 +337,10 @@ def find_lines_normalized(
         # as wide as a tenuto, and a tenuto never touches its head)
         k_short = cv2.getStructuringElement(cv2.MORPH_RECT, (max(2, int(cfg.tenuto_length[0] * sp)), 1))
         blank = ink_h.copy()
+        pad = int(round(0.15 * sp))  # a head's box may sit a pixel inside its ink
         for hb in heads:
             x0, y0, x1, y1 = (int(round(v)) for v in hb)
-            blank[max(0, y0) : max(0, y1 + 1), max(0, x0) : max(0, x1 + 1)] = 0
+            blank[max(0, y0 - pad) : max(0, y1 + pad + 1), max(0, x0) : max(0, x1 + 1)] = 0
         hshort = cv2.morphologyEx(blank, cv2.MORPH_OPEN, k_short)
         hshort[horiz.astype(bool)] = 0
         hshort[cv2.dilate(hled, np.ones((3, 3), np.uint8)).astype(bool)] = 0
