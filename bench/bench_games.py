@@ -109,6 +109,17 @@ def main() -> None:
                     f"[{m.ci_low:.3f}, {m.ci_high:.3f}]",
                 ]
             )
+        for name in FIXED_INTENTS[:2]:  # scripted policies that beat `rule` (not in the opponent roster)
+            m = match(agent, make_bot(name), n_maps, 10)
+            rows.append(
+                [
+                    name + " (fixed intent)",
+                    str(m.games),
+                    f"{m.wins}/{m.draws}/{m.losses}",
+                    f"{m.score:.3f}",
+                    f"[{m.ci_low:.3f}, {m.ci_high:.3f}]",
+                ]
+            )
         print(_table(["opponent", "games", "W/D/L", "win rate", "95% CI"], rows))
     else:
         print(f"(no shipped agent at {DEFAULT_AGENT})")

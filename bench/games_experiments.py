@@ -339,7 +339,7 @@ def ship(run: str, test_maps: int) -> None:
 - **Data**: self-generated games on procedurally generated, point-symmetric {config["map_size"]}-planet maps
   (training seeds drawn below 900,000; validation curves on seeds 900,000+; tests on held-out seeds 1,000,000+),
   against the scripted bots {", ".join(config["opponents"])} with weights {config["opponent_weights"]}.
-- **Observation**: encoding `{config["encoding"]}` (travel times to reference points); reward win/loss
+- **Observation**: encoding `{config["encoding"]}` (travel times to reference points){" plus the threat features (enemy and own garrisons within 20 ticks, shortfall against the threat)" if config.get("threat_features") else ""}; reward win/loss
   {"with potential-based shaping (ship/production/planet share)" if config["shaping"] else "only"}.
 - **Command**: `{command}` ({summary.get("steps")} environment steps, {summary.get("seconds", 0) / 60:.1f} min wall on the
   shared 2-core machine, 1 torch thread).

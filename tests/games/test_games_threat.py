@@ -45,7 +45,8 @@ def test_threat_counts_enemy_garrisons_in_reach_minus_production() -> None:
 
 
 def _stack_next_to_us() -> GameState:
-    """A 10-planet map where the enemy masses 200 ships next to a weak own planet, our home is rich."""
+    """A 10-planet map where the enemy masses 200 ships next to a weak own planet; our home is rich enough
+    that ships are left after every capture (GUARD reinforces with what the captures leave)."""
     st = new_games([generate_map(10, 123)])
     tr = st.travel[0]
     own, enemy_home = 0, 1
@@ -55,7 +56,7 @@ def _stack_next_to_us() -> GameState:
     st.owner[0][[own, weak]] = 1
     st.owner[0][[enemy_home, stack]] = 2
     st.ships[0][:] = 5
-    st.ships[0][own], st.ships[0][weak], st.ships[0][stack], st.ships[0][enemy_home] = 300, 10, 200, 5
+    st.ships[0][own], st.ships[0][weak], st.ships[0][stack], st.ships[0][enemy_home] = 1000, 10, 200, 5
     return st
 
 

@@ -24,7 +24,14 @@ with the game's own combat rule, `forecast`). From it:
 - REINFORCE*: rear planets (nearest enemy > 1.3 x farther than the front planet's) send 3/4 of their free
   ships to the front planet.
 
+- GUARD* (session 3): `threat` = for each own planet, the largest strike the enemy's garrisons within
+  THREAT_TICKS could land on it (enemy ships on planets at most t ticks away minus the planet's production
+  over t, maximised over t); planets whose threat exceeds their forecast garrison get the difference, from
+  the nearest planets (at most 3) that are not short themselves. No reserve is kept: a reserve against
+  nearby stacks made every intent lose more (docs/games.md).
+
 EXPAND = DEFEND*, CAPTURE* neutral;   ATTACK = DEFEND*, CAPTURE* any, safe UPGRADE*;
+GUARD = DEFEND*, CAPTURE* any, GUARD* (with the ships the captures left), safe UPGRADE*;
 REINFORCE = DEFEND*, REINFORCE*, CAPTURE* any;   UPGRADE = DEFEND*, UPGRADE* (any planet), CAPTURE* any;
 DEFEND = DEFEND*;   WAIT = nothing;   RULE = exactly the `rule` bot's plan (`rule_plan`), so the agent can
 always fall back on the strongest scripted bot's move.
@@ -544,8 +551,8 @@ def _forecast_plan(view: PlayerView, intent: Intent) -> list[Order]:
         orders += pl.upgrade(-1.0)
         orders += pl.capture_best("any")
     elif intent == Intent.GUARD:
-        orders += pl.guard()
         orders += pl.capture_best("any")
+        orders += pl.guard()
         orders += pl.upgrade(SAFE_UPGRADE_TICKS)
     return orders
 
@@ -558,7 +565,7 @@ PLANS: dict[Intent, str] = {
     Intent.DEFEND: "DEFEND*",
     Intent.WAIT: "nothing",
     Intent.RULE: "the rule bot's plan (rule_plan)",
-    Intent.GUARD: "DEFEND*, GUARD* (threat reserve + pre-emptive reinforcement), CAPTURE* any, safe UPGRADE*",
+    Intent.GUARD: "DEFEND*, CAPTURE* any, GUARD* (reinforce planets short against their threat), safe UPGRADE*",
 }
 """What each intent does (forecast-based steps marked *; see the module docstring)."""
 
