@@ -26,7 +26,8 @@ ABLATION_VARIANTS = (
     "components (session-1 decoder)",
     "+ marker watershed",
     "+ snap small boxes to ink",
-    "+ fit rest bars (shipped)",
+    "+ fit rest bars",
+    "+ rule-found symbols (shipped)",
     "shipped + whole/half rest rule",
     "shipped, box from basin extent",
 )
@@ -159,54 +160,38 @@ def main() -> None:
 
 
 def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
-    """Detections of one page under each decoder variant of the ablation table (symbols only)."""
+    """Detections of one page under each decoder variant of the ablation table (one network pass)."""
+    from dataclasses import replace
 
-    from frontline.music.decode import DecodeConfig, decode_maps, to_glyphs
-    from frontline.music.detect import glyphs_to_original, network_maps
-    from frontline.music.lines import find_lines_normalized
+    from frontline.music.decode import DecodeConfig
+    from frontline.music.detect import DetectConfig, decode_page, network_maps
     from frontline.music.normalize import normalize_page
-    from frontline.music.refine import resolve_rest_lookalikes, snap_rest_bars, snap_to_ink
 
     norm = normalize_page(grey)
     names = ABLATION_VARIANTS
     if not norm.staff.found:
         return {n: [] for n in names}
-    mc = model.config
-    energy, cls_map, box_map = network_maps(model, norm.image)
-    segs = find_lines_normalized(norm.image, norm.staff.space_px * norm.transform.scale)
-    staves = [
-        (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
-        for c, b in zip(segs.classes, segs.boxes, strict=True)
-        if c == "staff"
-    ]
-
-    def run(split: str, box_source: str, snap: bool, bars: bool, rests: bool) -> list[Glyph]:
-        d = decode_maps(
-            energy,
-            cls_map,
-            box_map,
-            stride=mc.stride,
-            mark_shrink=mc.mark_shrink,
-            config=DecodeConfig(split=split, box_source=box_source),  # type: ignore[arg-type]
-        )
-        gl = to_glyphs(d, mc.classes)
-        if rests:
-            gl = resolve_rest_lookalikes(gl, staves)
-        gl = glyphs_to_original(gl, norm.transform)
-        if snap:
-            gl = snap_to_ink(grey, gl)
-        if bars:
-            gl = snap_rest_bars(grey, gl)
-        return [g for g in gl if g.score >= 0.05]
-
-    return {
-        names[0]: run("components", "head", False, False, False),
-        names[1]: run("watershed", "head", False, False, False),
-        names[2]: run("watershed", "head", True, False, False),
-        names[3]: run("watershed", "head", True, True, False),
-        names[4]: run("watershed", "head", True, True, True),
-        names[5]: run("watershed", "extent", True, True, False),
+    maps = network_maps(model, norm.image)
+    shipped = DetectConfig(min_score=0.05)
+    bare = replace(
+        shipped,
+        snap_prefixes=(),
+        snap_rest_bars=False,
+        tenuto_dashes=False,
+        articulation_blobs=False,
+        grace_slashes=False,
+        fit_cut_time=False,
+    )
+    variants = {
+        names[0]: replace(bare, decode=DecodeConfig(split="components")),
+        names[1]: bare,
+        names[2]: replace(bare, snap_prefixes=shipped.snap_prefixes),
+        names[3]: replace(bare, snap_prefixes=shipped.snap_prefixes, snap_rest_bars=True),
+        names[4]: shipped,
+        names[5]: replace(shipped, rest_rule=True),
+        names[6]: replace(shipped, decode=DecodeConfig(box_source="extent")),
     }
+    return {name: list(decode_page(grey, norm, maps, model, cfg).glyphs) for name, cfg in variants.items()}
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ __all__ = [
     "DetectConfig",
     "FileResult",
     "PageDetections",
+    "decode_page",
     "default_model_path",
     "detect_file",
     "detect_page",
@@ -81,6 +82,8 @@ class DetectConfig:
     """An ink blob replaces a snapped box when its width and height are within this range of the box's
     (1.8 -> 2.2 on the tuning pages: staccatissimo wedges are up to twice as tall as the network's box;
     mAP 0.871 -> 0.883)."""
+    tenuto_dashes: bool = True
+    """Report the tenuto dashes the line finder tells from ledger lines (lines.find_lines_normalized)."""
     articulation_blobs: bool = True
     """Add staccato dots and wedges the network missed, from uncovered ink blobs over or under a
     notehead (refine.find_articulation_blobs)."""
@@ -240,15 +243,42 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
     h, w = grey.shape
     if not norm.staff.found:
         return PageDetections((), (w, h), 0.0, norm.warnings, timing)
-    energy, cls_map, box_map = network_maps(model, norm.image, cfg.tile)
+    maps = network_maps(model, norm.image, cfg.tile)
+    timing["network"] = time.perf_counter() - t1
+    return decode_page(grey, norm, maps, model, cfg, timing)
+
+
+def decode_page(
+    grey: np.ndarray,
+    norm: NormalizedPage,
+    maps: tuple[np.ndarray, np.ndarray, np.ndarray],
+    model: DWD,
+    config: DetectConfig | None = None,
+    timing: dict[str, float] | None = None,
+) -> PageDetections:
+    """Everything after the network: decoding, line finder, rule-found symbols, box refinement.
+
+    `maps`: `network_maps(model, norm.image)` of the page `norm` normalised from `grey`. Separate from
+    `detect_page` so that decoder variants can be compared on one network pass (bench ablation).
+    """
+    cfg = config or DetectConfig()
+    timing = dict(timing or {"normalize": 0.0, "network": 0.0})
+    h, w = grey.shape
     t2 = time.perf_counter()
-    s = model.config.stride
+    energy, cls_map, box_map = maps
     dets = decode_maps(
-        energy, cls_map, box_map, stride=s, mark_shrink=model.config.mark_shrink, config=cfg.decode
+        energy,
+        cls_map,
+        box_map,
+        stride=model.config.stride,
+        mark_shrink=model.config.mark_shrink,
+        config=cfg.decode,
     )
     classes = model.config.classes
+    space = norm.staff.space_px * norm.transform.scale
     line_glyphs: list[Glyph] = []
     t3 = time.perf_counter()
+    normed = to_glyphs(dets, classes)
     if cfg.lines:
         from frontline.music.lines import find_lines_normalized
 
@@ -257,14 +287,13 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
             for b, c, sc in zip(dets.boxes, dets.classes, dets.scores, strict=True)
             if sc >= cfg.min_score
         ]
-        segs = find_lines_normalized(norm.image, norm.staff.space_px * norm.transform.scale, symbols=symbols)
+        segs = find_lines_normalized(norm.image, space, symbols=symbols)
         staves = [
             (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
             for c, b in zip(segs.classes, segs.boxes, strict=True)
             if c == "staff"
         ]
         # look-alikes that only the staff tells apart, decided on the deskewed page
-        normed = to_glyphs(dets, classes)
         if cfg.rest_rule:
             normed = resolve_rest_lookalikes(normed, staves)
         # tenuto dashes the line finder told from ledger lines join the symbols (and replace the
@@ -274,17 +303,13 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
             for c, b in zip(segs.classes, segs.boxes, strict=True)
             if c.startswith("articTenuto")
         ]
-        if dashes:
-            normed = _merge_dashes(normed, dashes, norm.staff.space_px * norm.transform.scale)
+        if dashes and cfg.tenuto_dashes:
+            normed = _merge_dashes(normed, dashes, space)
         stem_boxes = segs.boxes[[c == "stem" for c in segs.classes]].reshape(-1, 4)
         if cfg.articulation_blobs:
-            normed = find_articulation_blobs(
-                norm.image, normed, norm.staff.space_px * norm.transform.scale, stem_boxes
-            )
+            normed = find_articulation_blobs(norm.image, normed, space, stem_boxes)
         if cfg.grace_slashes:
-            normed = find_grace_slashes(
-                norm.image, normed, stem_boxes, norm.staff.space_px * norm.transform.scale
-            )
+            normed = find_grace_slashes(norm.image, normed, stem_boxes, space)
         keep_line = [i for i, c in enumerate(segs.classes) if not c.startswith("articTenuto")]
         if keep_line:
             orig = norm.transform.to_original_boxes(segs.boxes[keep_line])
@@ -292,8 +317,6 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
                 Glyph(segs.classes[i], (float(b[0]), float(b[1]), float(b[2]), float(b[3])), 1.0, -1)
                 for i, b in zip(keep_line, orig, strict=True)
             ]
-    else:
-        normed = to_glyphs(dets, classes)
     glyphs = glyphs_to_original(normed, norm.transform)
     if cfg.snap_prefixes:
         glyphs = snap_to_ink(grey, glyphs, cfg.snap_prefixes, cfg.snap_size_range)
@@ -302,7 +325,7 @@ def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None
     if cfg.fit_cut_time:
         glyphs = fit_cut_time(grey, glyphs)
     t4 = time.perf_counter()
-    timing.update({"network": t2 - t1, "decode": t3 - t2, "lines": t4 - t3})  # lines include the refinements
+    timing.update({"decode": t3 - t2, "lines": t4 - t3})  # lines include the refinements
     allg = [g for g in glyphs if g.score >= cfg.min_score] + line_glyphs
     if cfg.classes is not None:
         keep = set(cfg.classes)
