@@ -168,11 +168,17 @@ def network_maps(
     ink = np.zeros((ph, pw), np.float32)
     ink[:h, :w] = 1.0 - image.astype(np.float32) / 255.0
     s = model.config.stride
+    tile, margin = max(256, tile // 8 * 8), 64
+    if ph <= tile and pw <= tile:
+        # one tile (a normalised A4 page is about 1250 x 1750): the heads' own arrays, no copies
+        # (the class map alone is 75 x h/2 x w/2 floats, some 150-400 MB)
+        with torch.inference_mode():
+            out, _ = model(torch.from_numpy(ink)[None, None])
+        return out.energy[0].numpy(), out.cls[0].numpy(), out.box[0].numpy()
     k, c = model.config.energy_levels, max(1, len(model.config.classes))
     energy = np.zeros((k, ph // s, pw // s), np.float32)
     cls = np.zeros((c, ph // s, pw // s), np.float32)
     box = np.zeros((4, ph // s, pw // s), np.float32)
-    tile, margin = max(256, tile // 8 * 8), 64
     with torch.inference_mode():
         for y0 in range(0, ph, tile):
             for x0 in range(0, pw, tile):
