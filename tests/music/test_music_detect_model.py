@@ -13,7 +13,12 @@ import torch
 from frontline.music.decode import DecodeConfig, decode_maps
 from frontline.music.dwd import MODEL_REGISTRY, DWDConfig, create_model, make_targets
 from frontline.music.records import Glyph
-from frontline.music.refine import find_articulation_blobs, find_grace_slashes, fit_cut_time
+from frontline.music.refine import (
+    drop_heads_off_staff,
+    find_articulation_blobs,
+    find_grace_slashes,
+    fit_cut_time,
+)
 
 CLASSES = ("noteheadBlackInSpace", "augmentationDot", "accidentalSharp")
 
@@ -300,3 +305,17 @@ def test_uncovered_dot_and_wedge_over_and_under_noteheads_become_articulations()
     covered = [*heads, Glyph("articStaccatoAbove", (37.0, 45.0, 43.0, 51.0), 0.8, -1)]
     again = find_articulation_blobs(im, covered, 10.0)
     assert sorted(g.class_name for g in again[len(covered) :]) == ["articStaccatissimoBelow"]
+
+
+def test_whole_note_far_above_a_staff_needs_a_ledger_line() -> None:
+    staff = [(0.0, 100.0, 400.0, 140.0)]  # top line 100, bottom line 140, space 10
+    letter = Glyph("noteheadWholeInSpace", (50.0, 40.0, 62.0, 48.0), 0.6, -1)  # a title letter, 5.6 spaces up
+    note = Glyph("noteheadWholeInSpace", (150.0, 76.0, 162.0, 84.0), 0.6, -1)  # on its second ledger line
+    near = Glyph("noteheadWholeInSpace", (250.0, 86.0, 262.0, 94.0), 0.6, -1)  # just above the staff
+    sure = Glyph("noteheadWholeInSpace", (300.0, 40.0, 312.0, 48.0), 0.95, -1)  # confident: kept
+    black = Glyph("noteheadBlackInSpace", (350.0, 40.0, 362.0, 48.0), 0.6, -1)  # not a whole note: kept
+    ledgers = np.array([[146.0, 89.0, 166.0, 91.0], [146.0, 79.0, 166.0, 81.0]])
+    kept = drop_heads_off_staff([letter, note, near, sure, black], staff, ledgers, 10.0)
+    assert kept == [note, near, sure, black]
+    # with no ledger line drawn, the note is taken for a letter too
+    assert note not in drop_heads_off_staff([note], staff, np.zeros((0, 4)), 10.0)

@@ -28,6 +28,7 @@ from frontline.music.normalize import (
 from frontline.music.records import Glyph
 from frontline.music.refine import (
     SNAP_CLASS_PREFIXES,
+    drop_heads_off_staff,
     find_articulation_blobs,
     find_grace_slashes,
     fit_cut_time,
@@ -82,6 +83,8 @@ class DetectConfig:
     """An ink blob replaces a snapped box when its width and height are within this range of the box's
     (1.8 -> 2.2 on the tuning pages: staccatissimo wedges are up to twice as tall as the network's box;
     mAP 0.871 -> 0.883)."""
+    heads_need_ledgers: bool = True
+    """Drop uncertain noteheads beyond a staff that no ledger line leads to (refine.drop_heads_off_staff)."""
     tenuto_dashes: bool = True
     """Report the tenuto dashes the line finder tells from ledger lines (lines.find_lines_normalized)."""
     articulation_blobs: bool = True
@@ -309,6 +312,9 @@ def decode_page(
             for c, b in zip(segs.classes, segs.boxes, strict=True)
             if c.startswith("articTenuto")
         ]
+        if cfg.heads_need_ledgers:
+            ledgers = segs.boxes[[c == "legerLine" for c in segs.classes]].reshape(-1, 4)
+            normed = drop_heads_off_staff(normed, staves, ledgers, space)
         if dashes and cfg.tenuto_dashes:
             normed = _merge_dashes(normed, dashes, space)
         stem_boxes = segs.boxes[[c == "stem" for c in segs.classes]].reshape(-1, 4)
