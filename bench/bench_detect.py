@@ -27,7 +27,7 @@ ABLATION_VARIANTS = (
     "+ marker watershed",
     "+ snap small boxes to ink",
     "+ fit rest bars",
-    "+ rule-found symbols (shipped)",
+    "+ rule-found/-dropped symbols (shipped)",
     "shipped + whole/half rest rule",
     "shipped, box from basin extent",
 )
@@ -178,6 +178,7 @@ def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
         snap_prefixes=(),
         snap_rest_bars=False,
         tenuto_dashes=False,
+        heads_need_ledgers=False,
         articulation_blobs=False,
         grace_slashes=False,
         fit_cut_time=False,
