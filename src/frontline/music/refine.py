@@ -180,6 +180,12 @@ def snap_rest_bars(
     return out
 
 
+def _ink(image: np.ndarray, share: float) -> np.ndarray:
+    """Bool ink mask of a normalised page: darker than `share` of the way from paper to the darkest ink."""
+    paper, dark = np.percentile(image[::4, ::4], [60.0, 0.5])
+    return np.asarray(image < paper - share * max(1.0, paper - dark))
+
+
 GRACE_SLASH_BOX: tuple[float, float, float, float] = (-0.42, 0.31, 0.79, 1.51)
 """The slash of an acciaccatura (x0, y0, x1, y1) in staff spaces from its stem's centre line and top
 end: the medians over 124 slashed stem-up grace notes of the training pages (spread 0.03 space)."""
@@ -203,8 +209,7 @@ def find_grace_slashes(
     """
     if not len(stems):
         return list(glyphs)
-    paper, dark = np.percentile(image[::4, ::4], [60.0, 0.5])
-    thr = paper - 0.4 * max(1.0, paper - dark)
+    ink = _ink(image, 0.4)
     sx = (stems[:, 0] + stems[:, 2]) / 2.0
     h_img, w_img = image.shape[:2]
     found: list[Glyph] = []
@@ -223,7 +228,7 @@ def find_grace_slashes(
             continue
         # a slash crosses the band left of the stem diagonally: several rows partly inked; a staff
         # line crossing the band inks whole rows, which do not count
-        fill = (image[ya:yb, xa:xb] < thr).mean(axis=1)
+        fill = ink[ya:yb, xa:xb].mean(axis=1)
         if int(((fill > 0.0) & (fill < 0.99)).sum()) < 3:
             continue
         b = (cx + box[0] * space, top + box[1] * space, cx + box[2] * space, top + box[3] * space)
@@ -344,8 +349,7 @@ def find_articulation_blobs(
     if stems is not None and len(stems):
         sx = (stems[:, 0] + stems[:, 2]) / 2.0
         anchors = np.concatenate([heads, np.stack([sx - 0.5, stems[:, 1], sx + 0.5, stems[:, 3]], 1)])
-    paper, dark = np.percentile(image[::4, ::4], [60.0, 0.5])
-    ink = (image < paper - 0.5 * max(1.0, paper - dark)).astype(np.uint8)
+    ink = _ink(image, 0.5).astype(np.uint8)
     n, _, st, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     hx = (anchors[:, 0] + anchors[:, 2]) / 2.0
     found: list[Glyph] = []

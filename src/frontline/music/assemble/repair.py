@@ -11,7 +11,7 @@ and so when none does. Pure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from frontline.music.assemble.rhythm import dotted
@@ -156,14 +156,7 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
                     continue
                 groups.setdefault((run, it.beam_group), []).append(k)
             for idx in groups.values():
-                edited = [
-                    RhythmItem(
-                        it.value, it.dots, Fraction(1), it.beamable, it.beam_group, it.is_rest, it.free
-                    )
-                    if k in idx
-                    else it
-                    for k, it in enumerate(items)
-                ]
+                edited = [replace(it, scale=Fraction(1)) if k in idx else it for k, it in enumerate(items)]
                 if _total(edited) == expected:
                     fixes.append((edited, f"drop tuplet on events {idx[0] + 1}-{idx[-1] + 1}"))
         elif tier == ("triplet",):
