@@ -42,3 +42,17 @@ def test_calibrate_command_writes_a_monotone_table(photos: Path, tmp_path: Path)
     assert doc["provenance"]["genuine_pairs"] >= 8 and doc["provenance"]["impostor_pairs"] >= 50
     rows = sorted(doc["table"], key=lambda r: r["far"])
     assert all(a["threshold"] >= b["threshold"] for a, b in zip(rows, rows[1:], strict=False))
+
+
+def test_train_replay_refuses_empty_folders_and_a_bad_rate(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    runner = CliRunner()
+    res = runner.invoke(app, ["faces", "train-replay", "--train", str(empty), "--heldout", str(empty)])
+    assert res.exit_code == 2 and "no face photos found under --train" in res.output
+    (tmp_path / "a.jpg").write_bytes(b"x")
+    res = runner.invoke(
+        app,
+        ["faces", "train-replay", "--train", str(tmp_path), "--heldout", str(tmp_path), "--val-apcer", "2"],
+    )
+    assert res.exit_code == 2 and "--val-apcer must lie strictly between 0 and 1" in res.output

@@ -676,6 +676,14 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
     from frontline import lab
     from frontline.errors import InputError
 
+    if not config.train_images:
+        raise InputError("train-replay: no face photos found under --train; give a folder of JPEG/PNG photos")
+    if not config.test_images:
+        raise InputError(
+            "train-replay: no face photos found under --heldout; give a folder of JPEG/PNG photos"
+        )
+    if config.val_apcer is not None and not 0.0 < config.val_apcer < 1.0:
+        raise InputError(f"--val-apcer must lie strictly between 0 and 1 (a rate), got {config.val_apcer}")
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     rng = np.random.default_rng(config.seed)
