@@ -277,7 +277,10 @@ def _cli_run(images: list[Path], out: Path) -> tuple[str, float, float]:
 def main() -> None:
     """Print the accuracy table (oracle and, when shipped, detector) and the speed table."""
     detector = _detector()
-    dev = os.environ.get("BENCH_SCAN_SET", "") == "dev"
+    which = os.environ.get("BENCH_SCAN_SET", "")
+    if which not in ("", "dev"):
+        raise SystemExit(f"BENCH_SCAN_SET must be unset or 'dev' (got {which!r})")
+    dev = which == "dev"
     names = list(DEV_SETS) if dev else ["eval-clean", "eval-degraded", "random"]
     sets = {
         k: _pages(k, PAGES_PER_SET if not dev else int(os.environ.get("BENCH_SCAN_PAGES", "10")))
