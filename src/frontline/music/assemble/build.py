@@ -1001,6 +1001,10 @@ def _system_pass(
         )
         if direction and not any(o.stem_dir and o.stem_dir != direction for o in inside):
             members = sorted(inside, key=lambda gr: gr.x)
+        if mark_ratio and len(members) != mark_ratio[0] and len(inside) == mark_ratio[0]:
+            # the events under the mark are as many as its number: all of them, whatever their stems
+            # (a triplet of quarters whose first stem points up, the others down)
+            members = sorted(inside, key=lambda gr: gr.x)
         ratio = mark_ratio or _ratio_for_count(len(members))
         if ratio is None:
             continue
@@ -1198,16 +1202,19 @@ def assemble_pages(
         ink: np.ndarray | None = None
         if image is not None and upright is not None:
             # staves the symbols miss (a line finder may skip some) come from the page's row profile
-            ink = ink_mask(upright) if cfg.pixel_beams or cfg.pixel_stems else None
+            page_ink = ink_mask(upright)  # one mask for every pixel check of the page
+            ink = page_ink if cfg.pixel_beams or cfg.pixel_stems else None
             staves = _merge_staves(staves, image_staves)
             if cfg.image_barlines and staves:
-                glyphs = glyphs + _new_barlines(glyphs, find_barlines(upright, staves, glyphs), staves)
+                glyphs = glyphs + _new_barlines(
+                    glyphs, find_barlines(upright, staves, glyphs, page_ink), staves
+                )
                 if not any(g.class_name in ("brace", "bracket") for g in glyphs):
                     # the detector has no class for them: braces (grand staves) and brackets from pixels
                     next_id = max((g.glyph_id for g in glyphs), default=-1) + 1
                     glyphs = glyphs + [
                         replace(c, glyph_id=next_id + k)
-                        for k, c in enumerate(find_connectors(upright, staves))
+                        for k, c in enumerate(find_connectors(upright, staves, page_ink))
                     ]
         if not staves:
             warnings.append(f"page {page_i + 1}: no staves found; nothing to read")

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["find_stem", "ink_mask", "staccato_dot", "stem_end_strokes"]
+__all__ = ["darkness", "find_stem", "ink_mask", "staccato_dot", "stem_end_strokes"]
+
+
+def darkness(grey: np.ndarray, paper: float) -> np.ndarray:
+    """Darkness above the paper level, `clip(paper - grey, 0, 255)`: uint8 when `grey` is uint8 and the
+    paper level a whole number (the same values; morphology on uint8 is three times faster than on
+    float32), float32 otherwise."""
+    if grey.dtype == np.uint8 and float(paper).is_integer() and 0 <= paper <= 255:
+        import cv2
+
+        return cv2.subtract(np.full_like(grey, int(paper)), grey)
+    return np.clip(paper - grey.astype(np.float32), 0, 255)
 
 
 def ink_mask(grey: np.ndarray, fraction: float = 0.35) -> np.ndarray:

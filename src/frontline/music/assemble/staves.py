@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from frontline.music.assemble.pixels import ink_mask
+from frontline.music.assemble.pixels import darkness, ink_mask
 from frontline.music.records import Glyph, Staff, System
 
 __all__ = [
@@ -67,10 +67,10 @@ def find_staves(grey: np.ndarray, min_width_frac: float = 0.15) -> list[Staff]:
     # darkness above the paper, opened in grey levels: a thin line antialiased over two rows keeps
     # its (lighter) darkness in both, where a binarisation would lose it
     paper = float(np.median(grey))
-    dark = np.clip(paper - grey.astype(np.float32), 0, 255)
+    dark = darkness(grey, paper)
     h, w = dark.shape
     klen = max(8, w // 30)
-    horiz = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, klen), np.uint8))
+    horiz = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, klen), np.uint8)).astype(np.float32)
     horiz[horiz < 8] = 0  # paper texture
     rows = horiz.sum(axis=1).astype(np.float64)
     smooth = np.convolve(rows, np.ones(3), mode="same")
@@ -277,9 +277,9 @@ def estimate_skew(grey: np.ndarray, max_deg: float = 3.0) -> float:
     # darkness above the paper (robust to grey paper, low contrast and blur), then keep only long
     # horizontal runs (staff lines): text, beams and dense notes do not vote
     paper = float(np.median(small))
-    dark = np.clip(paper - small.astype(np.float32), 0, 255)
+    dark = darkness(small, paper)
     run = max(15, small.shape[1] // 60)
-    lines = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+    lines = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, run), np.uint8)).astype(np.float32)
     thr = 0.25 * float(lines.max()) if lines.size else 0.0
     ys, xs = np.nonzero(lines > thr)
     if ys.size < 200:
@@ -341,7 +341,9 @@ def deskew_glyphs(glyphs: list[Glyph], angle_deg: float, center: tuple[float, fl
     return out
 
 
-def find_barlines(grey: np.ndarray, staves: list[Staff], glyphs: list[Glyph]) -> list[Glyph]:
+def find_barlines(
+    grey: np.ndarray, staves: list[Staff], glyphs: list[Glyph], ink: np.ndarray | None = None
+) -> list[Glyph]:
     """Barlines read from the page's pixels: thin vertical lines from a staff's top line to its bottom line.
 
     Why: a detector's line finder may miss every barline of a page (it looks for them only on staves it
@@ -350,10 +352,11 @@ def find_barlines(grey: np.ndarray, staves: list[Staff], glyphs: list[Glyph]) ->
     fills the gap to the next staff joins the two staves (one glyph over both, so systems group). The
     kind follows the pattern of thin and thick lines (thin-thick: final, or right repeat with dots on
     its left; thick-thin: left repeat when dots follow). Boxes are in the image's pixels (deskew first).
+    `ink`: the page's `ink_mask`, when the caller has it already (else it is computed).
     """
     if grey.ndim != 2 or grey.size == 0 or not staves:
         return []
-    ink = ink_mask(grey)
+    ink = ink_mask(grey) if ink is None else ink
     if not ink.any():  # a blank page: no ink darker than the paper
         return []
     h, w = ink.shape
@@ -452,7 +455,7 @@ def find_barlines(grey: np.ndarray, staves: list[Staff], glyphs: list[Glyph]) ->
     return out
 
 
-def find_connectors(grey: np.ndarray, staves: list[Staff]) -> list[Glyph]:
+def find_connectors(grey: np.ndarray, staves: list[Staff], ink: np.ndarray | None = None) -> list[Glyph]:
     """Braces and brackets read from the page's pixels, left of where neighbouring staves start.
 
     Why: the detector has no class for them, and without them two single-staff parts (a choir's or a
@@ -461,10 +464,11 @@ def find_connectors(grey: np.ndarray, staves: list[Staff]) -> list[Glyph]:
     thick stroke filling (nearly) every row is a bracket; curved ink in every row that fills no column is
     a brace (a part's name written there leaves rows empty).
     A bracket's box is drawn one space past both staves (its hooks), a brace's ends at the staves.
+    `ink`: the page's `ink_mask`, when the caller has it already (else it is computed).
     """
     if grey.ndim != 2 or grey.size == 0 or len(staves) < 2:
         return []
-    ink = ink_mask(grey)
+    ink = ink_mask(grey) if ink is None else ink
     if not ink.any():  # a blank page: no ink darker than the paper
         return []
     h, w = ink.shape

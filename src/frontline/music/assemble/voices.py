@@ -109,6 +109,14 @@ def split_voices(
     # is likelier a misread value (one wrong duration then stays local instead of shifting every onset
     # of a split voice); with trusted symbols (`split_on_overflow`) it does
     two = has_both and (_overlapping(slots, x_tol) or (split_on_overflow and overflow and not double))
+    if has_both and split_on_overflow and double and not two and expected is not None:
+        # two measures' worth may still be two voices: when splitting by stem direction fills the
+        # measure exactly in each voice (a sixteenth just before a half note in the other voice)
+        by_stem = _by_stem(slots)
+        two = all(
+            sum((s.duration for s, v in zip(slots, by_stem, strict=True) if v == k), Fraction(0)) == expected
+            for k in (1, 2)
+        )
     if not two and overflow:
         moved = _displaced_rests(slots, total, expected)
         if moved:
@@ -119,12 +127,9 @@ def split_voices(
         if overflow and _coincide(slots, 2.0 * x_tol):
             return _split_by_time(slots, 2.0 * x_tol)
         return [1] * len(slots)
-    out: list[int] = []
-    for s in slots:
-        if s.stem == "up":
-            out.append(1)
-        elif s.stem == "down":
-            out.append(2)
-        else:
-            out.append(1 if s.height >= 4 else 2)
-    return out
+    return _by_stem(slots)
+
+
+def _by_stem(slots: list[VoiceSlot]) -> list[int]:
+    """Voice 1 for up stems, 2 for down stems; stemless events (rests, whole notes) by height."""
+    return [1 if s.stem == "up" else 2 if s.stem == "down" else 1 if s.height >= 4 else 2 for s in slots]
