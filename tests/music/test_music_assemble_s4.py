@@ -84,3 +84,66 @@ def test_pixel_helpers_give_the_same_results_with_a_shared_ink_mask_and_uint8_da
     assert [round(s.staff_space_px) for s in staves] == [10, 10]
     found = find_barlines(img, staves, [])
     assert found == find_barlines(img, staves, [], ink_mask(img)) and len(found) == 2
+
+
+def test_an_overflow_splits_into_two_voices_only_when_no_voice_then_overflows() -> None:
+    # 4/4, annotated: a dotted quarter, an eighth and three eighths (an unmarked triplet) stems down,
+    # then two eighths stems up: 4.5 quarters; split by stems the down voice holds 3.5 and the up voice
+    # 1, neither fills the measure: one voice (the repair then finds the triplet)
+    slots = [
+        VoiceSlot(100, "down", 4, F(3, 2)),
+        VoiceSlot(160, "down", 4, F(1, 2)),
+        *(VoiceSlot(x, "down", 4, F(1, 2)) for x in (200, 230, 260)),
+        VoiceSlot(300, "up", 4, F(1, 2)),
+        VoiceSlot(330, "up", 4, F(1, 2)),
+    ]
+    assert split_voices(slots, F(4), 8.0, split_on_overflow=True) == [1] * 7
+    # 2/4: two quarters stems up around a quarter stems down (not struck together): 3 quarters, the up
+    # voice fills the measure: two voices
+    alt = [VoiceSlot(100, "up", 6, F(1)), VoiceSlot(125, "down", 2, F(1)), VoiceSlot(150, "up", 6, F(1))]
+    assert split_voices(alt, F(2), 8.0, split_on_overflow=True) == [1, 2, 1]
+
+
+def test_a_courtesy_key_after_the_last_barline_gives_the_next_system_its_key() -> None:
+    # system 1: two sharps, a whole note, the barline, then two naturals (a change to C major announced);
+    # system 2 shows no key signature (C major draws none): its F is F natural, not F sharp
+    glyphs = [_staff(100, 0), _staff(250, 1)]
+    glyphs += [Glyph("clefG", (25, 90, 40, 150), 1.0, 2), Glyph("clefG", (25, 240, 40, 300), 1.0, 3)]
+    glyphs += [Glyph("keySharp", (45, 92, 52, 112), 1.0, 4), Glyph("keySharp", (54, 107, 61, 127), 1.0, 5)]
+    glyphs += [Glyph("timeSig4", (70, 100, 80, 120), 1.0, 6), Glyph("timeSig4", (70, 120, 80, 140), 1.0, 7)]
+    glyphs.append(Glyph("noteheadWholeOnLine", (150, 95, 164, 105), 1.0, 8))  # F#5
+    glyphs.append(Glyph("barline", (450, 100, 451, 140), 1.0, 9))
+    glyphs += [
+        Glyph("keyNatural", (460, 92, 466, 112), 1.0, 10),
+        Glyph("keyNatural", (470, 107, 476, 127), 1.0, 11),
+    ]
+    glyphs.append(Glyph("noteheadWholeOnLine", (150, 245, 164, 255), 1.0, 12))  # F5
+    glyphs.append(Glyph("barline", (450, 250, 451, 290), 1.0, 13))
+    measures = assemble_pages([(glyphs, None)]).score.parts[0].measures
+    pitches = [str(n.pitch) for m in measures for n in m.notes()]
+    assert pitches == ["F#5", "F5"]
+    assert measures[1].key is not None and measures[1].key.fifths == 0
+
+
+def test_a_chord_whose_low_head_sits_nearer_the_next_staff_stays_with_its_stem() -> None:
+    # two treble staves (bottom line of the upper at 140, top of the lower at 170); a chord stem up on
+    # the upper staff with C4 (one ledger below, y 150) and A3 (y 160, nearer the lower staff)
+    glyphs = [_staff(100, 0), _staff(170, 1), Glyph("systemicBarline", (19, 100, 21, 210), 1.0, 2)]
+    glyphs += [Glyph("clefG", (25, 90, 40, 150), 1.0, 3), Glyph("clefG", (25, 160, 40, 220), 1.0, 4)]
+    glyphs += [Glyph("timeSig4", (50, 100, 60, 120), 1.0, 5), Glyph("timeSig4", (50, 120, 60, 140), 1.0, 6)]
+    glyphs += [Glyph("timeSig4", (50, 170, 60, 190), 1.0, 7), Glyph("timeSig4", (50, 190, 60, 210), 1.0, 8)]
+    glyphs.append(Glyph("noteheadWholeOnLine", (100, 155, 112, 165), 1.0, 9))  # A3 (listed first)
+    glyphs.append(Glyph("noteheadWholeOnLine", (100, 145, 112, 155), 1.0, 10))  # C4
+    glyphs = [replace_class(g, "noteheadBlackOnLine") if g.glyph_id in (9, 10) else g for g in glyphs]
+    glyphs.append(Glyph("stem", (111, 110, 112, 160), 1.0, 11))
+    glyphs.append(Glyph("noteheadWholeOnLine", (100, 185, 114, 195), 1.0, 12))  # lower staff: B4
+    glyphs.append(Glyph("barline", (300, 100, 301, 210), 1.0, 13))
+    parts = assemble_pages([(glyphs, None)]).score.parts
+    upper = sorted(str(n.pitch) for n in parts[0].measures[0].notes())
+    lower = [str(n.pitch) for n in parts[1].measures[0].notes()]
+    assert upper == ["A3", "C4"]
+    assert lower == ["B4"]
+
+
+def replace_class(g: Glyph, name: str) -> Glyph:
+    return Glyph(name, g.bbox_xyxy, g.score, g.glyph_id)

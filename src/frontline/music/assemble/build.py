@@ -618,6 +618,16 @@ def _system_pass(
         sx = s.center_xy[0]
         hx = float(np.mean([h.glyph.center_xy[0] for h in hs]))
         staff = Counter(h.staff for h in hs).most_common(1)[0][0]
+        if len({h.staff for h in hs}) > 1:
+            # heads of one stem read on two staves (low heads between staves): the chord belongs to the
+            # staff its stem runs along (a stem leaves the heads towards their own staff)
+            def along(sid: int, s: Glyph = s) -> float:
+                st_b = page_staves[sid]
+                return min(s.bbox_xyxy[3], st_b.bottom) - max(s.bbox_xyxy[1], st_b.top)
+
+            staff = max(sorted({h.staff for h in hs}), key=along)
+            for h in hs:
+                h.staff = staff
         head_kinds = Counter(head_kind(h.glyph.class_name) for h in hs)
         small = any(h.glyph.class_name.endswith("Small") for h in hs)
         groups.append(
@@ -1137,6 +1147,7 @@ class _PartState:
     median_pitch: dict[int, float] = field(default_factory=dict)  # staff -> median diatonic, last system
     assumed_clefs: set[int] = field(default_factory=set)  # staves whose clef in force was assumed
     time_given: bool = False  # the time signature in force was read from annotated (trusted) digits
+    courtesy_key: int | None = None  # a key drawn after the last barline of the system before
 
 
 def _voice_items(gs: list[_Group]) -> list[RhythmItem]:
@@ -1384,6 +1395,10 @@ def assemble_pages(
                         keys_here = [k for x, k in tl.keys if rx0 - sp <= x < first_x]
                         if keys_here and sn == 1:
                             key_fifths = keys_here[-1]
+                        elif r == 0 and sn == 1 and st.courtesy_key is not None:
+                            # the key announced at the end of the system before, drawn at this system's
+                            # start only when it has sharps or flats (a change to C shows nothing here)
+                            key_fifths = st.courtesy_key
                     if sys_times[r] is not None:
                         time = sys_times[r]
                     new_key = None
@@ -1698,6 +1713,11 @@ def assemble_pages(
                         )
                     )
             for part_i, local in enumerate(system.part_staves):
+                # a key signature after the system's last barline announces the next system's key
+                first_tl = res.timelines[res.staff_ids[local[0]]]
+                end_x = res.regions[n_regions - 1][1] if n_regions else float("inf")
+                courtesy = [k for x, k in first_tl.keys if x >= end_x - 0.5 * sp]
+                states[part_i].courtesy_key = courtesy[-1] if courtesy else None
                 for k, local_k in enumerate(local):
                     sid = res.staff_ids[local_k]
                     dia = [

@@ -108,15 +108,19 @@ def split_voices(
     # with detected symbols an overflow alone does not make two voices: with nothing struck together it
     # is likelier a misread value (one wrong duration then stays local instead of shifting every onset
     # of a split voice); with trusted symbols (`split_on_overflow`) it does
-    two = has_both and (_overlapping(slots, x_tol) or (split_on_overflow and overflow and not double))
-    if has_both and split_on_overflow and double and not two and expected is not None:
-        # two measures' worth may still be two voices: when splitting by stem direction fills the
-        # measure exactly in each voice (a sixteenth just before a half note in the other voice)
+    struck = has_both and _overlapping(slots, x_tol)
+    two = struck
+    if has_both and split_on_overflow and overflow and not struck and expected is not None:
+        # an overflow with nothing struck together: two voices when splitting by stem direction leaves
+        # no voice longer than the measure and fills it in at least one (else one voice with, say, an
+        # unmarked triplet, for the repair); two measures' worth only when both voices fill it (else a
+        # missed barline)
         by_stem = _by_stem(slots)
-        two = all(
-            sum((s.duration for s, v in zip(slots, by_stem, strict=True) if v == k), Fraction(0)) == expected
+        sums = [
+            sum((s.duration for s, v in zip(slots, by_stem, strict=True) if v == k), Fraction(0))
             for k in (1, 2)
-        )
+        ]
+        two = all(t == expected for t in sums) if double else max(sums) == expected
     if not two and overflow:
         moved = _displaced_rests(slots, total, expected)
         if moved:
