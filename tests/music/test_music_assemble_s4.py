@@ -147,3 +147,21 @@ def test_a_chord_whose_low_head_sits_nearer_the_next_staff_stays_with_its_stem()
 
 def replace_class(g: Glyph, name: str) -> Glyph:
     return Glyph(name, g.bbox_xyxy, g.score, g.glyph_id)
+
+
+def test_a_grace_slash_marks_only_the_grace_note_not_the_note_after_it() -> None:
+    # 1/4: a slashed grace note (small head, stem up) right before a quarter whose stem is within a
+    # space of the slash: the quarter stays a regular quarter
+    glyphs = [_staff(100, 0), Glyph("clefG", (25, 90, 40, 150), 1.0, 1)]
+    glyphs += [Glyph("timeSig1", (50, 100, 60, 120), 1.0, 2), Glyph("timeSig4", (50, 120, 60, 140), 1.0, 3)]
+    glyphs.append(Glyph("noteheadBlackOnLineSmall", (100, 116, 108, 122), 1.0, 4))
+    glyphs.append(Glyph("stem", (107, 96, 108, 119), 1.0, 5))
+    glyphs.append(Glyph("flag8thUp", (107, 96, 113, 108), 1.0, 6))
+    glyphs.append(Glyph("graceSlash", (102, 100, 116, 109), 1.0, 7))
+    glyphs.append(Glyph("noteheadBlackOnLine", (112, 115, 124, 125), 1.0, 8))
+    glyphs.append(Glyph("stem", (123, 85, 124, 120), 1.0, 9))
+    glyphs.append(Glyph("barline", (200, 100, 201, 140), 1.0, 10))
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    notes = sorted(m.notes(), key=lambda n: n.grace, reverse=True)
+    assert [(n.grace, n.grace_slash) for n in notes] == [(True, True), (False, False)]
+    assert notes[1].duration_q == 1 and not m.flagged

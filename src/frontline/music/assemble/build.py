@@ -745,13 +745,29 @@ def _system_pass(
             # or reads two levels as one)
             gr.px_strokes = stem_end_strokes(ink, s.bbox_xyxy, gr.stem_dir == "up", sp)
             gr.beam_levels = max(gr.beam_levels, *gr.px_strokes)
-        for sl in slashes:
-            if _overlap(sl.bbox_xyxy[0], sl.bbox_xyxy[2], sx - sp, sx + sp) and _overlap(
-                sl.bbox_xyxy[1], sl.bbox_xyxy[3], sy0, sy1
-            ):
-                gr.grace_slash = True
-                gr.grace = True
         gr.extra_glyphs.append(s.glyph_id)
+    # a grace slash marks one stem: the small-headed one nearest to it among those it crosses (not a
+    # full-size note just after the grace note)
+    for sl in slashes:
+        crossed = [
+            gr
+            for gr in groups
+            if gr.stem is not None
+            and _overlap(
+                sl.bbox_xyxy[0], sl.bbox_xyxy[2], gr.stem.center_xy[0] - sp, gr.stem.center_xy[0] + sp
+            )
+            and _overlap(sl.bbox_xyxy[1], sl.bbox_xyxy[3], gr.stem.bbox_xyxy[1], gr.stem.bbox_xyxy[3])
+        ]
+        if crossed:
+            best = min(
+                crossed,
+                key=lambda gr: (
+                    not any(h.glyph.class_name.endswith("Small") for h in gr.heads),
+                    abs((gr.stem.center_xy[0] if gr.stem is not None else gr.x) - sl.center_xy[0]),
+                ),
+            )
+            best.grace_slash = True
+            best.grace = True
 
     # rests
     for name, value in REST_VALUE.items():
