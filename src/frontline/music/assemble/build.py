@@ -759,15 +759,15 @@ def _system_pass(
             and _overlap(sl.bbox_xyxy[1], sl.bbox_xyxy[3], gr.stem.bbox_xyxy[1], gr.stem.bbox_xyxy[3])
         ]
         if crossed:
-            best = min(
+            slashed = min(
                 crossed,
                 key=lambda gr: (
                     not any(h.glyph.class_name.endswith("Small") for h in gr.heads),
                     abs((gr.stem.center_xy[0] if gr.stem is not None else gr.x) - sl.center_xy[0]),
                 ),
             )
-            best.grace_slash = True
-            best.grace = True
+            slashed.grace_slash = True
+            slashed.grace = True
 
     # rests
     for name, value in REST_VALUE.items():
