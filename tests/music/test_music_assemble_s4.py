@@ -165,3 +165,27 @@ def test_a_grace_slash_marks_only_the_grace_note_not_the_note_after_it() -> None
     notes = sorted(m.notes(), key=lambda n: n.grace, reverse=True)
     assert [(n.grace, n.grace_slash) for n in notes] == [(True, True), (False, False)]
     assert notes[1].duration_q == 1 and not m.flagged
+
+
+def _quarters(xs: list[float], score: float = 0.9) -> list[Glyph]:
+    out: list[Glyph] = []
+    for k, x in enumerate(xs):
+        out.append(Glyph("noteheadBlackOnLine", (x, 115, x + 12, 125), score, 100 + 2 * k))
+        out.append(Glyph("stem", (x + 11, 85, x + 12, 120), score, 101 + 2 * k))
+    return out
+
+
+def test_a_low_scored_tuplet_number_marks_nothing() -> None:
+    # the first measure (a pickup may be short, so no repair looks at it): four detected quarters and a
+    # "3" over the first three read with a low score (a stray digit): quarters, not a triplet
+    glyphs = [_staff(100, 0), Glyph("clefG", (25, 90, 40, 150), 0.9, 1)]
+    glyphs += [Glyph("timeSig4", (50, 100, 60, 120), 0.9, 2), Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3)]
+    glyphs += _quarters([100, 140, 180, 220])
+    glyphs.append(Glyph("barline", (290, 100, 291, 140), 0.9, 4))
+    stray = Glyph("tuplet3", (140, 70, 150, 82), 0.4, 5)
+    m = assemble_pages([([*glyphs, stray], None)]).score.parts[0].measures[0]
+    assert [n.duration_q for n in m.notes()] == [1, 1, 1, 1]
+    # a number read with a good score still makes the triplet
+    sure = Glyph("tuplet3", (140, 70, 150, 82), 0.8, 5)
+    m = assemble_pages([([*glyphs, sure], None)]).score.parts[0].measures[0]
+    assert [n.duration_q for n in m.notes()] == [F(2, 3)] * 3 + [1]

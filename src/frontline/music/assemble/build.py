@@ -141,6 +141,9 @@ class AssembleConfig:
     """Read the stem of a detected black or half notehead from the ink where no stem glyph touches it."""
     image_barlines: bool = True
     """Add barlines read from the page's pixels where the glyphs have none (a detector may miss them)."""
+    min_tuplet_score: float = 0.5
+    """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
+    lyrics and slurs; chosen on the development pages, where true numbers mostly score above 0.6)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -957,7 +960,12 @@ def _system_pass(
 
     # tuplets: the number marks the groups under its bracket, or under the beam it sits on
     brackets = by_class.get("tupletBracket", [])
-    numbers = [(g, TUPLET_RATIO[name]) for name in TUPLET_RATIO for g in by_class.get(name, [])]
+    numbers = [
+        (g, TUPLET_RATIO[name])
+        for name in TUPLET_RATIO
+        for g in by_class.get(name, [])
+        if g.score >= cfg.min_tuplet_score
+    ]
     marks: list[tuple[Glyph, tuple[int, int] | None]] = list(numbers)
     for b in brackets:  # a bracket whose number was missed: the ratio follows from the notes under it
         if not any(
