@@ -189,3 +189,44 @@ def test_a_low_scored_tuplet_number_marks_nothing() -> None:
     sure = Glyph("tuplet3", (140, 70, 150, 82), 0.8, 5)
     m = assemble_pages([([*glyphs, sure], None)]).score.parts[0].measures[0]
     assert [n.duration_q for n in m.notes()] == [F(2, 3)] * 3 + [1]
+
+
+def _one_quarter(marks: list[Glyph]) -> Note:
+    glyphs = [_staff(100, 0), Glyph("clefG", (25, 90, 40, 150), 0.9, 1)]
+    glyphs += [Glyph("timeSig1", (50, 100, 60, 120), 0.9, 2), Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3)]
+    glyphs += _quarters([100])
+    glyphs.append(Glyph("barline", (200, 100, 201, 140), 0.9, 4))
+    notes = assemble_pages([(glyphs + marks, None)]).score.parts[0].measures[0].notes()
+    assert len(notes) == 1
+    return notes[0]
+
+
+def test_detected_marks_need_a_fair_score_stand_by_their_note_and_count_once() -> None:
+    # a quarter (head 115-125, stem up to 85) and staccato dots read below its head at 1 space
+    def dot(y: float, score: float, gid: int) -> Glyph:
+        return Glyph("articStaccatoBelow", (104, y, 108, y + 4), score, gid)
+
+    assert _one_quarter([dot(133, 0.8, 50)]).articulations == ("staccato",)
+    # a low score (the detector reads many on lyrics and text) leaves it out
+    assert _one_quarter([dot(133, 0.4, 50)]).articulations == ()
+    # four spaces below the head (a lyric's full stop): no note's mark
+    assert _one_quarter([dot(163, 0.8, 50)]).articulations == ()
+    # the same mark read twice counts once
+    assert _one_quarter([dot(133, 0.8, 50), dot(134, 0.7, 51)]).articulations == ("staccato",)
+    # annotated marks (score 1) are taken as given wherever they are
+    assert _one_quarter([dot(163, 1.0, 50)]).articulations == ("staccato",)
+
+
+def test_a_lone_detected_whole_note_in_a_measure_of_two_wholes_is_a_breve() -> None:
+    # 4/2 (alla breve, Palestrina): one detected whole note per measure is a breve the detector misread
+    glyphs = [_staff(100, 0), Glyph("clefG", (25, 90, 40, 150), 0.9, 1)]
+    glyphs += [Glyph("timeSig4", (50, 100, 60, 120), 0.9, 2), Glyph("timeSig2", (50, 120, 60, 140), 0.9, 3)]
+    glyphs.append(Glyph("noteheadWholeOnLine", (100, 115, 114, 125), 0.9, 4))
+    glyphs.append(Glyph("barline", (200, 100, 201, 140), 0.9, 5))
+    glyphs.append(Glyph("noteheadWholeOnLine", (250, 115, 264, 125), 0.9, 6))
+    glyphs.append(Glyph("noteheadWholeOnLine", (300, 115, 314, 125), 0.9, 7))
+    glyphs.append(Glyph("barline", (350, 100, 351, 140), 0.9, 8))
+    measures = assemble_pages([(glyphs, None)]).score.parts[0].measures
+    assert [(n.duration_q, n.note_type) for n in measures[0].notes()] == [(8, "breve")]
+    assert [n.duration_q for n in measures[1].notes()] == [4, 4]  # two whole notes stay whole notes
+    assert not any(m.flagged for m in measures)

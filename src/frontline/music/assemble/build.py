@@ -135,12 +135,21 @@ class AssembleConfig:
     """Keep a staff's clef when a detected clef at a system start (no courtesy clef before it) would move
     the staff's pitch range far from the system before. Off: it helped the step-4500 detector (note F1
     +0.02) but costs the step-14000 one (-0.013 clean, -0.024 degraded), whose clefs are better read."""
-    pixel_staccato: bool = True
-    """Read staccato dots from the ink at detected notes that have no articulation glyph."""
+    pixel_staccato: bool = False
+    """Read staccato dots from the ink at detected notes that have no articulation glyph. Off: with the
+    session-3 detector (which finds staccato dots itself) it added more wrong dots than right ones on
+    the development pages (articulation edits 431 -> 374 without it, 64 pages)."""
     pixel_stems: bool = True
     """Read the stem of a detected black or half notehead from the ink where no stem glyph touches it."""
     image_barlines: bool = True
     """Add barlines read from the page's pixels where the glyphs have none (a detector may miss them)."""
+    min_mark_score: float = 0.55
+    """Detected articulations, ornaments and fermatas scored below this are left out: the detector reads
+    many on lyrics and text at low scores (development pages: 2% of those below 0.35 are real, 65% of
+    those above 0.75)."""
+    mark_max_dy: float = 2.5
+    """Largest distance (spaces) from a detected articulation, ornament or fermata to its note's heads
+    or stem end (a mark further away belongs to no note: text, lyrics)."""
     min_tuplet_score: float = 0.5
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs; chosen on the development pages, where true numbers mostly score above 0.6)."""
@@ -847,19 +856,32 @@ def _system_pass(
         if not cands:
             return None
         best = min(cands, key=lambda gr: abs(gr.x - cx) + 0.2 * abs(gr.cy - cy))
-        return best if abs(best.x - cx) <= max_dx * sp else None
+        if abs(best.x - cx) > max_dx * sp:
+            return None
+        if g.score < 1.0:
+            # a detected mark stands by its note: within a few spaces of its heads or its stem's end
+            ys = [y for h in best.heads for y in (h.glyph.bbox_xyxy[1], h.glyph.bbox_xyxy[3])]
+            if best.stem is not None:
+                ys += [best.stem.bbox_xyxy[1], best.stem.bbox_xyxy[3]]
+            if best.rest_glyph is not None:
+                ys += [best.rest_glyph.bbox_xyxy[1], best.rest_glyph.bbox_xyxy[3]]
+            if ys and max(min(ys) - cy, cy - max(ys)) > cfg.mark_max_dy * sp:
+                return None
+        return best
 
     for name, gs in by_class.items():
         base = name.removesuffix("Above").removesuffix("Below")
         for g in gs:
+            if g.score < cfg.min_mark_score and (base in _ARTICS or base in _ORNAMENTS or base == "fermata"):
+                continue
             if base in _ARTICS:
                 ng = nearest_group(g, False, 1.5)
-                if ng is not None:
+                if ng is not None and _ARTICS[base] not in ng.articulations:  # one of a kind per note
                     ng.articulations.append(_ARTICS[base])
                     ng.extra_glyphs.append(g.glyph_id)
             elif base in _ORNAMENTS:
                 ng = nearest_group(g, False, 1.5)
-                if ng is not None:
+                if ng is not None and _ORNAMENTS[base] not in ng.ornaments:
                     ng.ornaments.append(_ORNAMENTS[base])
                     ng.extra_glyphs.append(g.glyph_id)
             elif base == "fermata":
@@ -1511,6 +1533,16 @@ def assemble_pages(
                         for v in sorted(set(g.voice for g in gs)):
                             vg = [g for g in gs if g.voice == v and not g.grace]
                             lone_rest = len(vg) == 1 and vg[0].is_rest and not vg[0].dots
+                            if (
+                                len(vg) == 1
+                                and vg[0].kind == "whole"
+                                and not vg[0].dots
+                                and expected == 8
+                                and vg[0].detected
+                            ):
+                                # a breve read as a whole note (the detector misses the breve's side
+                                # strokes): the only note of a voice in a measure of two whole notes
+                                vg[0].kind, vg[0].value = "breve", Fraction(8)
                             if lone_rest and (
                                 vg[0].value in (4, 8)
                                 # a whole rest read as a half rest (they differ by a few pixels): the only
