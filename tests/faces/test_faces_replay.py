@@ -21,6 +21,7 @@ from frontline.faces.replay import (
     overlapping_photos,
     pipeline_rates,
     print_attack,
+    rates_at_apcer,
     replay_input,
     screen_attack,
     split_validation,
@@ -166,6 +167,41 @@ def test_web_photo_augmentation_is_training_only_and_keeps_the_photo() -> None:
     plain = _dataset([(img, face)], 3, np.random.default_rng(1))[0]
     assert np.array_equal(plain, _dataset([(img, face)], 3, np.random.default_rng(1))[0])
     assert not np.array_equal(plain, _dataset([(img, face)], 3, np.random.default_rng(1), web=True)[0])
+
+
+def test_poor_source_photos_are_degraded_for_every_class_and_keep_the_face() -> None:
+    from frontline.faces.replay import _dataset, _hard_photo
+
+    img, face = _face_image()
+    smalls = 0
+    for seed in range(12):
+        out, f2 = _hard_photo(img, face, np.random.default_rng(seed))
+        assert out.dtype == np.uint8 and out.ndim == 3
+        assert np.abs(out.astype(float)[:100, :100] - img[:100, :100]).mean() > 0 or out.shape != img.shape
+        s = out.shape[1] / img.shape[1]
+        assert np.allclose(f2.bbox_xywh, [v * s for v in face.bbox_xywh], rtol=0.02)
+        assert np.allclose(f2.landmarks[2], [v * s for v in face.landmarks[2]], rtol=0.02)
+        if out.shape != img.shape:  # "small": the face box lands at 48-110 px
+            smalls += 1
+            assert 46 <= f2.bbox_xywh[2] <= 112
+    assert 0 < smalls < 12
+    plain = _dataset([(img, face)], 4, np.random.default_rng(1))[0]
+    assert np.array_equal(plain, _dataset([(img, face)], 4, np.random.default_rng(1), hard=0.0)[0])
+    flags: list[bool] = []
+    hard, labels = _dataset([(img, face)], 4, np.random.default_rng(1), hard=1.0, poor=flags)
+    assert flags == [True] * 12 and labels.tolist() == [0] * 4 + [1] * 4 + [2] * 4
+    assert not np.array_equal(plain, hard)
+
+
+def test_rates_at_apcer_reports_the_cut_and_the_cross_entropy() -> None:
+    y = np.array([0] * 50 + [1] * 50 + [2] * 50)
+    attack = np.r_[np.linspace(0.0, 0.6, 50), np.linspace(0.5, 1.0, 50), np.linspace(0.4, 1.0, 50)]
+    prob = np.stack([1 - attack, attack / 2, attack / 2], axis=1)
+    r = rates_at_apcer(prob, y, 0.04)
+    assert r["apcer_screen"] <= 0.04 and r["apcer_print"] <= 0.04
+    assert 0.0 < r["bpcer"] < 0.5 and abs(r["cut"] - cut_for_apcer(prob, y, 0.04)) < 1e-12
+    p_true = prob[np.arange(len(y)), y]
+    assert abs(r["cross_entropy"] - float(-np.mean(np.log(np.maximum(p_true, 1e-12))))) < 1e-9
 
 
 def test_detect_replay_defaults_to_the_threshold_shipped_with_the_model() -> None:

@@ -23,6 +23,9 @@ def test_train_replay_smoke(photos: Path, tmp_path: Path) -> None:
         batch_size=6,
         val_apcer=0.25,  # the shipped rule: the cut comes from validation APCER
         web_augment=True,
+        hard_augment=0.5,
+        val_images=(str(photos / "train/kit_harington/john1.jpeg"),),
+        val_hard=0.5,
         out=str(tmp_path / "replay.pt"),
         runs=str(tmp_path / "runs"),
     )
@@ -56,3 +59,66 @@ def test_train_replay_refuses_empty_folders_and_a_bad_rate(tmp_path: Path) -> No
         ["faces", "train-replay", "--train", str(tmp_path), "--heldout", str(tmp_path), "--val-apcer", "2"],
     )
     assert res.exit_code == 2 and "--val-apcer must lie strictly between 0 and 1" in res.output
+    res = runner.invoke(
+        app,
+        ["faces", "train-replay", "--train", str(tmp_path), "--heldout", str(tmp_path), "--val-hard", "1.5"],
+    )
+    assert res.exit_code == 2 and "--val-hard is a share of the samples" in res.output
+
+
+def test_train_replay_refuses_a_validation_photo_that_is_held_out(photos: Path, tmp_path: Path) -> None:
+    import pytest
+
+    from frontline.errors import InputError
+    from frontline.faces.replay import ReplayTrainConfig, train_replay
+
+    cfg = ReplayTrainConfig(
+        train_images=(str(photos / "train/obama/obama.jpg"),),
+        test_images=(str(photos / "train/biden/biden.jpg"),),
+        val_images=(str(photos / "train/biden/biden.jpg"),),
+        out=str(tmp_path / "w.pt"),
+    )
+    with pytest.raises(InputError, match="validation photo"):
+        train_replay(cfg)
+
+
+def test_compare_replay_picks_by_validation_and_ships_the_winner_with_its_cut(
+    photos: Path, tmp_path: Path
+) -> None:
+    import pytest
+    import torch
+
+    from frontline.errors import InputError
+    from frontline.faces.replay import (
+        ReplayCompareConfig,
+        build_replay_net,
+        compare_replay,
+        load_replay_model,
+    )
+
+    paths = []
+    for name, live_bias in (("always_live", 4.0), ("random", None)):
+        torch.manual_seed(0)
+        net = build_replay_net(8, True, 2, True)
+        if live_bias is not None:  # constant output: every sample gets the same attack score
+            with torch.no_grad():
+                net[-1].weight.zero_()
+                net[-1].bias.copy_(torch.tensor([live_bias, 0.0, 0.0]))
+        path = tmp_path / f"{name}.pt"
+        ckpt = {"width": 8, "highpass": True, "patches": 2, "spectrum": True, "state_dict": net.state_dict()}
+        torch.save({**ckpt, "attack_threshold": 0.5}, path)
+        paths.append(str(path))
+    val = (str(photos / "train/obama/obama.jpg"), str(photos / "train/biden/biden.jpg"))
+    cfg = ReplayCompareConfig(
+        weights=tuple(paths), val_images=val, per_class=6, hard=0.5, apcer=0.2, ship=str(tmp_path / "w.pt")
+    )
+    res = compare_replay(cfg)
+    assert set(res["candidates"]) == set(paths) and res["winner"] in paths
+    const = res["candidates"][paths[0]]
+    assert const["bpcer"] == 1.0  # a constant score can only meet the APCER target by flagging everyone
+    best = min(r["bpcer"] for r in res["candidates"].values())
+    assert res["candidates"][res["winner"]]["bpcer"] <= best + cfg.tie
+    shipped = load_replay_model(tmp_path / "w.pt")
+    assert shipped is not None and shipped.attack_threshold == res["attack_threshold"]
+    with pytest.raises(InputError, match="held-out"):
+        compare_replay(ReplayCompareConfig(weights=tuple(paths), val_images=val, heldout_images=val[:1]))

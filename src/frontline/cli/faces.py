@@ -186,6 +186,17 @@ def train_replay_cmd(
     web_augment: bool = typer.Option(
         False, help="Training-only augmentation: JPEG and rescaling of the source photo (every class)."
     ),
+    val: list[Path] = typer.Option(
+        [],
+        "--val",
+        help="More validation photos of people in neither --train nor --heldout (repeat, or a folder).",
+    ),
+    val_hard: float = typer.Option(
+        0.0, help="Share of validation samples made from a poor source photo (small, dark, blurred, ...)."
+    ),
+    hard_augment: float = typer.Option(
+        0.0, help="Share of training samples made from a poor source photo (every class alike)."
+    ),
     seed: int = typer.Option(0, help="Random seed."),
     out: Path = typer.Option(None, help="Weights file (default: the shipped faces/models/replay_cnn.pt)."),
     runs: Path = typer.Option(Path("runs"), help="Lab runs folder."),
@@ -207,11 +218,49 @@ def train_replay_cmd(
         val_apcer=val_apcer,
         val_per_class=val_per_class,
         web_augment=web_augment,
+        val_images=collect_images(val),
+        val_hard=val_hard,
+        hard_augment=hard_augment,
         seed=seed,
         out=str(out or REPLAY_WEIGHTS),
         runs=str(runs),
     )
     print_json(train_replay(cfg))
+
+
+@app.command("compare-replay")
+@handle_errors
+def compare_replay_cmd(
+    weights: list[Path] = typer.Argument(..., help="Candidate weight files from train-replay."),
+    val: list[Path] = typer.Option(
+        ..., "--val", help="Validation photos, in this order (repeat, or a folder); never held-out ones."
+    ),
+    heldout: list[Path] = typer.Option(
+        [], "--heldout", help="Held-out photos, only checked not to be among --val."
+    ),
+    per_class: int = typer.Option(1000, help="Validation samples per class."),
+    seed: int = typer.Option(11, help="Seed of the validation draw."),
+    hard: float = typer.Option(0.5, help="Share of samples made from a poor source photo."),
+    apcer: float = typer.Option(0.03, help="APCER allowed per attack type; sets each candidate's cut."),
+    ship: Path = typer.Option(None, help="Write the winner here with its cut (default: compare only)."),
+) -> None:
+    """Pick among trained replay CNNs on one validation draw: lowest BPCER at APCER <= --apcer per type.
+
+    Example: frontline faces compare-replay a.pt b.pt --val /tmp/replay-val --ship src/frontline/faces/models/replay_cnn.pt
+    """
+    from frontline.faces.replay import ReplayCompareConfig, collect_images, compare_replay
+
+    cfg = ReplayCompareConfig(
+        weights=tuple(str(w) for w in weights),
+        val_images=collect_images(val),
+        heldout_images=collect_images(heldout),
+        per_class=per_class,
+        seed=seed,
+        hard=hard,
+        apcer=apcer,
+        ship=str(ship) if ship else None,
+    )
+    print_json(compare_replay(cfg))
 
 
 @app.command("calibrate")

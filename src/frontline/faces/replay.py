@@ -42,7 +42,10 @@ __all__ = [
     "overlapping_photos",
     "apcer_bpcer",
     "pipeline_rates",
+    "rates_at_apcer",
     "train_replay",
+    "ReplayCompareConfig",
+    "compare_replay",
 ]
 
 CLASSES = ("live", "screen", "print")
@@ -366,6 +369,14 @@ class ReplayTrainConfig:
     threshold instead of `val_bpcer` (`cut_for_apcer`)."""
     web_augment: bool = False
     """Training-only augmentation: one source photo in two passes through `_web_photo` (JPEG, rescale)."""
+    hard_augment: float = 0.0
+    """Share of training samples (every class alike) whose source photo is a poor one (`_hard_photo`)."""
+    val_images: tuple[str, ...] = ()
+    """More validation photos (people in neither the training nor the held-out photos); with the
+    `val_identities` photos they form the validation split."""
+    val_hard: float = 0.0
+    """Share of validation samples (every class alike) whose source photo is a poor one
+    (`_hard_photo`: small, recompressed, blurred, noisy, dark, backlit); 0 keeps the plain draw."""
     width: int = 16
     """Channels of the first conv block."""
     highpass: bool = True
@@ -452,6 +463,69 @@ def _web_photo(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+def _hard_photo(img: np.ndarray, face: Face, rng: np.random.Generator) -> tuple[np.ndarray, Face]:
+    """A poor source photo, as many real bona-fide photos are (and as the attacker's source photo may be):
+    each of small (face box 48-110 px, kept small), backlit (bright, clipped background, darker face),
+    dark (gain and gamma), blurred (Gaussian or motion), noisy (luma or colour noise) and
+    JPEG-recompressed (quality 15-60, once or twice) with probability 0.4, at least one. Applied to
+    the source photo before the attack simulation, so every class gets it alike and the screen and
+    print artefacts stay intact; the live samples are the ones it makes harder.
+    """
+    import cv2
+
+    kinds = rng.uniform(size=6) < 0.4
+    if not kinds.any():
+        kinds[int(rng.integers(6))] = True
+    small, backlit, dark, blur, noisy, jpeg = (bool(k) for k in kinds)
+    x, y, bw, bh = face.bbox_xywh
+    if small:
+        s = min(1.0, rng.uniform(48, 110) / max(bw, 1.0))
+        if s < 1.0:
+            h, w = img.shape[:2]
+            img = cv2.resize(
+                img, (max(16, round(w * s)), max(16, round(h * s))), interpolation=cv2.INTER_AREA
+            )
+            sy, sx = img.shape[0] / h, img.shape[1] / w
+            face = Face(
+                (x * sx, y * sy, bw * sx, bh * sy),
+                tuple((px * sx, py * sy) for px, py in face.landmarks),
+                face.score,
+            )
+            x, y, bw, bh = face.bbox_xywh
+    out = img.astype(np.float64)
+    h, w = out.shape[:2]
+    if backlit:  # window or sky behind the person: the camera exposes for the background
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+        inside = np.exp(-(((xx - x - bw / 2) / (0.7 * bw)) ** 2 + ((yy - y - bh / 2) / (0.8 * bh)) ** 2))
+        gain = inside * rng.uniform(0.35, 0.7) + (1 - inside) * rng.uniform(1.2, 1.6)
+        out = out * gain[:, :, None] + (1 - inside)[:, :, None] * rng.uniform(30, 90)
+    if dark:
+        out = 255.0 * (np.clip(out, 0, 255) / 255.0) ** rng.uniform(1.2, 1.8) * rng.uniform(0.45, 0.8)
+    if blur:
+        if rng.uniform() < 0.5:
+            out = np.asarray(cv2.GaussianBlur(out, (0, 0), rng.uniform(1.0, 2.5)), dtype=np.float64)
+        else:  # motion blur: a line kernel of 3-9 px at a random angle
+            n = int(rng.integers(3, 10))
+            k = np.zeros((n, n))
+            k[n // 2] = 1.0
+            rot = cv2.getRotationMatrix2D(((n - 1) / 2, (n - 1) / 2), rng.uniform(0, 180), 1.0)
+            k = np.asarray(cv2.warpAffine(k, rot, (n, n)), dtype=np.float64)
+            out = np.asarray(cv2.filter2D(out, -1, k / max(k.sum(), 1e-6)), dtype=np.float64)
+    if noisy:
+        sigma = rng.uniform(4, 14)
+        if rng.uniform() < 0.5:
+            out = out + rng.normal(0, sigma, size=out.shape[:2])[:, :, None]
+        else:
+            out = out + rng.normal(0, sigma, size=out.shape)
+    out8 = np.clip(out, 0, 255).astype(np.uint8)
+    if jpeg:
+        for _ in range(1 + int(rng.uniform() < 0.4)):
+            ok, buf = cv2.imencode(".jpg", out8, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(15, 61))])
+            if ok:
+                out8 = np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR))
+    return out8, face
+
+
 def _source_variation(img: np.ndarray, rng: np.random.Generator, web: bool = False) -> np.ndarray:
     """Vary the source photo like real photos vary, for every class alike: resolution (down-up
     resampling), studio retouch (edge-preserving smoothing), saturation, contrast, faded blacks, colour
@@ -496,6 +570,7 @@ def _sample(
     patches: int = 2,
     gate: list[bool] | None = None,
     web: bool = False,
+    hard: bool = False,
 ) -> np.ndarray:
     import cv2
 
@@ -521,6 +596,8 @@ def _sample(
         x, y, bw, bh = face.bbox_xywh
         lm = [(w - px, py) for px, py in face.landmarks]
         face = Face((w - x - bw, y, bw, bh), (lm[1], lm[0], lm[2], lm[4], lm[3]), face.score)
+    if hard:  # a poor source photo (small, dark, blurred, ...), every class alike
+        img, face = _hard_photo(img, face, rng)
     img = _source_variation(img, rng, web)  # every class: the photo itself varies in sharpness and colour
     if label == 1:
         img = screen_attack(img, rng)
@@ -547,14 +624,22 @@ def _dataset(
     patches: int = 2,
     gate: list[bool] | None = None,
     web: bool = False,
+    hard: float = 0.0,
+    poor: list[bool] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, labels): `per_class` samples of each class; `gate` (when given) collects per sample
     whether the pipeline's quality stage would let the shot through; `web` adds the training-only
-    web-photo augmentation (`_web_photo`)."""
+    web-photo augmentation (`_web_photo`); a share `hard` of the samples of every class gets a poor
+    source photo (`_hard_photo`; `poor`, when given, collects per sample whether it got one). With
+    `hard` 0 the draw is the same as without the option."""
     xs, ys = [], []
     for label in range(len(CLASSES)):
         for _ in range(per_class):
-            xs.append(_sample(sources[int(rng.integers(len(sources)))], label, rng, patches, gate, web))
+            src = sources[int(rng.integers(len(sources)))]
+            bad = hard > 0 and bool(rng.uniform() < hard)
+            if poor is not None:
+                poor.append(bad)
+            xs.append(_sample(src, label, rng, patches, gate, web, bad))
             ys.append(label)
     return np.stack(xs), np.asarray(ys, dtype=np.int64)
 
@@ -599,6 +684,15 @@ def cut_for_apcer(prob: np.ndarray, labels: np.ndarray, apcer: float) -> float:
         sel = (labels == 0) | (labels == k)
         cuts.append(lab.risk.operating_point(score[sel], labels[sel] == k, recall=1.0 - apcer).threshold)
     return float(min(max(min(cuts), 1e-6), 1.0))
+
+
+def rates_at_apcer(prob: np.ndarray, labels: np.ndarray, apcer: float) -> dict[str, float]:
+    """How a model does on one (validation) draw at the cut that keeps APCER <= `apcer` per attack type
+    there (`cut_for_apcer`): the cut, APCER per type and BPCER at it, and the cross-entropy of the
+    softmax probabilities `prob` (N, 3). This is what candidate models are compared by."""
+    cut = cut_for_apcer(prob, labels, apcer)
+    ce = float(-np.mean(np.log(np.maximum(prob[np.arange(len(labels)), labels], 1e-12))))
+    return {"cut": cut, "cross_entropy": ce, **apcer_bpcer(labels, decide(prob, cut))}
 
 
 def decide(prob: np.ndarray, threshold: float) -> np.ndarray:
@@ -684,6 +778,9 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
         )
     if config.val_apcer is not None and not 0.0 < config.val_apcer < 1.0:
         raise InputError(f"--val-apcer must lie strictly between 0 and 1 (a rate), got {config.val_apcer}")
+    for name, share in (("--val-hard", config.val_hard), ("--hard-augment", config.hard_augment)):
+        if not 0.0 <= share <= 1.0:
+            raise InputError(f"{name} is a share of the samples, between 0 and 1; got {share}")
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     rng = np.random.default_rng(config.seed)
@@ -693,7 +790,14 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
             f"held-out photo(s) also given for training (same file content): {', '.join(shared)};"
             " remove them from --train"
         )
+    shared = overlapping_photos(config.val_images, config.test_images + config.train_images)
+    if shared:
+        raise InputError(
+            f"validation photo(s) also given for training or held out (same file content): {', '.join(shared)};"
+            " remove them from --val"
+        )
     train_paths, val_paths = split_validation(config.train_images, config.val_identities)
+    val_paths = val_paths + tuple(config.val_images)
     train_src, val_src = _sources(train_paths), _sources(val_paths)
     test_src = _sources(config.test_images)
     if not train_src or not val_src or not test_src:
@@ -702,8 +806,12 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
         )
     t0 = time.time()
     k = config.patches
-    xtr, ytr = _dataset(train_src, config.samples_per_class, rng, k, web=config.web_augment)
-    xva, yva = _dataset(val_src, config.val_per_class, np.random.default_rng(config.seed + 2), k)
+    xtr, ytr = _dataset(
+        train_src, config.samples_per_class, rng, k, web=config.web_augment, hard=config.hard_augment
+    )
+    xva, yva = _dataset(
+        val_src, config.val_per_class, np.random.default_rng(config.seed + 2), k, hard=config.val_hard
+    )
     gate: list[bool] = []
     xte, yte = _dataset(test_src, config.test_per_class, np.random.default_rng(config.seed + 1), k, gate)
     gen_s = time.time() - t0
@@ -829,3 +937,101 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
         json.dumps({**result, "sha256": digest, "run": run_dir}, indent=2)
     )
     return {**result, "run_dir": run_dir, "weights": str(out), "sha256": digest}
+
+
+# ----------------------------------------------------------------------------- picking among trained models
+@dataclass(frozen=True, slots=True)
+class ReplayCompareConfig:
+    """Settings of `frontline faces compare-replay`: candidate weights judged on one validation draw."""
+
+    weights: tuple[str, ...] = ()
+    """Candidate weight files (from `train-replay`)."""
+    val_images: tuple[str, ...] = ()
+    """Validation photos (people in neither the training nor the held-out photos), in this order."""
+    heldout_images: tuple[str, ...] = ()
+    """Held-out photos: only checked not to be among the validation photos (file content)."""
+    per_class: int = 1000
+    """Validation samples per class."""
+    seed: int = 11
+    """Seed of the validation draw (a fresh one, not the training runs' seed + 2)."""
+    hard: float = 0.5
+    """Share of the samples of every class made from a poor source photo (`_hard_photo`)."""
+    apcer: float = 0.03
+    """APCER allowed per attack type: each candidate's cut (`cut_for_apcer`) on this draw."""
+    tie: float = 0.005
+    """BPCER gap within which the lower cross-entropy decides instead."""
+    ship: str | None = None
+    """Write the winner here with its cut from this draw as `attack_threshold` (None: only compare)."""
+
+
+def compare_replay(config: ReplayCompareConfig) -> dict[str, Any]:
+    """Judge candidate replay CNNs on one validation draw and pick one, by validation only.
+
+    Every candidate gets the same draw and its own cut for APCER <= `apcer` per attack type; the
+    winner has the lowest BPCER at that cut (within `tie`, the lower cross-entropy). With `ship` the
+    winner's weights are written there with that cut and the draw's rates. Returns per candidate the
+    cut, APCER/BPCER, BPCER on plain and on poor source photos, cross-entropy; the winner; the cut.
+    """
+    import torch
+
+    from frontline.errors import InputError
+
+    if not config.weights or not config.val_images:
+        raise InputError("compare-replay needs candidate weight files and validation photos (--val)")
+    shared = overlapping_photos(config.val_images, config.heldout_images)
+    if shared:
+        raise InputError(f"validation photo(s) are held-out photos (same file content): {', '.join(shared)}")
+    models = {}
+    for w in config.weights:
+        net = load_replay_model(w)
+        if net is None:
+            raise InputError(f"no replay weights at {w}; give files written by train-replay")
+        models[w] = net
+    sources = _sources(config.val_images)
+    if not sources:
+        raise InputError("no face found in the validation photos (--val)")
+    draws: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    results: dict[str, dict[str, float]] = {}
+    probs: dict[str, np.ndarray] = {}
+    for w, net in models.items():
+        k = int(getattr(net, "patches", 1))
+        if k not in draws:  # the same draw for every candidate with the same input layout
+            flags: list[bool] = []
+            x, y = _dataset(
+                sources, config.per_class, np.random.default_rng(config.seed), k, hard=config.hard, poor=flags
+            )
+            draws[k] = (x, y, np.asarray(flags, dtype=bool))
+        x, y, poor = draws[k]
+        with torch.no_grad():
+            prob = np.concatenate(
+                [
+                    torch.softmax(net(torch.from_numpy(x[i : i + 500])), 1).numpy()
+                    for i in range(0, len(x), 500)
+                ]
+            )
+        r = rates_at_apcer(prob, y, config.apcer)
+        pred = decide(prob, r["cut"])
+        r["bpcer_plain"] = apcer_bpcer(y[~poor], pred[~poor])["bpcer"] if np.any(~poor) else float("nan")
+        r["bpcer_poor"] = apcer_bpcer(y[poor], pred[poor])["bpcer"] if np.any(poor) else float("nan")
+        results[w], probs[w] = r, prob
+    ranked = sorted(results, key=lambda w: results[w]["bpcer"])
+    winner = ranked[0]
+    for w in ranked[1:]:
+        close = results[w]["bpcer"] - results[ranked[0]]["bpcer"] <= config.tie
+        if close and results[w]["cross_entropy"] < results[winner]["cross_entropy"]:
+            winner = w
+    out: dict[str, Any] = {
+        "candidates": results,
+        "winner": winner,
+        "attack_threshold": results[winner]["cut"],
+    }
+    if config.ship:
+        ckpt = torch.load(winner, map_location="cpu", weights_only=True)
+        ckpt["training_run_threshold"] = ckpt.get("attack_threshold")
+        ckpt["attack_threshold"] = results[winner]["cut"]
+        ckpt["compare"] = {"config": asdict(config), "rates": results[winner]}
+        Path(config.ship).parent.mkdir(parents=True, exist_ok=True)
+        torch.save(ckpt, config.ship)
+        out["shipped"] = config.ship
+        out["sha256"] = hashlib.sha256(Path(config.ship).read_bytes()).hexdigest()
+    return out
