@@ -8,7 +8,7 @@ from fractions import Fraction as F
 import numpy as np
 
 from frontline.music.assemble import assemble_pages
-from frontline.music.assemble.pixels import darkness, ink_mask
+from frontline.music.assemble.pixels import darkness, ink_mask, tie_arc
 from frontline.music.assemble.staves import find_barlines, find_staves
 from frontline.music.assemble.voices import VoiceSlot, split_voices
 from frontline.music.records import Glyph, Note
@@ -230,3 +230,67 @@ def test_a_lone_detected_whole_note_in_a_measure_of_two_wholes_is_a_breve() -> N
     assert [(n.duration_q, n.note_type) for n in measures[0].notes()] == [(8, "breve")]
     assert [n.duration_q for n in measures[1].notes()] == [4, 4]  # two whole notes stay whole notes
     assert not any(m.flagged for m in measures)
+
+
+def _tied_page(arc: bool) -> tuple[list[Glyph], np.ndarray]:
+    """A one-staff page (space 10, lines 100-140) with two detected half notes on the top space (E5,
+    y 105) at x 100 and 200, and, when `arc`, a thin tie arc above them between the heads."""
+    img = np.full((260, 400), 255, np.uint8)
+    for k in range(5):
+        img[100 + 10 * k, 20:380] = 0
+    for x0 in (100, 200):
+        img[101:110, x0 : x0 + 12] = 0  # heads (filled: the ink test only looks between them)
+        img[60:105, x0 + 11 : x0 + 13] = 0  # stems up
+    if arc:
+        for x in range(114, 199):
+            t = (x - 114) / 85
+            y = int(round(112 + 5 * 4 * t * (1 - t)))  # below the heads (stems up): bulging down
+            img[y : y + 3, x] = 0
+    glyphs = [_staff(100, 0), Glyph("clefG", (25, 90, 40, 150), 0.9, 1)]
+    glyphs += [Glyph("timeSig2", (50, 100, 60, 120), 0.9, 2), Glyph("timeSig2", (50, 120, 60, 140), 0.9, 3)]
+    for k, x0 in enumerate((100, 200)):
+        glyphs.append(Glyph("noteheadHalfInSpace", (x0, 100.5, x0 + 12, 109.5), 0.9, 10 + 2 * k))
+        glyphs.append(Glyph("stem", (x0 + 11, 60, x0 + 13, 105), 0.9, 11 + 2 * k))
+    glyphs.append(Glyph("barline", (170, 100, 171, 140), 0.9, 20))
+    glyphs.append(Glyph("barline", (300, 100, 301, 140), 0.9, 21))
+    img[100:141, 170] = 0
+    img[100:141, 300] = 0
+    return glyphs, img
+
+
+def test_a_tie_across_the_barline_is_read_from_the_ink() -> None:
+    glyphs, img = _tied_page(arc=True)
+    measures = assemble_pages([(glyphs, img)]).score.parts[0].measures
+    first, second = measures[0].notes()[0], measures[1].notes()[0]
+    assert (first.tie_start, second.tie_stop) == (True, True)
+    # no arc: two separate notes
+    glyphs, img = _tied_page(arc=False)
+    measures = assemble_pages([(glyphs, img)]).score.parts[0].measures
+    assert not measures[0].notes()[0].tie_start and not measures[1].notes()[0].tie_stop
+
+
+def test_tie_arc_wants_one_thin_stroke_bulging_away_from_the_heads() -> None:
+    ink = np.zeros((100, 200), bool)
+    a, b = (20.0, 45.0, 32.0, 55.0), (120.0, 45.0, 132.0, 55.0)
+    assert tie_arc(ink, a, b, 10.0) == ""
+    for x in range(33, 120):
+        t = (x - 33) / 87
+        ink[int(round(40 - 8 * 4 * t * (1 - t))), x] = True  # above, bulging up
+    assert tie_arc(ink, a, b, 10.0) == "above"
+    ink[20:90, 60:120] = True  # a thick block (a beam or text) hides it: no tie
+    assert tie_arc(ink, a, b, 10.0) == ""
+
+
+def test_low_scored_multi_letter_dynamics_are_no_dynamics() -> None:
+    img = np.full((200, 400), 255, np.uint8)
+    for k in range(5):
+        img[100 + 10 * k, 20:380] = 0
+    img[160:175, 100:130] = 0  # the "word" (its letters are not read: the box score decides)
+    base = [_staff(100, 0), Glyph("clefG", (25, 90, 40, 150), 0.9, 1)]
+    base += [Glyph("timeSig1", (50, 100, 60, 120), 0.9, 2), Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3)]
+    base += _quarters([100])
+    base.append(Glyph("barline", (300, 100, 301, 140), 0.9, 4))
+    for score, n in ((0.95, 1), (0.6, 0)):
+        dyn = Glyph("dynamicText", (100, 160, 130, 175), score, 5)
+        m = assemble_pages([([*base, dyn], img)]).score.parts[0].measures[0]
+        assert len([d for d in m.directions if d.kind == "dynamic"]) == n

@@ -21,7 +21,7 @@ from frontline.music.assemble.pitch import (
     clef_from_class,
     diatonic_of,
 )
-from frontline.music.assemble.pixels import find_stem, ink_mask, staccato_dot, stem_end_strokes
+from frontline.music.assemble.pixels import find_stem, ink_mask, staccato_dot, stem_end_strokes, tie_arc
 from frontline.music.assemble.repair import RhythmItem, repair_voice
 from frontline.music.assemble.rhythm import (
     FLAG_COUNT,
@@ -150,6 +150,12 @@ class AssembleConfig:
     mark_max_dy: float = 2.5
     """Largest distance (spaces) from a detected articulation, ornament or fermata to its note's heads
     or stem end (a mark further away belongs to no note: text, lyrics)."""
+    min_dynamic_score: float = 0.85
+    """A detected multi-letter dynamics glyph scored below this is read as no dynamic (single letters
+    need `min_mark_score`). Development pages: 5 of 185 such glyphs below 0.75 were real, and the word
+    read from a real one is often wrong, so only sure ones pay (dynamics edits 410 -> 209, 64 pages)."""
+    pixel_ties: bool = True
+    """Read ties from the ink between neighbouring detected notes at one height (no tie glyphs)."""
     min_tuplet_score: float = 0.5
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs; chosen on the development pages, where true numbers mostly score above 0.6)."""
@@ -909,7 +915,7 @@ def _system_pass(
         return staff_ids[above[-1]] if above else staff_of(y)
 
     dynamics: list[tuple[int, float, str, str]] = []
-    letters = [g for name in _DYN_LETTERS for g in by_class.get(name, [])]
+    letters = [g for name in _DYN_LETTERS for g in by_class.get(name, []) if g.score >= cfg.min_mark_score]
     rows: dict[int, list[Glyph]] = defaultdict(list)
     for g in letters:  # join letters into words along one row (one staff), never across staves
         rows[staff_below_of(g.center_xy[1])].append(g)
@@ -966,6 +972,44 @@ def _system_pass(
         if end is not None:
             end.tie_stop = True
             end.tie_glyphs.append(t.glyph_id)
+    if ink is not None and cfg.pixel_ties and not by_class.get("tie"):
+        # ties from the ink (the detector has no class for them): two neighbouring detected notes on a
+        # staff with a head at the same height, the second without an accidental, and a thin arc
+        # between them
+        blockers = tuple(
+            g.bbox_xyxy
+            for g in glyphs
+            if g.class_name in BARLINE_CLASSES
+            or g.class_name in ACCIDENTAL_ALTER
+            or g.class_name in ("augmentationDot", "systemicBarline")
+            or g.class_name.startswith(("rest", "clef", "key", "timeSig", "notehead"))
+        )
+        for sid in staff_ids:
+            chain = sorted(
+                (gr for gr in groups if gr.staff == sid and not gr.grace and gr.detected),
+                key=lambda gr: gr.x,
+            )
+            lines = page_staves[sid].line_ys
+            for ga, gb in zip(chain, chain[1:], strict=False):
+                if ga.is_rest or gb.is_rest:
+                    continue
+                for ha in ga.heads:
+                    if ha.tie_start:
+                        continue
+                    hb = next(
+                        (h for h in gb.heads if abs(h.cy - ha.cy) <= 0.25 * sp and h.accidental is None),
+                        None,
+                    )
+                    if hb is None or hb.tie_stop:
+                        continue
+                    x0, x1 = ha.glyph.bbox_xyxy[2], hb.glyph.bbox_xyxy[0]
+                    in_gap = tuple(
+                        b
+                        for b in blockers
+                        if b[0] <= x1 and x0 <= b[2] and b[1] <= ha.cy + 2 * sp and ha.cy - 2 * sp <= b[3]
+                    )
+                    if tie_arc(ink, ha.glyph.bbox_xyxy, hb.glyph.bbox_xyxy, sp, lines, in_gap):
+                        ha.tie_start = hb.tie_stop = True
     for sl in by_class.get("slur", []):
         sx0, sy0, sx1, sy1 = sl.bbox_xyxy
         sid = staff_of((sy0 + sy1) / 2)
@@ -1284,7 +1328,7 @@ def assemble_pages(
             boxes = {g.glyph_id: g.bbox_xyxy for g in original}
             named = []
             for dg in glyphs:
-                if dg.class_name == "dynamicText":
+                if dg.class_name == "dynamicText" and dg.score >= cfg.min_dynamic_score:
                     x0, y0, x1, y1 = (int(round(v)) for v in boxes[dg.glyph_id])
                     word = dynamic_word(image[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1], space)
                     if word:

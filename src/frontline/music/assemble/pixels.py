@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["darkness", "find_stem", "ink_mask", "staccato_dot", "stem_end_strokes"]
+__all__ = ["darkness", "find_stem", "ink_mask", "staccato_dot", "stem_end_strokes", "tie_arc"]
 
 
 def darkness(grey: np.ndarray, paper: float) -> np.ndarray:
@@ -238,3 +238,69 @@ def staccato_dot(
             continue
         blobs.append(i)
     return len(blobs) == 1
+
+
+def tie_arc(
+    ink: np.ndarray,
+    left_box: tuple[float, float, float, float],
+    right_box: tuple[float, float, float, float],
+    space: float,
+    line_ys: tuple[float, ...] = (),
+    blocked: tuple[tuple[float, float, float, float], ...] = (),
+) -> str:
+    """The side ("above"/"below", or "" for none) of a tie arc between two noteheads at one height.
+
+    Why: the detector has no class for ties, and a tied note read as two notes changes the music.
+    Reads three columns at 30, 50 and 70% of the gap between the heads (columns inside `blocked`
+    boxes, such as dots, accidentals or barlines, are skipped; at least two must be read): on one
+    side, 0.3-1.8 spaces from the heads' middle, each must hold exactly one thin ink run (at most 0.5
+    spaces) besides bare staff lines (`line_ys`), and the middle one must be no nearer the heads than
+    the others (an arc bulges away from the notes). Chosen on the development pages over a five-column
+    variant that let columns on a staff line abstain (more false ties, fewer true ones).
+    """
+    h, w = ink.shape
+    gx0, gx1 = left_box[2], right_box[0]
+    if gx1 - gx0 < 1.0 * space:
+        return ""
+    cy = (left_box[1] + left_box[3] + right_box[1] + right_box[3]) / 4
+    thin_line = max(2.0, 0.2 * space)
+    for side in ("above", "below"):
+        if side == "above":
+            ya, yb = int(cy - 1.8 * space), int(cy - 0.3 * space)
+        else:
+            ya, yb = int(cy + 0.3 * space), int(cy + 1.8 * space)
+        ya, yb = max(0, ya), min(h, yb)
+        if yb - ya < 3:
+            continue
+        dists: list[float] = []
+        for f in (0.3, 0.5, 0.7):
+            x = int(round(gx0 + f * (gx1 - gx0)))
+            if not 0 <= x < w or any(b[0] - 1 <= x <= b[2] + 1 for b in blocked):
+                continue
+            col: np.ndarray = np.asarray(ink[ya:yb, max(0, x - 1) : x + 2].any(axis=1))
+            runs: list[tuple[int, int]] = []
+            k = 0
+            while k < len(col):
+                if col[k]:
+                    j = k
+                    while j < len(col) and col[j]:
+                        j += 1
+                    runs.append((ya + k, ya + j))
+                    k = j
+                else:
+                    k += 1
+            arcs = [
+                (a, b)
+                for a, b in runs
+                if b - a <= 0.5 * space
+                and not (b - a <= thin_line and any(abs((a + b) / 2 - ly) <= 0.2 * space for ly in line_ys))
+            ]
+            thick = [r for r in runs if r[1] - r[0] > 0.5 * space]  # a beam or text, not a tie
+            if len(arcs) != 1 or thick:
+                dists = []
+                break
+            a, b = arcs[0]
+            dists.append(abs((a + b) / 2 - cy))
+        if len(dists) >= 2 and (len(dists) < 3 or dists[1] >= min(dists[0], dists[2]) - 0.1 * space):
+            return side
+    return ""
