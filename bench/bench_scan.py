@@ -10,7 +10,8 @@ Run: python -m bench scan        (a few minutes on 2 cores)
 
 Development pages (what assembly rules are chosen on; the benchmark's pages are only for reporting):
 BENCH_SCAN_SET=dev python -m bench scan   seeds 97000+ from the non-reserved corpus folders and the
-generator, clean and scan-degraded, oracle and detector rows only. BENCH_SCAN_SEED0=93000 moves the
+generator, clean and scan-degraded, plus non-reserved piano pieces (seeds 95500+, 16 clean and 8
+degraded pages), oracle and detector rows only. BENCH_SCAN_SEED0=93000 moves the
 benchmark's own sets to other seeds (a fresh-seed check).
 """
 
@@ -40,11 +41,33 @@ DEV_SETS: dict[str, tuple[int, dict[str, Any]]] = {
     "dev-random-degraded": (99_500, {"preset": "scan", "source": "train"}),
 }
 """Development sets: never the reserved corpus folders, seeds the benchmark never draws."""
+DEV_PIANO_SETS: dict[str, tuple[int, dict[str, Any]]] = {
+    "dev-piano": (95_500, {"preset": "clean", "source": "train", "corpus_fraction": 1.0}),
+    "dev-piano-degraded": (95_700, {"preset": "scan", "source": "train", "corpus_fraction": 1.0}),
+}
+DEV_PIANO_PAGES = {"dev-piano": 16, "dev-piano-degraded": 8}
+"""Development sets closer to the benchmark's piano music: only the non-reserved corpus pieces for piano
+or voice and piano (and a trio sonata), as the reserved evaluation folders hold mostly piano music."""
+DEV_PIANO_PIECES = (
+    "beach/",
+    "chopin/",
+    "corelli/",
+    "cpebach/",
+    "handel/",
+    "johnson_j_r/",
+    "liliuokalani/",
+    "schoenberg/",
+    "verdi/",
+    "weber/",
+    "leadSheet/berlin",
+)
 
 
 def _pages(kind: str, n: int, dpi: int = 150) -> list[Any]:
     from frontline.music.synth.page import PageConfig, SkippedItem, make_page
 
+    if kind in DEV_PIANO_SETS:
+        return _piano_pages(kind, n, dpi)
     if kind in DEV_SETS:
         seed, kw = DEV_SETS[kind]
         cfg = PageConfig(dpi=dpi, **kw)
@@ -61,6 +84,30 @@ def _pages(kind: str, n: int, dpi: int = 150) -> list[Any]:
         if not isinstance(page, SkippedItem):
             out.append(page)
     return out
+
+
+def _piano_pages(kind: str, n: int, dpi: int) -> list[Any]:
+    """Development pages drawn from DEV_PIANO_PIECES only (the corpus draw is narrowed for the call)."""
+    from frontline.music.synth import corpus
+    from frontline.music.synth.page import PageConfig, SkippedItem, make_page
+
+    seed, kw = DEV_PIANO_SETS[kind]
+    paths = [p for p in corpus.training_corpus_paths() if str(p).startswith(DEV_PIANO_PIECES)]
+    if any(corpus.is_reserved(p) for p in paths):
+        raise SystemExit("a development piano piece lies in a reserved folder")
+    saved = corpus.training_corpus_paths
+    corpus.training_corpus_paths = lambda: paths  # type: ignore[assignment]
+    try:
+        out: list[Any] = []
+        tries = 0
+        while len(out) < n and tries < 4 * n:
+            page = make_page(np.random.default_rng(seed + tries), PageConfig(dpi=dpi, **kw))
+            tries += 1
+            if not isinstance(page, SkippedItem):
+                out.append(page)
+        return out
+    finally:
+        corpus.training_corpus_paths = saved  # type: ignore[assignment]
 
 
 def _glyphs(page: Any) -> list[Glyph]:
@@ -281,11 +328,9 @@ def main() -> None:
     if which not in ("", "dev"):
         raise SystemExit(f"BENCH_SCAN_SET must be unset or 'dev' (got {which!r})")
     dev = which == "dev"
-    names = list(DEV_SETS) if dev else ["eval-clean", "eval-degraded", "random"]
-    sets = {
-        k: _pages(k, PAGES_PER_SET if not dev else int(os.environ.get("BENCH_SCAN_PAGES", "10")))
-        for k in names
-    }
+    names = [*DEV_SETS, *DEV_PIANO_SETS] if dev else ["eval-clean", "eval-degraded", "random"]
+    dev_n = int(os.environ.get("BENCH_SCAN_PAGES", "10"))
+    sets = {k: _pages(k, PAGES_PER_SET if not dev else DEV_PIANO_PAGES.get(k, dev_n)) for k in names}
     rows = []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
