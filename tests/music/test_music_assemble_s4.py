@@ -87,21 +87,52 @@ def test_pixel_helpers_give_the_same_results_with_a_shared_ink_mask_and_uint8_da
 
 
 def test_an_overflow_splits_into_two_voices_only_when_no_voice_then_overflows() -> None:
-    # 4/4, annotated: a dotted quarter, an eighth and three eighths (an unmarked triplet) stems down,
-    # then two eighths stems up: 4.5 quarters; split by stems the down voice holds 3.5 and the up voice
-    # 1, neither fills the measure: one voice (the repair then finds the triplet)
+    # 4/4, annotated: stems down hold 4.5 quarters by themselves, two eighths stems up: no split
     slots = [
         VoiceSlot(100, "down", 4, F(3, 2)),
-        VoiceSlot(160, "down", 4, F(1, 2)),
-        *(VoiceSlot(x, "down", 4, F(1, 2)) for x in (200, 230, 260)),
+        VoiceSlot(160, "down", 4, F(1)),
+        *(VoiceSlot(x, "down", 4, F(2)) for x in (200,)),
         VoiceSlot(300, "up", 4, F(1, 2)),
         VoiceSlot(330, "up", 4, F(1, 2)),
     ]
-    assert split_voices(slots, F(4), 8.0, split_on_overflow=True) == [1] * 7
-    # 2/4: two quarters stems up around a quarter stems down (not struck together): 3 quarters, the up
-    # voice fills the measure: two voices
+    assert split_voices(slots, F(4), 8.0, split_on_overflow=True) == [1] * 5
+    # 2/4: two quarters stems up around a quarter stems down (not struck together): 3 quarters, no voice
+    # overflows: two voices
     alt = [VoiceSlot(100, "up", 6, F(1)), VoiceSlot(125, "down", 2, F(1)), VoiceSlot(150, "up", 6, F(1))]
     assert split_voices(alt, F(2), 8.0, split_on_overflow=True) == [1, 2, 1]
+
+
+def test_an_unmarked_triplet_with_stems_both_ways_stays_one_voice() -> None:
+    # 4/4, annotated: a dotted quarter and an eighth (stems down), three beamed eighths stems down with
+    # no "3" (an unmarked triplet), two beamed eighths stems up: 4.5 quarters read, but one repair (the
+    # triplet) makes one voice fit, so the stems do not split it into two voices
+    glyphs = [_staff(100, 0), Glyph("clefG", (25, 90, 40, 150), 1.0, 1)]
+    glyphs += [Glyph("timeSig4", (50, 100, 60, 120), 1.0, 2), Glyph("timeSig4", (50, 120, 60, 140), 1.0, 3)]
+    gid = 10
+
+    def note(x: float, up: bool) -> None:
+        nonlocal gid
+        glyphs.append(Glyph("noteheadBlackOnLine", (x, 115, x + 12, 125), 1.0, gid))
+        stem = (x + 11, 85, x + 12, 120) if up else (x, 120, x + 1, 155)
+        glyphs.append(Glyph("stem", stem, 1.0, gid + 1))
+        gid += 2
+
+    note(100, False)
+    glyphs.append(Glyph("augmentationDot", (116, 113, 119, 116), 1.0, 90))
+    note(140, False)
+    glyphs.append(Glyph("flag8thDown", (140, 140, 148, 155), 1.0, 91))
+    for x in (180, 210, 240):
+        note(x, False)
+    glyphs.append(Glyph("beam", (180, 150, 241, 155), 1.0, 92))
+    for x in (280, 310):
+        note(x, True)
+    glyphs.append(Glyph("beam", (291, 85, 322, 90), 1.0, 93))
+    glyphs.append(Glyph("barline", (360, 100, 361, 140), 1.0, 94))
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[1 - 1]
+    notes = sorted(m.notes(), key=lambda n: n.onset_q)
+    assert {n.voice for n in notes} == {1}
+    assert [n.duration_q for n in notes] == [F(3, 2), F(1, 2), F(1, 3), F(1, 3), F(1, 3), F(1, 2), F(1, 2)]
+    assert not m.flagged
 
 
 def test_a_courtesy_key_after_the_last_barline_gives_the_next_system_its_key() -> None:

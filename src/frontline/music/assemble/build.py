@@ -1568,6 +1568,11 @@ def assemble_pages(
                             for g in regular
                         ]
                         trusted = not any(g.detected for g in regular)  # annotations, not detections
+                        if trusted and cfg.repair:
+                            # one voice that one repair edit makes fit (an unmarked triplet) is no
+                            # overflow into two voices
+                            one = repair_voice(_voice_items(regular), expected)
+                            trusted = not (one.fits and one.edit)
                         voices = split_voices(slots, expected, 0.8 * sp, split_on_overflow=trusted)
                         for g, v in zip(regular, voices, strict=True):
                             g.voice = v

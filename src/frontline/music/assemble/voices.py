@@ -120,7 +120,7 @@ def split_voices(
             sum((s.duration for s, v in zip(slots, by_stem, strict=True) if v == k), Fraction(0))
             for k in (1, 2)
         ]
-        two = all(t == expected for t in sums) if double else max(sums) == expected
+        two = all(t == expected for t in sums) if double else max(sums) <= expected
     if not two and overflow:
         moved = _displaced_rests(slots, total, expected)
         if moved:
