@@ -325,3 +325,26 @@ def test_low_scored_multi_letter_dynamics_are_no_dynamics() -> None:
         dyn = Glyph("dynamicText", (100, 160, 130, 175), score, 5)
         m = assemble_pages([([*base, dyn], img)]).score.parts[0].measures[0]
         assert len([d for d in m.directions if d.kind == "dynamic"]) == n
+
+
+def test_a_final_barline_reported_as_plain_takes_its_kind_from_the_ink() -> None:
+    # detected notes; the line finder reports the last barline as a plain one (score 1), the ink shows a
+    # thin and a thick stroke: a final barline
+    img = np.full((220, 400), 255, np.uint8)
+    for k in range(5):
+        img[100 + 10 * k, 20:351] = 0
+    img[100:141, 20] = 0  # the system's start line
+    img[100:141, 340:342] = 0  # thin
+    img[100:141, 345:351] = 0  # thick
+    glyphs = [_staff(100, 0, 351), Glyph("clefG", (25, 90, 40, 150), 0.9, 1)]
+    glyphs += [Glyph("timeSig2", (50, 100, 60, 120), 0.9, 2), Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3)]
+    glyphs += _quarters([150, 250])
+    for x in (150, 250):
+        img[115:125, x : x + 12] = 0
+        img[85:120, x + 11 : x + 13] = 0
+    glyphs.append(Glyph("barline", (340, 100, 342, 140), 1.0, 4))
+    m = assemble_pages([(glyphs, img)]).score.parts[0].measures[-1]
+    assert m.right_barline == "light-heavy"
+    # annotated symbols (all scores 1) keep the kind they give
+    given = [Glyph(g.class_name, g.bbox_xyxy, 1.0, g.glyph_id) for g in glyphs]
+    assert assemble_pages([(given, img)]).score.parts[0].measures[-1].right_barline == "regular"

@@ -156,6 +156,9 @@ class AssembleConfig:
     read from a real one is often wrong, so only sure ones pay (dynamics edits 410 -> 209, 64 pages)."""
     pixel_ties: bool = True
     """Read ties from the ink between neighbouring detected notes at one height (no tie glyphs)."""
+    barline_kinds: bool = True
+    """Take a barline's kind (final, double, heavy, repeat) from the ink where the detector reports a
+    plain barline."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
@@ -1309,7 +1312,10 @@ def assemble_pages(
             staves = _merge_staves(staves, image_staves)
             if cfg.image_barlines and staves:
                 glyphs = glyphs + _new_barlines(
-                    glyphs, find_barlines(upright, staves, glyphs, page_ink), staves
+                    glyphs,
+                    find_barlines(upright, staves, glyphs, page_ink),
+                    staves,
+                    cfg.barline_kinds and any(g.score < 1.0 for g in glyphs),
                 )
                 if not any(g.class_name in ("brace", "bracket") for g in glyphs):
                     # the detector has no class for them: braces (grand staves) and brackets from pixels
@@ -1960,21 +1966,33 @@ def _split_measure(m: Measure, at: Fraction) -> tuple[Measure, Measure]:
     return first, second
 
 
-def _new_barlines(glyphs: list[Glyph], found: list[Glyph], staves: list[Staff]) -> list[Glyph]:
+def _new_barlines(
+    glyphs: list[Glyph], found: list[Glyph], staves: list[Staff], upgrade: bool = True
+) -> list[Glyph]:
     """The barlines of `found` that no barline glyph already marks over their height (within a space),
-    with fresh glyph ids after the page's."""
+    with fresh glyph ids after the page's; with `upgrade` (detected symbols), also those that only plain
+    barline glyphs mark but that the ink shows as a final, double, heavy or repeat barline (the
+    detector's line finder reports every barline as a plain one), so that their kind wins in the
+    barline cluster."""
     have = [g for g in glyphs if g.class_name in BARLINE_CLASSES or g.class_name == "systemicBarline"]
     next_id = max((g.glyph_id for g in glyphs), default=-1) + 1
     out: list[Glyph] = []
     for f in found:
         fx = f.center_xy[0]
         sp = staves[nearest_staff(staves, f.bbox_xyxy[1])].staff_space_px
-        if any(  # a glyph already marks it over its whole height (a longer one joins staves: keep it)
-            abs(g.center_xy[0] - fx) <= sp
+        marks = [  # glyphs that already mark it over its whole height (a longer one joins staves: keep it)
+            g
+            for g in have
+            if abs(g.center_xy[0] - fx) <= sp
             and g.bbox_xyxy[1] <= f.bbox_xyxy[1] + sp
             and g.bbox_xyxy[3] >= f.bbox_xyxy[3] - sp
-            for g in have
-        ):
+        ]
+        richer = (
+            upgrade
+            and f.class_name != "barline"
+            and all(g.class_name in ("barline", "systemicBarline") for g in marks)
+        )
+        if marks and not richer:
             continue
         out.append(Glyph(f.class_name, f.bbox_xyxy, f.score, next_id + len(out)))
     return out
