@@ -6,8 +6,9 @@ Tables:
    table) vs photo, and rotated selfies. A pair the pipeline refuses (no face, several faces) counts as
    a rejection (score -1) for genuine and impostor pairs alike.
 2. Replay attacks: APCER/BPCER (ISO/IEC 30107-3) on held-out synthetic attacks made from the shared
-   photos and skimage's astronaut (never in the replay CNN's training) and BPCER on the unaltered real
-   photos (held-out and, for reference, the ones the replay CNN was trained on).
+   photos and skimage's astronaut (never in the replay CNN's training or choices), the same with every
+   source photo a poor one (a stress row), and BPCER on the unaltered real photos (held-out and, for
+   reference, the replay CNN's training and validation photos).
 3. Speed: model load, ms per verification after load, 1:N search in a 100,000-identity gallery.
 
 Photos: ../shared/data/faces (always) plus, when present, the folder in $FRONTLINE_FACES_EXTRA (default
