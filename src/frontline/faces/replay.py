@@ -8,7 +8,8 @@ tell the classes apart by processing alone. The CNN sees two 64x64 views of the 
 (shape, colour) and a patch at the photo's native resolution around the nose (texture).
 
 Public verbs: `screen_attack`, `print_attack`, `camera`, `replay_input`, `build_replay_net`,
-`load_replay_model`, `detect_replay`, `train_replay`.
+`load_replay_model`, `detect_replay`, `train_replay`, `compare_replay` (pick among trained candidates
+on validation only).
 """
 
 from __future__ import annotations
@@ -469,7 +470,8 @@ def _hard_photo(img: np.ndarray, face: Face, rng: np.random.Generator) -> tuple[
     dark (gain and gamma), blurred (Gaussian or motion), noisy (luma or colour noise) and
     JPEG-recompressed (quality 15-60, once or twice) with probability 0.4, at least one. Applied to
     the source photo before the attack simulation, so every class gets it alike and the screen and
-    print artefacts stay intact; the live samples are the ones it makes harder.
+    print artefacts are still added on top: live samples get harder to tell from attacks, and
+    attacks made from a poor photo somewhat harder to catch.
     """
     import cv2
 
@@ -757,9 +759,10 @@ def _probs(net: Any, x: Any) -> np.ndarray:
 def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
     """Generate the synthetic attack data, train the replay CNN with the lab run recorder, save weights.
 
-    Training identities are split into train and validation (`val_identities`); the validation split
-    picks the epoch (lowest validation cross-entropy of the EMA weights) and the attack threshold
-    (`lab.risk.operating_point` at BPCER `val_bpcer`). The held-out split is only measured.
+    Training identities are split into train and validation (`val_identities`, plus `val_images`); the
+    validation split (a share `val_hard` of it from poor source photos) picks the epoch (lowest
+    validation cross-entropy of the EMA weights) and the attack threshold (`cut_for_apcer` at
+    `val_apcer`, or `lab.risk.operating_point` at BPCER `val_bpcer`). The held-out split is only measured.
     Returns the validation and held-out metrics (APCER per attack class, BPCER), threshold, run folder.
     """
     import copy
