@@ -122,3 +122,17 @@ def test_compare_replay_picks_by_validation_and_ships_the_winner_with_its_cut(
     assert shipped is not None and shipped.attack_threshold == res["attack_threshold"]
     with pytest.raises(InputError, match="held-out"):
         compare_replay(ReplayCompareConfig(weights=tuple(paths), val_images=val, heldout_images=val[:1]))
+
+
+def test_compare_replay_command_refuses_missing_weights(photos: Path, tmp_path: Path) -> None:
+    res = CliRunner().invoke(
+        app,
+        [
+            "faces",
+            "compare-replay",
+            str(tmp_path / "none.pt"),
+            "--val",
+            str(photos / "train/obama/obama.jpg"),
+        ],
+    )
+    assert res.exit_code == 2 and "no replay weights at" in res.output
