@@ -348,3 +348,20 @@ def test_a_final_barline_reported_as_plain_takes_its_kind_from_the_ink() -> None
     # annotated symbols (all scores 1) keep the kind they give
     given = [Glyph(g.class_name, g.bbox_xyxy, 1.0, g.glyph_id) for g in glyphs]
     assert assemble_pages([(given, img)]).score.parts[0].measures[-1].right_barline == "regular"
+
+
+def test_a_tie_from_a_systems_last_note_runs_to_the_end_of_the_staff() -> None:
+    glyphs, img = _tied_page(arc=False)
+    glyphs = [g for g in glyphs if g.glyph_id not in (12, 13, 21)]  # the second note and last barline go
+    img[100:141, 300] = 255
+    img[101:110, 200:212] = 255
+    img[60:105, 211:213] = 255
+    for x in range(114, 379):  # the first note's tie runs on to the staff's end (x 379)
+        t = (x - 114) / 265
+        img[int(round(112 + 5 * 4 * t * (1 - t))) : int(round(112 + 5 * 4 * t * (1 - t))) + 3, x] = 0
+    img[112:125, 170] = 255  # (the barline at 170 is a glyph; its column is skipped)
+    notes = assemble_pages([(glyphs, img)]).score.parts[0].measures[0].notes()
+    assert len(notes) == 1 and notes[0].tie_start
+    glyphs, img = _tied_page(arc=False)
+    glyphs = [g for g in glyphs if g.glyph_id not in (12, 13, 21)]
+    assert not assemble_pages([(glyphs, img)]).score.parts[0].measures[0].notes()[0].tie_start

@@ -1014,6 +1014,19 @@ def _system_pass(
                     )
                     if tie_arc(ink, ha.glyph.bbox_xyxy, hb.glyph.bbox_xyxy, sp, lines, in_gap):
                         ha.tie_start = hb.tie_stop = True
+            if chain and not chain[-1].is_rest:
+                # the staff's last note: a tie to the next system runs on to the end of the staff
+                st_end = page_staves[sid].x1
+                for ha in chain[-1].heads:
+                    x0 = ha.glyph.bbox_xyxy[2]
+                    end_box = (st_end, ha.glyph.bbox_xyxy[1], st_end + 1.0, ha.glyph.bbox_xyxy[3])
+                    in_gap = tuple(
+                        b
+                        for b in blockers
+                        if b[0] <= st_end and x0 <= b[2] and b[1] <= ha.cy + 2 * sp and ha.cy - 2 * sp <= b[3]
+                    )
+                    if not ha.tie_start and tie_arc(ink, ha.glyph.bbox_xyxy, end_box, sp, lines, in_gap):
+                        ha.tie_start = True
     for sl in by_class.get("slur", []):
         sx0, sy0, sx1, sy1 = sl.bbox_xyxy
         sid = staff_of((sy0 + sy1) / 2)
