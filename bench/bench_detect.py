@@ -30,6 +30,7 @@ ABLATION_VARIANTS = (
     "+ rule-found/-dropped symbols (shipped)",
     "shipped + whole/half rest rule",
     "shipped, box from basin extent",
+    "shipped without the notehead context rules",
 )
 """Rows of the decoder ablation table, in the order `_ablation_page` builds them."""
 
@@ -191,6 +192,7 @@ def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
         names[4]: shipped,
         names[5]: replace(shipped, rest_rule=True),
         names[6]: replace(shipped, decode=DecodeConfig(box_source="extent")),
+        names[7]: replace(shipped, letters_rule=False, stem_rule=False),
     }
     return {name: list(decode_page(grey, norm, maps, model, cfg).glyphs) for name, cfg in variants.items()}
 

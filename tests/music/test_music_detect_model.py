@@ -15,9 +15,11 @@ from frontline.music.dwd import MODEL_REGISTRY, DWDConfig, create_model, make_ta
 from frontline.music.records import Glyph
 from frontline.music.refine import (
     drop_heads_off_staff,
+    drop_letters_as_heads,
     find_articulation_blobs,
     find_grace_slashes,
     fit_cut_time,
+    heads_by_stem,
 )
 
 CLASSES = ("noteheadBlackInSpace", "augmentationDot", "accidentalSharp")
@@ -319,3 +321,40 @@ def test_whole_note_far_above_a_staff_needs_a_ledger_line() -> None:
     assert kept == [note, near, sure, black]
     # with no ledger line drawn, the note is taken for a letter too
     assert note not in drop_heads_off_staff([note], staff, np.zeros((0, 4)), 10.0)
+
+
+def test_letters_left_of_the_staff_or_away_from_music_are_not_whole_notes() -> None:
+    # one staff: lines at y 100..140 (space 10), from x 200 to 900, a treble clef at x 210..230
+    staff = [(200.0, 100.0, 900.0, 140.0)]
+    clef = Glyph("clefG", (210.0, 85.0, 232.0, 150.0), 0.99, -1)
+    name_letter = Glyph("noteheadWholeInSpace", (120.0, 112.0, 134.0, 122.0), 0.45, -1)  # "o" of "Flute"
+    note = Glyph("noteheadWholeInSpace", (400.0, 112.0, 414.0, 122.0), 0.45, -1)
+    sure = Glyph("noteheadWholeOnLine", (150.0, 115.0, 164.0, 125.0), 0.95, -1)  # confident: kept
+    title = Glyph("noteheadWholeOnLine", (500.0, 10.0, 514.0, 20.0), 0.5, -1)  # 9 spaces above, alone
+    kept = drop_letters_as_heads([clef, name_letter, note, sure, title], staff, 10.0)
+    assert kept == [clef, note, sure]
+    # a staff the line finder missed still holds music: its whole note stays
+    row = [Glyph("noteheadBlackInSpace", (x, 500.0, x + 12.0, 508.0), 0.9, -1) for x in (300.0, 340.0, 380.0)]
+    lone = Glyph("noteheadWholeInSpace", (420.0, 499.0, 434.0, 509.0), 0.5, -1)
+    assert lone in drop_letters_as_heads([*row, lone], staff, 10.0)
+    # a staff the line finder started late: a note right of the clef is kept although left of the box
+    late = [(450.0, 100.0, 900.0, 140.0)]
+    assert note in drop_letters_as_heads([clef, note], late, 10.0)
+
+
+def test_an_uncertain_half_head_without_a_stem_is_a_whole_head() -> None:
+    stems = np.array([[413.0, 60.0, 415.0, 118.0]])  # a stem up from the right edge of the head at x 400..414
+    half_with_stem = Glyph("noteheadHalfInSpace", (400.0, 110.0, 414.0, 120.0), 0.5, -1)
+    half_alone = Glyph("noteheadHalfOnLine", (600.0, 110.0, 614.0, 120.0), 0.5, -1)
+    whole_with_stem = Glyph("noteheadWholeInSpace", (400.0, 110.0, 414.0, 120.0), 0.5, -1)
+    sure_half = Glyph("noteheadHalfOnLine", (700.0, 110.0, 714.0, 120.0), 0.9, -1)
+    out = heads_by_stem([half_with_stem, half_alone, whole_with_stem, sure_half], stems, 10.0)
+    assert [g.class_name for g in out] == [
+        "noteheadHalfInSpace",
+        "noteheadWholeOnLine",
+        "noteheadWholeInSpace",  # a whole note beside another note's stem stays whole
+        "noteheadHalfOnLine",
+    ]
+    assert [g.bbox_xyxy for g in out] == [
+        g.bbox_xyxy for g in (half_with_stem, half_alone, whole_with_stem, sure_half)
+    ]

@@ -29,9 +29,11 @@ from frontline.music.records import Glyph
 from frontline.music.refine import (
     SNAP_CLASS_PREFIXES,
     drop_heads_off_staff,
+    drop_letters_as_heads,
     find_articulation_blobs,
     find_grace_slashes,
     fit_cut_time,
+    heads_by_stem,
     resolve_rest_lookalikes,
     snap_rest_bars,
     snap_to_ink,
@@ -83,6 +85,10 @@ class DetectConfig:
     """An ink blob replaces a snapped box when its width and height are within this range of the box's
     (1.8 -> 2.2 on the tuning pages: staccatissimo wedges are up to twice as tall as the network's box;
     mAP 0.871 -> 0.883)."""
+    stem_rule: bool = True
+    """Uncertain half / whole noteheads are named by whether a stem touches them (refine.heads_by_stem)."""
+    letters_rule: bool = True
+    """Drop uncertain whole notes beside a staff or where no music is (refine.drop_letters_as_heads)."""
     heads_need_ledgers: bool = True
     """Drop uncertain noteheads beyond a staff that no ledger line leads to (refine.drop_heads_off_staff)."""
     tenuto_dashes: bool = True
@@ -312,12 +318,16 @@ def decode_page(
             for c, b in zip(segs.classes, segs.boxes, strict=True)
             if c.startswith("articTenuto")
         ]
+        if cfg.letters_rule:
+            normed = drop_letters_as_heads(normed, staves, space)
         if cfg.heads_need_ledgers:
             ledgers = segs.boxes[[c == "legerLine" for c in segs.classes]].reshape(-1, 4)
             normed = drop_heads_off_staff(normed, staves, ledgers, space)
         if dashes and cfg.tenuto_dashes:
             normed = _merge_dashes(normed, dashes, space)
         stem_boxes = segs.boxes[[c == "stem" for c in segs.classes]].reshape(-1, 4)
+        if cfg.stem_rule:
+            normed = heads_by_stem(normed, stem_boxes, space)
         if cfg.articulation_blobs:
             normed = find_articulation_blobs(norm.image, normed, space, stem_boxes)
         if cfg.grace_slashes:
