@@ -6,9 +6,11 @@ Usage (each writes/updates docs/games/results.json and docs/games/learning_curve
     python -m bench.games_experiments intents --test-maps 100   (each intent played all game vs every bot)
     python -m bench.games_experiments plot
     python -m bench.games_experiments ship --run runs/games/default-... (copy agent + model card + manifest)
-    python -m bench.games_experiments dev dqn runs/games/<run>/agent.pt always-attack --maps 300
-        (candidates vs the rule bot on DEV maps, seeds 900,000+, never the held-out ones: how agents are chosen,
+    python -m bench.games_experiments dev dqn runs/games/<run>/agent.pt always-attack --maps 300 [--vs rule2]
+        (candidates vs a bot on DEV maps, seeds 900,000+, never the held-out ones: how agents are chosen,
         and which maps they lose and how)
+    python -m bench.games_experiments roster --maps 100
+        (DEV maps: round robin of the scripted bots, and the strongest bot vs every fixed intent)
 
 Ablations train each variant with the same environment-step budget, seed, opponents and evaluation schedule
 (validation maps), then test the final agent on held-out maps against every bot. SB3's DQN has no action
@@ -32,6 +34,14 @@ RESULTS = ROOT / "docs" / "games" / "results.json"
 CURVES = ROOT / "docs" / "games" / "learning_curves.png"
 RUNS = ROOT / "runs" / "games-experiments"
 BOT_NAMES = ("random", "expander", "bully", "upgrader", "rule")
+"""The session-1..3 bots (the cached ablation/transfer tables are against these)."""
+SHIP_FIXED = ("always-attack", "always-reinforce", "always-guard")
+"""The fixed intents that beat `rule` (the shipped agent is also tested against them)."""
+ROSTER = ("random", "expander", "bully", "upgrader", "rule", "rule2")
+FIXED = tuple(
+    f"always-{n}" for n in ("expand", "attack", "reinforce", "upgrade", "defend", "wait", "rule", "guard")
+)
+"""Every fixed intent except BUILD (always-build is the rule2 bot itself, as always-rule is the rule bot)."""
 
 
 def _load() -> dict[str, Any]:
@@ -248,15 +258,15 @@ class _CountingAgent:
         return intent_orders(player_view(state, game, player), a)
 
 
-def intent_usage(agent: Any, n_maps: int, n_planets: int) -> dict[str, float]:
-    """Share of each intent in the agent's decisions against the rule bot on validation maps (900,000+)."""
+def intent_usage(agent: Any, n_maps: int, n_planets: int, vs: str = "rule") -> dict[str, float]:
+    """Share of each intent in the agent's decisions against the bot `vs` on validation maps (900,000+)."""
     from frontline.games.arena import match
     from frontline.games.bots import make_bot
     from frontline.games.dqn import VALIDATION_SEED0
     from frontline.games.intents import Intent
 
     counting = _CountingAgent(agent)
-    match(counting, make_bot("rule"), n_maps, n_planets, seed0=VALIDATION_SEED0)
+    match(counting, make_bot(vs), n_maps, n_planets, seed0=VALIDATION_SEED0)
     total = max(1, int(counting.counts.sum()))
     return {Intent(i).name.lower(): round(float(c) / total, 4) for i, c in enumerate(counting.counts)}
 
@@ -269,7 +279,7 @@ def ship(run: str, test_maps: int) -> None:
     import torch
 
     from frontline.games.arena import DEFAULT_AGENT, match
-    from frontline.games.bots import make_bot
+    from frontline.games.bots import STRONGEST_BOT, make_bot
     from frontline.games.dqn import load_agent
 
     torch.set_num_threads(1)
@@ -280,7 +290,7 @@ def ship(run: str, test_maps: int) -> None:
     shutil.copyfile(run_dir / "agent.pt", DEFAULT_AGENT)
     agent = load_agent(DEFAULT_AGENT, name="dqn")
     main = {}
-    for b in BOT_NAMES:
+    for b in (*BOT_NAMES, "rule2", *SHIP_FIXED):
         r = match(agent, make_bot(b), test_maps, agent.cfg.map_size)
         main[b] = {
             "win_rate": r.score,
@@ -293,16 +303,20 @@ def ship(run: str, test_maps: int) -> None:
         }
         print(b, main[b], flush=True)
     curve = _curve(run_dir)
-    usage = intent_usage(agent, 50, agent.cfg.map_size) if agent.cfg.action_space == "high" else {}
-    print("intent usage vs rule (50 validation maps x 2 sides):", usage, flush=True)
+    usage = (
+        intent_usage(agent, 50, agent.cfg.map_size, STRONGEST_BOT) if agent.cfg.action_space == "high" else {}
+    )
+    print(f"intent usage vs {STRONGEST_BOT} (50 validation maps x 2 sides):", usage, flush=True)
     res = _load()
     res["main"] = {
-        "intent_usage_vs_rule": usage,
+        "intent_usage_vs": STRONGEST_BOT,
+        "intent_usage": usage,
         "run": run_dir.name,
         "test": main,
         "train_seconds": summary.get("seconds"),
         "steps": summary.get("steps"),
         "steps_to_80": _steps_to(curve),
+        "steps_to_80_strongest": _steps_to(curve, f"win_rate_{STRONGEST_BOT}"),
         "curve": curve,
     }
     _save(res)
@@ -328,7 +342,7 @@ def ship(run: str, test_maps: int) -> None:
         }
     ]
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
-    rule = main["rule"]
+    rule = main[STRONGEST_BOT]
     card = (
         f"""# dqn_default.pt: the shipped Space Conquest agent
 
@@ -344,17 +358,17 @@ def ship(run: str, test_maps: int) -> None:
 - **Command**: `{command}` ({summary.get("steps")} environment steps, {summary.get("seconds", 0) / 60:.1f} min wall on the
   shared 2-core machine, 1 torch thread).
 - **Metrics** (held-out maps, each map played from both sides, draws count half, Wilson 95% CI):
-  vs the strongest bot `rule`: {rule["win_rate"]:.3f} [{rule["ci_low"]:.3f}, {rule["ci_high"]:.3f}] over {rule["games"]} games
+  vs the strongest bot `{STRONGEST_BOT}`: {rule["win_rate"]:.3f} [{rule["ci_low"]:.3f}, {rule["ci_high"]:.3f}] over {rule["games"]} games
   ({rule["wins"]} W / {rule["draws"]} D / {rule["losses"]} L);
 """
         + "\n".join(
             f"  vs `{b}`: {m['win_rate']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}] over {m['games']} games;"
             for b, m in main.items()
-            if b != "rule"
+            if b != STRONGEST_BOT
         )
         + f"""
-- **Steps to 80% vs `rule`** (validation curve, 10 maps x 2 sides per point): {_steps_to(curve) or "not reached"}.
-- **Intents it picks vs `rule`** (50 validation maps x 2 sides): {", ".join(f"{k} {v:.0%}" for k, v in usage.items())}.
+- **Steps to 80% vs `{STRONGEST_BOT}`** (validation curve, 10 maps x 2 sides per point): {_steps_to(curve, f"win_rate_{STRONGEST_BOT}") or "not reached"}.
+- **Intents it picks vs `{STRONGEST_BOT}`** (50 validation maps x 2 sides): {", ".join(f"{k} {v:.0%}" for k, v in usage.items())}.
   Compare each intent played alone: `python -m bench.games_experiments intents` (docs/games.md).
 - **Limits**: plays any map size (set network) but was trained on {config["map_size"]} planets; see docs/games.md
   for transfer. Deterministic greedy play; the scripted bots are its only opponents so far.
@@ -387,16 +401,16 @@ DEV_SEED0 = 900_000
 """Dev/tuning maps (the validation range of training, below the held-out seeds 1,000,000+)."""
 
 
-def dev(names: list[str], n_maps: int, n_planets: int = 10, key: str = "dev") -> None:
-    """Each candidate (bot, `dqn`, or an agent file) vs the rule bot on dev maps, from both sides; prints win
+def dev(names: list[str], n_maps: int, n_planets: int = 10, key: str = "dev", vs: str = "rule") -> None:
+    """Each candidate (bot, `dqn`, or an agent file) vs the bot `vs` on dev maps, from both sides; prints win
     rates with Wilson intervals and every lost game (map seed, side, end tick, eliminated or on points)."""
     from frontline.games.arena import play_games, resolve_player, wilson_interval
-    from frontline.games.bots import STRONGEST_BOT, make_bot
+    from frontline.games.bots import make_bot
     from frontline.games.rules import generate_map, new_games
 
     rows: dict[str, Any] = {}
     for name in names:
-        agent, bot = resolve_player(name), make_bot(STRONGEST_BOT)
+        agent, bot = resolve_player(name), make_bot(vs)
         rng = np.random.default_rng(0)
         score, lost = 0.0, []
         for start in range(0, n_maps, 50):
@@ -415,8 +429,46 @@ def dev(names: list[str], n_maps: int, n_planets: int = 10, key: str = "dev") ->
         print(f"{name:<40} {score / games:.3f} [{lo:.3f}, {hi:.3f}] of {games}", flush=True)
         print("   lost:", " ".join(f"{sd}/{side}@{t}:{how}" for sd, side, t, how in lost), flush=True)
     res = _load()
-    res.setdefault(key, {}).update({"maps": n_maps, "seed0": DEV_SEED0, "vs": STRONGEST_BOT})
+    res.setdefault(key, {}).update({"maps": n_maps, "seed0": DEV_SEED0, "vs": vs})
     res[key].setdefault("rows", {}).update(rows)
+    _save(res)
+
+
+def roster(n_maps: int, n_planets: int = 10) -> None:
+    """On DEV maps (900,000+): round robin of the scripted bots, then the strongest bot vs every fixed intent.
+    This is where the strongest bot was chosen; the held-out maps are for the bench only."""
+    from frontline.games.arena import arena_table, match
+    from frontline.games.bots import STRONGEST_BOT, make_bot
+
+    t0 = time.perf_counter()
+    rows, table = arena_table(list(ROSTER), n_maps, n_planets, seed0=DEV_SEED0)
+    print(table, flush=True)
+    fixed = {}
+    for name in FIXED:
+        r = match(make_bot(STRONGEST_BOT), make_bot(name), n_maps, n_planets, seed0=DEV_SEED0)
+        fixed[name] = {
+            "win_rate": r.score,
+            "ci_low": r.ci_low,
+            "ci_high": r.ci_high,
+            "games": r.games,
+            "wins": r.wins,
+            "draws": r.draws,
+            "losses": r.losses,
+        }
+        print(
+            f"{STRONGEST_BOT} vs {name:<18} {r.score:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}] W/D/L {r.wins}/{r.draws}/{r.losses}",
+            flush=True,
+        )
+    res = _load()
+    res["roster"] = {
+        "maps": n_maps,
+        "seed0": DEV_SEED0,
+        "strongest": STRONGEST_BOT,
+        "round_robin": rows,
+        "table": table,
+        "strongest_vs_fixed": fixed,
+        "seconds": time.perf_counter() - t0,
+    }
     _save(res)
 
 
@@ -551,6 +603,9 @@ def main() -> None:
     dv.add_argument("names", nargs="+")
     dv.add_argument("--maps", type=int, default=300)
     dv.add_argument("--key", default="dev")
+    dv.add_argument("--vs", default="rule", help="the bot every candidate plays (e.g. rule2)")
+    ro = sub.add_parser("roster")
+    ro.add_argument("--maps", type=int, default=100)
     sh = sub.add_parser("ship")
     sh.add_argument("--run", required=True)
     sh.add_argument("--test-maps", type=int, default=200)
@@ -564,7 +619,9 @@ def main() -> None:
     elif args.cmd == "intents":
         intents(args.test_maps)
     elif args.cmd == "dev":
-        dev(args.names, args.maps, key=args.key)
+        dev(args.names, args.maps, key=args.key, vs=args.vs)
+    elif args.cmd == "roster":
+        roster(args.maps)
     elif args.cmd == "ship":
         ship(args.run, args.test_maps)
     else:

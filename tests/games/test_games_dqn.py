@@ -62,7 +62,7 @@ def test_tiny_training_run_and_resume(
     keys = set().union(*rows)
     assert {"td_loss", "q_mean", "epsilon", "win_rate_rule", "episodic_return"} <= keys
     assert (res.run_dir / "report.html").is_file()
-    assert set(res.final_win_rates) == {"random", "expander", "bully", "upgrader", "rule"}
+    assert set(res.final_win_rates) == {"random", "expander", "bully", "upgrader", "rule", "rule2"}
     agent = load_agent(res.agent_path)
     st = new_games([generate_map(8, 5)])
     assert isinstance(agent.act(st, 0, 2, np.random.default_rng(0)), list)

@@ -50,7 +50,7 @@ def test_invalid_wait_mode_flags_the_action() -> None:
     assert info["invalid_action"] is True
 
 
-@pytest.mark.parametrize("bad", [np.array([1, 2]), 1.5, "2", 8, -1])
+@pytest.mark.parametrize("bad", [np.array([1, 2]), 1.5, "2", 9, -1])
 def test_bad_actions_raise(bad: object) -> None:
     env = SpaceConquestEnv(map_size=8)
     env.reset(seed=0)

@@ -100,4 +100,16 @@ def test_agents_saved_before_guard_still_load_and_play(tmp_path: Path) -> None:
     st = new_games([generate_map(10, 5)])
     assert agent.q_values(st, 0, 1).shape == (7,)
     agent.act(st, 0, 1, np.random.default_rng(0))
-    assert len(INTENTS) == 8 and build_qnet(DQNConfig(hidden=16)).adv.out_features == 8
+    assert len(INTENTS) == 9 and build_qnet(DQNConfig(hidden=16)).adv.out_features == 9
+
+
+def test_agents_saved_with_eight_intents_still_load_and_play(tmp_path: Path) -> None:
+    cfg = DQNConfig(hidden=16, intents=8)
+    torch.save(
+        {"format": AGENT_FORMAT, "config": asdict(cfg), "model": build_qnet(cfg).state_dict(), "meta": {}},
+        tmp_path / "s3.pt",
+    )
+    agent = load_agent(tmp_path / "s3.pt")
+    st = new_games([generate_map(10, 6)])
+    assert agent.q_values(st, 0, 2).shape == (8,)
+    agent.act(st, 0, 2, np.random.default_rng(0))

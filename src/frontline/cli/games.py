@@ -79,7 +79,8 @@ def train(
 @handle_errors
 def arena(
     players: list[str] = typer.Argument(
-        ..., help="Bot names (random, expander, bully, upgrader, rule) or agent .pt files."
+        ...,
+        help="Bot names (random, expander, bully, upgrader, rule, rule2 = the strongest, always-<intent>) or agent .pt files.",
     ),
     maps: int = typer.Option(200, "--maps", help="Maps per pair; each map is played from both sides."),
     map_size: int = typer.Option(10, "--map-size", help="Planets per map."),
@@ -88,7 +89,7 @@ def arena(
 ) -> None:
     """Round robin between agents and bots: win rates with 95% Wilson intervals.
 
-    Example: frontline games arena dqn rule bully --maps 200   (dqn = the shipped agent; or a .pt file)
+    Example: frontline games arena dqn rule2 rule bully --maps 200   (dqn = the shipped agent; or a .pt file)
     """
     from frontline.games.arena import arena_table
 

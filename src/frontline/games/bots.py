@@ -9,9 +9,14 @@ Bots are built by name from `BOTS` (`make_bot("rule")`):
 - `bully`: the strongest own planet sends half its ships to the weakest planet it does not own
   (enemy planets first).
 - `upgrader` (defensive upgrader): defends, upgrades whenever it can, expands only with big surpluses.
-- `rule` (the strong rule bot): defend, expand, attack when it out-produces the enemy or the attack is
-  cheap, upgrade planets far from the front, push rear ships to the front. Tuned to beat all the others
-  (round-robin table in docs/games.md).
+- `rule` (the session-1 strong rule bot): defend, expand, attack when it out-produces the enemy or the
+  attack is cheap, upgrade planets far from the front, push rear ships to the front. Tuned to beat the
+  four above.
+- `rule2` (session 4, the strongest, `STRONGEST_BOT`): the forecast planner's BUILD plan every decision
+  (`intents.PLANS`): defend with the forecast, capture any planet, reinforce planets short against the
+  enemy garrisons in reach (GUARD*), and once the map is taken upgrade every planet that stays safe
+  and pays back before the tick limit (BUILD*). Tuned on dev maps until it beat every other bot and every
+  fixed intent played all game (round-robin table in docs/games.md).
 """
 
 from __future__ import annotations
@@ -120,6 +125,15 @@ class RuleBot:
         )
 
 
+class Rule2Bot:
+    """The strongest scripted bot: the BUILD plan every decision (see the module docstring)."""
+
+    name = "rule2"
+
+    def act(self, state: GameState, game: int, player: int, rng: np.random.Generator) -> list[Order]:
+        return intent_orders(player_view(state, game, player), Intent.BUILD)
+
+
 class IntentPolicy:
     """Plays one fixed intent every decision (a reference for what the heuristic alone does)."""
 
@@ -137,8 +151,9 @@ BOTS: dict[str, Callable[[], Policy]] = {
     "bully": Bully,
     "upgrader": DefensiveUpgrader,
     "rule": RuleBot,
+    "rule2": Rule2Bot,
 }
-STRONGEST_BOT = "rule"
+STRONGEST_BOT = "rule2"
 
 
 def make_bot(name: str) -> Policy:

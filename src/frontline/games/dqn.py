@@ -2,10 +2,10 @@
 
 Reads top to bottom: the config, the Q-networks, the replay buffer, small pure helpers, the agent
 (a `Policy` for arenas), then the training loop recorded with `frontline.lab.run`.
-Prioritised replay is not used: with 8 intents and shaped rewards, uniform replay already learns.
+Prioritised replay is not used: with 9 intents, uniform replay already learns.
 
 Networks (chosen by the action interface):
-- `high` (8 intents; 7 for agents saved before GUARD): a set network (DeepSets) so one model plays any map size: a per-planet MLP, mean-
+- `high` (9 intents; 7 for agents saved before GUARD, 8 for those saved before BUILD): a set network (DeepSets) so one model plays any map size: a per-planet MLP, mean-
   and max-pooled over planets, concatenated with the global features, then a dueling head V + A - mean(A).
 - `flat` (P*P*3 + P + 1 actions): an MLP on the whole observation with a dueling head; illegal actions are
   masked out of the argmax (acting and double-DQN targets).
@@ -56,7 +56,7 @@ class DQNConfig:
     """Everything a training run needs; stored in the run folder and in every checkpoint."""
 
     action_space: str = "high"
-    """`high` (8 intents + heuristic) or `flat` (source x target x fraction, upgrade, wait; masked)."""
+    """`high` (9 intents + heuristic) or `flat` (source x target x fraction, upgrade, wait; masked)."""
     encoding: str = "ref"
     """`ref` (distances to reference points) or `raw` (x, y coordinates)."""
     shaping: bool = True
@@ -114,7 +114,7 @@ class DQNConfig:
     threat_features: bool = True
     """Observe the threat features (`encoding.encode(threat=True)`); agents saved before them load with False."""
     intents: int = len(INTENTS)
-    """Intents the `high` network scores (7 for agents saved before GUARD, 8 since; training needs all)."""
+    """Intents the `high` network scores (7 for agents saved before GUARD, 8 before BUILD, 9 since; training needs all)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form notes stored with the run (e.g. the ablation name)."""
 

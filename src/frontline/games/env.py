@@ -4,7 +4,7 @@ One step = the agent's orders for this decision + the opponent bot's orders (bot
 snapshot: simultaneous moves), then DECISION_TICKS ticks.
 Reward: +1 win, -1 loss, 0 otherwise (draws too); shaping is a wrapper (`shaping.PotentialShaping`).
 Action interfaces:
-- `high`: Discrete(8) intents (`intents.Intent`), turned into orders by `intents.intent_orders`.
+- `high`: Discrete(9) intents (`intents.Intent`), turned into orders by `intents.intent_orders`.
 - `flat`: Discrete(P*P*3 + P + 1): index `(src*P + dst)*3 + f` launches FRACTIONS[f] of planet src's
   ships to dst, `P*P*3 + p` upgrades planet p, the last index waits. `info["action_mask"]` (int8) marks the
   legal ones; an illegal (masked) action raises InputError instead of being silently replaced, unless

@@ -30,8 +30,16 @@ with the game's own combat rule, `forecast`). From it:
   the nearest planets (at most 3) that are not short themselves. No reserve is kept: a reserve against
   nearby stacks made every intent lose more (docs/games.md).
 
+- BUILD* (session 4): once no neutral planet is left, upgrade any own planet whose forecast garrison after
+  paying stays above its threat within BUILD_THREAT_TICKS (15) and whose upgrade pays back before the tick
+  limit (`pays_back`: PRODUCTION_WEIGHT + ticks left > cost). In a balanced game both sides guard every
+  planet and nothing can be taken; production then decides the score at the tick limit, and GUARD never
+  upgrades planets within 15 ticks of the enemy.
+
 EXPAND = DEFEND*, CAPTURE* neutral;   ATTACK = DEFEND*, CAPTURE* any, safe UPGRADE*;
 GUARD = DEFEND*, CAPTURE* any, GUARD* (with the ships the captures left), safe UPGRADE*;
+BUILD = GUARD with payback-checked safe upgrades, then BUILD*: exactly the `rule2` bot, the strongest
+scripted bot, so the agent can always fall back on its move;
 REINFORCE = DEFEND*, REINFORCE*, CAPTURE* any;   UPGRADE = DEFEND*, UPGRADE* (any planet), CAPTURE* any;
 DEFEND = DEFEND*;   WAIT = nothing;   RULE = exactly the `rule` bot's plan (`rule_plan`), so the agent can
 always fall back on the strongest scripted bot's move.
@@ -59,7 +67,16 @@ from enum import IntEnum
 
 import numpy as np
 
-from frontline.games.rules import MAX_LEVEL, GameState, Launch, Order, Upgrade, resolve_combat, upgrade_cost
+from frontline.games.rules import (
+    MAX_LEVEL,
+    PRODUCTION_WEIGHT,
+    GameState,
+    Launch,
+    Order,
+    Upgrade,
+    resolve_combat,
+    upgrade_cost,
+)
 
 __all__ = [
     "Intent",
@@ -74,6 +91,7 @@ __all__ = [
     "rule_plan",
     "threat",
     "THREAT_TICKS",
+    "BUILD_THREAT_TICKS",
 ]
 
 
@@ -88,6 +106,7 @@ class Intent(IntEnum):
     WAIT = 5
     RULE = 6
     GUARD = 7
+    BUILD = 8
 
 
 INTENTS = tuple(Intent)
@@ -114,6 +133,8 @@ class PlayerView:
     tick: int
     fleets: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int64))
     """(F, 4) every flying fleet: ships, side (1 own, 2 enemy), target planet, ticks until it lands."""
+    ticks_left: int = 1 << 30
+    """Ticks until the game's tick limit (BUILD* only upgrades what pays back before it)."""
 
     @property
     def mine(self) -> np.ndarray:
@@ -159,6 +180,7 @@ def player_view(state: GameState, game: int, player: int) -> PlayerView:
             ],
             axis=1,
         ).astype(np.int64),
+        ticks_left=int(state.tick_limit - state.tick[game]),
     )
 
 
@@ -315,9 +337,11 @@ def rule_plan(
 
 
 def _safe_upgrades(
-    view: PlayerView, spare: np.ndarray, safety: float, by_production: bool = False
+    view: PlayerView, spare: np.ndarray, safety: float, by_production: bool = False, payback: bool = False
 ) -> list[Order]:
-    """Upgrade own planets more than `safety` ticks from every enemy planet that can pay from `spare`."""
+    """Upgrade own planets more than `safety` ticks from every enemy planet that can pay from `spare`.
+
+    With `payback`, only upgrades that pay back before the tick limit (`pays_back`)."""
     if not view.enemy.any():
         return []
     to_enemy = view.travel[:, view.enemy].min(1)
@@ -328,9 +352,17 @@ def _safe_upgrades(
     for p in mine:
         lvl = int(view.level[p])
         if lvl < MAX_LEVEL and to_enemy[p] > safety and spare[p] >= upgrade_cost(lvl):
+            if payback and not pays_back(lvl, view.ticks_left):
+                continue
             out.append(Upgrade(int(p)))
             spare[p] -= upgrade_cost(lvl)
     return out
+
+
+def pays_back(level: int, ticks_left: int) -> bool:
+    """Whether an upgrade from `level` gains more score by the tick limit than it costs (pure): the
+    production it adds counts PRODUCTION_WEIGHT ships and makes one ship per remaining tick."""
+    return bool(PRODUCTION_WEIGHT + ticks_left > upgrade_cost(level))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -393,6 +425,9 @@ def forecast(view: PlayerView, extra: int = HORIZON_EXTRA) -> Forecast:
 
 THREAT_TICKS = 20
 """GUARD's threat horizon: enemy garrisons this many ticks away or closer can strike an own planet."""
+BUILD_THREAT_TICKS = 15
+"""BUILD*'s threat horizon: an upgrade must leave a planet's garrison above the strike of the enemy
+garrisons this close (15 chosen on dev maps over 10 and 20)."""
 
 
 def threat(view: PlayerView, horizon: int = THREAT_TICKS) -> np.ndarray:
@@ -504,8 +539,30 @@ class _Planner:
             orders += self.capture(t, srcs[np.argsort(v.travel[srcs, t], kind="stable")][:CAPTURE_SOURCES])
         return orders
 
-    def upgrade(self, safety: float) -> list[Order]:
-        return _safe_upgrades(self.view, self.free, safety, by_production=True)
+    def upgrade(self, safety: float, payback: bool = False) -> list[Order]:
+        return _safe_upgrades(self.view, self.free, safety, by_production=True, payback=payback)
+
+    def build(self, skip: set[int]) -> list[Order]:
+        """BUILD*: once no neutral planet is left, upgrade any own planet (highest production first, not in
+        `skip`) that pays from its free ships, keeps a forecast garrison above its threat within
+        BUILD_THREAT_TICKS after paying, and pays back before the tick limit."""
+        v = self.view
+        if (v.owner == 0).any() or not v.enemy.any():
+            return []
+        th = threat(v, BUILD_THREAT_TICKS)
+        kept = np.where((self.fc.owner == 1).all(0), self.fc.ships.min(0), 0)
+        mine = np.flatnonzero(v.mine)
+        out: list[Order] = []
+        for p in mine[np.argsort(-v.production[mine], kind="stable")].tolist():
+            lvl, cost = int(v.level[p]), upgrade_cost(int(v.level[p]))
+            if lvl >= MAX_LEVEL or p in skip or self.free[p] < cost or not pays_back(lvl, v.ticks_left):
+                continue
+            if kept[p] - cost <= th[p]:
+                continue
+            out.append(Upgrade(p))
+            self.free[p] -= cost
+            kept[p] -= cost
+        return out
 
     def guard(self) -> list[Order]:
         """Send ships from unthreatened planets to own planets whose threat exceeds their forecast garrison."""
@@ -554,6 +611,11 @@ def _forecast_plan(view: PlayerView, intent: Intent) -> list[Order]:
         orders += pl.capture_best("any")
         orders += pl.guard()
         orders += pl.upgrade(SAFE_UPGRADE_TICKS)
+    elif intent == Intent.BUILD:
+        orders += pl.capture_best("any")
+        orders += pl.guard()
+        orders += pl.upgrade(SAFE_UPGRADE_TICKS, payback=True)
+        orders += pl.build({o.planet for o in orders if isinstance(o, Upgrade)})
     return orders
 
 
@@ -566,6 +628,7 @@ PLANS: dict[Intent, str] = {
     Intent.WAIT: "nothing",
     Intent.RULE: "the rule bot's plan (rule_plan)",
     Intent.GUARD: "DEFEND*, CAPTURE* any, GUARD* (reinforce planets short against their threat), safe UPGRADE*",
+    Intent.BUILD: "GUARD's plan with upgrades that pay back before the tick limit, then BUILD* (the rule2 bot's plan)",
 }
 """What each intent does (forecast-based steps marked *; see the module docstring)."""
 
