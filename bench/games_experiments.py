@@ -64,6 +64,19 @@ def _test(policy: Any, n_maps: int, n_planets: int) -> dict[str, dict[str, float
     return out
 
 
+def _record(r: Any) -> dict[str, float]:
+    """A match result as the JSON record the docs tables are built from."""
+    return {
+        "win_rate": r.score,
+        "ci_low": r.ci_low,
+        "ci_high": r.ci_high,
+        "games": r.games,
+        "wins": r.wins,
+        "draws": r.draws,
+        "losses": r.losses,
+    }
+
+
 def _curve(run_dir: Path) -> list[dict[str, float]]:
     rows = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines() if x.strip()]
     return [
@@ -292,15 +305,7 @@ def ship(run: str, test_maps: int) -> None:
     main = {}
     for b in (*BOT_NAMES, "rule2", *SHIP_FIXED):
         r = match(agent, make_bot(b), test_maps, agent.cfg.map_size)
-        main[b] = {
-            "win_rate": r.score,
-            "ci_low": r.ci_low,
-            "ci_high": r.ci_high,
-            "games": r.games,
-            "wins": r.wins,
-            "draws": r.draws,
-            "losses": r.losses,
-        }
+        main[b] = _record(r)
         print(b, main[b], flush=True)
     curve = _curve(run_dir)
     usage = (
@@ -446,15 +451,7 @@ def roster(n_maps: int, n_planets: int = 10) -> None:
     fixed = {}
     for name in FIXED:
         r = match(make_bot(STRONGEST_BOT), make_bot(name), n_maps, n_planets, seed0=DEV_SEED0)
-        fixed[name] = {
-            "win_rate": r.score,
-            "ci_low": r.ci_low,
-            "ci_high": r.ci_high,
-            "games": r.games,
-            "wins": r.wins,
-            "draws": r.draws,
-            "losses": r.losses,
-        }
+        fixed[name] = _record(r)
         print(
             f"{STRONGEST_BOT} vs {name:<18} {r.score:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}] W/D/L {r.wins}/{r.draws}/{r.losses}",
             flush=True,
