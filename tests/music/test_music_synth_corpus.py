@@ -6,6 +6,7 @@ import numpy as np
 
 from frontline.music.synth.corpus import (
     RESERVED,
+    _measures_xml,
     corpus_page_source,
     eval_corpus_paths,
     exclude_reserved,
@@ -57,3 +58,13 @@ def test_eval_pages_come_only_from_reserved_folders() -> None:
     pages = list(eval_pages(1, seed=2, config=PageConfig(dpi=40)))
     assert len(pages) == 1
     assert is_reserved(pages[0].meta["source"].removeprefix("corpus:"))
+
+
+def test_page_musicxml_shows_the_accidentals_the_key_calls_for() -> None:
+    # Humdrum pitches are absolute: in this Palestrina piece (one flat) four B naturals were parsed
+    # with no accidental object and engraved as plain Bs, which read as B flats
+    from frontline.music.synth.corpus import _parse
+
+    xml = _measures_xml(_parse("palestrina/Benedictus_78.krn"), 16, 13)
+    assert xml.count("<fifths>-1</fifths>") >= 1
+    assert xml.count("<accidental>natural</accidental>") == 4

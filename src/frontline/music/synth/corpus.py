@@ -112,10 +112,26 @@ def _parse(source: str) -> Any:
     return s
 
 
+def _show_accidentals(score: Any) -> None:
+    """Mark every accidental the key signature and the measure's earlier notes call for as shown.
+
+    Why: Humdrum pitches are absolute, so a B natural under one flat is parsed with no accidental
+    object and was engraved as a plain B, which reads as B flat: the page and its ground-truth
+    MusicXML disagreed (development page palestrina/Benedictus_78: 4 of 159 notes). music21 decides
+    the display per measure against the key signature in force (courtesy accidentals are left out).
+    """
+    for part in score.parts:
+        for m in part.getElementsByClass("Measure"):
+            ks = m.getContextByClass("KeySignature")
+            if ks is not None:
+                m.makeAccidentals(useKeySignature=ks, inPlace=True)
+
+
 def _measures_xml(score: Any, start: int, count: int) -> str:
     from music21.musicxml.m21ToXml import GeneralObjectExporter
 
     sub = score.measures(start, start + count, indicesNotNumbers=True)
+    _show_accidentals(sub)
     data = GeneralObjectExporter(sub).parse()
     return data.decode("utf-8") if isinstance(data, bytes) else str(data)
 
