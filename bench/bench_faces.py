@@ -101,15 +101,18 @@ def _pipe_embed(img: np.ndarray, role: str, models, cfg) -> np.ndarray | None:  
 
 def _scores(
     ids: list[str], id_embs: list, selfie_ids: list[str], selfie_embs: list, same_source: set
-) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
-    s, y = [], []
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+    """(scores, labels, acquired) over every pair: a refused side gives score -1 and acquired False."""
+    s, y, acq = [], [], []
     for i, (a, ea) in enumerate(zip(ids, id_embs, strict=True)):
         for j, (b, eb) in enumerate(zip(selfie_ids, selfie_embs, strict=True)):
             if (i, j) in same_source:
                 continue
-            s.append(-1.0 if ea is None or eb is None else float(ea @ eb))
+            ok = ea is not None and eb is not None
+            s.append(float(ea @ eb) if ok else -1.0)
             y.append(int(a == b))
-    return np.asarray(s), np.asarray(y)
+            acq.append(ok)
+    return np.asarray(s), np.asarray(y), np.asarray(acq, dtype=bool)
 
 
 def bench_accuracy(models) -> None:  # type: ignore[no-untyped-def]
@@ -134,6 +137,7 @@ def bench_accuracy(models) -> None:  # type: ignore[no-untyped-def]
         rotated.append(rotate(img, int(rng.choice([90, 180, 270]))))
     same = {(i, i) for i in range(len(paths))}
     rows = []
+    refused: dict[str, set[str]] = {"bare": set(), "pipeline": set()}
     for label, id_imgs, selfies in [
         ("photo vs photo", imgs, imgs),
         ("ID card photo vs photo", cards, imgs),
@@ -147,18 +151,148 @@ def bench_accuracy(models) -> None:  # type: ignore[no-untyped-def]
             else:
                 e_id = [_pipe_embed(im, "id", models, cfg) for im in id_imgs]
                 e_s = [_pipe_embed(im, "selfie", models, cfg) for im in selfies]
-            s, y = _scores(names, e_id, names, e_s, same)
+            s, y, acq = _scores(names, e_id, names, e_s, same)
             tar1, tar01, auc = _metrics(s, y)
-            rows.append([label, engine, int(y.sum()), int((1 - y).sum()), tar1, tar01, auc])
+            # ISO/IEC 19795-1: failure to acquire (a side refused: no face, no clear subject) apart, and
+            # the matcher's TAR on the acquired pairs only (1 - FNMR); the columns before count a
+            # refusal as a rejection (1 - generalised FRR)
+            tar1_acq = _metrics(s[acq], y[acq])[0] if acq.any() and len(set(y[acq])) == 2 else float("nan")
+            rows.append(
+                [
+                    label,
+                    engine,
+                    int(y.sum()),
+                    int((1 - y).sum()),
+                    tar1,
+                    tar01,
+                    auc,
+                    float(np.mean(~acq)),
+                    tar1_acq,
+                ]
+            )
+            refused[engine].update(
+                Path(paths[k]).name
+                for k, (a, b) in enumerate(zip(e_id, e_s, strict=True))
+                if a is None or b is None
+            )
     _table(
         f"Verification on real pairs ({len(paths)} photos of {len(set(names))} people; same photo never paired with itself)",
-        ["pairs", "engine", "genuine", "impostor", "TAR@FAR1%", "TAR@FAR0.1%", "ROC AUC"],
+        [
+            "pairs",
+            "engine",
+            "genuine",
+            "impostor",
+            "TAR@FAR1%",
+            "TAR@FAR0.1%",
+            "ROC AUC",
+            "FTA",
+            "TAR@FAR1% acquired",
+        ],
         rows,
     )
     n_imp = int(rows[0][3])
     print(
         f"  note: {n_imp} impostor pairs: FAR 1% allows {int(0.01 * n_imp)} accepted impostors, FAR 0.1% none."
-        " A refusal (no face, several similar faces) counts as a rejection. Anchors: SFace 99.40% on LFW."
+        " TAR and AUC count a refusal (no face, no clear subject among several faces) as a rejection (score -1);"
+        " FTA = share of pairs with a refused side (ISO/IEC 19795-1 failure to acquire); 'acquired' = TAR on the"
+        " other pairs. Anchors: SFace 99.40% on LFW."
+    )
+    for engine, names_refused in refused.items():
+        print(
+            f"  refused photos ({engine}, as ID or selfie in some row): {', '.join(sorted(names_refused)) or 'none'}"
+        )
+
+
+def bench_subject(models) -> None:  # type: ignore[no-untyped-def]
+    """The selfie subject rule on synthetic two-face composites whose geometry is known in advance."""
+    import sysconfig
+
+    import cv2
+    from skimage import data
+
+    from frontline.faces.composite import Placement, blurred_background, compose_faces
+    from frontline.faces.detect import detect_faces
+    from frontline.faces.image import load_image
+    from frontline.faces.records import Face
+    from frontline.faces.subject import choose_subject
+
+    # two public-domain portraits shipped in installed packages (not among the bench's verification pairs
+    # except the astronaut); the rule only sees geometry, never who is who
+    hopper = load_image(
+        Path(sysconfig.get_paths()["purelib"]) / "matplotlib/mpl-data/sample_data/grace_hopper.jpg"
+    )[0]
+    astro = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    people = [
+        (hopper, detect_faces(hopper, models.detector)[0]),
+        (astro, detect_faces(astro, models.detector)[0]),
+    ]
+    bg = blurred_background(astro, (480, 640))
+    layouts = {  # subject placement, other placement (box centres as fractions of 640 x 480)
+        "side by side (two-person selfie)": ((0.36, 0.5), (0.64, 0.5)),
+        "other at the frame edge": ((0.5, 0.5), (0.9, 0.42)),
+        "other behind, off-centre": ((0.45, 0.55), (0.8, 0.3)),
+    }
+    size = 150.0  # subject's face box width in pixels
+    rows = []
+    for layout, (a, b) in layouts.items():
+        for rel in (0.3, 0.45, 0.6, 0.75, 0.9, 1.0, 1.2):
+            tally = {"subject": 0, "other": 0, "refused": 0, "missed": 0}
+            want = ""
+            for order in (people, people[::-1]):
+                places = [Placement(*a, size), Placement(*b, size * rel)]
+                # the rule on the intended geometry (frontal landmarks): what it should decide
+                boxes = [
+                    Face(
+                        (p.cx * 640 - p.size_px / 2, p.cy * 480 - p.size_px / 2, p.size_px, p.size_px),
+                        _frontal(p),
+                        1.0,
+                    )
+                    for p in places
+                ]
+                planned = choose_subject(boxes, (480, 640)).index
+                want = "refuse" if planned is None else ("subject", "other")[planned]
+                img = compose_faces(bg, list(order), places)
+                faces = detect_faces(img, models.detector)
+                if len(faces) < 2:
+                    tally["missed"] += 1
+                    continue
+                got = choose_subject(faces, img.shape[:2]).index
+                if got is None:
+                    tally["refused"] += 1
+                    continue
+                x, y, w, h = faces[got].bbox_xywh
+                near_a = np.hypot(x + w / 2 - a[0] * 640, y + h / 2 - a[1] * 480) < size / 2
+                tally["subject" if near_a else "other"] += 1
+            rows.append([layout, f"{rel:.2f}", want, *tally.values()])
+    _table(
+        "Selfie subject among two faces (synthetic composites, 2 identity orders each; subject face 150 px wide)",
+        [
+            "layout",
+            "other/subject size",
+            "rule on the plan",
+            "used subject",
+            "used other",
+            "refused",
+            "missed",
+        ],
+        rows,
+    )
+    print(
+        "  note: 'rule on the plan' = choose_subject on the intended boxes; the other columns run YuNet on the"
+        " composite. Bystander: under 0.5x the largest face's size; else the most prominent face must be"
+        " sqrt(2) times the next (size x (1 - 0.5 x offset from centre) x (1 - 0.3 x |yaw|/90))."
+    )
+
+
+def _frontal(p) -> tuple[tuple[float, float], ...]:  # type: ignore[no-untyped-def]
+    """Five frontal landmarks inside a planned square face box (centre p.cx, p.cy in 640 x 480)."""
+    cx, cy, s = p.cx * 640, p.cy * 480, p.size_px
+    return (
+        (cx - 0.2 * s, cy - 0.1 * s),
+        (cx + 0.2 * s, cy - 0.1 * s),
+        (cx, cy + 0.05 * s),
+        (cx - 0.15 * s, cy + 0.25 * s),
+        (cx + 0.15 * s, cy + 0.25 * s),
     )
 
 
@@ -367,6 +501,7 @@ def main() -> None:
     print(f"extra photos: {EXTRA} ({'present' if EXTRA.is_dir() else 'absent'})")
     models = load_models()
     bench_accuracy(models)
+    bench_subject(models)
     bench_replay(models)
     bench_speed()
 

@@ -19,6 +19,7 @@ from frontline.faces.embed import embed_faces
 from frontline.faces.gallery import open_gallery
 from frontline.faces.image import correct_orientation, load_image
 from frontline.faces.records import Enrolled, Hit, Verification
+from frontline.faces.subject import choose_subject
 from frontline.faces.verify import Models, VerifyConfig, load_models, threshold_for_far, verify_with_views
 
 __all__ = [
@@ -85,11 +86,12 @@ def _embed_file(path: str | Path, models: Models) -> np.ndarray:
     faces = det(upright)
     if not faces:
         raise JobError(f"NO_FACE: {path}: no face found; use a photo with one clear, frontal face")
-    if len(faces) > 1 and faces[0].area_px < 2 * faces[1].area_px:
+    subject = choose_subject(faces, (upright.shape[0], upright.shape[1]))  # the rule `verify` uses
+    if subject.index is None:
         raise JobError(
-            f"MULTIPLE_FACES: {path}: {len(faces)} faces of similar size; use a photo of one person"
+            f"MULTIPLE_FACES: {path}: {len(faces)} faces, no clear subject ({subject.reason}); use a photo of one person"
         )
-    return embed_faces([align_face(upright, faces[0])], models.recognizer)[0]
+    return embed_faces([align_face(upright, faces[subject.index])], models.recognizer)[0]
 
 
 def enroll_files(

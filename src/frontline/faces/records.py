@@ -19,6 +19,7 @@ __all__ = [
     "Document",
     "Quality",
     "Replay",
+    "SubjectChoice",
     "Side",
     "Verification",
     "Hit",
@@ -143,6 +144,24 @@ class Replay:
 
 
 @dataclass(frozen=True, slots=True)
+class SubjectChoice:
+    """Which of a selfie's faces is the person being verified (`subject.choose_subject`).
+
+    `index` points into the detector's face list (largest first), None when there is no face or the
+    choice is ambiguous (refused as MULTIPLE_FACES); `prominence` holds every face's score in that order
+    (pixels of linear size, discounted for distance from the image centre and head turn); `ratio` is the
+    chosen (or best) contender's prominence over the next contender's (None with fewer than two
+    contenders); `bystanders` counts faces under half the largest one's size; `reason` in words.
+    """
+
+    index: int | None
+    prominence: tuple[float, ...]
+    ratio: float | None
+    bystanders: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Side:
     """Everything the pipeline found about one input image ("id" or "selfie")."""
 
@@ -153,6 +172,8 @@ class Side:
     faces_found: int
     quality: Quality | None
     replay: Replay | None
+    subject: SubjectChoice | None = None
+    """How the face was picked among several (selfies only; None for an ID or when not run)."""
 
 
 @dataclass(frozen=True, slots=True)

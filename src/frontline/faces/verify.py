@@ -27,7 +27,8 @@ from frontline.faces.document import locate_portrait
 from frontline.faces.embed import PUBLISHED_COSINE_THRESHOLD, Recognizer, embed_faces, load_recognizer
 from frontline.faces.image import correct_orientation
 from frontline.faces.quality import QualityConfig, assess_quality
-from frontline.faces.records import Face, Issue, Side, Verification, issue
+from frontline.faces.records import Face, Issue, Side, SubjectChoice, Verification, issue
+from frontline.faces.subject import SubjectConfig, choose_subject
 
 __all__ = [
     "CALIBRATION_FILE",
@@ -68,8 +69,8 @@ class VerifyConfig:
     """Run the replay-attack CNN on the selfie."""
     replay_threshold: float | None = None
     """Attack probability (p_screen + p_print) refusing the selfie; None: the cut shipped with the weights."""
-    dominant_face_ratio: float = 2.0
-    """A selfie with several faces is accepted when the largest is this many times bigger than the next."""
+    subject: SubjectConfig = SubjectConfig()
+    """How the selfie's subject is picked among several faces, and when the picture is refused."""
     quality_blocks: bool = True
     """Quality failures block the verdict (False: report them as warnings only)."""
 
@@ -212,19 +213,36 @@ def analyse_image(
     else:
         view, faces = upright, det(upright)
     face: Face | None = None
+    subject: SubjectChoice | None = None
     if not faces:
         issues.append(issue("NO_FACE", image=role))
-    else:
-        face = faces[0]
+    elif role == "id":
+        face = faces[0]  # the card's portrait is the largest face on the card; its ghost portrait is smaller
         if len(faces) > 1:
-            dominant = face.area_px >= config.dominant_face_ratio * faces[1].area_px
-            lenient = role == "id" or dominant  # an ID card's ghost portrait is expected
-            detail = (
-                f"{len(faces)} faces; used the largest" if lenient else f"{len(faces)} faces of similar size"
+            issues.append(
+                issue(
+                    "MULTIPLE_FACES",
+                    blocking=False,
+                    image=role,
+                    detail=f"{len(faces)} faces; used the largest",
+                )
             )
-            issues.append(issue("MULTIPLE_FACES", blocking=not lenient, image=role, detail=detail))
+    else:
+        subject = choose_subject(faces, (view.shape[0], view.shape[1]), config.subject)
+        if subject.index is not None:
+            face = faces[subject.index]
+        if len(faces) > 1:
+            if subject.index is None:
+                detail = f"{len(faces)} faces, no clear subject: {subject.reason}"
+            else:
+                x, y, w, h = faces[subject.index].bbox_xywh
+                detail = (
+                    f"{len(faces)} faces; used face {subject.index + 1} (largest first; box x={x:.0f}"
+                    f" y={y:.0f} w={w:.0f} h={h:.0f}): {subject.reason}"
+                )
+            issues.append(issue("MULTIPLE_FACES", blocking=face is None, image=role, detail=detail))
     if face is None:
-        side = Side(role, oriented, document, None, len(faces), None, None)
+        side = Side(role, oriented, document, None, len(faces), None, None, subject)
         return side, issues, None, {"upright": upright, "view": view, "aligned": None}
     aligned = align_face(view, face)
     quality = assess_quality(view, face, aligned, config.quality)
@@ -239,7 +257,7 @@ def analyse_image(
             code = "SUSPECTED_SCREEN_REPLAY" if replay.label == "screen" else "SUSPECTED_PRINT_REPLAY"
             issues.append(issue(code, image=role, detail=f"p_live={replay.p_live:.2f}"))
     emb = embed_faces([aligned], models.recognizer)[0]
-    side = Side(role, oriented, document, face, len(faces), quality, replay)
+    side = Side(role, oriented, document, face, len(faces), quality, replay, subject)
     return side, issues, emb, {"upright": upright, "view": view, "aligned": aligned}
 
 
