@@ -22,7 +22,7 @@ from frontline.music.assemble.pitch import (
     diatonic_of,
 )
 from frontline.music.assemble.pixels import find_stem, ink_mask, staccato_dot, stem_end_strokes, tie_arc
-from frontline.music.assemble.repair import RhythmItem, repair_voice
+from frontline.music.assemble.repair import TRUSTED_TIERS, RhythmItem, repair_voice
 from frontline.music.assemble.rhythm import (
     FLAG_COUNT,
     REST_VALUE,
@@ -159,6 +159,12 @@ class AssembleConfig:
     barline_kinds: bool = True
     """Take a barline's kind (final, double, heavy, repeat) from the ink where the detector reports a
     plain barline."""
+    trusted_repairs_only: bool = True
+    """Repair annotated (exact) symbols only by reading an unmarked triplet; the other repair edits
+    stand for a detector's misses and made really short measures wrong on annotated pages."""
+    align_voices: bool = True
+    """Lay out a voice shorter than its measure against the measure's filled voices: a note struck with
+    one of theirs starts at its onset (a voice that pauses, with invisible rests or none written)."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
@@ -588,22 +594,36 @@ def _system_pass(
                 found.append(Glyph("stem", box, h.glyph.score, h.glyph.glyph_id))
         stems += found
     stem_of: dict[int, int] = {}
+    stem_options: dict[int, list[int]] = {}
     for hi, h in enumerate(heads):
         if head_kind(h.glyph.class_name) in ("whole", "breve"):
             continue
         hx0, hy0, hx1, hy1 = h.glyph.bbox_xyxy
-        best, best_d = -1, float("inf")
+        options: list[tuple[float, int]] = []
         for si, s in enumerate(stems):
             sx = s.center_xy[0]
             if not (hx0 - cfg.stem_x_tol * sp <= sx <= hx1 + cfg.stem_x_tol * sp):
                 continue
             if not (s.bbox_xyxy[1] - 0.6 * sp <= h.cy <= s.bbox_xyxy[3] + 0.6 * sp):
                 continue
-            d = min(abs(sx - hx0), abs(sx - hx1))
-            if d < best_d:
-                best, best_d = si, d
-        if best >= 0:
-            stem_of[hi] = best
+            options.append((min(abs(sx - hx0), abs(sx - hx1)), si))
+        if options:
+            stem_options[hi] = [si for _, si in sorted(options)]
+            stem_of[hi] = stem_options[hi][0]
+    # one head drawn for two voices (a unison) is annotated once per voice: the copies take different
+    # stems (the up stem and the down stem), not both the nearer one
+    copies: dict[tuple[str, tuple[int, ...]], list[int]] = defaultdict(list)
+    for hi in stem_of:
+        g = heads[hi].glyph
+        if g.score >= 1.0:
+            copies[(g.class_name, tuple(round(v / (0.2 * sp)) for v in g.bbox_xyxy))].append(hi)
+    for his in copies.values():
+        taken: set[int] = set()
+        for hi in his:
+            free = [si for si in stem_options[hi] if si not in taken]
+            if free:
+                stem_of[hi] = free[0]
+                taken.add(free[0])
     # a black or half head whose stem was missed but that sits under (or over) a beam or beside a flag:
     # draw the stem it must have, from the head to that beam or flag
     stems = list(stems)
@@ -815,22 +835,27 @@ def _system_pass(
             gap = dx - rb[2]
             if 0 <= gap <= cfg.dot_max_gap * sp and rb[1] - 0.8 * sp <= dy <= rb[3] + 0.5 * sp:
                 dot_pairs.append((gap + 0.5 * sp, di, k, True))
-    dot_done: set[int] = set()
-    dot_xs: dict[int, list[float]] = defaultdict(list)
-    for _, di, k, is_rest in sorted(dot_pairs):
-        dx = dot_glyphs[di].center_xy[0]
-        if di in dot_done:
-            continue
-        if is_rest:
-            rest_groups[k].dots += 1
-            rest_groups[k].extra_glyphs.append(dot_glyphs[di].glyph_id)
+    # one matching per column of dots (dots within half a space in x): as many dots as can be placed,
+    # then the cheapest; a head or rest takes one dot per column (greedy nearest-first gave a chord's
+    # two dots of a second to its lower head, and the upper one none)
+    cand: dict[int, dict[tuple[int, bool], float]] = defaultdict(dict)
+    for cost, di, k, is_rest in dot_pairs:
+        cand[di][(k, is_rest)] = min(cost, cand[di].get((k, is_rest), cost))
+    order = sorted(cand, key=lambda di: dot_glyphs[di].center_xy[0])
+    columns: list[list[int]] = []
+    for di in order:
+        if columns and dot_glyphs[di].center_xy[0] - dot_glyphs[columns[-1][-1]].center_xy[0] <= 0.5 * sp:
+            columns[-1].append(di)
         else:
-            if any(abs(x - dx) <= 0.5 * sp for x in dot_xs[k]):
-                continue
-            all_heads[k].dots += 1
-            all_heads[k].dot_glyphs.append(dot_glyphs[di].glyph_id)
-            dot_xs[k].append(dx)
-        dot_done.add(di)
+            columns.append([di])
+    for col in columns:
+        for di, (k, is_rest) in _match_column([cand[di] for di in col], col):
+            if is_rest:
+                rest_groups[k].dots += 1
+                rest_groups[k].extra_glyphs.append(dot_glyphs[di].glyph_id)
+            else:
+                all_heads[k].dots += 1
+                all_heads[k].dot_glyphs.append(dot_glyphs[di].glyph_id)
     for gr in groups:
         if gr.heads:
             # the usual dot count of the chord's heads (a stray dot on one head should not win)
@@ -1219,6 +1244,89 @@ def _in_force(items: list[tuple[float, object]], x: float, default: object) -> o
     return cur
 
 
+def _match_column(
+    options: list[dict[tuple[int, bool], float]], ids: list[int]
+) -> list[tuple[int, tuple[int, bool]]]:
+    """Dots of one column to heads or rests: each at most once, as many dots placed as possible, then
+    the lowest total cost (`options[i]`: target -> cost for dot `ids[i]`). Exhaustive: a column holds
+    a few dots (one per head of a chord); beyond 8 the cheapest pairs are taken first."""
+    if len(options) > 8:
+        pairs = sorted((c, i, t) for i, o in enumerate(options) for t, c in o.items())
+        used_i: set[int] = set()
+        used_t: set[tuple[int, bool]] = set()
+        chosen: list[tuple[int, tuple[int, bool]]] = []
+        for _, i, t in pairs:
+            if i not in used_i and t not in used_t:
+                used_i.add(i)
+                used_t.add(t)
+                chosen.append((ids[i], t))
+        return chosen
+    best: tuple[int, float, list[tuple[int, tuple[int, bool]]]] = (0, 0.0, [])
+
+    def search(
+        i: int,
+        used: frozenset[tuple[int, bool]],
+        n: int,
+        cost: float,
+        got: list[tuple[int, tuple[int, bool]]],
+    ) -> None:
+        nonlocal best
+        if i == len(options):
+            if n > best[0] or (n == best[0] and cost < best[1]):
+                best = (n, cost, list(got))
+            return
+        search(i + 1, used, n, cost, got)
+        for t, c in options[i].items():
+            if t not in used:
+                got.append((ids[i], t))
+                search(i + 1, used | {t}, n + 1, cost + c, got)
+                got.pop()
+
+    search(0, frozenset(), 0, 0.0, [])
+    return best[2]
+
+
+def _total_of(gs: list[_Group]) -> Fraction:
+    """Written length of a voice's events (before any repair)."""
+    return sum((it.duration for it in _voice_items(gs)), Fraction(0))
+
+
+def _align_to(
+    vg: list[_Group],
+    items: list[RhythmItem],
+    filled: list[_Group],
+    expected: Fraction,
+    x_tol: float,
+    check: bool = False,
+) -> list[Fraction] | None:
+    """Onsets of a voice shorter than its measure, laid out against the measure's filled voices.
+
+    Each event struck with (within `x_tol` of) a filled voice's event starts where that one starts;
+    the others follow their predecessor. Returned only when that moves at least one event later than
+    the voice's own durations put it (a pause: invisible rests, or a voice that starts late), never
+    moves one earlier, and ends within the measure; else None. With `check`, returns the voice's own
+    onsets when every struck event already starts where its partner does (the durations agree).
+    """
+    total = sum((it.duration for it in items), Fraction(0))
+    if not vg or (total >= expected and not check):
+        return None
+    out: list[Fraction] = []
+    clock, moved = Fraction(0), False
+    for g, it in zip(vg, items, strict=True):
+        near = [o for o in filled if abs(o.x - g.x) <= x_tol]
+        if near:
+            at = min(near, key=lambda o: abs(o.x - g.x)).onset
+            if at < clock:
+                return None
+            moved |= at > clock
+            clock = at
+        out.append(clock)
+        clock += it.duration
+    if check:
+        return None if moved else out
+    return out if moved and clock <= expected else None
+
+
 def _beam_groups(groups: list[_Group]) -> list[list[_Group]]:
     """Chords joined by shared beam glyphs (or beams seen only in the ink), each list in x order."""
     parent = list(range(len(groups)))
@@ -1599,7 +1707,16 @@ def assemble_pages(
                             if g.grace:
                                 nxt = next((o for o in regular if o.x > g.x), None)
                                 g.voice = nxt.voice if nxt else 1
-                        for v in sorted(set(g.voice for g in gs)):
+                        # voices that fill the measure first: a shorter voice is then laid out
+                        # against them (its notes start where the notes struck with them start)
+                        filled: list[_Group] = []
+                        for v in sorted(
+                            set(g.voice for g in gs),
+                            key=lambda v: (
+                                _total_of([g for g in gs if g.voice == v and not g.grace]) < expected,
+                                v,
+                            ),
+                        ):
                             vg = [g for g in gs if g.voice == v and not g.grace]
                             lone_rest = len(vg) == 1 and vg[0].is_rest and not vg[0].dots
                             if (
@@ -1623,6 +1740,39 @@ def assemble_pages(
                                 vg[0].onset = Fraction(0)
                                 continue
                             items = _voice_items(vg)
+                            # annotated symbols that fall short of the measure are exact: only an
+                            # unmarked triplet is theirs to repair (the measure really is short)
+                            tiers = (
+                                TRUSTED_TIERS
+                                if cfg.trusted_repairs_only
+                                and not any(g.detected for g in vg)
+                                and _total_of(vg) < expected
+                                else None
+                            )
+                            aligned = (
+                                _align_to(vg, items, filled, expected, 0.8 * sp)
+                                if cfg.align_voices and filled
+                                else None
+                            )
+                            if aligned is not None and cfg.repair:
+                                # unless one repair edit fills the measure and agrees with the struck
+                                # notes too (a missed dot: the gap is the dot's)
+                                fix = repair_voice(items, expected, only=tiers)
+                                if fix.fits and _align_to(
+                                    vg, list(fix.items), filled, expected, 0.8 * sp, True
+                                ):
+                                    aligned = None
+                            if aligned is not None:
+                                # a voice that pauses (invisible rests, or none written): each note
+                                # at the onset of the filled voice's note struck with it
+                                for g, it, o in zip(vg, items, aligned, strict=True):
+                                    g.onset, g.duration = o, it.duration
+                                for g in gs:
+                                    if g.grace and g.voice == v:
+                                        nxt = next((o for o in vg if o.x > g.x), None)
+                                        g.onset = nxt.onset if nxt else vg[-1].onset + vg[-1].duration
+                                        g.duration = Fraction(0)
+                                continue
                             allow_short = (
                                 first_of_piece
                                 or v > 1
@@ -1633,7 +1783,7 @@ def assemble_pages(
                                     and r == n_regions - 1
                                 )
                             )
-                            rep = repair_voice(items, expected, allow_short) if cfg.repair else None
+                            rep = repair_voice(items, expected, allow_short, tiers) if cfg.repair else None
                             if rep is not None and rep.fits:
                                 if rep.edit:
                                     edits.append(f"staff {sn} voice {v}: {rep.edit}")
@@ -1663,6 +1813,8 @@ def assemble_pages(
                                 g.onset = onset
                                 g.duration = it.duration
                                 onset += it.duration
+                            if onset == expected and (rep is None or rep.fits):
+                                filled.extend(vg)
                             for g in gs:
                                 if g.grace and g.voice == v:
                                     nxt = next((o for o in vg if o.x > g.x), None)

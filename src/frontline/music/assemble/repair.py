@@ -2,7 +2,7 @@
 
 A voice is repaired only where exactly one single edit makes it fit, trying in turn: give black heads
 whose stems were missed one common value, add one dot, make
-three equal beamed notes a triplet (editions often omit the 3), drop a tuplet (a stray "3" read over a
+three equal beamed notes a triplet (editions often omit the 3), or every such group, drop a tuplet (a stray "3" read over a
 group: its notes at face value), drop one dot, add or drop one beam
 level, change one rest's value (a detector confuses neighbouring rest classes), add or drop one beam
 level along a whole beamed group; when several edits of a tier fit the measure is flagged for review,
@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from frontline.music.assemble.rhythm import dotted
 
-__all__ = ["Repair", "RhythmItem", "repair_voice"]
+__all__ = ["TRUSTED_TIERS", "Repair", "RhythmItem", "repair_voice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +86,34 @@ def _candidates(items: list[RhythmItem]) -> list[tuple[int, RhythmItem, str]]:
     return out
 
 
-def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool = False) -> Repair:
+TRUSTED_TIERS = ("triplet", "triplets")
+"""The only edit for symbols given exactly (annotations): an unmarked triplet, which no symbol shows.
+Every other edit stands for a symbol a detector missed or misread; on annotated pages those edits
+turned measures that really are short (a phrase-end measure under a fermata, a section's last
+measure before its pickup) into wrong ones (development pages: 2 of 22 such edits right)."""
+
+
+def _triplet_groups(items: list[RhythmItem]) -> list[list[int]]:
+    """Indices of each beamed group of three equal notes at face value (a triplet without its 3)."""
+    out: list[list[int]] = []
+    for gid in sorted({it.beam_group for it in items if it.beam_group >= 0}):
+        idx = [k for k, it in enumerate(items) if it.beam_group == gid]
+        group = [items[k] for k in idx]
+        if len(idx) == 3 and len({(it.value, it.dots) for it in group}) == 1 and group[0].scale == 1:
+            out.append(idx)
+    return out
+
+
+def repair_voice(
+    items: list[RhythmItem],
+    expected: Fraction,
+    allow_short: bool = False,
+    only: tuple[str, ...] | None = None,
+) -> Repair:
     """Make a voice fill `expected` quarter notes with at most one edit, if exactly one edit does.
 
-    `allow_short` accepts a voice shorter than the measure (a pickup or a voice that pauses).
+    `allow_short` accepts a voice shorter than the measure (a pickup or a voice that pauses); `only`
+    limits the edits to those tiers (e.g. `TRUSTED_TIERS` for annotated symbols).
     """
     total = _total(items)
     if total == expected or (allow_short and total < expected):
@@ -100,6 +124,7 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
         ("free value",),
         ("add dot",),
         ("triplet",),
+        ("triplets",),
         ("drop tuplet",),
         ("drop dot",),
         ("add beam", "drop beam"),
@@ -107,6 +132,8 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
         ("group beam",),
     )
     for tier in tiers:
+        if only is not None and not set(tier) & set(only):
+            continue
         fixes: list[tuple[list[RhythmItem], str]] = []
         if tier == ("free value",):
             # black heads whose stems were missed: one common value for all of them that fills the measure
@@ -159,19 +186,28 @@ def repair_voice(items: list[RhythmItem], expected: Fraction, allow_short: bool 
                 edited = [replace(it, scale=Fraction(1)) if k in idx else it for k, it in enumerate(items)]
                 if _total(edited) == expected:
                     fixes.append((edited, f"drop tuplet on events {idx[0] + 1}-{idx[-1] + 1}"))
+        elif tier == ("triplets",):
+            # every beamed group of three equal notes a triplet (editions mark the first, or none)
+            idx = [k for gid in _triplet_groups(items) for k in gid]
+            if len(idx) > 3:
+                edited = [
+                    RhythmItem(it.value, it.dots, Fraction(2, 3), it.beamable, it.beam_group, it.is_rest)
+                    if k in idx
+                    else it
+                    for k, it in enumerate(items)
+                ]
+                if _total(edited) == expected:
+                    fixes.append((edited, f"triplets on events {idx[0] + 1}-{idx[-1] + 1}"))
         elif tier == ("triplet",):
-            for gid in sorted({it.beam_group for it in items if it.beam_group >= 0}):
-                idx = [k for k, it in enumerate(items) if it.beam_group == gid]
-                group = [items[k] for k in idx]
-                if len(idx) == 3 and len({(it.value, it.dots) for it in group}) == 1 and group[0].scale == 1:
-                    edited = [
-                        RhythmItem(it.value, it.dots, Fraction(2, 3), it.beamable, it.beam_group, it.is_rest)
-                        if k in idx
-                        else it
-                        for k, it in enumerate(items)
-                    ]
-                    if _total(edited) == expected:
-                        fixes.append((edited, f"triplet on events {idx[0] + 1}-{idx[-1] + 1}"))
+            for idx in _triplet_groups(items):
+                edited = [
+                    RhythmItem(it.value, it.dots, Fraction(2, 3), it.beamable, it.beam_group, it.is_rest)
+                    if k in idx
+                    else it
+                    for k, it in enumerate(items)
+                ]
+                if _total(edited) == expected:
+                    fixes.append((edited, f"triplet on events {idx[0] + 1}-{idx[-1] + 1}"))
         else:
             for k, new, what in _candidates(items):
                 if what in tier and total - items[k].duration + new.duration == expected:

@@ -2,8 +2,8 @@
 
 OMR-NED is the Sheet Music Benchmark's normalised edit distance, computed by the `musicdiff` package
 (5.x; a `bench` extra): edit distance between the two scores' notation symbols divided by the number of
-symbols in both. Note F1 matches notes by (part, measure, onset, MIDI pitch, duration), the measure
-counted by position in the part.
+symbols in both. Note F1 matches notes by (staff, measure, onset, MIDI pitch, duration), the staff
+counted from the top of the score and the measure by position in the part.
 """
 
 from __future__ import annotations
@@ -44,17 +44,25 @@ class OmrNed:
 
 
 def note_keys(score: Score) -> Counter[tuple[int, int, Fraction, int, Fraction]]:
-    """Multiset of (part, measure position, onset, MIDI key, duration) over every note of the score."""
+    """Multiset of (staff, measure position, onset, MIDI key, duration) over every note of the score.
+
+    The staff is counted over the whole score from the top (a part's staves in order, then the next
+    part's), so a braced grand staff scores the same whether a file writes it as one part of two
+    staves or as two one-staff parts (both are the same page); with one staff per part it is the part.
+    """
     keys: Counter[tuple[int, int, Fraction, int, Fraction]] = Counter()
-    for pi, part in enumerate(score.parts):
+    first = 0
+    for part in score.parts:
         for mi, m in enumerate(part.measures):
             for n in m.notes():
-                keys[(pi, mi, Fraction(n.onset_q), n.pitch.midi, Fraction(n.duration_q))] += 1
+                staff = first + min(max(n.staff, 1), max(part.staves, 1)) - 1
+                keys[(staff, mi, Fraction(n.onset_q), n.pitch.midi, Fraction(n.duration_q))] += 1
+        first += max(part.staves, 1)
     return keys
 
 
 def note_f1(predicted: Score, ground_truth: Score) -> NoteScore:
-    """Note-level P/R/F1: a predicted note counts when part, measure, onset, pitch and duration all match."""
+    """Note-level P/R/F1: a predicted note counts when staff, measure, onset, pitch and duration all match."""
     p, g = note_keys(predicted), note_keys(ground_truth)
     tp = sum((p & g).values())
     n_p, n_g = sum(p.values()), sum(g.values())

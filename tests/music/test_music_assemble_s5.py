@@ -1,0 +1,138 @@
+"""Assembly rules of session 5, found on the development pages (non-reserved corpus pieces, seeds 95500+,
+96000+, 97000+, 98000+ and generator pages 99000+; never the benchmark's): each test fails without its
+change."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+from frontline.music.assemble import AssembleConfig, assemble_pages
+from frontline.music.evaluate.notation import note_f1, note_keys
+from frontline.music.records import Glyph, Measure, Note, Part, Pitch, Score
+
+SPACE = 10.0
+
+
+def _header(beats: str, beat_type: str) -> list[Glyph]:
+    """A staff (lines at y 100..140), a treble clef and a time signature."""
+    return [
+        Glyph("staff", (20.0, 99.4, 600.0, 140.6), 1.0, 0),
+        Glyph("clefG", (25, 90, 40, 150), 1.0, 1),
+        Glyph(f"timeSig{beats}", (50, 100, 60, 120), 1.0, 2),
+        Glyph(f"timeSig{beat_type}", (50, 120, 60, 140), 1.0, 3),
+    ]
+
+
+def _note(x: float, cy: float, up: bool, gid: int, head: str = "noteheadBlack") -> list[Glyph]:
+    on = "OnLine" if int(cy) % 10 == 0 else "InSpace"
+    stem = (x + 11, cy - 35, x + 12, cy) if up else (x, cy, x + 1, cy + 35)
+    return [Glyph(f"{head}{on}", (x, cy - 5, x + 12, cy + 5), 1.0, gid), Glyph("stem", stem, 1.0, gid + 1)]
+
+
+def _notes_of(m: Measure) -> list[Note]:
+    return sorted(m.notes(), key=lambda n: (n.onset_q, n.pitch.midi))
+
+
+def test_a_voice_that_pauses_starts_where_the_note_struck_with_it_starts() -> None:
+    # 3/4: the lower voice (stems down) has three quarters; the upper voice (stem up) one quarter,
+    # struck with the third (an invisible half rest before it, as in Handel's Rinaldo, dev piano page)
+    glyphs = _header("3", "4")
+    glyphs += _note(100, 135, False, 10) + _note(160, 135, False, 12) + _note(220, 135, False, 14)
+    glyphs += _note(220, 115, True, 16)
+    glyphs.append(Glyph("barline", (280, 100, 281, 140), 1.0, 20))
+    for flag in (True, False):
+        m = assemble_pages([(glyphs, None)], AssembleConfig(align_voices=flag)).score.parts[0].measures[0]
+        upper = [n for n in _notes_of(m) if n.stem == "up"]
+        assert len(upper) == 1
+        if flag:
+            assert upper[0].onset_q == 2 and not m.flagged
+        else:
+            assert upper[0].onset_q == 0
+
+
+def test_two_stacked_dots_beside_two_voices_a_second_apart_go_one_to_each_head() -> None:
+    # 3/4: a dotted half of the upper voice (stem up, in a space) and, a second lower and a head to the
+    # right, a dotted half of the lower voice (stem down, on a line, its dot in the space below): the
+    # nearest-first pairing gave both dots' column to the lower head and left the upper undotted
+    glyphs = _header("3", "4")
+    glyphs += _note(100, 125, True, 10, "noteheadHalf") + _note(113, 130, False, 12, "noteheadHalf")
+    glyphs += [
+        Glyph("augmentationDot", (128, 123, 132, 127), 1.0, 14),
+        Glyph("augmentationDot", (128, 133, 132, 137), 1.0, 15),
+        Glyph("barline", (200, 100, 201, 140), 1.0, 16),
+    ]
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    notes = _notes_of(m)
+    assert [(n.duration_q, n.dots) for n in notes] == [(F(3), 1), (F(3), 1)]
+    assert not m.flagged
+
+
+def test_an_annotated_measure_that_falls_short_is_not_lengthened_by_a_repair() -> None:
+    # 4/4, annotated: a full measure, then a half and a quarter (a phrase end before the next section's
+    # pickup, Bach chorales and fiddle tunes on dev pages), then a full measure: no dot is added to the
+    # half note (the old repair did: one "add dot" edit made it fit)
+    glyphs = _header("4", "4")
+    gid = 10
+    for x in (80, 120, 160, 200):
+        glyphs += _note(x, 125, True, gid)
+        gid += 2
+    glyphs.append(Glyph("barline", (240, 100, 241, 140), 1.0, gid))
+    glyphs += _note(260, 125, True, gid + 1, "noteheadHalf") + _note(320, 125, True, gid + 3)
+    glyphs.append(Glyph("barline", (360, 100, 361, 140), 1.0, gid + 5))
+    glyphs += _note(380, 125, True, gid + 6, "noteheadWhole")[:1]
+    glyphs.append(Glyph("barline", (460, 100, 461, 140), 1.0, gid + 8))
+    for only, want in ((True, F(2)), (False, F(3))):
+        m = (
+            assemble_pages([(glyphs, None)], AssembleConfig(trusted_repairs_only=only))
+            .score.parts[0]
+            .measures[1]
+        )
+        assert _notes_of(m)[0].duration_q == want
+        assert m.flagged == only  # short and not repaired: left for review
+    # an overflowing annotated measure is still repaired (a beam the annotations lack, dev Monteverdi)
+
+
+def _piano(two_parts: bool) -> Score:
+    rh = Note(Pitch("C", 0, 5), F(0), F(4), "whole", staff=1)
+    lh = Note(Pitch("C", 0, 3), F(0), F(4), "whole", staff=2)
+    if two_parts:
+        return Score(
+            (
+                Part("P1", "", (Measure(1, (rh,)),)),
+                Part("P2", "", (Measure(1, (Note(Pitch("C", 0, 3), F(0), F(4), "whole"),)),)),
+            )
+        )
+    return Score((Part("P1", "", (Measure(1, (rh, lh)),), staves=2),))
+
+
+def test_note_f1_scores_a_grand_staff_the_same_as_one_part_or_two() -> None:
+    # a braced grand staff written as one part of two staves (the scanner) against the same staves as
+    # two parts (a Humdrum piece's MusicXML, dev page chopin/mazurka06-2): every note matches
+    assert note_keys(_piano(True)) == note_keys(_piano(False))
+    assert note_f1(_piano(False), _piano(True)).f1 == 1.0
+    # a note on the wrong staff of the grand staff does not match
+    rh, lh = _piano(False).parts[0].measures[0].notes()
+    moved = Score(
+        (Part("P1", "", (Measure(1, (rh, Note(lh.pitch, F(0), F(4), "whole", staff=1))),), staves=2),)
+    )
+    assert note_f1(moved, _piano(True)).f1 == 0.5
+
+
+def test_a_head_annotated_for_two_voices_takes_one_stem_per_voice() -> None:
+    # 2/4: four beamed eighths (stems up) and, on the first and third of their heads, two quarters of the
+    # lower voice (stems down): the annotations hold each shared head twice (Beach, dev piano pages),
+    # and both copies took the same stem, losing a note of each voice
+    glyphs = _header("2", "4")
+    gid = 10
+    for x in (100, 140, 180, 220):
+        glyphs += _note(x, 125, True, gid)
+        gid += 2
+        if x in (100, 180):
+            glyphs += _note(x, 125, False, gid)
+            gid += 2
+    glyphs.append(Glyph("beam", (111, 88, 232, 93), 1.0, gid))
+    glyphs.append(Glyph("barline", (260, 100, 261, 140), 1.0, gid + 1))
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    got = sorted((n.onset_q, n.duration_q) for n in m.notes())
+    assert got == [(0, F(1, 2)), (0, F(1)), (F(1, 2), F(1, 2)), (1, F(1, 2)), (1, F(1)), (F(3, 2), F(1, 2))]
+    assert not m.flagged
