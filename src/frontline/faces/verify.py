@@ -1,7 +1,7 @@
 """ID document vs selfie verification: every stage, a score, and a decision kept apart from the score.
 
-Data flow: image -> orientation -> (ID: card + portrait) -> detect -> align -> quality, replay -> embed
--> cosine score -> `is_match(score, threshold)`, where the threshold comes from the shipped calibration
+Data flow: image -> orientation -> (ID: card + portrait) -> detect -> (selfie: subject among several
+faces, or a refusal) -> align -> quality, replay -> embed -> cosine score -> `is_match(score, threshold)`, where the threshold comes from the shipped calibration
 table for the false-accept rate the operator allows (`threshold_for_far`).
 
 Public verbs: `load_models`, `analyse_image`, `verify`, `is_match`, `load_calibration`,
