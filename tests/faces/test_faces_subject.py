@@ -83,8 +83,12 @@ def people(face_models):  # type: ignore[no-untyped-def]
     return [(img, detect_faces(img, face_models.detector)[0]) for img in (hopper, astro)]
 
 
-def _composite(people, subject: Placement, other: Placement) -> np.ndarray:  # type: ignore[no-untyped-def]
-    return compose_faces(blurred_background(people[1][0], HW), people, [subject, other])
+def _composite(people, *places: Placement) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The first person at the first placement, and so on, on the astronaut's blurred photo."""
+    from skimage import data
+
+    bg = blurred_background(data.astronaut()[:, :, ::-1], HW)
+    return compose_faces(bg, people[: len(places)], list(places))
 
 
 def test_dominant_subject_is_used_and_reported(people, face_models) -> None:  # type: ignore[no-untyped-def]
@@ -97,6 +101,22 @@ def test_dominant_subject_is_used_and_reported(people, face_models) -> None:  # 
     multi = [i for i in r.issues if i.code == "MULTIPLE_FACES"]
     assert len(multi) == 1 and not multi[0].blocking and "used face" in multi[0].detail
     assert r.match is True  # Hopper's photo as the ID, Hopper as the subject
+
+
+def test_id_card_held_in_the_selfie_is_a_bystander(people, face_models) -> None:  # type: ignore[no-untyped-def]
+    import cv2
+
+    from frontline.faces.idcard import make_card, portrait_crop
+
+    photo, face = people[0]
+    selfie = _composite(people, Placement(0.62, 0.42, 130))
+    card = make_card(portrait_crop(photo, face), np.random.default_rng(0))
+    cw, ch = 300, round(300 * 540 / 856)  # held nearer the camera than the face: 2.3x its width
+    selfie[475 - ch : 475, 10 : 10 + cw] = cv2.resize(card, (cw, ch), interpolation=cv2.INTER_AREA)
+    r = verify(photo, selfie, face_models, VerifyConfig(check_replay=False))
+    assert r.selfie_side.faces_found >= 2 and r.selfie_side.subject is not None  # the card portrait is found
+    assert r.selfie_side.subject.index == 0 and r.selfie_side.subject.bystanders >= 1
+    assert r.match is True and not any(i.blocking for i in r.issues)
 
 
 def test_two_equal_central_faces_are_refused_even_if_one_matches(people, face_models) -> None:  # type: ignore[no-untyped-def]
