@@ -136,3 +136,29 @@ def test_a_head_annotated_for_two_voices_takes_one_stem_per_voice() -> None:
     got = sorted((n.onset_q, n.duration_q) for n in m.notes())
     assert got == [(0, F(1, 2)), (0, F(1)), (F(1, 2), F(1, 2)), (1, F(1, 2)), (1, F(1)), (F(3, 2), F(1, 2))]
     assert not m.flagged
+
+
+def test_a_hand_that_pauses_starts_where_the_other_hand_plays_with_it() -> None:
+    # a grand staff in 4/4: the lower staff has four quarters, the upper only a half note struck with
+    # the third of them (an invisible half rest before it: Schoenberg op. 19/2, dev piano page)
+    glyphs = [
+        Glyph("staff", (20.0, 99.4, 600.0, 140.6), 1.0, 0),
+        Glyph("staff", (20.0, 199.4, 600.0, 240.6), 1.0, 1),
+        Glyph("brace", (5, 100, 15, 241), 1.0, 2),
+        Glyph("clefG", (25, 90, 40, 150), 1.0, 3),
+        Glyph("clefF", (25, 200, 40, 225), 1.0, 4),
+    ]
+    for k, y in enumerate((100, 120, 200, 220)):
+        glyphs.append(Glyph("timeSig4", (50, y, 60, y + 20), 1.0, 5 + k))
+    gid = 10
+    for x in (100, 160, 220, 280):
+        glyphs += _note(x, 225, False, gid)
+        gid += 2
+    glyphs += _note(220, 125, True, gid, "noteheadHalf")
+    glyphs.append(Glyph("barline", (330, 100, 331, 241), 1.0, gid + 2))
+    for flag in (True, False):
+        m = assemble_pages([(glyphs, None)], AssembleConfig(align_voices=flag)).score.parts[0].measures[0]
+        upper = [n for n in m.notes() if n.staff == 1]
+        assert len(upper) == 1 and upper[0].duration_q == 2
+        assert upper[0].onset_q == (2 if flag else 0)
+        assert not m.flagged

@@ -1645,6 +1645,11 @@ def assemble_pages(
                     edits: list[str] = []
                     scores: list[float] = []
                     mid_clefs: list[ClefChange] = []
+                    # filled voices of the part's staves so far, and short voices that found none on
+                    # their own staff (laid out against the other staff of a grand staff at the end)
+                    part_filled: list[_Group] = []
+                    deferred: list[tuple[list[_Group], list[RhythmItem], int, list[_Group]]] = []
+                    event_at: dict[int, tuple[int, int]] = {}
                     for sid in sids:
                         sn = staff_no[sid]
                         stf = staves[sid]
@@ -1749,9 +1754,10 @@ def assemble_pages(
                                 and _total_of(vg) < expected
                                 else None
                             )
+                            anchors = filled + part_filled
                             aligned = (
-                                _align_to(vg, items, filled, expected, 0.8 * sp)
-                                if cfg.align_voices and filled
+                                _align_to(vg, items, anchors, expected, 0.8 * sp)
+                                if cfg.align_voices and anchors
                                 else None
                             )
                             if aligned is not None and cfg.repair:
@@ -1759,7 +1765,7 @@ def assemble_pages(
                                 # notes too (a missed dot: the gap is the dot's)
                                 fix = repair_voice(items, expected, only=tiers)
                                 if fix.fits and _align_to(
-                                    vg, list(fix.items), filled, expected, 0.8 * sp, True
+                                    vg, list(fix.items), anchors, expected, 0.8 * sp, True
                                 ):
                                     aligned = None
                             if aligned is not None:
@@ -1784,12 +1790,17 @@ def assemble_pages(
                                 )
                             )
                             rep = repair_voice(items, expected, allow_short, tiers) if cfg.repair else None
+                            short = _total_of(vg) < expected and cfg.align_voices and len(sids) > 1
                             if rep is not None and rep.fits:
                                 if rep.edit:
                                     edits.append(f"staff {sn} voice {v}: {rep.edit}")
+                                elif short:
+                                    deferred.append((vg, list(items), -1, gs))
                                 items = list(rep.items)
                             else:
                                 total = sum((it.duration for it in items), Fraction(0))
+                                if short:
+                                    deferred.append((vg, list(items), len(flagged_reasons), gs))
                                 flagged_reasons.append(
                                     f"staff {sn} voice {v}: {float(total):g} of {float(expected):g} quarters"
                                 )
@@ -1820,6 +1831,7 @@ def assemble_pages(
                                     nxt = next((o for o in vg if o.x > g.x), None)
                                     g.onset = nxt.onset if nxt else onset
                                     g.duration = Fraction(0)
+                        part_filled.extend(filled)
                         for x, c in clef_pts:
                             nxt = next((g for g in gs if g.x > x and not g.grace), None)
                             onset_c = nxt.onset if nxt is not None else expected
@@ -1849,6 +1861,7 @@ def assemble_pages(
                             for g, lab in zip(bg, labels, strict=True):
                                 g.beam_values = lab
                         for g in gs:
+                            event_at[id(g)] = (len(events), sn)
                             events.append(_to_event(g, sn))
                             scores.extend(h.glyph.score for h in g.heads)
                             if g.rest_glyph is not None:
@@ -1857,6 +1870,27 @@ def assemble_pages(
                                 voice_of.append((h.glyph.glyph_id, _voice_no(g.voice, sn)))
                             if g.rest_glyph is not None:
                                 voice_of.append((g.rest_glyph.glyph_id, _voice_no(g.voice, sn)))
+                    dropped: set[int] = set()
+                    for vg, items, reason_at, gs in deferred:
+                        # a short voice with no filled voice on its staff: against the grand staff's
+                        # other staff (one hand pauses with an invisible rest)
+                        others = [o for o in part_filled if o.staff != vg[0].staff]
+                        aligned = _align_to(vg, items, others, expected, 0.8 * sp) if others else None
+                        if aligned is None:
+                            continue
+                        for g, it, o in zip(vg, items, aligned, strict=True):
+                            g.onset, g.duration = o, it.duration
+                        for g in gs:
+                            if g.grace and g.voice == vg[0].voice:
+                                nxt = next((o for o in vg if o.x > g.x), None)
+                                g.onset = nxt.onset if nxt else vg[-1].onset + vg[-1].duration
+                        for g in gs:
+                            if g.voice == vg[0].voice and id(g) in event_at:
+                                k, sn_g = event_at[id(g)]
+                                events[k] = _to_event(g, sn_g)
+                        if reason_at >= 0:
+                            dropped.add(reason_at)
+                    flagged_reasons = [f for k, f in enumerate(flagged_reasons) if k not in dropped]
                     for sid in sids:
                         # a staff with nothing read in this measure: a whole-measure rest, for review
                         sn = staff_no[sid]
