@@ -1304,7 +1304,8 @@ def _align_to(
     Each event struck with (within `x_tol` of) a filled voice's event starts where that one starts;
     the others follow their predecessor. Returned only when that moves at least one event later than
     the voice's own durations put it (a pause: invisible rests, or a voice that starts late), never
-    moves one earlier, and ends within the measure; else None. With `check`, returns the voice's own
+    moves one earlier, leaves no gap that one more dot on a note before it would fill (as likely a
+    missed dot), and ends within the measure; else None. With `check`, returns the voice's own
     onsets when every struck event already starts where its partner does (the durations agree).
     """
     total = sum((it.duration for it in items), Fraction(0))
@@ -1312,14 +1313,20 @@ def _align_to(
         return None
     out: list[Fraction] = []
     clock, moved = Fraction(0), False
+    run: list[RhythmItem] = []  # events since the last one struck with a filled voice's
     for g, it in zip(vg, items, strict=True):
         near = [o for o in filled if abs(o.x - g.x) <= x_tol]
         if near:
             at = min(near, key=lambda o: abs(o.x - g.x)).onset
             if at < clock:
                 return None
+            if any(at - clock == replace(p, dots=p.dots + 1).duration - p.duration for p in run):
+                # a gap one more dot on a note before would fill: as likely a missed dot
+                return None
             moved |= at > clock
             clock = at
+            run = []
+        run.append(it)
         out.append(clock)
         clock += it.duration
     if check:
