@@ -7,6 +7,7 @@ from __future__ import annotations
 from fractions import Fraction as F
 
 from frontline.music.assemble import AssembleConfig, assemble_pages
+from frontline.music.assemble.repair import RhythmItem, repair_voice
 from frontline.music.evaluate.notation import note_f1, note_keys
 from frontline.music.records import Glyph, Measure, Note, Part, Pitch, Score
 
@@ -162,3 +163,14 @@ def test_a_hand_that_pauses_starts_where_the_other_hand_plays_with_it() -> None:
         assert len(upper) == 1 and upper[0].duration_q == 2
         assert upper[0].onset_q == (2 if flag else 0)
         assert not m.flagged
+
+
+def test_every_beamed_group_of_three_can_be_a_triplet() -> None:
+    # 3/8 with three beamed groups of three sixteenths and no 3 drawn (or annotated): 9 sixteenths in a
+    # measure of 6, so each group is a triplet (Verdi, La donna e mobile, dev piano page); one group
+    # alone does not fit, so the single-triplet edit found nothing
+    items = [RhythmItem(F(1, 4), 0, beamable=True, beam_group=k // 3) for k in range(9)]
+    rep = repair_voice(items, F(3, 2))
+    assert rep.fits and rep.edit.startswith("triplets")
+    assert [it.scale for it in rep.items] == [F(2, 3)] * 9
+    assert not repair_voice(items, F(3, 2), only=("triplet",)).fits
