@@ -174,3 +174,25 @@ def test_every_beamed_group_of_three_can_be_a_triplet() -> None:
     assert rep.fits and rep.edit.startswith("triplets")
     assert [it.scale for it in rep.items] == [F(2, 3)] * 9
     assert not repair_voice(items, F(3, 2), only=("triplet",)).fits
+
+
+def test_a_measure_before_a_final_barline_inside_a_piece_may_be_short() -> None:
+    # detected symbols, 4/4: a full measure, then a half and a quarter closed by a final barline (a
+    # section's end; the next section starts with its pickup), then more music: no dot is added to the
+    # half note and nothing is flagged (HopJig, dev corpus page), as beside repeat signs
+    glyphs = _header("4", "4")
+    gid = 10
+    for x in (80, 120, 160, 200):
+        glyphs += _note(x, 125, True, gid)
+        gid += 2
+    glyphs.append(Glyph("barline", (240, 100, 241, 140), 1.0, gid))
+    glyphs += _note(260, 125, True, gid + 1, "noteheadHalf") + _note(320, 125, True, gid + 3)
+    glyphs.append(Glyph("barlineFinal", (356, 100, 362, 140), 1.0, gid + 5))
+    glyphs += _note(380, 125, True, gid + 6) + _note(420, 125, True, gid + 8)
+    glyphs.append(Glyph("barline", (460, 100, 461, 140), 1.0, gid + 10))
+    glyphs = [Glyph(g.class_name, g.bbox_xyxy, 0.9, g.glyph_id) for g in glyphs]
+    for flag, want in ((True, F(2)), (False, F(3))):
+        asm = assemble_pages([(glyphs, None)], AssembleConfig(final_bar_short=flag))
+        m = asm.score.parts[0].measures[1]
+        assert _notes_of(m)[0].duration_q == want
+        assert not m.flagged

@@ -162,6 +162,9 @@ class AssembleConfig:
     trusted_repairs_only: bool = True
     """Repair annotated (exact) symbols only by reading an unmarked triplet; the other repair edits
     stand for a detector's misses and made really short measures wrong on annotated pages."""
+    final_bar_short: bool = True
+    """A measure before or after a final barline inside a piece may be short (a section's end and the
+    next one's pickup), as beside repeat signs."""
     align_voices: bool = True
     """Lay out a voice shorter than its measure against the measure's filled voices: a note struck with
     one of theirs starts at its onset (a voice that pauses, with invisible rests or none written)."""
@@ -1643,7 +1646,9 @@ def assemble_pages(
                         st.time = time
                     expected = time.measure_quarters
                     # measures beside repeat signs are often split anacruses (two parts of one measure)
-                    repeats = ("repeatLeft", "repeatRight", "repeatLeftRight")
+                    repeats = ("repeatLeft", "repeatRight", "repeatLeftRight") + (
+                        ("barlineFinal",) if cfg.final_bar_short else ()
+                    )
                     near_repeat = (r < len(res.bar_kinds) and res.bar_kinds[r] in repeats) or (
                         r > 0 and res.bar_kinds[r - 1] in repeats
                     )
