@@ -1252,8 +1252,10 @@ def _match_column(
 ) -> list[tuple[int, tuple[int, bool]]]:
     """Dots of one column to heads or rests: each at most once, as many dots placed as possible, then
     the lowest total cost (`options[i]`: target -> cost for dot `ids[i]`). Exhaustive: a column holds
-    a few dots (one per head of a chord); beyond 8 the cheapest pairs are taken first."""
-    if len(options) > 8:
+    a few dots (one per head of a chord), each with its three cheapest targets; beyond 6 dots the
+    cheapest pairs are taken first."""
+    options = [dict(sorted(o.items(), key=lambda kv: kv[1])[:3]) for o in options]
+    if len(options) > 6:
         pairs = sorted((c, i, t) for i, o in enumerate(options) for t, c in o.items())
         used_i: set[int] = set()
         used_t: set[tuple[int, bool]] = set()
