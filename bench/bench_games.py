@@ -1,12 +1,15 @@
-"""Game-playing benchmark: simulator speed, bot round robin, the shipped agent's main result, ablations, transfer.
+"""Game-playing benchmark: simulator speed, bot round robin, the shipped policy's main result, ablations, transfer.
 
 Measured live: simulator ticks/s, the round robin of the scripted bots (incl. the strongest, `rule2`), the
-shipped agent's win rate on 200 held-out maps against every bot and against the fixed intents that beat
-`rule` (always-attack, always-reinforce, always-guard), and those fixed intents against the strongest bot on
-the same maps. Read from docs/games/results.json (written by real runs of
-`python -m bench.games_experiments ablations|transfer|intents`, see that file): ablations, transfer and the
-fixed intents vs the session-1..3 bots (those cached tables predate `rule2`).
-Environment variable FRONTLINE_BENCH_GAMES_MAPS overrides the 200 held-out maps (e.g. 50 for a quick look).
+shipped policy `dqn+search` (the shipped DQN with the rollout search of `frontline.games.search`) against
+`rule2` on 200 held-out maps x 2 sides, next to the plain DQN on the same maps, and `dqn+search` against
+the other bots and the fixed intents that beat `rule` on 30 held-out maps (with seconds per game and the
+search counters). Read from docs/games/results.json (written by real runs of
+`python -m bench.games_experiments search|ship|ablations|transfer|intents`): the 200-map held-out table of
+`dqn+search` against every opponent, the plain DQN's session-4 table, ablations, transfer and the fixed
+intents vs the session-1..3 bots (those cached tables predate `rule2`).
+Environment variables: FRONTLINE_BENCH_GAMES_MAPS overrides the 200 held-out maps of the main result (e.g.
+50 for a quick look), FRONTLINE_BENCH_GAMES_OTHER_MAPS the 30 maps of the other opponents.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +29,8 @@ CACHED_BOTS = ("random", "expander", "bully", "upgrader", "rule")
 """The bots of the cached tables (ablations, intents, transfer: session 3, before `rule2`)."""
 FIXED_INTENTS = ("always-attack", "always-reinforce", "always-guard")
 """The fixed intents that beat `rule` (docs/games.md), measured live next to the agent."""
+SHIPPED = "dqn+search"
+"""The shipped policy since session 5: the shipped DQN with the rollout search (frontline.games.search)."""
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -70,6 +76,43 @@ def _ticks_per_second(n_planets: int, batch: int, seconds: float = 2.0) -> tuple
     return ticks / sim_cpu, ticks / sim_wall, ticks / total_cpu
 
 
+HEADER = [
+    "opponent",
+    "games",
+    "W/D/L",
+    "win rate",
+    "95% CI",
+    "s/game",
+    "searches/game",
+    "overrides",
+    "no-model games",
+]
+
+
+def _row(name: str, m: Any, seconds: float, stats: Any) -> list[str]:
+    """One table row of a live match (search counters when the player is a search agent)."""
+    extra = ["-", "-", "-"]
+    if stats is not None:
+        extra = [f"{stats.searches / m.games:.1f}", str(stats.overrides), str(stats.model_breaks)]
+    rate = [f"{m.score:.3f}", f"[{m.ci_low:.3f}, {m.ci_high:.3f}]", f"{seconds / m.games:.2f}"]
+    return [name, str(m.games), f"{m.wins}/{m.draws}/{m.losses}", *rate, *extra]
+
+
+def _cached_row(name: str, d: dict[str, Any]) -> list[str]:
+    st = d["stats"]
+    return [
+        name,
+        str(d["games"]),
+        f"{d['wins']}/{d['draws']}/{d['losses']}",
+        f"{d['win_rate']:.3f}",
+        f"[{d['ci_low']:.3f}, {d['ci_high']:.3f}]",
+        f"{d['seconds'] / d['games']:.2f}",
+        f"{st['searches'] / d['games']:.1f}",
+        str(st["overrides"]),
+        str(st["model_breaks"]),
+    ]
+
+
 def _fmt_rate(d: dict[str, float]) -> str:
     return f"{d['win_rate']:.2f} [{d['ci_low']:.2f},{d['ci_high']:.2f}]"
 
@@ -96,58 +139,60 @@ def main() -> None:
     print(table)
 
     n_maps = int(os.environ.get("FRONTLINE_BENCH_GAMES_MAPS", "200"))
+    other_maps = int(os.environ.get("FRONTLINE_BENCH_GAMES_OTHER_MAPS", "30"))
+    res = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     print(
-        f"\nMain result: shipped agent ({DEFAULT_AGENT.name}) vs every bot on {n_maps} held-out maps x 2 sides,"
-        " 10 planets"
+        f"\nMain result: the shipped policy {SHIPPED} ({DEFAULT_AGENT.name} + rollout search under opponent models)"
+        f" vs the strongest bot {STRONGEST_BOT} on {n_maps} held-out maps x 2 sides, 10 planets; the plain DQN on"
+        " the same maps for comparison"
     )
     if DEFAULT_AGENT.exists():
-        agent = resolve_player("dqn")
         rows = []
-        for bot_name in BOT_NAMES:
-            m = match(agent, make_bot(bot_name), n_maps, 10)
-            rows.append(
-                [
-                    bot_name + (" (strongest)" if bot_name == STRONGEST_BOT else ""),
-                    str(m.games),
-                    f"{m.wins}/{m.draws}/{m.losses}",
-                    f"{m.score:.3f}",
-                    f"[{m.ci_low:.3f}, {m.ci_high:.3f}]",
-                ]
-            )
-        for name in FIXED_INTENTS:  # fixed intents that beat `rule` (rule2 beats them, docs/games.md)
-            m = match(agent, make_bot(name), n_maps, 10)
-            rows.append(
-                [
-                    name + " (fixed intent)",
-                    str(m.games),
-                    f"{m.wins}/{m.draws}/{m.losses}",
-                    f"{m.score:.3f}",
-                    f"[{m.ci_low:.3f}, {m.ci_high:.3f}]",
-                ]
-            )
-        print(_table(["opponent", "games", "W/D/L", "win rate", "95% CI"], rows))
+        for name in (SHIPPED, "dqn"):
+            player = resolve_player(name)
+            t0 = time.perf_counter()
+            m = match(player, make_bot(STRONGEST_BOT), n_maps, 10)
+            rows.append(_row(name, m, time.perf_counter() - t0, getattr(player, "stats", None)))
+        print(_table(HEADER, rows))
+        print(
+            f"\n{SHIPPED} vs the other bots and the fixed intents that beat `rule`, {other_maps} held-out maps x 2"
+            " sides (live; FRONTLINE_BENCH_GAMES_OTHER_MAPS; the 200-map table follows, cached)"
+        )
+        rows = []
+        for name in (*BOT_NAMES[:-1], *FIXED_INTENTS):
+            player = resolve_player(SHIPPED)
+            t0 = time.perf_counter()
+            m = match(player, make_bot(name), other_maps, 10)
+            rows.append(_row(name, m, time.perf_counter() - t0, getattr(player, "stats", None)))
+        print(_table(HEADER, rows))
     else:
         print(f"(no shipped agent at {DEFAULT_AGENT})")
 
-    print(
-        f"\nFixed intents, no learning: each played every decision vs {STRONGEST_BOT} on the same {n_maps} held-out"
-        " maps x 2 sides (what the heuristic alone is worth; compare with the agent's row above)"
-    )
-    rows = []
-    for name in FIXED_INTENTS:
-        m = match(make_bot(name), make_bot(STRONGEST_BOT), n_maps, 10)
-        rows.append(
+    held = res.get("search_heldout")
+    if held:
+        print(
+            f"\n{SHIPPED} on {held['maps']} held-out maps x 2 sides vs every opponent (cached real run,"
+            " `python -m bench.games_experiments search ... --held-out`, docs/games.md session 5)"
+        )
+        rows = [_cached_row(name, d) for name, d in held["rows"].items()]
+        print(_table(HEADER, rows))
+    main_plain = res.get("main")
+    if main_plain:
+        print(
+            f"\nThe plain DQN ({main_plain['run']}, session 4) on 200 held-out maps x 2 sides (cached, `games_experiments ship`)"
+        )
+        rows = [
             [
                 name,
-                str(m.games),
-                f"{m.wins}/{m.draws}/{m.losses}",
-                f"{m.score:.3f}",
-                f"[{m.ci_low:.3f}, {m.ci_high:.3f}]",
+                str(d["games"]),
+                f"{d['wins']}/{d['draws']}/{d['losses']}",
+                f"{d['win_rate']:.3f}",
+                f"[{d['ci_low']:.3f}, {d['ci_high']:.3f}]",
             ]
-        )
-    print(_table(["policy", "games", "W/D/L", "win rate", "95% CI"], rows))
+            for name, d in main_plain["test"].items()
+        ]
+        print(_table(["opponent", "games", "W/D/L", "win rate", "95% CI"], rows))
 
-    res = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     keys = [k for k in res if k.startswith("ablations")]
     for key in keys:
         abl = res[key]

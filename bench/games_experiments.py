@@ -11,6 +11,9 @@ Usage (each writes/updates docs/games/results.json and docs/games/learning_curve
         and which maps they lose and how)
     python -m bench.games_experiments roster --maps 100
         (DEV maps: round robin of the scripted bots, and the strongest bot vs every fixed intent)
+    python -m bench.games_experiments search rule2 rule always-guard --maps 100 [--held-out]
+        (the shipped DQN with rollout search under opponent models, frontline.games.search: W/D/L, cost and
+        search counters; DEV maps unless --held-out; --held-out also rewrites the model card's search section)
 
 Ablations train each variant with the same environment-step budget, seed, opponents and evaluation schedule
 (validation maps), then test the final agent on held-out maps against every bot. SB3's DQN has no action
@@ -22,8 +25,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -381,6 +385,7 @@ def ship(run: str, test_maps: int) -> None:
 """
     )
     (DEFAULT_AGENT.parent / "MODEL_CARD.md").write_text(card)
+    search_card()
     print(card)
     plot()
 
@@ -437,6 +442,141 @@ def dev(names: list[str], n_maps: int, n_planets: int = 10, key: str = "dev", vs
     res.setdefault(key, {}).update({"maps": n_maps, "seed0": DEV_SEED0, "vs": vs})
     res[key].setdefault("rows", {}).update(rows)
     _save(res)
+
+
+SEARCH_MODELS = (
+    "rule2",
+    "rule",
+    "always-guard",
+    "always-attack",
+    "always-reinforce",
+    "always-expand",
+    "always-upgrade",
+    "always-defend",
+    "always-wait",
+    "always-rule",
+    "expander",
+    "bully",
+    "upgrader",
+)
+"""The default opponent models (`frontline.games.search.MODEL_LIBRARY`, repeated here so argparse needs no import)."""
+SEARCH_OPPONENTS = ("rule2", "rule", "always-guard", "always-attack", "always-reinforce")
+"""Who the search agent is measured against first (the strongest bot, then the closest challengers)."""
+
+
+def search(
+    opponents: list[str],
+    n_maps: int,
+    models: list[str],
+    held_out: bool = False,
+    agent_path: str = "dqn",
+    key: str | None = None,
+    n_planets: int = 10,
+) -> None:
+    """The shipped DQN with the rollout search (`frontline.games.search`) vs each opponent, with its cost.
+
+    DEV maps (900,000+) unless `held_out` (1,000,000+, the benchmark's maps: measure there once, to report).
+    Records W/D/L, Wilson interval, wall seconds, and the search counters (searches, overrides, rollouts,
+    games where the opponent left every model) under results.json[key]."""
+    import torch
+
+    from frontline.games.arena import HELD_OUT_SEED0, match, resolve_player
+    from frontline.games.dqn import Agent
+    from frontline.games.search import SearchAgent, SearchConfig
+
+    torch.set_num_threads(1)
+    seed0 = HELD_OUT_SEED0 if held_out else DEV_SEED0
+    key = key or ("search_heldout" if held_out else "search_dev")
+    base = resolve_player(agent_path)
+    assert isinstance(base, Agent)
+    cfg = SearchConfig(models=tuple(models))
+    for name in opponents:
+        agent = SearchAgent(base, cfg)
+        t0, c0 = time.perf_counter(), time.process_time()
+        r = match(agent, resolve_player(name), n_maps, n_planets, seed0=seed0)
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+        row = {
+            **_record(r),
+            "seconds": secs,
+            "cpu_seconds": cpu,
+            "load": os.getloadavg()[0],
+            "stats": agent.stats.as_dict(),
+        }
+        res = _load()  # saved after every opponent, so a long run keeps what it measured
+        res.setdefault(key, {}).update(
+            {
+                "maps": n_maps,
+                "seed0": seed0,
+                "agent": agent_path,
+                "config": asdict(cfg),
+                "map_size": n_planets,
+            }
+        )
+        res[key].setdefault("rows", {})[name] = row
+        _save(res)
+        st = agent.stats
+        print(
+            f"{name:<18} W/D/L {r.wins}/{r.draws}/{r.losses} {r.score:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]"
+            f" {secs:.0f}s wall, {cpu:.0f}s CPU ({cpu / r.games:.2f} CPU-s/game, load {os.getloadavg()[0]:.1f})"
+            f" searches {st.searches}"
+            f" overrides {st.overrides} rollouts {st.rollouts} no-model games {st.model_breaks}"
+            f" search {st.search_seconds:.0f}s",
+            flush=True,
+        )
+    if held_out:
+        search_card()
+
+
+SEARCH_CARD_MARK = "## The shipped policy since session 5: `dqn+search`"
+
+
+def search_card() -> None:
+    """(Re)write the model card's session-5 section from results.json (search_dev, search_heldout)."""
+    from frontline.games.arena import DEFAULT_AGENT
+
+    res = _load()
+    card_path = DEFAULT_AGENT.parent / "MODEL_CARD.md"
+    card = card_path.read_text().split(SEARCH_CARD_MARK)[0].rstrip() + "\n"
+    held, dev_ = res.get("search_heldout"), res.get("search_dev")
+    if not held:
+        card_path.write_text(card)
+        return
+
+    def line(name: str, d: dict[str, Any]) -> str:
+        return (
+            f"  - vs `{name}`: {d['win_rate']:.3f} [{d['ci_low']:.3f}, {d['ci_high']:.3f}] over {d['games']} games"
+            f" ({d['wins']} W / {d['draws']} D / {d['losses']} L),"
+            f" {d.get('cpu_seconds', d['seconds']) / d['games']:.2f} CPU-s per game"
+        )
+
+    cfg = held["config"]
+    text = f"""
+{SEARCH_CARD_MARK}
+
+- **What**: the same weights (`dqn_default.pt`) played through `frontline.games.search.SearchAgent`
+  (`frontline games arena dqn+search ...`): at each decision the DQN ranks the intents; each distinct
+  intent's orders are tried in a copy of the game, which is played to the tick limit with our side
+  following the DQN and the enemy following an **opponent model**; the DQN's own choice is played unless
+  another intent's rollout is strictly better (win > draw > loss, then score margin). No new training.
+- **Opponent models** (in order): {", ".join(cfg["models"])}. The agent checks after every decision which
+  models predicted the enemy's move exactly and searches under the first one left; with none left (e.g.
+  `random`, or any opponent it has no exact model of) it plays the plain DQN. So the search result below
+  rests on knowing the scripted opponents' code; against an unknown opponent it is the plain DQN.
+- **Fallbacks** when no DQN line wins: rollouts with our side following {", ".join(cfg["fallbacks"])}
+  (a chosen fallback line hands the rest of the game to that fixed intent while the model holds).
+- **Held-out maps** (seeds {held["seed0"]:,}+, {held["maps"]} maps x 2 sides, measured once, after every
+  choice was made on dev maps):
+"""
+    text += "\n".join(line(n, d) for n, d in held["rows"].items()) + "\n"
+    if dev_:
+        text += f"- **Dev maps** (seeds {dev_['seed0']:,}+, {dev_['maps']} maps x 2 sides, where it was chosen):\n"
+        text += "\n".join(line(n, d) for n, d in dev_["rows"].items()) + "\n"
+    text += (
+        "- **Cost**: CPU seconds of the one process per game (1 torch thread, one core of the shared 2-core"
+        " machine; wall time and load in docs/games.md); searches stop in a game once the chosen line wins"
+        " under the model.\n"
+    )
+    card_path.write_text(card + text)
 
 
 def roster(n_maps: int, n_planets: int = 10) -> None:
@@ -603,6 +743,14 @@ def main() -> None:
     dv.add_argument("--vs", default="rule", help="the bot every candidate plays (e.g. rule2)")
     ro = sub.add_parser("roster")
     ro.add_argument("--maps", type=int, default=100)
+    se = sub.add_parser("search")
+    se.add_argument("opponents", nargs="*", default=list(SEARCH_OPPONENTS))
+    se.add_argument("--maps", type=int, default=100)
+    se.add_argument("--models", nargs="+", default=list(SEARCH_MODELS))
+    se.add_argument("--held-out", action="store_true", help="the benchmark's maps (1,000,000+): report only")
+    se.add_argument("--agent", default="dqn")
+    se.add_argument("--key", default=None)
+    sub.add_parser("search-card")
     sh = sub.add_parser("ship")
     sh.add_argument("--run", required=True)
     sh.add_argument("--test-maps", type=int, default=200)
@@ -619,6 +767,10 @@ def main() -> None:
         dev(args.names, args.maps, key=args.key, vs=args.vs)
     elif args.cmd == "roster":
         roster(args.maps)
+    elif args.cmd == "search-card":
+        search_card()
+    elif args.cmd == "search":
+        search(args.opponents, args.maps, args.models, args.held_out, args.agent, args.key)
     elif args.cmd == "ship":
         ship(args.run, args.test_maps)
     else:

@@ -87,3 +87,14 @@ def test_train_tiny_and_bad_options(tmp_path: Path) -> None:
     ):
         res = runner.invoke(app, ["games", "train", "--root", str(tmp_path), *bad])
         assert res.exit_code == 2, (bad, res.output)
+
+
+def test_arena_search_agent() -> None:
+    res = runner.invoke(
+        app, ["games", "arena", "dqn+search", "rule2", "--maps", "1", "--map-size", "8", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    row = json.loads(res.stdout)[0]
+    assert row["a"] == "dqn+search" and row["games"] == 2
+    res = runner.invoke(app, ["games", "arena", "rule2+search", "rule", "--maps", "1"])
+    assert res.exit_code == 2 and "+search" in res.output

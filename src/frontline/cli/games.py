@@ -80,7 +80,8 @@ def train(
 def arena(
     players: list[str] = typer.Argument(
         ...,
-        help="Bot names (random, expander, bully, upgrader, rule, rule2 = the strongest, always-<intent>) or agent .pt files.",
+        help="Bot names (random, expander, bully, upgrader, rule, rule2 = the strongest, always-<intent>), agent .pt"
+        " files, or dqn+search / AGENT.pt+search (the agent with rollout search under opponent models).",
     ),
     maps: int = typer.Option(200, "--maps", help="Maps per pair; each map is played from both sides."),
     map_size: int = typer.Option(10, "--map-size", help="Planets per map."),
@@ -89,7 +90,7 @@ def arena(
 ) -> None:
     """Round robin between agents and bots: win rates with 95% Wilson intervals.
 
-    Example: frontline games arena dqn rule2 rule bully --maps 200   (dqn = the shipped agent; or a .pt file)
+    Example: frontline games arena dqn+search dqn rule2 --maps 200   (dqn = the shipped agent; or a .pt file)
     """
     from frontline.games.arena import arena_table
 
@@ -103,8 +104,8 @@ def arena(
 @app.command()
 @handle_errors
 def replay(
-    a: str = typer.Argument(..., help="Side 1 (blue): bot name or agent .pt file."),
-    b: str = typer.Argument(..., help="Side 2 (red): bot name or agent .pt file."),
+    a: str = typer.Argument(..., help="Side 1 (blue): bot name, agent .pt file, dqn or dqn+search."),
+    b: str = typer.Argument(..., help="Side 2 (red): bot name, agent .pt file, dqn or dqn+search."),
     seed: int = typer.Option(1_000_000, "--seed", help="Map seed."),
     map_size: int = typer.Option(10, "--map-size", help="Planets per map."),
     out: Path = typer.Option(Path("game.gif"), "-o", "--out", help="Output .gif."),

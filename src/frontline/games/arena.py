@@ -28,6 +28,7 @@ __all__ = [
     "match",
     "round_robin",
     "HELD_OUT_SEED0",
+    "SEARCH_SUFFIX",
 ]
 
 DEFAULT_AGENT = Path(__file__).parent / "models" / "dqn_default.pt"
@@ -129,13 +130,26 @@ def round_robin(
     return out
 
 
+SEARCH_SUFFIX = "+search"
+"""`dqn+search` (or `AGENT.pt+search`): the agent with the rollout check of `frontline.games.search`."""
+
+
 def resolve_player(name: str) -> Policy:
-    """A bot by name, `dqn` (the shipped agent) or an agent file path; unknown names raise InputError.
+    """A bot by name, `dqn` (the shipped agent), an agent file path, or either + `+search`; unknown names raise InputError.
 
     Loading an agent sets torch to one thread: a forward pass per decision is tiny and threads only contend.
+    `NAME+search` wraps the agent in `search.SearchAgent` (rollouts under the `rule2` opponent model).
     """
     if name in BOTS or name.startswith("always-"):
         return make_bot(name)
+    if name.endswith(SEARCH_SUFFIX) and len(name) > len(SEARCH_SUFFIX):
+        from frontline.games.dqn import Agent
+        from frontline.games.search import SearchAgent
+
+        base = resolve_player(name[: -len(SEARCH_SUFFIX)])
+        if not isinstance(base, Agent):
+            raise InputError(f"{name!r}: only a DQN agent (dqn or a .pt file) can take {SEARCH_SUFFIX}")
+        return SearchAgent(base, name=f"{base.name}{SEARCH_SUFFIX}")
     if name == "dqn" or name.endswith(".pt") or "/" in name:
         import torch
 
@@ -145,7 +159,9 @@ def resolve_player(name: str) -> Policy:
         return load_agent(
             DEFAULT_AGENT if name == "dqn" else name, name="dqn" if name == "dqn" else Path(name).stem
         )
-    raise InputError(f"unknown bot or agent {name!r}; use one of {', '.join(BOTS)}, dqn, or a .pt agent file")
+    raise InputError(
+        f"unknown bot or agent {name!r}; use one of {', '.join(BOTS)}, dqn, a .pt agent file, or dqn{SEARCH_SUFFIX}"
+    )
 
 
 def arena_table(

@@ -396,19 +396,69 @@ class Forecast:
 def _timeline(
     owner0: np.ndarray, ships0: np.ndarray, prod: np.ndarray, arrivals: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Owner and garrison (H+1, P) of planets starting at owner0/ships0 (P,) under arrivals (H+1, P, 3)."""
+    """Owner and garrison (H+1, P) of planets starting at owner0/ships0 (P,) under arrivals (H+1, P, 3).
+
+    Each tick: production, then the landings fought with `resolve_combat`. Owners only change at ticks with
+    landings, so the ticks between them are filled at once (garrisons grow linearly)."""
     h = arrivals.shape[0] - 1
     owner = np.empty((h + 1, owner0.size), np.int64)
     ships = np.empty_like(owner)
     o, s = owner0.astype(np.int64), ships0.astype(np.int64)
     owner[0], ships[0] = o, s
-    busy = np.asarray(arrivals.reshape(h + 1, -1).any(axis=1))
-    for t in range(1, h + 1):
-        s = s + prod * (o > 0)
-        if busy[t]:
-            o, s = resolve_combat(o, s, arrivals[t])
-        owner[t], ships[t] = o, s
+    busy = np.flatnonzero(arrivals.reshape(h + 1, -1).any(axis=1)).tolist()
+    prev = 0
+    for te in [t for t in busy if t >= 1] + [h + 1]:
+        grow = prod * (o > 0)  # (P,) ships per tick while nothing lands
+        if te - prev > 1:  # ticks prev+1 .. te-1: no landing
+            owner[prev + 1 : te] = o
+            ships[prev + 1 : te] = s + grow[None, :] * np.arange(1, te - prev)[:, None]
+        if te > h:
+            break
+        o, s = resolve_combat(o, s + grow * (te - prev), arrivals[te])
+        owner[te], ships[te] = o, s
+        prev = te
     return owner, ships
+
+
+def _keeps(
+    owner0: int,
+    ships0: int,
+    prod: int,
+    events: dict[int, list[int]],
+    horizon: int,
+    land: int,
+    until: int | None,
+) -> bool:
+    """Whether one planet is ours (side 1) at every tick offset in [land, until) of 0..horizon (pure).
+
+    `events` maps a tick offset to the ships landing then per side ([neutral, own, enemy]). The same rule
+    as `_timeline` for a single planet (production, then the landing fought with `resolve_combat`'s rule:
+    the largest force wins with largest - second, a tie keeps the owner with 0 ships), on Python ints and
+    only at the landings, because the planner asks it thousands of times per game.
+    """
+    stop = horizon + 1 if until is None else min(until, horizon + 1)
+    lo = max(land, 0)
+    if lo >= stop:
+        return True
+    o, s, prev = owner0, ships0, 0
+    for te in sorted(events):
+        if te < 1:
+            continue
+        if te >= stop:
+            break
+        if o != 1 and max(prev, lo) < te:  # the owner o held ticks prev .. te-1
+            return False
+        if o > 0:
+            s += prod * (te - prev)
+        forces = list(events[te])
+        forces[o] += s
+        largest = max(forces)
+        second = sorted(forces)[1]
+        if largest > second:
+            o = forces.index(largest)
+        s = largest - second
+        prev = te
+    return not (o != 1 and max(prev, lo) < stop)
 
 
 def forecast(view: PlayerView, extra: int = HORIZON_EXTRA) -> Forecast:
@@ -464,36 +514,56 @@ class _Planner:
         self.free = np.where(kept, np.maximum(0, self.fc.ships.min(0) - 1), 0)  # (P,)
         self.arrivals = self.fc.arrivals.copy()  # plus the fleets this decision plans
 
-    def holds(self, target: int, srcs: np.ndarray, amounts: np.ndarray, until: int | None = None) -> bool:
-        """Whether the forecast keeps `target` ours from the last planned landing on, with these launches."""
-        arr = self.arrivals[:, target, :].copy()  # (H+1, 3)
-        tr = self.view.travel[srcs, target]
-        np.add.at(arr[:, 1], tr[amounts > 0], amounts[amounts > 0])
-        owner, _ = _timeline(
-            self.rel[target : target + 1],
-            self.view.ships[target : target + 1],
-            self.prod[target : target + 1],
-            arr[:, None, :],
+    def holds(
+        self,
+        target: int,
+        events: dict[int, list[int]],
+        trips: list[int],
+        amounts: list[int],
+        until: int | None = None,
+    ) -> bool:
+        """Whether the forecast keeps `target` ours from the last planned landing on, with these launches.
+
+        `events` are the landings already planned at `target` (tick offset -> ships per side; not changed),
+        `trips` the travel ticks of the sources, `amounts` the ships each sends (plain Python: the planner
+        asks this thousands of times per game)."""
+        ev = dict(events)
+        land = 0
+        for t, k in zip(trips, amounts, strict=True):
+            if k > 0:
+                r = ev.get(t, [0, 0, 0])
+                ev[t] = [r[0], r[1] + k, r[2]]
+                land = max(land, t)
+        h = self.arrivals.shape[0] - 1
+        return _keeps(
+            int(self.rel[target]), int(self.view.ships[target]), int(self.prod[target]), ev, h, land, until
         )
-        land = int(tr[amounts > 0].max()) if (amounts > 0).any() else 0
-        return bool((owner[land:until, 0] == 1).all())
 
     def capture(self, target: int, srcs: np.ndarray, until: int | None = None) -> list[Order]:
         """The fewest ships from `srcs` (nearest first) that make the forecast keep `target`; [] if none do."""
         srcs = srcs[srcs != target]
         if srcs.size == 0:
             return []
-        cap = self.free[srcs].copy()
+        cap = [int(c) for c in self.free[srcs]]
+        trips = [int(t) for t in self.view.travel[srcs, target]]
+        arr = self.arrivals[:, target, :]  # (H+1, 3)
+        events = {int(t): arr[t].tolist() for t in np.flatnonzero(arr.any(axis=1))}
 
-        def fill(total: int) -> np.ndarray:
-            return np.diff(np.minimum(np.concatenate([[0], np.cumsum(cap)]), total))
+        def fill(total: int) -> list[int]:
+            """Ships per source, nearest first, that add up to `total` (as far as the sources have them)."""
+            out, left = [], total
+            for c in cap:
+                k = min(c, max(left, 0))
+                out.append(k)
+                left -= k
+            return out
 
-        if not self.holds(target, srcs, cap, until):
+        if not self.holds(target, events, trips, cap, until):
             return []
-        lo, hi = 1, int(cap.sum())
+        lo, hi = 1, sum(cap)
         while lo < hi:  # bisection on the total; the forecast outcome is monotone in it
             mid = (lo + hi) // 2
-            if self.holds(target, srcs, fill(mid), until):
+            if self.holds(target, events, trips, fill(mid), until):
                 hi = mid
             else:
                 lo = mid + 1
@@ -521,11 +591,9 @@ class _Planner:
         lost = ~(fc.owner == 1).all(0)  # planets not ours at some point: to take, or to retake
         cand = np.flatnonzero(self.rel == 0) if kinds == "neutral" else np.flatnonzero(lost)
         plans = []
-        for t in cand.tolist():
-            srcs = np.flatnonzero(self.free > 0)
-            if srcs.size == 0:
-                break
-            srcs = srcs[np.argsort(v.travel[srcs, t], kind="stable")][:CAPTURE_SOURCES]
+        have = np.flatnonzero(self.free > 0)  # free ships do not change while targets are ranked
+        for t in cand.tolist() if have.size else []:
+            srcs = have[np.argsort(v.travel[have, t], kind="stable")][:CAPTURE_SOURCES]
             arrive = min(int(v.travel[srcs, t].max()), h)
             if fc.owner[arrive, t] == 1:
                 continue

@@ -1,0 +1,332 @@
+"""Lookahead search under an opponent model: the DQN's choice, checked by rollouts in the simulator.
+
+The simulator is deterministic and cheap to copy, so at a decision the agent can try each intent: copy
+the game, play the intent's orders now, then play both sides to the tick limit, the enemy as an
+**opponent model** (a scripted policy) and our side as the DQN itself, and keep the intent with the best
+outcome (win > draw > loss, then the final score margin). This is the rollout algorithm (one-step
+lookahead with the DQN as the base policy): the DQN ranks the intents and its own choice is played
+unless a rollout shows a strictly better result, so the DQN stays in charge and, against an opponent the
+model predicts exactly, the search can only improve on the plain DQN (its own line is always a
+candidate, and at the next decision the chosen line is again a candidate).
+
+Opponent models. `MODEL_LIBRARY` holds the deterministic scripted policies (`rule2`, the strongest bot,
+first). After each decision the agent predicts the next snapshot under every model still alive (its own
+orders plus that model's orders for the enemy, advanced 10 ticks) and compares it with the real one; a
+model that mispredicts once is dropped for the rest of the game. Rollouts use the first model alive;
+with none left (e.g. against `random` or any unknown opponent) the agent plays the plain DQN. So the
+search helps only against opponents it has an exact model of, and says so (`SearchStats.model_breaks`).
+
+Fallbacks. When no line that continues with the DQN wins, the same candidates are tried with a fixed
+intent as our side's rollout policy (`SearchConfig.fallbacks`); if one of those lines is strictly better,
+the agent plays it and keeps that fixed intent as its policy while the model holds (a handover,
+counted in `SearchStats.handovers`). Once the chosen line wins under the model, the agent stops
+searching in that game (`commit`; its next choice would be the same line anyway).
+
+Cost: a rollout is the rest of a game with two plans per decision; a search tries up to 9 intents
+(identical order lists share one rollout), times 1 + len(fallbacks) policies when no DQN line wins.
+Measured per game in docs/games.md (session 5).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from frontline.errors import InputError
+from frontline.games.bots import IntentPolicy, Policy, make_bot
+from frontline.games.dqn import Agent
+from frontline.games.intents import INTENTS, Intent, PlayerView, intent_orders, player_view
+from frontline.games.rules import DECISION_TICKS, GameState, Order, advance, apply_orders, scores
+
+__all__ = [
+    "MODEL_LIBRARY",
+    "SearchConfig",
+    "SearchStats",
+    "SearchAgent",
+    "replicate",
+    "rollout_values",
+    "same_snapshot",
+]
+
+
+MODEL_LIBRARY = (
+    "rule2",
+    "rule",
+    "always-guard",
+    "always-attack",
+    "always-reinforce",
+    "always-expand",
+    "always-upgrade",
+    "always-defend",
+    "always-wait",
+    "always-rule",
+    "expander",
+    "bully",
+    "upgrader",
+)
+"""The deterministic scripted policies the agent can recognise (`random` draws from its generator, so it
+cannot be predicted); `rule2`, the strongest, first."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchConfig:
+    """How the search agent checks the DQN's choice (every field is part of the agent's name in docs)."""
+
+    models: tuple[str, ...] = MODEL_LIBRARY
+    """Opponent models in order of preference (`make_bot` names); rollouts assume the first one the
+    enemy's play so far has not contradicted."""
+    intents: tuple[int, ...] = tuple(int(i) for i in INTENTS)
+    """Intents tried at each decision (the DQN's own choice is always tried too)."""
+    horizon: int = 0
+    """Ticks each rollout plays after the decision (0: to the tick limit)."""
+    check_model: bool = True
+    """Search only while the enemy has played exactly as a model predicts (else: plain DQN)."""
+    commit: bool = True
+    """Stop searching in a game once the chosen line's rollout wins (full-length rollouts only)."""
+    fallbacks: tuple[str, ...] = ("always-build", "always-guard", "always-attack", "always-reinforce")
+    """Fixed intents (`always-<intent>`) tried as our side's rollout policy when no DQN line wins; a line
+    through one hands the rest of the game to it (while the model holds)."""
+
+
+@dataclass(slots=True)
+class SearchStats:
+    """Counters of one search agent over all its games (for cost and behaviour tables)."""
+
+    decisions: int = 0
+    """Decisions taken."""
+    searches: int = 0
+    """Decisions at which the search ran."""
+    overrides: int = 0
+    """Searches that replaced the DQN's choice."""
+    rollouts: int = 0
+    """Rollout games played (one per distinct candidate order list)."""
+    fallback_searches: int = 0
+    """Searches that also tried the fallback policies (no DQN line won)."""
+    handovers: int = 0
+    """Times the chosen line switched our side's policy (to a fallback, or back)."""
+    model_breaks: int = 0
+    """Games in which the opponent left the model (search switched off)."""
+    search_seconds: float = 0.0
+    """Wall time spent in searches."""
+    picked: dict[str, int] = field(default_factory=dict)
+    """Intent names played, counted over all decisions."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def replicate(state: GameState, game: int, n: int) -> GameState:
+    """A new batch of `n` copies of game `game` of `state` (the input is not changed)."""
+    if n < 1:
+        raise InputError(f"replicate needs n >= 1, got {n}")
+    vals: dict[str, Any] = {}
+    for f in fields(state):
+        v = getattr(state, f.name)
+        vals[f.name] = np.repeat(v[game : game + 1], n, axis=0) if isinstance(v, np.ndarray) else v
+    return GameState(**vals)
+
+
+def _apply_both(
+    sim: GameState, game: int, player: int, own: list[Order] | tuple[Order, ...], enemy: list[Order]
+) -> None:
+    """Apply both sides' orders in the arena's order (side 1 first), as `arena.play_games` does."""
+    if player == 1:
+        apply_orders(sim, game, 1, own)
+        apply_orders(sim, game, 2, enemy)
+    else:
+        apply_orders(sim, game, 1, enemy)
+        apply_orders(sim, game, 2, own)
+
+
+def rollout_values(
+    state: GameState,
+    game: int,
+    player: int,
+    candidates: list[tuple[Order, ...]],
+    own: Policy,
+    enemy: Policy,
+    rng: np.random.Generator,
+    horizon: int = 0,
+) -> np.ndarray:
+    """(C, 2) outcome (+1 win, 0 draw or unfinished, -1 loss) and final score margin of each candidate.
+
+    Candidate c's orders are played now in a copy of game `game` (with `enemy`'s orders for the other
+    side on the same snapshot); then `own` and `enemy` play both sides every DECISION_TICKS ticks until
+    the game ends or `horizon` ticks have passed (0: the tick limit). `state` is not changed.
+    """
+    if not candidates:
+        raise InputError("rollout_values needs at least one candidate")
+    sim = replicate(state, game, len(candidates))
+    foe = 3 - player
+    first = enemy.act(state, game, foe, rng)
+    for c, orders in enumerate(candidates):
+        _apply_both(sim, c, player, orders, first)
+    stop = sim.tick_limit if horizon <= 0 else min(sim.tick_limit, int(state.tick[game]) + horizon)
+    advance(sim, DECISION_TICKS)
+    while True:
+        live = np.flatnonzero(~sim.done & (sim.tick < stop))
+        if live.size == 0:
+            break
+        for c in live.tolist():
+            mine = own.act(sim, c, player, rng)
+            theirs = enemy.act(sim, c, foe, rng)
+            _apply_both(sim, c, player, mine, theirs)
+        advance(sim, min(DECISION_TICKS, int(stop - sim.tick[live].min())))
+    sc = scores(sim)
+    outcome = np.where(sim.done & (sim.winner == player), 1, np.where(sim.done & (sim.winner == foe), -1, 0))
+    return np.stack([outcome, sc[:, player] - sc[:, foe]], axis=1).astype(np.float64)
+
+
+def _fleet_set(state: GameState, game: int) -> list[tuple[int, ...]]:
+    act = state.fleet_ships[game] > 0
+    cols = [state.fleet_owner, state.fleet_ships, state.fleet_source, state.fleet_target]
+    cols += [state.fleet_depart, state.fleet_arrive]
+    rows = np.stack([c[game][act].astype(np.int64) for c in cols], axis=1)
+    return sorted(map(tuple, rows.tolist()))
+
+
+def same_snapshot(a: GameState, ga: int, b: GameState, gb: int) -> bool:
+    """Whether game `ga` of `a` and game `gb` of `b` are the same position (fleets compared as a set)."""
+    for name in ("owner", "ships", "production", "level", "tick", "done"):
+        if not np.array_equal(getattr(a, name)[ga], getattr(b, name)[gb]):
+            return False
+    return _fleet_set(a, ga) == _fleet_set(b, gb)
+
+
+@dataclass(slots=True)
+class _Memory:
+    """What the agent remembers about one game it plays: the models still alive, their predictions, its line."""
+
+    seed: int
+    alive: list[str]
+    """Models the enemy's play has not contradicted yet, in order of preference."""
+    predicted: dict[str, GameState] = field(default_factory=dict)
+    """Each alive model's prediction of the next snapshot."""
+    won_line: bool = False
+    """The last search's chosen line wins under the current model (first of `alive`)."""
+    base: str = "dqn"
+    """The policy our side follows after the decision (`dqn`, or a fallback once only it avoided a loss)."""
+
+
+class SearchAgent:
+    """The DQN with a rollout check of its choice under an opponent model (see the module docstring).
+
+    A `Policy`: `act(state, game, player, rng)`. It keeps a small memory per (game index, player), reset
+    when a game starts (tick 0) or the map changes.
+    """
+
+    def __init__(self, agent: Agent, cfg: SearchConfig | None = None, name: str | None = None) -> None:
+        if agent.cfg.action_space != "high":
+            raise InputError("the search agent needs a high-level (intent) DQN agent")
+        self.agent = agent
+        self.cfg = cfg or SearchConfig()
+        if not self.cfg.models:
+            raise InputError("the search agent needs at least one opponent model")
+        self.models = {n: make_bot(n) for n in self.cfg.models}
+        self.bases: dict[str, Policy] = {"dqn": agent}
+        for b in self.cfg.fallbacks:
+            pol = make_bot(b)
+            if not isinstance(pol, IntentPolicy):
+                raise InputError(f"fallback {b!r} must be a fixed intent (always-<intent>)")
+            self.bases[b] = pol
+        self.name = name or f"{agent.name}+search"
+        self.stats = SearchStats()
+        self._rng = np.random.default_rng(0)  # models and rollouts never draw from the arena's generator
+        self._mem: dict[tuple[int, int], _Memory] = {}
+
+    def _memory(self, state: GameState, game: int, player: int) -> _Memory:
+        key, seed = (game, player), int(state.seeds[game])
+        m = self._mem.get(key)
+        if m is None or int(state.tick[game]) == 0 or m.seed != seed:
+            m = _Memory(seed, list(self.cfg.models))
+            self._mem[key] = m
+        return m
+
+    def _choice(self, base: str, q: np.ndarray) -> int:
+        """The intent `base` plays now: the DQN's argmax, or the fallback's fixed intent."""
+        pol = self.bases[base]
+        return int(pol.intent) if isinstance(pol, IntentPolicy) else int(np.argmax(q))
+
+    def _candidates(
+        self, view: PlayerView, q: np.ndarray, first: int
+    ) -> tuple[list[int], list[tuple[Order, ...]]]:
+        """Intents to try, `first` then best Q first, and their distinct order lists."""
+        n = q.shape[0]
+        allowed = {i for i in self.cfg.intents if i < n}
+        ranked = [first] + [int(i) for i in np.argsort(-q, kind="stable") if int(i) in allowed]
+        intents: list[int] = []
+        orders: list[tuple[Order, ...]] = []
+        for i in ranked:
+            o = tuple(intent_orders(view, i))
+            if o not in orders:
+                intents.append(i)
+                orders.append(o)
+        return intents, orders
+
+    def _search(
+        self, state: GameState, game: int, player: int, m: _Memory, view: PlayerView, q: np.ndarray
+    ) -> tuple[str, int, tuple[Order, ...], bool]:
+        """(base, intent, orders, wins) of the best line: the current base's own choice unless a rollout of
+        another intent (then the same base) is strictly better; the fallbacks only when no line of the
+        current base wins."""
+        model = self.models[m.alive[0]]
+        bases = [m.base] + [b for b in self.bases if b != m.base]
+        best: tuple[float, float] | None = None
+        pick: tuple[str, int, tuple[Order, ...], bool] | None = None
+        for k, base in enumerate(bases):
+            if k == 1:
+                if best is not None and best[0] > 0:
+                    break
+                self.stats.fallback_searches += 1
+            intents, cands = self._candidates(view, q, self._choice(base, q))
+            vals = rollout_values(
+                state, game, player, cands, self.bases[base], model, self._rng, self.cfg.horizon
+            )
+            self.stats.rollouts += len(cands)
+            for c in range(len(cands)):
+                v = (float(vals[c, 0]), float(vals[c, 1]))
+                if best is None or v > best:  # strictly better: ties keep the earlier (current) line
+                    best, pick = v, (base, intents[c], cands[c], v[0] > 0)
+        assert pick is not None
+        return pick
+
+    def act(self, state: GameState, game: int, player: int, rng: np.random.Generator) -> list[Order]:
+        m = self._memory(state, game, player)
+        if self.cfg.check_model and m.predicted:
+            current = m.alive[0] if m.alive else None
+            m.alive = [
+                n for n in m.alive if n in m.predicted and same_snapshot(m.predicted[n], 0, state, game)
+            ]
+            if not m.alive:
+                self.stats.model_breaks += 1
+                m.base = "dqn"  # nothing explains the opponent: the plain DQN plays on
+            if not m.alive or m.alive[0] != current:
+                m.won_line = False
+        m.predicted = {}
+        q = self.agent.q_values(state, game, player)
+        view = player_view(state, game, player)
+        choice = self._choice(m.base, q)
+        orders = tuple(intent_orders(view, choice))
+        self.stats.decisions += 1
+        if m.alive and not (self.cfg.commit and m.won_line and self.cfg.horizon <= 0):
+            t0 = time.perf_counter()
+            base, pick, picked_orders, m.won_line = self._search(state, game, player, m, view, q)
+            if (base, picked_orders) != (m.base, orders):
+                self.stats.overrides += 1
+            if base != m.base:
+                self.stats.handovers += 1
+            m.base, choice, orders = base, pick, picked_orders
+            self.stats.searches += 1
+            self.stats.search_seconds += time.perf_counter() - t0
+        if self.cfg.check_model:
+            for n in m.alive:
+                nxt = replicate(state, game, 1)
+                _apply_both(nxt, 0, player, orders, self.models[n].act(state, game, 3 - player, self._rng))
+                advance(nxt, DECISION_TICKS)
+                m.predicted[n] = nxt
+        label = Intent(choice).name.lower()
+        self.stats.picked[label] = self.stats.picked.get(label, 0) + 1
+        return list(orders)
