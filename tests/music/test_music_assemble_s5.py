@@ -196,3 +196,43 @@ def test_a_measure_before_a_final_barline_inside_a_piece_may_be_short() -> None:
         m = asm.score.parts[0].measures[1]
         assert _notes_of(m)[0].duration_q == want
         assert not m.flagged
+
+
+def test_a_detected_head_with_an_up_and_a_down_stem_is_a_unison_of_two_voices() -> None:
+    # detected symbols, 2/4: the same as the annotated unison above, but the detector finds each shared
+    # head once: an up stem leaves its right side, a down stem its left side, so it is two notes
+    glyphs = _header("2", "4")
+    gid = 10
+    for x in (100, 140, 180, 220):
+        glyphs += _note(x, 125, True, gid)
+        gid += 2
+        if x in (100, 180):
+            glyphs += _note(x, 125, False, gid)[1:]  # the down stem only
+            gid += 2
+    glyphs.append(Glyph("beam", (111, 88, 232, 93), 1.0, gid))
+    glyphs.append(Glyph("barline", (260, 100, 261, 140), 1.0, gid + 1))
+    glyphs = [Glyph(g.class_name, g.bbox_xyxy, 0.9, g.glyph_id) for g in glyphs]
+    for flag in (True, False):
+        m = assemble_pages([(glyphs, None)], AssembleConfig(shared_heads=flag)).score.parts[0].measures[0]
+        got = sorted((n.onset_q, n.duration_q) for n in m.notes())
+        if flag:
+            assert got == [
+                (0, F(1, 2)),
+                (0, F(1)),
+                (F(1, 2), F(1, 2)),
+                (1, F(1, 2)),
+                (1, F(1)),
+                (F(3, 2), F(1, 2)),
+            ]
+        else:
+            assert len(got) == 4
+    # a sharp's upright beside a head is no second stem
+    sharp = Glyph("accidentalSharp", (95, 110, 103, 165), 0.9, 99)
+    lone = [
+        *_header("2", "4"),
+        *_note(100, 125, True, 10),
+        Glyph("stem", (100, 125, 101, 160), 0.9, 12),
+        sharp,
+    ]
+    lone = [Glyph(g.class_name, g.bbox_xyxy, 0.9, g.glyph_id) for g in lone]
+    assert len(assemble_pages([(lone, None)]).score.parts[0].measures[0].notes()) == 1

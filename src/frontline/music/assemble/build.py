@@ -162,6 +162,9 @@ class AssembleConfig:
     trusted_repairs_only: bool = True
     """Repair annotated (exact) symbols only by reading an unmarked triplet; the other repair edits
     stand for a detector's misses and made really short measures wrong on annotated pages."""
+    shared_heads: bool = True
+    """Read a detected head with an up stem on its right and a down stem on its left as two notes (a
+    unison of two voices drawn once)."""
     final_bar_short: bool = True
     """A measure before or after a final barline inside a piece may be short (a section's end and the
     next one's pickup), as beside repeat signs."""
@@ -627,6 +630,39 @@ def _system_pass(
             if free:
                 stem_of[hi] = free[0]
                 taken.add(free[0])
+    if cfg.shared_heads:
+        # a detected head with an up stem leaving its right side and a down stem leaving its left side
+        # is a unison of two voices drawn once: one note per stem (the detector finds the head once)
+        acc_boxes = [g.bbox_xyxy for name in ACCIDENTAL_ALTER for g in by_class.get(name, [])]
+
+        def in_accidental(si: int) -> bool:  # a sharp's or natural's upright read as a stem
+            x, y = stems[si].center_xy
+            return any(b[0] - 1 <= x <= b[2] + 1 and b[1] <= y <= b[3] for b in acc_boxes)
+
+        for hi in list(stem_of):
+            h = heads[hi]
+            if h.glyph.score >= 1.0 or len(stem_options[hi]) < 2:
+                continue
+            mid = (h.glyph.bbox_xyxy[0] + h.glyph.bbox_xyxy[2]) / 2
+            up = [
+                si
+                for si in stem_options[hi]
+                if stems[si].center_xy[0] >= mid
+                and stems[si].bbox_xyxy[1] < h.cy - 1.5 * sp
+                and stems[si].bbox_xyxy[3] <= h.cy + sp
+            ]
+            down = [
+                si
+                for si in stem_options[hi]
+                if stems[si].center_xy[0] < mid
+                and stems[si].bbox_xyxy[3] > h.cy + 1.5 * sp
+                and stems[si].bbox_xyxy[1] >= h.cy - sp
+            ]
+            up = [si for si in up if not in_accidental(si)]
+            down = [si for si in down if not in_accidental(si)]
+            if up and down:
+                heads.append(_Head(h.glyph, h.staff, h.cy))
+                stem_of[hi], stem_of[len(heads) - 1] = up[0], down[0]
     # a black or half head whose stem was missed but that sits under (or over) a beam or beside a flag:
     # draw the stem it must have, from the head to that beam or flag
     stems = list(stems)
