@@ -644,25 +644,25 @@ def _system_pass(
             if h.glyph.score >= 1.0 or len(stem_options[hi]) < 2:
                 continue
             mid = (h.glyph.bbox_xyxy[0] + h.glyph.bbox_xyxy[2]) / 2
-            up = [
+            ups = [
                 si
                 for si in stem_options[hi]
                 if stems[si].center_xy[0] >= mid
                 and stems[si].bbox_xyxy[1] < h.cy - 1.5 * sp
                 and stems[si].bbox_xyxy[3] <= h.cy + sp
             ]
-            down = [
+            downs = [
                 si
                 for si in stem_options[hi]
                 if stems[si].center_xy[0] < mid
                 and stems[si].bbox_xyxy[3] > h.cy + 1.5 * sp
                 and stems[si].bbox_xyxy[1] >= h.cy - sp
             ]
-            up = [si for si in up if not in_accidental(si)]
-            down = [si for si in down if not in_accidental(si)]
-            if up and down:
+            ups = [si for si in ups if not in_accidental(si)]
+            downs = [si for si in downs if not in_accidental(si)]
+            if ups and downs:
                 heads.append(_Head(h.glyph, h.staff, h.cy))
-                stem_of[hi], stem_of[len(heads) - 1] = up[0], down[0]
+                stem_of[hi], stem_of[len(heads) - 1] = ups[0], downs[0]
     # a black or half head whose stem was missed but that sits under (or over) a beam or beside a flag:
     # draw the stem it must have, from the head to that beam or flag
     stems = list(stems)
