@@ -236,3 +236,29 @@ def test_a_detected_head_with_an_up_and_a_down_stem_is_a_unison_of_two_voices() 
     ]
     lone = [Glyph(g.class_name, g.bbox_xyxy, 0.9, g.glyph_id) for g in lone]
     assert len(assemble_pages([(lone, None)]).score.parts[0].measures[0].notes()) == 1
+
+
+def test_a_detected_figure_under_four_beamed_eighths_is_no_triplet() -> None:
+    # detected symbols, 2/4: four beamed eighths with a "3" under them (a figured-bass figure of a
+    # continuo part, Corelli, dev piano page): four eighths are no triplet; a "3" under three is one
+    def page(n: int) -> list[Glyph]:
+        glyphs = _header("2", "4")
+        xs = [100 + 40 * k for k in range(n)]
+        for k, x in enumerate(xs):
+            glyphs += _note(x, 125, True, 10 + 2 * k)
+        glyphs.append(Glyph("beam", (xs[0] + 11, 88, xs[-1] + 12, 93), 1.0, 40))
+        glyphs.append(Glyph("tuplet3", (xs[1] + 5, 150, xs[1] + 12, 160), 0.9, 41))
+        if n == 3:
+            glyphs += _note(240, 125, True, 42)
+        glyphs.append(Glyph("barline", (280, 100, 281, 140), 1.0, 44))
+        return [Glyph(g.class_name, g.bbox_xyxy, min(g.score, 0.9), g.glyph_id) for g in glyphs]
+
+    for flag in (True, False):
+        m = (
+            assemble_pages([(page(4), None)], AssembleConfig(tuplet_count_check=flag))
+            .score.parts[0]
+            .measures[0]
+        )
+        assert {n.duration_q for n in m.notes()} == ({F(1, 2)} if flag else {F(1, 3)})
+    m = assemble_pages([(page(3), None)]).score.parts[0].measures[0]
+    assert [n.duration_q for n in _notes_of(m)] == [F(1, 3)] * 3 + [F(1)]

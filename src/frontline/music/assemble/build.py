@@ -162,6 +162,9 @@ class AssembleConfig:
     trusted_repairs_only: bool = True
     """Repair annotated (exact) symbols only by reading an unmarked triplet; the other repair edits
     stand for a detector's misses and made really short measures wrong on annotated pages."""
+    tuplet_count_check: bool = True
+    """A detected tuplet number does not mark a group longer than the number in the group's commonest
+    value unless it divides that length (figured bass and fingerings under beamed groups)."""
     shared_heads: bool = True
     """Read a detected head with an up stem on its right and a down stem on its left as two notes (a
     unison of two voices drawn once)."""
@@ -1189,6 +1192,19 @@ def _system_pass(
         ratio = mark_ratio or _ratio_for_count(len(members))
         if ratio is None:
             continue
+        if mark_ratio and g.score < 1.0 and cfg.tuplet_count_check and members:
+            # a detected number smaller than the group's length in its commonest value (dots left out:
+            # the detector adds and misses them) and not dividing
+            # it marks no tuplet: a figured-bass "3" under four eighths, a fingering (a group shorter
+            # than the number may have lost a note to the detector: kept)
+            vals = [
+                gr.value if gr.is_rest else note_value(gr.kind, gr.flags + gr.beam_levels) for gr in members
+            ]
+            common = Counter(vals).most_common()
+            unit = min(v for v, k in common if k == common[0][1])
+            units = sum(vals, Fraction(0)) / unit
+            if units > ratio[0] and units % ratio[0]:
+                continue
         for k, gr in enumerate(members):
             gr.tuplet = ratio
             gr.tuplet_edge = "start" if k == 0 else "stop" if k == len(members) - 1 else ""
