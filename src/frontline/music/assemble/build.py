@@ -1193,10 +1193,10 @@ def _system_pass(
         if ratio is None:
             continue
         if mark_ratio and g.score < 1.0 and cfg.tuplet_count_check and members:
-            # a detected number smaller than the group's length in its commonest value (dots left out:
-            # the detector adds and misses them) and not dividing
-            # it marks no tuplet: a figured-bass "3" under four eighths, a fingering (a group shorter
-            # than the number may have lost a note to the detector: kept)
+            # a detected number smaller than the group's length in its commonest value (dots left
+            # out: the detector adds and misses them) and not dividing it marks no tuplet: a
+            # figured-bass "3" under four eighths, a fingering (a group shorter than the number may
+            # have lost a note to the detector: kept)
             vals = [
                 gr.value if gr.is_rest else note_value(gr.kind, gr.flags + gr.beam_levels) for gr in members
             ]
