@@ -262,3 +262,26 @@ def test_a_detected_figure_under_four_beamed_eighths_is_no_triplet() -> None:
         assert {n.duration_q for n in m.notes()} == ({F(1, 2)} if flag else {F(1, 3)})
     m = assemble_pages([(page(3), None)]).score.parts[0].measures[0]
     assert [n.duration_q for n in _notes_of(m)] == [F(1, 3)] * 3 + [F(1)]
+
+
+def test_a_head_on_a_ledger_line_of_one_staff_close_above_the_next_stays_with_its_staff() -> None:
+    # two staves 3.8 spaces apart (a grand staff here) (Palestrina, dev corpus page): a whole note on the third
+    # ledger line below the upper staff is nearer the lower staff, whose first ledger position the
+    # upper staff's third ledger line also passes for; it sits on the upper staff's line grid
+    glyphs = [
+        Glyph("staff", (20.0, 99.4, 600.0, 140.6), 1.0, 0),
+        Glyph("staff", (20.0, 177.4, 600.0, 218.6), 1.0, 1),
+        Glyph("bracket", (5, 100, 15, 219), 1.0, 2),
+        Glyph("clefG", (25, 90, 40, 150), 1.0, 3),
+        Glyph("clefG", (25, 168, 40, 228), 1.0, 4),
+    ]
+    for k, y in enumerate((100, 120, 178, 198)):
+        glyphs.append(Glyph("timeSig4", (50, y, 60, y + 20), 1.0, 5 + k))
+    for k, y in enumerate((150, 160, 170)):
+        glyphs.append(Glyph("legerLine", (96, y - 0.5, 116, y + 0.5), 1.0, 10 + k))
+    glyphs.append(Glyph("noteheadWholeOnLine", (100, 165, 114, 175), 1.0, 13))
+    glyphs.append(Glyph("noteheadWholeOnLine", (100, 193, 114, 203), 1.0, 14))
+    glyphs.append(Glyph("barline", (300, 100, 301, 218), 1.0, 15))
+    for flag, want in ((True, [1, 2]), (False, [2, 2])):
+        score = assemble_pages([(glyphs, None)], AssembleConfig(ledger_grid=flag)).score
+        assert sorted(n.staff for p in score.parts for n in p.measures[0].notes()) == want

@@ -162,6 +162,9 @@ class AssembleConfig:
     trusted_repairs_only: bool = True
     """Repair annotated (exact) symbols only by reading an unmarked triplet; the other repair edits
     stand for a detector's misses and made really short measures wrong on annotated pages."""
+    ledger_grid: bool = True
+    """A head between two staves whose ledger lines both reach it goes to the staff on whose line grid
+    it sits (very close staves)."""
     tuplet_count_check: bool = True
     """A detected tuplet number does not mark a group longer than the number in the group's commonest
     value unless it divides that length (figured bass and fingerings under beamed groups)."""
@@ -520,6 +523,18 @@ def _system_pass(
             up, down = leads(stv[a], True), leads(stv[b], False)
             if up != down:
                 return staff_ids[a] if up else staff_ids[b]
+            if up and down and cfg.ledger_grid:
+                # staves so close that one's ledger lines reach the other: the staff on whose line
+                # grid the head sits (a head on a ledger line or in a space, not between)
+                off = [
+                    abs(x - round(x))
+                    for x in (
+                        (cy - stv[a].bottom) / (stv[a].staff_space_px / 2),
+                        (stv[b].top - cy) / (stv[b].staff_space_px / 2),
+                    )
+                ]
+                if abs(off[0] - off[1]) > 0.2:
+                    return staff_ids[a] if off[0] < off[1] else staff_ids[b]
         return staff_ids[k]
 
     def ledgered(g: Glyph, st: Staff) -> bool:
