@@ -18,6 +18,8 @@ from frontline.music.refine import (
     drop_letters_as_heads,
     find_articulation_blobs,
     find_grace_slashes,
+    fit_breve_rests,
+    fit_c_clefs,
     fit_cut_time,
     heads_by_stem,
 )
@@ -358,3 +360,43 @@ def test_an_uncertain_half_head_without_a_stem_is_a_whole_head() -> None:
     assert [g.bbox_xyxy for g in out] == [
         g.bbox_xyxy for g in (half_with_stem, half_alone, whole_with_stem, sure_half)
     ]
+
+
+def _staff_page(width: int = 600) -> np.ndarray:
+    """A white normalised page with one staff: lines at y 100, 110, ..., 140 (space 10) from x 50."""
+    img = np.full((260, width), 255, np.uint8)
+    for y in range(100, 141, 10):
+        img[y, 50:width] = 0
+    return img
+
+
+def test_c_clef_is_named_by_the_line_it_centres_on_and_fitted_to_its_bar() -> None:
+    staff = [(50.0, 100.0, 590.0, 140.0)]
+    img = _staff_page()
+    img[100:141, 70:74] = 0  # alto clef: bars over the whole staff, centred on the middle line (y 120)
+    img[90:131, 270:274] = 0  # tenor clef: one space higher, centred on the fourth line (y 110)
+    alto_as_tenor = Glyph("clefCTenor", (68.0, 104.0, 90.0, 134.0), 0.6, -1)  # short box, wrong name
+    tenor = Glyph("clefCTenor", (268.0, 95.0, 290.0, 125.0), 0.7, -1)
+    tenor_half = Glyph("clefCTenor", (269.0, 112.0, 289.0, 130.0), 0.4, -1)  # the same clef split in two
+    other = Glyph("clefG", (400.0, 85.0, 420.0, 150.0), 0.9, -1)
+    out = fit_c_clefs(img, [alto_as_tenor, tenor, tenor_half, other], staff, 10.0)
+    assert [g.class_name for g in out] == ["clefCAlto", "clefCTenor", "clefG"]
+    assert out[0].bbox_xyxy[1] == pytest.approx(100, abs=1) and out[0].bbox_xyxy[3] == pytest.approx(
+        141, abs=1
+    )
+    assert out[1].bbox_xyxy[1] == pytest.approx(90, abs=1) and out[1].bbox_xyxy[3] == pytest.approx(
+        131, abs=1
+    )
+    assert out[2] == other
+    # no bar of a clef's height under the box (faded ink): left as the network gave it
+    assert fit_c_clefs(_staff_page(), [tenor], staff, 10.0) == [tenor]
+
+
+def test_breve_rest_fills_the_staff_space_that_holds_it() -> None:
+    staff = [(50.0, 100.0, 590.0, 140.0)]
+    sliver = Glyph("restDoubleWhole", (200.0, 123.0, 205.0, 127.0), 0.5, -1)  # inside the space 120..130
+    off = Glyph("restDoubleWhole", (200.0, 40.0, 205.0, 50.0), 0.5, -1)  # above the staff: unchanged
+    head = Glyph("noteheadBlackInSpace", (300.0, 121.0, 312.0, 129.0), 0.9, -1)
+    out = fit_breve_rests([sliver, off, head], staff)
+    assert out[0].bbox_xyxy == (200.0, 120.0, 205.0, 130.0)
+    assert out[1:] == [off, head]

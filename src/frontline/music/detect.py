@@ -27,11 +27,14 @@ from frontline.music.normalize import (
 )
 from frontline.music.records import Glyph
 from frontline.music.refine import (
+    BAR_RESTS,
     SNAP_CLASS_PREFIXES,
     drop_heads_off_staff,
     drop_letters_as_heads,
     find_articulation_blobs,
     find_grace_slashes,
+    fit_breve_rests,
+    fit_c_clefs,
     fit_cut_time,
     heads_by_stem,
     resolve_rest_lookalikes,
@@ -102,6 +105,11 @@ class DetectConfig:
     """Stretch cut-time boxes over their vertical stroke (refine.fit_cut_time)."""
     snap_rest_bars: bool = True
     """Fit whole/half/double-whole rest boxes to their solid bar (refine.snap_rest_bars)."""
+    breve_rests: bool = True
+    """Double-whole rests on a staff fill the space that holds them (refine.fit_breve_rests); then they
+    are not ink-fitted by `snap_rest_bars`."""
+    c_clefs: bool = True
+    """Fit C-clef boxes to their bars and name alto / tenor by the line they centre on (refine.fit_c_clefs)."""
     rest_rule: bool = False
     """Rename whole/half rests by the side of the staff line they touch (refine.resolve_rest_lookalikes).
     Off: with the step-14000 weights the network tells them apart and the rule cost 0.003 mAP on the
@@ -332,6 +340,10 @@ def decode_page(
             normed = find_articulation_blobs(norm.image, normed, space, stem_boxes)
         if cfg.grace_slashes:
             normed = find_grace_slashes(norm.image, normed, stem_boxes, space)
+        if cfg.c_clefs:
+            normed = fit_c_clefs(norm.image, normed, staves, space)
+        if cfg.breve_rests:
+            normed = fit_breve_rests(normed, staves)
         keep_line = [i for i, c in enumerate(segs.classes) if not c.startswith("articTenuto")]
         if keep_line:
             orig = norm.transform.to_original_boxes(segs.boxes[keep_line])
@@ -343,7 +355,8 @@ def decode_page(
     if cfg.snap_prefixes:
         glyphs = snap_to_ink(grey, glyphs, cfg.snap_prefixes, cfg.snap_size_range)
     if cfg.snap_rest_bars:
-        glyphs = snap_rest_bars(grey, glyphs)
+        bars = tuple(n for n in BAR_RESTS if not (cfg.breve_rests and cfg.lines and n == "restDoubleWhole"))
+        glyphs = snap_rest_bars(grey, glyphs, bars)
     if cfg.fit_cut_time:
         glyphs = fit_cut_time(grey, glyphs)
     t4 = time.perf_counter()

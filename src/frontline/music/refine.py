@@ -24,6 +24,8 @@ __all__ = [
     "BAR_RESTS",
     "SNAP_CLASS_PREFIXES",
     "find_articulation_blobs",
+    "fit_c_clefs",
+    "fit_breve_rests",
     "drop_heads_off_staff",
     "find_grace_slashes",
     "fit_cut_time",
@@ -517,4 +519,115 @@ def heads_by_stem(
             out.append(replace(g, class_name=name.replace("Half", "Whole", 1)))
         else:
             out.append(g)
+    return out
+
+
+C_CLEF_LINES: dict[int, str] = {2: "clefCAlto", 3: "clefCTenor"}
+"""Staff line (spaces above the bottom line) a C clef centres on -> its class (the classes learnt)."""
+
+
+def fit_c_clefs(
+    image: np.ndarray,
+    glyphs: Sequence[Glyph],
+    staves: Sequence[tuple[float, float, float, float]],
+    space: float,
+    tolerance: float = 0.3,
+) -> list[Glyph]:
+    """Fit C-clef boxes to the clef's bars and name them by the staff line they centre on.
+
+    Why: the alto and tenor clefs are one glyph placed on the middle or the fourth line, so only the
+    staff tells them apart; the network splits its vote (tuning pages: 3 of 22 swapped) and its boxes
+    are 2.3-4.5 spaces tall where the glyph is 4, with a split tenor clef counted twice. The glyph's
+    thick left bar runs its full height: in the box's left half, the longest vertical ink run through
+    the box gives the clef's top and bottom. When that run is 3.2-4.8 spaces long and its centre is
+    within `tolerance` spaces of the middle or fourth line of the staff around it, the box takes the
+    run's rows and the class that line names; otherwise the detection is left as it was. Duplicates
+    (same staff, boxes overlapping by half their width) are then reduced to the best-scored one.
+    `image`: the normalised page (uint8, 255 = paper); `staves`: (x0, top line, x1, bottom line);
+    both in the glyphs' pixels.
+    """
+    ink = _ink(image, 0.45)
+    h, w = ink.shape
+    out: list[Glyph | None] = list(glyphs)
+    clefs: list[tuple[int, int, Glyph]] = []  # (position in out, staff index, fitted glyph)
+    for i, g in enumerate(glyphs):
+        if not g.class_name.startswith("clefC") or not staves:
+            continue
+        x0, y0, x1, y1 = g.bbox_xyxy
+        cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+        near = [
+            (k, st)
+            for k, st in enumerate(staves)
+            if st[0] - 2.0 * space <= cx <= st[2] and st[1] - 2.5 * space <= cy <= st[3] + 2.5 * space
+        ]
+        if not near:
+            continue
+        k, st = min(near, key=lambda t: abs((t[1][1] + t[1][3]) / 2.0 - cy))
+        line_gap = (st[3] - st[1]) / 4.0
+        ya, yb = int(max(0, st[1] - 2.5 * line_gap)), int(min(h, st[3] + 2.5 * line_gap))
+        xa, xb = int(max(0, x0)), int(min(w, (x0 + x1) / 2.0))
+        best = (0, 0, 0, 0)  # run length, top, bottom, column
+        for x in range(xa, xb):
+            col = ink[ya:yb, x]
+            # runs of ink in this column; keep the longest that covers the box centre
+            padded = np.concatenate([[False], col, [False]])
+            edges = np.flatnonzero(padded[1:] != padded[:-1])
+            for a, b in zip(edges[::2], edges[1::2], strict=True):
+                top, bot = ya + int(a), ya + int(b)
+                if top <= cy <= bot and b - a > best[0]:
+                    best = (int(b - a), top, bot, x)
+        length = best[0] / line_gap
+        if not 3.2 <= length <= 4.8:
+            continue
+        centre = (best[1] + best[2]) / 2.0
+        pos = (st[3] - centre) / line_gap
+        line = int(round(pos))
+        name = C_CLEF_LINES.get(line)
+        if name is None or abs(pos - line) > tolerance:
+            continue
+        fitted = replace(g, class_name=name, bbox_xyxy=(float(x0), float(best[1]), float(x1), float(best[2])))
+        out[i] = fitted
+        clefs.append((i, k, fitted))
+    # a clef found twice on one staff (split components): keep the best-scored
+    clefs.sort(key=lambda t: -t[2].score)
+    kept: list[tuple[int, Glyph]] = []
+    for i, k, g in clefs:
+        gx0, gx1 = g.bbox_xyxy[0], g.bbox_xyxy[2]
+        for j, o in kept:
+            ox0, ox1 = o.bbox_xyxy[0], o.bbox_xyxy[2]
+            if k == j and min(gx1, ox1) - max(gx0, ox0) > 0.5 * min(gx1 - gx0, ox1 - ox0):
+                out[i] = None
+                break
+        else:
+            kept.append((k, g))
+    return [g for g in out if g is not None]
+
+
+def fit_breve_rests(
+    glyphs: Sequence[Glyph], staves: Sequence[tuple[float, float, float, float]]
+) -> list[Glyph]:
+    """Give double-whole (breve) rests on a staff the height of the staff space they fill.
+
+    Why: a breve rest is a block filling one space from line to line, so its rows are known from
+    the staff alone, while its ink is not always solid (Petaluma draws it hatched) and the ink fit of
+    `snap_rest_bars` then keeps a sliver of it (tuning pages: 5 of 16 boxes 0.4-0.7 spaces tall, IoU
+    under 0.5). A rest whose centre lies between the top and bottom lines of a staff takes the rows
+    of the space that holds its centre; its columns stay the network's. Rests off every staff are
+    left as they are. `staves`: (x0, top line, x1, bottom line) in the glyphs' pixels.
+    """
+    out: list[Glyph] = []
+    for g in glyphs:
+        if g.class_name != "restDoubleWhole":
+            out.append(g)
+            continue
+        x0, y0, x1, y1 = g.bbox_xyxy
+        cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+        on = [st for st in staves if st[0] <= cx <= st[2] and st[1] <= cy <= st[3]]
+        if not on:
+            out.append(g)
+            continue
+        top, bottom = on[0][1], on[0][3]
+        gap = (bottom - top) / 4.0
+        k = min(3, max(0, int((cy - top) // gap)))
+        out.append(replace(g, bbox_xyxy=(x0, top + k * gap, x1, top + (k + 1) * gap)))
     return out
