@@ -55,3 +55,15 @@ def test_a_changed_alteration_is_always_drawn(seed: int) -> None:
                 if alter != in_force and not tied:
                     assert "<accidental" in note, f"{step}{alter:+d}{octave} drawn without its accidental"
                 state[key] = alter
+
+
+def test_long_notes_knob_draws_more_whole_notes_and_default_is_unchanged() -> None:
+    """`long_notes` multiplies the share of whole notes (training data for the rarer heads); 1.0 is the default."""
+
+    def wholes(cfg: GenerateConfig) -> int:
+        xml = "".join(score_to_musicxml(random_score(np.random.default_rng(s), cfg)) for s in range(6))
+        return xml.count("<type>whole</type>")
+
+    base = wholes(GenerateConfig())
+    assert wholes(GenerateConfig(long_notes=1.0)) == base
+    assert wholes(GenerateConfig(long_notes=5.0)) > 2 * base

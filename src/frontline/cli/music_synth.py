@@ -27,6 +27,9 @@ def synth(
     preset: str = typer.Option("clean", "--preset", help="Degradations: clean, scan, photo or mixed."),
     dpi: int = typer.Option(150, "--dpi", help="Raster resolution (150 or 300 typical)."),
     rare_boost: float = typer.Option(1.0, "--rare-boost", help="Multiply rare-symbol probabilities by X."),
+    long_notes: float = typer.Option(
+        1.0, "--long-notes", help="Multiply the probability of whole and dotted-half notes by X."
+    ),
     corpus_fraction: float = typer.Option(
         0.1, "--corpus-fraction", help="Share of pages from the music21 corpus."
     ),
@@ -54,6 +57,7 @@ def synth(
             preset=preset,
             dpi=dpi,
             rare_boost=rare_boost,
+            long_notes=long_notes,
             corpus_fraction=corpus_fraction,
             rare_paste=rare_paste,
             source=source,

@@ -51,6 +51,8 @@ class SynthConfig:
     """Raster resolution in dots per inch."""
     rare_boost: float = 1.0
     """Multiplier on rare-symbol probabilities in generated music."""
+    long_notes: float = 1.0
+    """Multiplier on the probability of whole and dotted-half notes in generated music."""
     corpus_fraction: float = 0.1
     """Share of pages engraved from the music21 corpus (reserved evaluation folders excluded)."""
     rare_paste: int = 0
@@ -115,6 +117,7 @@ def _page_config(cfg: SynthConfig) -> PageConfig:
         dpi=cfg.dpi,
         preset=cfg.preset,
         rare_boost=cfg.rare_boost,
+        long_notes=cfg.long_notes,
         corpus_fraction=cfg.corpus_fraction,
         rare_paste=cfg.rare_paste,
         source=cfg.source,

@@ -129,6 +129,8 @@ class GenerateConfig:
 
     rare_boost: float = 1.0
     """Multiplier on the probability of rare symbols (32nd/64th, double dots, tuplets, ornaments, ...)."""
+    long_notes: float = 1.0
+    """Multiplier on the probability of whole and dotted-half notes filling a measure (training data for them)."""
     min_measures: int = 12
     """Fewest measures to draw; the engraver cuts the score to what fits on one page."""
     max_measures: int = 40
@@ -271,7 +273,13 @@ def _dur(t: str, dots: int, tup: int) -> int:
 
 
 def _rhythm(
-    rng: np.random.Generator, beats: int, beat_divs: int, compound: bool, boost: float, rest_prob: float
+    rng: np.random.Generator,
+    beats: int,
+    beat_divs: int,
+    compound: bool,
+    boost: float,
+    rest_prob: float,
+    long_notes: float = 1.0,
 ) -> list[_Note]:
     """Fill one measure of one voice with beat-aligned durations; beams grouped within each beat."""
     pats = _beat_patterns(compound, boost)
@@ -284,11 +292,11 @@ def _rhythm(
         left = beats - b
         r = rng.random()
         # long values spanning several beats (aligned to the measure start or half-measure)
-        if not compound and left >= 4 and b == 0 and r < 0.06:
+        if not compound and left >= 4 and b == 0 and r < 0.06 * long_notes:
             out.append(_Note(1920, "whole"))
             b += 4
             continue
-        if not compound and left >= 3 and b in (0, 1) and r < 0.12:
+        if not compound and left >= 3 and b in (0, 1) and r < min(0.06 * long_notes + 0.06, 0.95):
             out.append(_Note(1440, "half", 1))
             b += 3
             continue
@@ -606,7 +614,9 @@ def random_score(rng: np.random.Generator, config: GenerateConfig | None = None)
                         # 3/8: three eighth-beats, beamed as one group
                         notes = _rhythm_38(rng, boost)
                     else:
-                        notes = _rhythm(rng, beats, beat_divs, comp, boost, 0.05 if v == 0 else 0.15)
+                        notes = _rhythm(
+                            rng, beats, beat_divs, comp, boost, 0.05 if v == 0 else 0.15, cfg.long_notes
+                        )
                     ms.append(notes)
                 voice_measures[(s, v)] = ms
         for (s, v), ms in voice_measures.items():

@@ -36,6 +36,8 @@ class PageConfig:
     """Degradation preset: clean, scan, photo or mixed."""
     rare_boost: float = 1.0
     """Multiplier on the probability of rare symbols in generated music."""
+    long_notes: float = 1.0
+    """Multiplier on the probability of whole and dotted-half notes in generated music."""
     corpus_fraction: float = 0.0
     """Share of pages taken from the music21 corpus (training folders only) instead of the generator."""
     rare_paste: int = 0
@@ -118,7 +120,7 @@ def make_page(rng: np.random.Generator, config: PageConfig | None = None) -> Syn
         name, count_xml, n_measures = src
         n_measures = min(n_measures, 48)  # more never fits one page; exporting them costs time
     else:
-        score = random_score(rng, GenerateConfig(rare_boost=cfg.rare_boost))
+        score = random_score(rng, GenerateConfig(rare_boost=cfg.rare_boost, long_notes=cfg.long_notes))
         name = "generated"
 
         def count_xml(k: int) -> str:
