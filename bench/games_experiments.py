@@ -562,7 +562,7 @@ def search_card() -> None:
   models predicted the enemy's move exactly and searches under the first one left; with none left (e.g.
   `random`, or any opponent it has no exact model of) it plays the plain DQN. So the search result below
   rests on knowing the scripted opponents' code; against an unknown opponent it is the plain DQN.
-- **Fallbacks** when no DQN line wins: rollouts with our side following {", ".join(cfg["fallbacks"])}
+- **Fallbacks** when every DQN line loses: rollouts with our side following {", ".join(cfg["fallbacks"])}
   (a chosen fallback line hands the rest of the game to that fixed intent while the model holds).
 - **Held-out maps** (seeds {held["seed0"]:,}+, {held["maps"]} maps x 2 sides, measured once, after every
   choice was made on dev maps):

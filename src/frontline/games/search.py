@@ -16,14 +16,14 @@ model that mispredicts once is dropped for the rest of the game. Rollouts use th
 with none left (e.g. against `random` or any unknown opponent) the agent plays the plain DQN. So the
 search helps only against opponents it has an exact model of, and says so (`SearchStats.model_breaks`).
 
-Fallbacks. When no line that continues with the DQN wins, the same candidates are tried with a fixed
-intent as our side's rollout policy (`SearchConfig.fallbacks`); if one of those lines is strictly better,
-the agent plays it and keeps that fixed intent as its policy while the model holds (a handover,
-counted in `SearchStats.handovers`). Once the chosen line wins under the model, the agent stops
+Fallbacks. When every line that continues with the DQN loses, the same candidates are tried with a
+fixed intent as our side's rollout policy (`SearchConfig.fallbacks`); if one of those lines is strictly
+better, the agent plays it and keeps that fixed intent as its policy while the model holds (a handover,
+counted in `SearchStats.handovers`). Draws are left to the DQN: a later decision may still find a win. Once the chosen line wins under the model, the agent stops
 searching in that game (`commit`; its next choice would be the same line anyway).
 
 Cost: a rollout is the rest of a game with two plans per decision; a search tries up to 9 intents
-(identical order lists share one rollout), times 1 + len(fallbacks) policies when no DQN line wins.
+(identical order lists share one rollout), times 1 + len(fallbacks) policies when every DQN line loses.
 Measured per game in docs/games.md (session 5).
 """
 
@@ -87,8 +87,10 @@ class SearchConfig:
     commit: bool = True
     """Stop searching in a game once the chosen line's rollout wins (full-length rollouts only)."""
     fallbacks: tuple[str, ...] = ("always-build", "always-guard", "always-attack", "always-reinforce")
-    """Fixed intents (`always-<intent>`) tried as our side's rollout policy when no DQN line wins; a line
-    through one hands the rest of the game to it (while the model holds)."""
+    """Fixed intents (`always-<intent>`) tried as our side's rollout policy when every DQN line loses; a
+    line through one hands the rest of the game to it (while the model holds)."""
+    fallback_on_draw: bool = False
+    """Also try the fallbacks when the best DQN line is a draw (more wins sooner, less DQN in charge)."""
 
 
 @dataclass(slots=True)
@@ -104,7 +106,7 @@ class SearchStats:
     rollouts: int = 0
     """Rollout games played (one per distinct candidate order list)."""
     fallback_searches: int = 0
-    """Searches that also tried the fallback policies (no DQN line won)."""
+    """Searches that also tried the other policies (every line of the current one lost)."""
     handovers: int = 0
     """Times the chosen line switched our side's policy (to a fallback, or back)."""
     model_breaks: int = 0
@@ -270,15 +272,16 @@ class SearchAgent:
         self, state: GameState, game: int, player: int, m: _Memory, view: PlayerView, q: np.ndarray
     ) -> tuple[str, int, tuple[Order, ...], bool]:
         """(base, intent, orders, wins) of the best line: the current base's own choice unless a rollout of
-        another intent (then the same base) is strictly better; the fallbacks only when no line of the
-        current base wins."""
+        another intent (then the same base) is strictly better; the other policies only when every line
+        of the current one loses (or does not win, with `fallback_on_draw`)."""
         model = self.models[m.alive[0]]
         bases = [m.base] + [b for b in self.bases if b != m.base]
         best: tuple[float, float] | None = None
         pick: tuple[str, int, tuple[Order, ...], bool] | None = None
         for k, base in enumerate(bases):
             if k == 1:
-                if best is not None and best[0] > 0:
+                enough = 1.0 if self.cfg.fallback_on_draw else 0.0  # best outcome that needs no fallback
+                if best is not None and best[0] >= enough:
                     break
                 self.stats.fallback_searches += 1
             intents, cands = self._candidates(view, q, self._choice(base, q))
