@@ -82,11 +82,12 @@ HEADER = [
     "W/D/L",
     "win rate",
     "95% CI",
-    "s/game",
+    "wall s/game",
     "searches/game",
     "overrides",
     "no-model games",
 ]
+CACHED_HEADER = [*HEADER[:5], "CPU-s/game", *HEADER[6:]]
 
 
 def _row(name: str, m: Any, seconds: float, stats: Any) -> list[str]:
@@ -106,7 +107,7 @@ def _cached_row(name: str, d: dict[str, Any]) -> list[str]:
         f"{d['wins']}/{d['draws']}/{d['losses']}",
         f"{d['win_rate']:.3f}",
         f"[{d['ci_low']:.3f}, {d['ci_high']:.3f}]",
-        f"{d['seconds'] / d['games']:.2f}",
+        f"{d.get('cpu_seconds', d['seconds']) / d['games']:.2f}",
         f"{st['searches'] / d['games']:.1f}",
         str(st["overrides"]),
         str(st["model_breaks"]),
@@ -153,7 +154,7 @@ def main() -> None:
             t0 = time.perf_counter()
             m = match(player, make_bot(STRONGEST_BOT), n_maps, 10)
             rows.append(_row(name, m, time.perf_counter() - t0, getattr(player, "stats", None)))
-        print(_table(HEADER, rows))
+        print(_table([f"player (vs {STRONGEST_BOT})", *HEADER[1:]], rows))
         print(
             f"\n{SHIPPED} vs the other bots and the fixed intents that beat `rule`, {other_maps} held-out maps x 2"
             " sides (live; FRONTLINE_BENCH_GAMES_OTHER_MAPS; the 200-map table follows, cached)"
@@ -175,7 +176,7 @@ def main() -> None:
             " `python -m bench.games_experiments search ... --held-out`, docs/games.md session 5)"
         )
         rows = [_cached_row(name, d) for name, d in held["rows"].items()]
-        print(_table(HEADER, rows))
+        print(_table(CACHED_HEADER, rows))
     main_plain = res.get("main")
     if main_plain:
         print(
