@@ -523,7 +523,7 @@ def search(
             f" search {st.search_seconds:.0f}s",
             flush=True,
         )
-    if held_out:
+    if held_out and key == "search_heldout":
         search_card()
 
 
@@ -750,6 +750,7 @@ def main() -> None:
     se.add_argument("--held-out", action="store_true", help="the benchmark's maps (1,000,000+): report only")
     se.add_argument("--agent", default="dqn")
     se.add_argument("--key", default=None)
+    se.add_argument("--map-size", type=int, default=10)
     sub.add_parser("search-card")
     sh = sub.add_parser("ship")
     sh.add_argument("--run", required=True)
@@ -770,7 +771,7 @@ def main() -> None:
     elif args.cmd == "search-card":
         search_card()
     elif args.cmd == "search":
-        search(args.opponents, args.maps, args.models, args.held_out, args.agent, args.key)
+        search(args.opponents, args.maps, args.models, args.held_out, args.agent, args.key, args.map_size)
     elif args.cmd == "ship":
         ship(args.run, args.test_maps)
     else:

@@ -73,7 +73,7 @@ cannot be predicted); `rule2`, the strongest, first."""
 
 @dataclass(frozen=True, slots=True)
 class SearchConfig:
-    """How the search agent checks the DQN's choice (every field is part of the agent's name in docs)."""
+    """How the search agent checks the DQN's choice (stored with every result in docs/games/results.json)."""
 
     models: tuple[str, ...] = MODEL_LIBRARY
     """Opponent models in order of preference (`make_bot` names); rollouts assume the first one the
@@ -102,7 +102,7 @@ class SearchStats:
     searches: int = 0
     """Decisions at which the search ran."""
     overrides: int = 0
-    """Searches that replaced the DQN's choice."""
+    """Searches that changed the move the current policy (the DQN, or a fallback) would have played."""
     rollouts: int = 0
     """Rollout games played (one per distinct candidate order list)."""
     fallback_searches: int = 0
@@ -110,7 +110,7 @@ class SearchStats:
     handovers: int = 0
     """Times the chosen line switched our side's policy (to a fallback, or back)."""
     model_breaks: int = 0
-    """Games in which the opponent left the model (search switched off)."""
+    """Games in which the opponent left every model (search switched off, plain DQN)."""
     search_seconds: float = 0.0
     """Wall time spent in searches."""
     picked: dict[str, int] = field(default_factory=dict)
