@@ -18,6 +18,7 @@ from frontline.music.refine import (
     drop_letters_as_heads,
     find_articulation_blobs,
     find_grace_slashes,
+    find_octave_clefs,
     fit_breve_rests,
     fit_c_clefs,
     fit_cut_time,
@@ -400,3 +401,22 @@ def test_breve_rest_fills_the_staff_space_that_holds_it() -> None:
     out = fit_breve_rests([sliver, off, head], staff)
     assert out[0].bbox_xyxy == (200.0, 120.0, 205.0, 130.0)
     assert out[1:] == [off, head]
+
+
+def test_treble_clef_reaching_high_above_the_staff_is_the_8va_clef() -> None:
+    staff = [(50.0, 100.0, 590.0, 140.0)]
+    img = _staff_page()
+    img[88:150, 78:82] = 0  # plain treble clef: its curl tops out 1.2 spaces above the top line
+    img[77:150, 278:282] = 0  # with the "8" on its curl: 2.3 spaces above the top line
+    img[79:87, 400:408] = 0  # an 8 drawn a hair above a plain clef's curl (which tops out 1.2 spaces up)
+    img[88:150, 402:406] = 0
+    plain = Glyph("clefG", (70.0, 90.0, 92.0, 155.0), 0.9, -1)
+    octave = Glyph(
+        "clefG", (270.0, 90.0, 292.0, 155.0), 0.9, -1
+    )  # box short at the top, as the network gives it
+    gap = Glyph("clefG", (394.0, 90.0, 416.0, 155.0), 0.9, -1)
+    out = find_octave_clefs(img, [plain, octave, gap], staff, 10.0)
+    assert [g.class_name for g in out] == ["clefG", "clefG8va", "clefG8va"]
+    assert out[0] == plain
+    assert out[1].bbox_xyxy == (270.0, 77.0, 292.0, 155.0)
+    assert out[2].bbox_xyxy[1] == 79.0

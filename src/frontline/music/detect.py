@@ -33,6 +33,7 @@ from frontline.music.refine import (
     drop_letters_as_heads,
     find_articulation_blobs,
     find_grace_slashes,
+    find_octave_clefs,
     fit_breve_rests,
     fit_c_clefs,
     fit_cut_time,
@@ -105,6 +106,8 @@ class DetectConfig:
     """Stretch cut-time boxes over their vertical stroke (refine.fit_cut_time)."""
     snap_rest_bars: bool = True
     """Fit whole/half/double-whole rest boxes to their solid bar (refine.snap_rest_bars)."""
+    octave_clefs: bool = True
+    """A treble clef with a small 8 above it is a clefG8va (refine.find_octave_clefs)."""
     breve_rests: bool = True
     """Double-whole rests on a staff fill the space that holds them (refine.fit_breve_rests); then they
     are not ink-fitted by `snap_rest_bars`."""
@@ -344,6 +347,8 @@ def decode_page(
             normed = fit_c_clefs(norm.image, normed, staves, space)
         if cfg.breve_rests:
             normed = fit_breve_rests(normed, staves)
+        if cfg.octave_clefs:
+            normed = find_octave_clefs(norm.image, normed, staves, space)
         keep_line = [i for i, c in enumerate(segs.classes) if not c.startswith("articTenuto")]
         if keep_line:
             orig = norm.transform.to_original_boxes(segs.boxes[keep_line])
