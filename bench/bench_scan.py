@@ -6,7 +6,8 @@ used for training. Oracle mode assembles the pages' ground-truth symbols (measur
 "detector" mode runs the shipped detector first (end to end), when its weights are there.
 Also: seconds per 300-dpi page end to end, and MuseScore (mscore3) opening every output, when installed.
 
-Run: python -m bench scan        (a few minutes on 2 cores)
+Run: python -m bench scan        (about 13 minutes on 2 cores: 24 pages per set since session 5;
+BENCH_SCAN_PAGES=8 gives the first 8 pages of each set, the benchmark until session 4, in under 3)
 
 Development pages (what assembly rules are chosen on; the benchmark's pages are only for reporting):
 BENCH_SCAN_SET=dev python -m bench scan   seeds 97000+ from the non-reserved corpus folders and the
@@ -32,7 +33,7 @@ from frontline.music.evaluate.notation import note_f1, note_keys, omr_ned
 from frontline.music.musicxml import load_musicxml, save_musicxml
 from frontline.music.records import Glyph, Score
 
-PAGES_PER_SET = int(os.environ.get("BENCH_SCAN_PAGES", "8"))
+PAGES_PER_SET = int(os.environ.get("BENCH_SCAN_PAGES", "24"))
 SEED0 = int(os.environ.get("BENCH_SCAN_SEED0", "90000"))
 DEV_SETS: dict[str, tuple[int, dict[str, Any]]] = {
     "dev-corpus-clean": (97_000, {"preset": "clean", "source": "train", "corpus_fraction": 1.0}),
