@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from frontline.games.bots import DETERMINISTIC_POLICIES
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "games" / "results.json"
 CURVES = ROOT / "docs" / "games" / "learning_curves.png"
@@ -444,22 +446,8 @@ def dev(names: list[str], n_maps: int, n_planets: int = 10, key: str = "dev", vs
     _save(res)
 
 
-SEARCH_MODELS = (
-    "rule2",
-    "rule",
-    "always-guard",
-    "always-attack",
-    "always-reinforce",
-    "always-expand",
-    "always-upgrade",
-    "always-defend",
-    "always-wait",
-    "always-rule",
-    "expander",
-    "bully",
-    "upgrader",
-)
-"""The default opponent models (`frontline.games.search.MODEL_LIBRARY`, repeated here so argparse needs no import)."""
+SEARCH_MODELS = DETERMINISTIC_POLICIES
+"""The default opponent models (`frontline.games.search.MODEL_LIBRARY`; from `bots`, which imports no torch)."""
 SEARCH_OPPONENTS = ("rule2", "rule", "always-guard", "always-attack", "always-reinforce")
 """Who the search agent is measured against first (the strongest bot, then the closest challengers)."""
 

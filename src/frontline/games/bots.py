@@ -30,7 +30,26 @@ from frontline.errors import InputError
 from frontline.games.intents import Intent, intent_orders, player_view, primitive_orders, rule_plan
 from frontline.games.rules import GameState, Launch, Order
 
-__all__ = ["Policy", "BOTS", "STRONGEST_BOT", "make_bot", "IntentPolicy"]
+__all__ = ["Policy", "BOTS", "DETERMINISTIC_POLICIES", "STRONGEST_BOT", "make_bot", "IntentPolicy"]
+
+
+DETERMINISTIC_POLICIES: tuple[str, ...] = (
+    "rule2",
+    "rule",
+    "always-guard",
+    "always-attack",
+    "always-reinforce",
+    "always-expand",
+    "always-upgrade",
+    "always-defend",
+    "always-wait",
+    "always-rule",
+    "expander",
+    "bully",
+    "upgrader",
+)
+"""The scripted policies that give the same orders in the same state (`random` draws from its generator,
+so it cannot be predicted); `rule2`, the strongest, first. The opponent models of `frontline.games.search`."""
 
 
 class Policy(Protocol):

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from frontline.errors import InputError
-from frontline.games.bots import IntentPolicy, Policy, make_bot
+from frontline.games.bots import DETERMINISTIC_POLICIES, IntentPolicy, Policy, make_bot
 from frontline.games.dqn import Agent
 from frontline.games.intents import INTENTS, Intent, PlayerView, intent_orders, player_view
 from frontline.games.rules import DECISION_TICKS, GameState, Order, advance, apply_orders, scores
@@ -52,23 +52,8 @@ __all__ = [
 ]
 
 
-MODEL_LIBRARY = (
-    "rule2",
-    "rule",
-    "always-guard",
-    "always-attack",
-    "always-reinforce",
-    "always-expand",
-    "always-upgrade",
-    "always-defend",
-    "always-wait",
-    "always-rule",
-    "expander",
-    "bully",
-    "upgrader",
-)
-"""The deterministic scripted policies the agent can recognise (`random` draws from its generator, so it
-cannot be predicted); `rule2`, the strongest, first."""
+MODEL_LIBRARY = DETERMINISTIC_POLICIES
+"""The deterministic scripted policies the agent can recognise (`bots.DETERMINISTIC_POLICIES`)."""
 
 
 @dataclass(frozen=True, slots=True)
