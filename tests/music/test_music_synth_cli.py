@@ -59,6 +59,8 @@ def test_same_seed_same_dataset_whatever_the_jobs(ds: Path, tmp_path: Path) -> N
         ["--pages", "1", "--seed", "-1"],
         ["--pages", "1", "--preset", "blurry"],
         ["--pages", "1", "--jobs", "0"],
+        ["--pages", "1", "--long-notes", "-2"],
+        ["--pages", "1", "--rare-boost", "-1"],
     ],
 )
 def test_bad_values_exit_2(args: list[str], tmp_path: Path) -> None:

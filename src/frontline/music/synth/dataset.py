@@ -100,6 +100,11 @@ def _validate(cfg: SynthConfig) -> None:
         raise InputError(f"source must be 'train' or 'eval' (got {cfg.source!r})")
     if not 0.0 <= cfg.corpus_fraction <= 1.0:
         raise InputError(f"corpus fraction must be in [0, 1] (got {cfg.corpus_fraction})")
+    if cfg.rare_boost < 0 or cfg.long_notes < 0:
+        raise InputError(
+            f"--rare-boost and --long-notes multiply probabilities, so they must be >= 0 "
+            f"(got {cfg.rare_boost} and {cfg.long_notes})"
+        )
     out = Path(cfg.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
