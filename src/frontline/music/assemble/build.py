@@ -177,6 +177,9 @@ class AssembleConfig:
     align_voices: bool = True
     """Lay out a voice shorter than its measure against the measure's filled voices: a note struck with
     one of theirs starts at its onset (a voice that pauses, with invisible rests or none written)."""
+    align_across_parts: bool = True
+    """A short voice of a grand staff with no filled voice in its own part is laid out against the filled
+    voices of the system's parts above it (an accompaniment that pauses under a melody part)."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
@@ -1624,6 +1627,9 @@ def assemble_pages(
                     sys_times[r] = in_force = shown[0]
             if states:
                 states[0].time_given = given
+            # filled voices of the parts laid out so far, per region: anchors for a part whose own
+            # staves have none (an accompaniment that pauses under a melody part)
+            system_filled: dict[int, list[_Group]] = {}
             for part_i, local in enumerate(system.part_staves):
                 st = states[part_i]
                 sids = [res.staff_ids[k] for k in local]
@@ -1957,6 +1963,8 @@ def assemble_pages(
                         # other staff (one hand pauses with an invisible rest)
                         others = [o for o in part_filled if o.staff != vg[0].staff]
                         aligned = _align_to(vg, items, others, expected, 0.8 * sp) if others else None
+                        if aligned is None and cfg.align_across_parts and system_filled.get(r):
+                            aligned = _align_to(vg, items, system_filled[r], expected, 0.8 * sp)
                         if aligned is None:
                             continue
                         for g, it, o in zip(vg, items, aligned, strict=True):
@@ -1972,6 +1980,7 @@ def assemble_pages(
                         if reason_at >= 0:
                             dropped.add(reason_at)
                     flagged_reasons = [f for k, f in enumerate(flagged_reasons) if k not in dropped]
+                    system_filled.setdefault(r, []).extend(part_filled)
                     for sid in sids:
                         # a staff with nothing read in this measure: a whole-measure rest, for review
                         sn = staff_no[sid]
