@@ -32,7 +32,7 @@ ABLATION_VARIANTS = (
     "shipped + whole/half rest rule",
     "shipped, box from basin extent",
     "shipped without the notehead context rules",
-    "shipped without the C-clef, 8va-clef and breve-rest rules",
+    "shipped without the session-5 rules (C/8va clefs, breves, tenuto rank)",
 )
 """Rows of the decoder ablation table, in the order `_ablation_page` builds them."""
 
@@ -220,6 +220,7 @@ def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
         snap_prefixes=(),
         snap_rest_bars=False,
         tenuto_dashes=False,
+        tenuto_rank=False,
         heads_need_ledgers=False,
         articulation_blobs=False,
         grace_slashes=False,
@@ -237,7 +238,7 @@ def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
         names[5]: replace(shipped, rest_rule=True),
         names[6]: replace(shipped, decode=DecodeConfig(box_source="extent")),
         names[7]: replace(shipped, letters_rule=False, stem_rule=False),
-        names[8]: replace(shipped, breve_rests=False, c_clefs=False, octave_clefs=False),
+        names[8]: replace(shipped, breve_rests=False, c_clefs=False, octave_clefs=False, tenuto_rank=False),
     }
     return {name: list(decode_page(grey, norm, maps, model, cfg).glyphs) for name, cfg in variants.items()}
 

@@ -23,6 +23,7 @@ from frontline.music.refine import (
     fit_c_clefs,
     fit_cut_time,
     heads_by_stem,
+    rank_tenuto_dashes,
 )
 
 CLASSES = ("noteheadBlackInSpace", "augmentationDot", "accidentalSharp")
@@ -420,3 +421,14 @@ def test_treble_clef_reaching_high_above_the_staff_is_the_8va_clef() -> None:
     assert out[0] == plain
     assert out[1].bbox_xyxy == (270.0, 77.0, 292.0, 155.0)
     assert out[2].bbox_xyxy[1] == 79.0
+
+
+def test_a_dash_that_is_part_of_a_beam_or_tie_ranks_below_a_free_tenuto() -> None:
+    img = np.full((200, 400), 255, np.uint8)
+    img[50:52, 40:52] = 0  # a free tenuto dash, 1.2 spaces wide
+    img[100:105, 100:200] = 0  # a beam: the line finder took a stretch of it for a dash
+    tenuto = Glyph("articTenutoAbove", (40.0, 50.0, 52.0, 52.0), 0.9, -1)
+    on_beam = Glyph("articTenutoAbove", (140.0, 100.0, 152.0, 102.0), 0.9, -1)
+    out = rank_tenuto_dashes(img, [tenuto, on_beam], 10.0)
+    assert out[0] == tenuto
+    assert out[1].score < tenuto.score and out[1].bbox_xyxy == on_beam.bbox_xyxy

@@ -38,6 +38,7 @@ from frontline.music.refine import (
     fit_c_clefs,
     fit_cut_time,
     heads_by_stem,
+    rank_tenuto_dashes,
     resolve_rest_lookalikes,
     snap_rest_bars,
     snap_to_ink,
@@ -95,6 +96,8 @@ class DetectConfig:
     """Drop uncertain whole notes beside a staff or where no music is (refine.drop_letters_as_heads)."""
     heads_need_ledgers: bool = True
     """Drop uncertain noteheads beyond a staff that no ledger line leads to (refine.drop_heads_off_staff)."""
+    tenuto_rank: bool = True
+    """Tenuto dashes whose ink runs on into a beam, tie or slur rank low (refine.rank_tenuto_dashes)."""
     tenuto_dashes: bool = True
     """Report the tenuto dashes the line finder tells from ledger lines (lines.find_lines_normalized)."""
     articulation_blobs: bool = True
@@ -334,6 +337,8 @@ def decode_page(
         if cfg.heads_need_ledgers:
             ledgers = segs.boxes[[c == "legerLine" for c in segs.classes]].reshape(-1, 4)
             normed = drop_heads_off_staff(normed, staves, ledgers, space)
+        if dashes and cfg.tenuto_rank:
+            dashes = rank_tenuto_dashes(norm.image, dashes, space)
         if dashes and cfg.tenuto_dashes:
             normed = _merge_dashes(normed, dashes, space)
         stem_boxes = segs.boxes[[c == "stem" for c in segs.classes]].reshape(-1, 4)
