@@ -177,6 +177,9 @@ class AssembleConfig:
     align_voices: bool = True
     """Lay out a voice shorter than its measure against the measure's filled voices: a note struck with
     one of theirs starts at its onset (a voice that pauses, with invisible rests or none written)."""
+    ties_within_measure: bool = True
+    """A tied note without an accidental takes the alteration of the note it is tied from, also when
+    that one lies in the same measure (not the alteration of a tie over the previous barline)."""
     align_across_parts: bool = True
     """A short voice of a grand staff with no filled voice in its own part is laid out against the filled
     voices of the system's parts above it (an accompaniment that pauses under a melody part)."""
@@ -1765,6 +1768,13 @@ def assemble_pages(
                                     h.alter = st.open_ties[(sn, h.diatonic)]
                                 else:
                                     h.alter = acc.apply(h.diatonic, alt)
+                                if cfg.ties_within_measure:
+                                    # a later tied note of this height is tied to this one (not to the
+                                    # previous measure's) and keeps this one's alteration
+                                    if h.tie_start:
+                                        st.open_ties[(sn, h.diatonic)] = h.alter
+                                    else:
+                                        st.open_ties.pop((sn, h.diatonic), None)
                         st.open_ties = {k: v for k, v in st.open_ties.items() if k[0] != sn}
                         for gr in gs:
                             for h in gr.heads:
