@@ -175,3 +175,35 @@ def test_fallback_without_serif_font_uses_cairosvg_and_verovio_text_boxes(
         x0, y0, x1, y1 = a.a_bbox
         cx, cy = int((x0 + x1) / 2), int((y0 + y1) / 2)
         assert p.image[cy, cx] < 128
+
+
+def test_gootville_clef_change_is_annotated_over_its_ink() -> None:
+    """Glyphs Gootville lacks (clef changes) are drawn by Verovio from Leipzig, and annotated too."""
+    from frontline.music.synth.engrave import EngraveOptions
+    from frontline.music.synth.page import engrave_musicxml_page
+
+    def measure(n: int, clef: str) -> str:
+        attrs = f"<attributes><clef><sign>{clef[0]}</sign><line>{clef[1]}</line></clef></attributes>"
+        notes = "<note><pitch><step>C</step><octave>4</octave></pitch><duration>4</duration><type>whole</type></note>"
+        head = (
+            "<attributes><divisions>1</divisions><key><fifths>0</fifths></key>"
+            "<time><beats>4</beats><beat-type>4</beat-type></time>"
+            "<clef><sign>G</sign><line>2</line></clef></attributes>"
+        )
+        return f'<measure number="{n}">{head if n == 1 else ""}{attrs if n == 3 else ""}{notes}</measure>'
+
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><score-partwise version="4.0"><part-list>'
+        '<score-part id="P1"><part-name>x</part-name></score-part></part-list><part id="P1">'
+        + "".join(measure(n, "F4") for n in range(1, 5))
+        + "</part></score-partwise>"
+    )
+    res = engrave_musicxml_page(xml, EngraveOptions(font="Gootville"), 150)
+    assert isinstance(res, tuple), res
+    _, ann, image = res
+    clefs = [a for a in ann.annotations if a.class_name.startswith("clef")]
+    assert len(clefs) == 2, [a.class_name for a in clefs]  # the first clef and the change to bass clef
+    assert {a.class_name for a in clefs} == {"clefG", "clefF"}
+    for a in clefs:
+        x0, y0, x1, y1 = (int(round(v)) for v in a.a_bbox)
+        assert (image[y0:y1, x0:x1] < 128).mean() > 0.1  # the box lies over the clef's ink

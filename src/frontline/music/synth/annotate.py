@@ -127,12 +127,19 @@ class PageAnnotations:
 
 @functools.cache
 def font_metrics(font: str) -> dict[str, tuple[float, float, float, float, str]]:
-    """SMuFL code point (e.g. "E0A4") -> (x, y, w, h, name) in font units (1000 per em) for a Verovio font."""
+    """SMuFL code point (e.g. "E0A4") -> (x, y, w, h, name) in font units (1000 per em) for a Verovio font.
+
+    Glyphs a font lacks come from Leipzig, Verovio's fallback, which then draws them: Gootville's metrics
+    hold 207 glyphs and miss the clef-change clefs (E07A-E07C) and tuplet digits 3 and 9 (E883, E889), so
+    before this fallback those symbols were drawn on Gootville pages but left out of the ground truth.
+    """
     import verovio
 
     path = Path(verovio.__file__).parent / "data" / f"{font}.xml"
     root = ET.parse(path).getroot()
-    out: dict[str, tuple[float, float, float, float, str]] = {}
+    out: dict[str, tuple[float, float, float, float, str]] = (
+        {} if font == "Leipzig" else dict(font_metrics("Leipzig"))
+    )
     for g in root.iter("g"):
         out[g.get("c", "")] = (
             float(g.get("x", 0)),
