@@ -11,6 +11,7 @@ and so when none does. Pure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -92,6 +93,11 @@ which no symbol shows. Every other edit stands for a symbol a detector missed or
 pages those edits turned measures that really are short (a phrase-end measure under a fermata, a section's last
 measure before its pickup) into wrong ones (development pages: 20 of 28 such edits on annotated
 symbols left their measure wrong)."""
+
+
+def _as_triplets(items: Sequence[RhythmItem], idx: Sequence[int]) -> list[RhythmItem]:
+    """`items` with the events at positions `idx` played as triplets (scale 2/3, no longer `free`)."""
+    return [replace(it, scale=Fraction(2, 3), free=False) if k in idx else it for k, it in enumerate(items)]
 
 
 def _triplet_groups(items: list[RhythmItem]) -> list[list[int]]:
@@ -191,22 +197,12 @@ def repair_voice(
             # every beamed group of three equal notes a triplet (editions mark the first, or none)
             idx = [k for gid in _triplet_groups(items) for k in gid]
             if len(idx) > 3:
-                edited = [
-                    RhythmItem(it.value, it.dots, Fraction(2, 3), it.beamable, it.beam_group, it.is_rest)
-                    if k in idx
-                    else it
-                    for k, it in enumerate(items)
-                ]
+                edited = _as_triplets(items, idx)
                 if _total(edited) == expected:
                     fixes.append((edited, f"triplets on events {idx[0] + 1}-{idx[-1] + 1}"))
         elif tier == ("triplet",):
             for idx in _triplet_groups(items):
-                edited = [
-                    RhythmItem(it.value, it.dots, Fraction(2, 3), it.beamable, it.beam_group, it.is_rest)
-                    if k in idx
-                    else it
-                    for k, it in enumerate(items)
-                ]
+                edited = _as_triplets(items, idx)
                 if _total(edited) == expected:
                     fixes.append((edited, f"triplet on events {idx[0] + 1}-{idx[-1] + 1}"))
         else:
