@@ -15,6 +15,7 @@ from frontline.faces.replay import (
     build_replay_net,
     camera,
     cut_for_apcer,
+    cut_minimax,
     decide,
     detect_replay,
     load_replay_model,
@@ -22,6 +23,7 @@ from frontline.faces.replay import (
     pipeline_rates,
     print_attack,
     rates_at_apcer,
+    rates_at_minimax,
     replay_input,
     screen_attack,
     split_validation,
@@ -262,3 +264,58 @@ def test_shipped_weights_are_in_the_manifest() -> None:
     entry = {e["file"]: e for e in manifest["models"]}[REPLAY_WEIGHTS.name]
     assert entry["sha256"] == hashlib.sha256(Path(REPLAY_WEIGHTS).read_bytes()).hexdigest()
     assert entry["licence"] and entry["command"].startswith("frontline faces train-replay")
+
+
+def _probs_from_scores(
+    live: np.ndarray, screen: np.ndarray, prnt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax-like rows (N, 3) whose attack score 1 - p_live is the given score, and their labels."""
+    rows, labels = [], []
+    for k, scores in enumerate((live, screen, prnt)):
+        for s in scores:
+            rows.append([1.0 - s, s * (0.7 if k == 1 else 0.3), s * (0.3 if k == 1 else 0.7)])
+            labels.append(k)
+    return np.asarray(rows), np.asarray(labels)
+
+
+def test_cut_minimax_balances_the_worst_error_and_beats_every_other_cut() -> None:
+    # live scores 0.00-0.59, attacks 0.41-1.00 (print) and 0.51-1.00 (screen): any cut in
+    # (0.49, 0.51] has a worst error of 10/60 (BPCER 10 then print APCER 9, or 9 then 10); every
+    # other cut is worse, and the middle of that interval is 0.50
+    grid = np.arange(60) / 100
+    prob, labels = _probs_from_scores(grid, np.linspace(0.51, 1.0, 60), 0.41 + grid)
+    cut = cut_minimax(prob, labels)
+    score = 1.0 - prob[:, 0]
+    m = apcer_bpcer(labels, decide(prob, cut))
+    worst = max(m["apcer_max"], m["bpcer"])
+    assert cut == pytest.approx(0.50) and worst == pytest.approx(10 / 60)
+    for c in np.linspace(0.0, 1.0, 401):  # no other cut has a smaller worst error
+        mc = apcer_bpcer(labels, decide(prob, c))
+        assert max(mc["apcer_max"], mc["bpcer"]) >= worst - 1e-12
+    assert np.all(score[labels == 0][score[labels == 0] >= cut] >= 0.5)
+    r = rates_at_minimax(prob, labels)
+    assert r["cut"] == cut and r["max_error"] == pytest.approx(worst) and r["cross_entropy"] > 0
+
+
+def test_cut_minimax_takes_the_middle_of_a_clean_gap_and_needs_every_class() -> None:
+    live, attacks = np.array([0.05, 0.1, 0.2]), np.array([0.6, 0.7, 0.9])
+    prob, labels = _probs_from_scores(live, attacks, attacks)
+    assert cut_minimax(prob, labels) == pytest.approx(0.4)  # errors 0 anywhere in (0.2, 0.6]
+    with pytest.raises(ValueError, match="every attack type"):
+        cut_minimax(prob[labels != 2], labels[labels != 2])
+
+
+def test_heldout2_photos_share_no_file_with_the_other_splits(photos: Path) -> None:
+    """Held-out-2 (session 6, rebuilt by docs/faces.md into $FRONTLINE_REPLAY_HELDOUT2) must not hold a
+    photo of the training, validation or first held-out split; skips when the folder is absent."""
+    import os
+
+    from frontline.faces.replay import collect_images
+
+    held2 = Path(os.environ.get("FRONTLINE_REPLAY_HELDOUT2", "/tmp/replay-heldout2"))
+    if not held2.is_dir():
+        pytest.skip(f"held-out-2 photos not found at {held2}")
+    others = [photos, *(Path(d) for d in ("/tmp/replay-train", "/tmp/replay-val") if Path(d).is_dir())]
+    mine = collect_images([held2])
+    assert len(mine) >= 10
+    assert overlapping_photos(mine, collect_images(others)) == []

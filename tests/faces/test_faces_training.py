@@ -122,6 +122,15 @@ def test_compare_replay_picks_by_validation_and_ships_the_winner_with_its_cut(
     assert shipped is not None and shipped.attack_threshold == res["attack_threshold"]
     with pytest.raises(InputError, match="held-out"):
         compare_replay(ReplayCompareConfig(weights=tuple(paths), val_images=val, heldout_images=val[:1]))
+    # the session-6 rule: each candidate's cut minimises its worst error; a constant score cannot do
+    # better than 1.0 there (flag everyone or no one), so the other candidate wins
+    mm = compare_replay(
+        ReplayCompareConfig(weights=tuple(paths), val_images=val, per_class=6, hard=0.0, rule="minimax")
+    )
+    assert mm["candidates"][paths[0]]["max_error"] == 1.0 and mm["winner"] == paths[1]
+    assert mm["candidates"][paths[1]]["max_error"] < 1.0
+    with pytest.raises(InputError, match="--rule"):
+        compare_replay(ReplayCompareConfig(weights=tuple(paths), val_images=val, rule="best"))
 
 
 def test_compare_replay_command_refuses_missing_weights(photos: Path, tmp_path: Path) -> None:

@@ -242,11 +242,16 @@ def compare_replay_cmd(
     seed: int = typer.Option(11, help="Seed of the validation draw."),
     hard: float = typer.Option(0.5, help="Share of samples made from a poor source photo."),
     apcer: float = typer.Option(0.03, help="APCER allowed per attack type; sets each candidate's cut."),
+    rule: str = typer.Option(
+        "apcer",
+        help="'apcer': cut for APCER <= --apcer per type, lowest BPCER wins; 'minimax': cut with the"
+        " smallest worst of APCER per type and BPCER, the smallest such error wins.",
+    ),
     ship: Path = typer.Option(None, help="Write the winner here with its cut (default: compare only)."),
 ) -> None:
-    """Pick among trained replay CNNs on one validation draw: lowest BPCER at APCER <= --apcer per type.
+    """Pick among trained replay CNNs on one validation draw and give the winner its cut (validation only).
 
-    Example: frontline faces compare-replay a.pt b.pt --val /tmp/replay-val --ship src/frontline/faces/models/replay_cnn.pt
+    Example: frontline faces compare-replay a.pt b.pt --val /tmp/replay-val --hard 0 --rule minimax --ship src/frontline/faces/models/replay_cnn.pt
     """
     from frontline.faces.replay import ReplayCompareConfig, collect_images, compare_replay
 
@@ -258,6 +263,7 @@ def compare_replay_cmd(
         seed=seed,
         hard=hard,
         apcer=apcer,
+        rule=rule,
         ship=str(ship) if ship else None,
     )
     print_json(compare_replay(cfg))

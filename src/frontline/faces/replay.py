@@ -38,12 +38,14 @@ __all__ = [
     "ReplayTrainConfig",
     "collect_images",
     "cut_for_apcer",
+    "cut_minimax",
     "decide",
     "split_validation",
     "overlapping_photos",
     "apcer_bpcer",
     "pipeline_rates",
     "rates_at_apcer",
+    "rates_at_minimax",
     "train_replay",
     "ReplayCompareConfig",
     "compare_replay",
@@ -688,6 +690,41 @@ def cut_for_apcer(prob: np.ndarray, labels: np.ndarray, apcer: float) -> float:
     return float(min(max(min(cuts), 1e-6), 1.0))
 
 
+def cut_minimax(prob: np.ndarray, labels: np.ndarray) -> float:
+    """The attack threshold (on p_screen + p_print) with the smallest worst error on these (validation)
+    samples: the largest of APCER per attack type and BPCER is minimal there.
+
+    With the same target for APCER and BPCER (5% each) this leaves both the same margin, instead of
+    spending the margin on one side as a fixed-APCER cut does. The errors only change where the cut
+    passes a sample's score, so the minimum holds on an interval of cuts; the midpoint of the widest
+    such interval is returned, clipped to [1e-6, 1].
+    """
+    score = 1.0 - prob[:, 0]
+    groups = [np.sort(score[labels == k]) for k in range(len(CLASSES))]
+    if any(len(g) == 0 for g in groups):
+        raise ValueError("cut_minimax needs live samples and samples of every attack type")
+    # a cut c flags a sample when score >= c; cut i stands for the interval (cands[i-1], cands[i]]
+    cands = np.unique(np.concatenate([score, [1.0 + 1e-9]]))
+    live = groups[0]
+    bpcer = (len(live) - np.searchsorted(live, cands, side="left")) / len(live)
+    apcer = [np.searchsorted(g, cands, side="left") / len(g) for g in groups[1:]]
+    worst = np.maximum(bpcer, np.max(np.stack(apcer), axis=0))
+    best = np.flatnonzero(np.isclose(worst, worst.min(), rtol=0.0, atol=1e-12))
+    lows = np.concatenate([[0.0], cands[:-1]])  # lower end of each cut's interval
+    runs = np.split(best, np.flatnonzero(np.diff(best) > 1) + 1)
+    lo, hi = max(((lows[r[0]], cands[r[-1]]) for r in runs), key=lambda ab: ab[1] - ab[0])
+    return float(min(max((lo + hi) / 2.0, 1e-6), 1.0))
+
+
+def rates_at_minimax(prob: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """How a model does on one (validation) draw at its `cut_minimax` cut: the cut, APCER per type,
+    BPCER, the worst of the three (`max_error`) and the cross-entropy of `prob` (N, 3)."""
+    cut = cut_minimax(prob, labels)
+    ce = float(-np.mean(np.log(np.maximum(prob[np.arange(len(labels)), labels], 1e-12))))
+    m = apcer_bpcer(labels, decide(prob, cut))
+    return {"cut": cut, "cross_entropy": ce, **m, "max_error": max(m["apcer_max"], m["bpcer"])}
+
+
 def rates_at_apcer(prob: np.ndarray, labels: np.ndarray, apcer: float) -> dict[str, float]:
     """How a model does on one (validation) draw at the cut that keeps APCER <= `apcer` per attack type
     there (`cut_for_apcer`): the cut, APCER per type and BPCER at it, and the cross-entropy of the
@@ -961,8 +998,12 @@ class ReplayCompareConfig:
     """Share of the samples of every class made from a poor source photo (`_hard_photo`)."""
     apcer: float = 0.03
     """APCER allowed per attack type: each candidate's cut (`cut_for_apcer`) on this draw."""
+    rule: str = "apcer"
+    """How each candidate's cut is set and candidates ranked: "apcer" (session 4: cut for APCER <=
+    `apcer` per type, lowest BPCER wins) or "minimax" (session 6: `cut_minimax`, the cut with the
+    smallest worst of APCER per type and BPCER; the lowest such worst error wins)."""
     tie: float = 0.005
-    """BPCER gap within which the lower cross-entropy decides instead."""
+    """Gap of the ranked error within which the lower cross-entropy decides instead."""
     ship: str | None = None
     """Write the winner here with its cut from this draw as `attack_threshold` (None: only compare)."""
 
@@ -970,10 +1011,12 @@ class ReplayCompareConfig:
 def compare_replay(config: ReplayCompareConfig) -> dict[str, Any]:
     """Judge candidate replay CNNs on one validation draw and pick one, by validation only.
 
-    Every candidate gets the same draw and its own cut for APCER <= `apcer` per attack type; the
-    winner has the lowest BPCER at that cut (within `tie`, the lower cross-entropy). With `ship` the
-    winner's weights are written there with that cut and the draw's rates. Returns per candidate the
-    cut, APCER/BPCER, BPCER on plain and on poor source photos, cross-entropy; the winner; the cut.
+    Every candidate gets the same draw and its own cut: with `rule` "apcer" the cut for APCER <=
+    `apcer` per attack type, and the winner has the lowest BPCER at it; with "minimax" the cut with
+    the smallest worst of APCER per type and BPCER (`cut_minimax`), and the winner has the smallest
+    such worst error (either way within `tie`, the lower cross-entropy). With `ship` the winner's
+    weights are written there with that cut and the draw's rates. Returns per candidate the cut,
+    APCER/BPCER, BPCER on plain and on poor source photos, cross-entropy; the winner; the cut.
     """
     import torch
 
@@ -981,6 +1024,8 @@ def compare_replay(config: ReplayCompareConfig) -> dict[str, Any]:
 
     if not config.weights or not config.val_images:
         raise InputError("compare-replay needs candidate weight files and validation photos (--val)")
+    if config.rule not in ("apcer", "minimax"):
+        raise InputError(f"--rule must be 'apcer' or 'minimax', got {config.rule!r}")
     shared = overlapping_photos(config.val_images, config.heldout_images)
     if shared:
         raise InputError(f"validation photo(s) are held-out photos (same file content): {', '.join(shared)}")
@@ -1012,15 +1057,17 @@ def compare_replay(config: ReplayCompareConfig) -> dict[str, Any]:
                     for i in range(0, len(x), 500)
                 ]
             )
-        r = rates_at_apcer(prob, y, config.apcer)
+        minimax = config.rule == "minimax"
+        r = rates_at_minimax(prob, y) if minimax else rates_at_apcer(prob, y, config.apcer)
         pred = decide(prob, r["cut"])
         r["bpcer_plain"] = apcer_bpcer(y[~poor], pred[~poor])["bpcer"] if np.any(~poor) else float("nan")
         r["bpcer_poor"] = apcer_bpcer(y[poor], pred[poor])["bpcer"] if np.any(poor) else float("nan")
         results[w], probs[w] = r, prob
-    ranked = sorted(results, key=lambda w: results[w]["bpcer"])
+    key = "max_error" if config.rule == "minimax" else "bpcer"
+    ranked = sorted(results, key=lambda w: results[w][key])
     winner = ranked[0]
     for w in ranked[1:]:
-        close = results[w]["bpcer"] - results[ranked[0]]["bpcer"] <= config.tie
+        close = results[w][key] - results[ranked[0]][key] <= config.tie
         if close and results[w]["cross_entropy"] < results[winner]["cross_entropy"]:
             winner = w
     out: dict[str, Any] = {
@@ -1030,7 +1077,10 @@ def compare_replay(config: ReplayCompareConfig) -> dict[str, Any]:
     }
     if config.ship:
         ckpt = torch.load(winner, map_location="cpu", weights_only=True)
-        ckpt["training_run_threshold"] = ckpt.get("attack_threshold")
+        if "training_run_threshold" in ckpt:  # re-shipping shipped weights: keep the history
+            ckpt["previous_attack_threshold"] = ckpt.get("attack_threshold")
+        else:
+            ckpt["training_run_threshold"] = ckpt.get("attack_threshold")
         ckpt["attack_threshold"] = results[winner]["cut"]
         ckpt["compare"] = {"config": asdict(config), "rates": results[winner]}
         Path(config.ship).parent.mkdir(parents=True, exist_ok=True)
