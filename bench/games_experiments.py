@@ -460,8 +460,14 @@ def search(
     agent_path: str = "dqn",
     key: str | None = None,
     n_planets: int = 10,
+    variant: str | None = None,
+    seed0: int | None = None,
 ) -> None:
     """The shipped DQN with the rollout search (`frontline.games.search`) vs each opponent, with its cost.
+
+    `variant`: a `search.VARIANTS` name (e.g. `self`), or `loo` (leave-one-out: the exact library without
+    the opponent and every policy that plays like it, `opponent.leave_one_out`, fitted online, no
+    fallbacks); None: exact rollouts under `models` (session 5).
 
     DEV maps (900,000+) unless `held_out` (1,000,000+, the benchmark's maps: measure there once, to report).
     Records W/D/L, Wilson interval, wall seconds, and the search counters (searches, overrides, rollouts,
@@ -470,15 +476,22 @@ def search(
 
     from frontline.games.arena import HELD_OUT_SEED0, match, resolve_player
     from frontline.games.dqn import Agent
-    from frontline.games.search import SearchAgent, SearchConfig
+    from frontline.games.opponent import leave_one_out
+    from frontline.games.search import VARIANTS, SearchAgent, SearchConfig
 
     torch.set_num_threads(1)
-    seed0 = HELD_OUT_SEED0 if held_out else DEV_SEED0
-    key = key or ("search_heldout" if held_out else "search_dev")
+    seed0 = seed0 if seed0 is not None else (HELD_OUT_SEED0 if held_out else DEV_SEED0)
+    prefix = "search" if variant is None else variant
+    key = key or (f"{prefix}_heldout" if held_out else f"{prefix}_dev")
     base = resolve_player(agent_path)
     assert isinstance(base, Agent)
-    cfg = SearchConfig(models=tuple(models))
     for name in opponents:
+        if variant == "loo":
+            cfg = SearchConfig(models=leave_one_out(models, name), fit=True, fallbacks=())
+        elif variant is not None:
+            cfg = VARIANTS[variant]
+        else:
+            cfg = SearchConfig(models=tuple(models))
         agent = SearchAgent(base, cfg)
         t0, c0 = time.perf_counter(), time.process_time()
         r = match(agent, resolve_player(name), n_maps, n_planets, seed0=seed0)
@@ -489,6 +502,7 @@ def search(
             "cpu_seconds": cpu,
             "load": os.getloadavg()[0],
             "stats": agent.stats.as_dict(),
+            "config": asdict(cfg),
         }
         res = _load()  # saved after every opponent, so a long run keeps what it measured
         res.setdefault(key, {}).update(
@@ -496,7 +510,8 @@ def search(
                 "maps": n_maps,
                 "seed0": seed0,
                 "agent": agent_path,
-                "config": asdict(cfg),
+                "variant": variant,
+                "config": asdict(cfg),  # of the last opponent (loo: each row has its own)
                 "map_size": n_planets,
             }
         )
@@ -508,6 +523,7 @@ def search(
             f" {secs:.0f}s wall, {cpu:.0f}s CPU ({cpu / r.games:.2f} CPU-s/game, load {os.getloadavg()[0]:.1f})"
             f" searches {st.searches}"
             f" overrides {st.overrides} rollouts {st.rollouts} no-model games {st.model_breaks}"
+            f" exact predictions {st.exact_predictions}/{st.predictions}"
             f" search {st.search_seconds:.0f}s",
             flush=True,
         )
@@ -739,6 +755,10 @@ def main() -> None:
     se.add_argument("--agent", default="dqn")
     se.add_argument("--key", default=None)
     se.add_argument("--map-size", type=int, default=10)
+    se.add_argument("--variant", default=None, help="search.VARIANTS name (self, generic, search) or loo")
+    se.add_argument(
+        "--seed0", type=int, default=None, help="first map seed (default: 900,000 dev, 1,000,000 held-out)"
+    )
     sub.add_parser("search-card")
     sh = sub.add_parser("ship")
     sh.add_argument("--run", required=True)
@@ -759,7 +779,17 @@ def main() -> None:
     elif args.cmd == "search-card":
         search_card()
     elif args.cmd == "search":
-        search(args.opponents, args.maps, args.models, args.held_out, args.agent, args.key, args.map_size)
+        search(
+            args.opponents,
+            args.maps,
+            args.models,
+            args.held_out,
+            args.agent,
+            args.key,
+            args.map_size,
+            args.variant,
+            args.seed0,
+        )
     elif args.cmd == "ship":
         ship(args.run, args.test_maps)
     else:

@@ -81,7 +81,8 @@ def arena(
     players: list[str] = typer.Argument(
         ...,
         help="Bot names (random, expander, bully, upgrader, rule, rule2 = the strongest, always-<intent>), agent .pt"
-        " files, or dqn+search / AGENT.pt+search (the agent with rollout search under opponent models).",
+        " files, dqn, or dqn+self / dqn+generic (rollout search with an opponent model that is not the"
+        " opponent's code) / dqn+search (exact copies of the scripted bots as models); also AGENT.pt+self etc.",
     ),
     maps: int = typer.Option(200, "--maps", help="Maps per pair; each map is played from both sides."),
     map_size: int = typer.Option(10, "--map-size", help="Planets per map."),
@@ -90,7 +91,7 @@ def arena(
 ) -> None:
     """Round robin between agents and bots: win rates with 95% Wilson intervals.
 
-    Example: frontline games arena dqn+search dqn rule2 --maps 200   (dqn = the shipped agent; or a .pt file)
+    Example: frontline games arena dqn+self dqn rule2 --maps 200   (dqn = the shipped agent; or a .pt file)
     """
     from frontline.games.arena import arena_table
 
@@ -104,8 +105,10 @@ def arena(
 @app.command()
 @handle_errors
 def replay(
-    a: str = typer.Argument(..., help="Side 1 (blue): bot name, agent .pt file, dqn or dqn+search."),
-    b: str = typer.Argument(..., help="Side 2 (red): bot name, agent .pt file, dqn or dqn+search."),
+    a: str = typer.Argument(
+        ..., help="Side 1 (blue): bot name, agent .pt file, dqn, dqn+self or dqn+search."
+    ),
+    b: str = typer.Argument(..., help="Side 2 (red): bot name, agent .pt file, dqn, dqn+self or dqn+search."),
     seed: int = typer.Option(1_000_000, "--seed", help="Map seed."),
     map_size: int = typer.Option(10, "--map-size", help="Planets per map."),
     out: Path = typer.Option(Path("game.gif"), "-o", "--out", help="Output .gif."),

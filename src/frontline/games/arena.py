@@ -29,6 +29,7 @@ __all__ = [
     "round_robin",
     "HELD_OUT_SEED0",
     "SEARCH_SUFFIX",
+    "SEARCH_VARIANTS",
 ]
 
 DEFAULT_AGENT = Path(__file__).parent / "models" / "dqn_default.pt"
@@ -132,24 +133,29 @@ def round_robin(
 
 SEARCH_SUFFIX = "+search"
 """`dqn+search` (or `AGENT.pt+search`): the agent with the rollout check of `frontline.games.search`."""
+SEARCH_VARIANTS = ("search", "self", "generic")
+"""Suffixes `+<variant>` naming `frontline.games.search.VARIANTS` (kept here so bots need no torch import)."""
 
 
 def resolve_player(name: str) -> Policy:
     """A bot by name, `dqn` (the shipped agent), an agent file path, or either + `+search`; unknown names raise InputError.
 
     Loading an agent sets torch to one thread: a forward pass per decision is tiny and threads only contend.
-    `NAME+search` wraps the agent in `search.SearchAgent` (rollouts under the `rule2` opponent model).
+    `NAME+<variant>` wraps the agent in `search.SearchAgent` with `search.VARIANTS[variant]`: `+search` rolls
+    out against exact copies of the scripted bots, `+self` against the agent's own network, `+generic`
+    against a generic heuristic fitted to the enemy's play.
     """
     if name in BOTS or name.startswith("always-"):
         return make_bot(name)
-    if name.endswith(SEARCH_SUFFIX) and len(name) > len(SEARCH_SUFFIX):
+    head, plus, variant = name.rpartition("+")
+    if plus and head and variant in SEARCH_VARIANTS:
         from frontline.games.dqn import Agent
-        from frontline.games.search import SearchAgent
+        from frontline.games.search import VARIANTS, SearchAgent
 
-        base = resolve_player(name[: -len(SEARCH_SUFFIX)])
+        base = resolve_player(head)
         if not isinstance(base, Agent):
-            raise InputError(f"{name!r}: only a DQN agent (dqn or a .pt file) can take {SEARCH_SUFFIX}")
-        return SearchAgent(base, name=f"{base.name}{SEARCH_SUFFIX}")
+            raise InputError(f"{name!r}: only a DQN agent (dqn or a .pt file) can take +{variant}")
+        return SearchAgent(base, VARIANTS[variant], name=f"{base.name}+{variant}")
     if name == "dqn" or name.endswith(".pt") or "/" in name:
         import torch
 
@@ -160,7 +166,8 @@ def resolve_player(name: str) -> Policy:
             DEFAULT_AGENT if name == "dqn" else name, name="dqn" if name == "dqn" else Path(name).stem
         )
     raise InputError(
-        f"unknown bot or agent {name!r}; use one of {', '.join(BOTS)}, dqn, a .pt agent file, or dqn{SEARCH_SUFFIX}"
+        f"unknown bot or agent {name!r}; use one of {', '.join(BOTS)}, dqn, a .pt agent file, or dqn+<search variant>"
+        f" ({', '.join(SEARCH_VARIANTS)})"
     )
 
 

@@ -39,10 +39,20 @@ from frontline.errors import InputError
 from frontline.games.bots import DETERMINISTIC_POLICIES, IntentPolicy, Policy, make_bot
 from frontline.games.dqn import Agent
 from frontline.games.intents import INTENTS, Intent, PlayerView, intent_orders, player_view
-from frontline.games.rules import DECISION_TICKS, GameState, Order, advance, apply_orders, scores
+from frontline.games.opponent import (
+    OnlineFit,
+    apply_both,
+    expand_models,
+    model_policy,
+    replicate,
+    same_snapshot,
+)
+from frontline.games.rules import DECISION_TICKS, GameState, Order, advance, scores
 
 __all__ = [
     "MODEL_LIBRARY",
+    "VARIANTS",
+    "HONEST_VARIANT",
     "SearchConfig",
     "SearchStats",
     "SearchAgent",
@@ -76,6 +86,28 @@ class SearchConfig:
     line through one hands the rest of the game to it (while the model holds)."""
     fallback_on_draw: bool = False
     """Also try the fallbacks when the best DQN line is a draw (more wins sooner, less DQN in charge)."""
+    fit: bool = False
+    """Rank the models by how well they predicted the enemy's play so far (decayed `snapshot_distance`)
+    instead of dropping a model at its first misprediction; the search then never switches off."""
+    fit_decay: float = 0.7
+    """Weight of the past in the fit score, per decision (0: only the last prediction counts)."""
+    robust: int = 1
+    """Value each candidate by its worst rollout over the `robust` best models (max-min)."""
+
+
+VARIANTS: dict[str, SearchConfig] = {
+    "search": SearchConfig(),
+    "self": SearchConfig(models=("self",), fit=True, fallbacks=()),
+    "generic": SearchConfig(models=("generic",), fit=True, fallbacks=()),
+}
+"""Named search configurations (`frontline games arena dqn+<name>`):
+`search` (session 5) rolls out against exact copies of the scripted bots (`MODEL_LIBRARY`), so against
+those bots it knows the opponent's code; `self` models the enemy as the agent's own network playing the
+other side; `generic` fits the generic heuristic family of `frontline.games.opponent` to the enemy's
+observed play. `self` and `generic` contain no bench bot's code and use no fallbacks (with an inexact
+model a fallback line's promise is not kept; chosen on dev maps, docs/games.md session 6)."""
+HONEST_VARIANT = "self"
+"""The variant with no opponent code in the loop that is reported as the main result (docs/games.md, session 6)."""
 
 
 @dataclass(slots=True)
@@ -98,34 +130,17 @@ class SearchStats:
     """Games in which the opponent left every model (search switched off, plain DQN)."""
     search_seconds: float = 0.0
     """Wall time spent in searches."""
+    predictions: int = 0
+    """Decisions at which the leading model's prediction of the snapshot was checked."""
+    exact_predictions: int = 0
+    """Of those, predictions that were exact (the enemy played as the leading model said)."""
+    model_used: dict[str, int] = field(default_factory=dict)
+    """Searches per opponent model that led the rollouts (the best-fitting or first alive one)."""
     picked: dict[str, int] = field(default_factory=dict)
     """Intent names played, counted over all decisions."""
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def replicate(state: GameState, game: int, n: int) -> GameState:
-    """A new batch of `n` copies of game `game` of `state` (the input is not changed)."""
-    if n < 1:
-        raise InputError(f"replicate needs n >= 1, got {n}")
-    vals: dict[str, Any] = {}
-    for f in fields(state):
-        v = getattr(state, f.name)
-        vals[f.name] = np.repeat(v[game : game + 1], n, axis=0) if isinstance(v, np.ndarray) else v
-    return GameState(**vals)
-
-
-def _apply_both(
-    sim: GameState, game: int, player: int, own: list[Order] | tuple[Order, ...], enemy: list[Order]
-) -> None:
-    """Apply both sides' orders in the arena's order (side 1 first), as `arena.play_games` does."""
-    if player == 1:
-        apply_orders(sim, game, 1, own)
-        apply_orders(sim, game, 2, enemy)
-    else:
-        apply_orders(sim, game, 1, enemy)
-        apply_orders(sim, game, 2, own)
 
 
 def rollout_values(
@@ -150,7 +165,7 @@ def rollout_values(
     foe = 3 - player
     first = enemy.act(state, game, foe, rng)
     for c, orders in enumerate(candidates):
-        _apply_both(sim, c, player, orders, first)
+        apply_both(sim, c, player, orders, first)
     stop = sim.tick_limit if horizon <= 0 else min(sim.tick_limit, int(state.tick[game]) + horizon)
     advance(sim, DECISION_TICKS)
     while True:
@@ -160,38 +175,22 @@ def rollout_values(
         for c in live.tolist():
             mine = own.act(sim, c, player, rng)
             theirs = enemy.act(sim, c, foe, rng)
-            _apply_both(sim, c, player, mine, theirs)
+            apply_both(sim, c, player, mine, theirs)
         advance(sim, min(DECISION_TICKS, int(stop - sim.tick[live].min())))
     sc = scores(sim)
     outcome = np.where(sim.done & (sim.winner == player), 1, np.where(sim.done & (sim.winner == foe), -1, 0))
     return np.stack([outcome, sc[:, player] - sc[:, foe]], axis=1).astype(np.float64)
 
 
-def _fleet_set(state: GameState, game: int) -> list[tuple[int, ...]]:
-    act = state.fleet_ships[game] > 0
-    cols = [state.fleet_owner, state.fleet_ships, state.fleet_source, state.fleet_target]
-    cols += [state.fleet_depart, state.fleet_arrive]
-    rows = np.stack([c[game][act].astype(np.int64) for c in cols], axis=1)
-    return sorted(map(tuple, rows.tolist()))
-
-
-def same_snapshot(a: GameState, ga: int, b: GameState, gb: int) -> bool:
-    """Whether game `ga` of `a` and game `gb` of `b` are the same position (fleets compared as a set)."""
-    for name in ("owner", "ships", "production", "level", "tick", "done"):
-        if not np.array_equal(getattr(a, name)[ga], getattr(b, name)[gb]):
-            return False
-    return _fleet_set(a, ga) == _fleet_set(b, gb)
-
-
 @dataclass(slots=True)
 class _Memory:
-    """What the agent remembers about one game it plays: the models still alive, their predictions, its line."""
+    """What the agent remembers about one game it plays: which models explain the enemy, and its line."""
 
     seed: int
+    online: OnlineFit | None
+    """The opponent models' predictions and fit (None: `check_model` and `fit` both off)."""
     alive: list[str]
-    """Models the enemy's play has not contradicted yet, in order of preference."""
-    predicted: dict[str, GameState] = field(default_factory=dict)
-    """Each alive model's prediction of the next snapshot."""
+    """Models in use, best first (`OnlineFit.ranking`)."""
     won_line: bool = False
     """The last search's chosen line wins under the current model (first of `alive`)."""
     base: str = "dqn"
@@ -212,7 +211,10 @@ class SearchAgent:
         self.cfg = cfg or SearchConfig()
         if not self.cfg.models:
             raise InputError("the search agent needs at least one opponent model")
-        self.models = {n: make_bot(n) for n in self.cfg.models}
+        self.models = {n: model_policy(n, agent) for n in expand_models(self.cfg.models)}
+        self._pref = {n: i for i, n in enumerate(self.models)}
+        if self.cfg.robust < 1:
+            raise InputError(f"robust must be >= 1, got {self.cfg.robust}")
         self.bases: dict[str, Policy] = {"dqn": agent}
         for b in self.cfg.fallbacks:
             pol = make_bot(b)
@@ -228,7 +230,12 @@ class SearchAgent:
         key, seed = (game, player), int(state.seeds[game])
         m = self._mem.get(key)
         if m is None or int(state.tick[game]) == 0 or m.seed != seed:
-            m = _Memory(seed, list(self.cfg.models))
+            online = (
+                OnlineFit(self.models, exact=not self.cfg.fit, decay=self.cfg.fit_decay)
+                if self.cfg.check_model or self.cfg.fit
+                else None
+            )
+            m = _Memory(seed, online, list(self.models))
             self._mem[key] = m
         return m
 
@@ -259,7 +266,9 @@ class SearchAgent:
         """(base, intent, orders, wins) of the best line: the current base's own choice unless a rollout of
         another intent (then the same base) is strictly better; the other policies only when every line
         of the current one loses (or does not win, with `fallback_on_draw`)."""
-        model = self.models[m.alive[0]]
+        models = [self.models[n] for n in m.alive[: self.cfg.robust]]
+        lead = m.alive[0]
+        self.stats.model_used[lead] = self.stats.model_used.get(lead, 0) + 1
         bases = [m.base] + [b for b in self.bases if b != m.base]
         best: tuple[float, float] | None = None
         pick: tuple[str, int, tuple[Order, ...], bool] | None = None
@@ -270,12 +279,13 @@ class SearchAgent:
                     break
                 self.stats.fallback_searches += 1
             intents, cands = self._candidates(view, q, self._choice(base, q))
-            vals = rollout_values(
-                state, game, player, cands, self.bases[base], model, self._rng, self.cfg.horizon
-            )
-            self.stats.rollouts += len(cands)
+            per_model = [
+                rollout_values(state, game, player, cands, self.bases[base], mod, self._rng, self.cfg.horizon)
+                for mod in models
+            ]
+            self.stats.rollouts += len(cands) * len(models)
             for c in range(len(cands)):
-                v = (float(vals[c, 0]), float(vals[c, 1]))
+                v = min((float(vals[c, 0]), float(vals[c, 1])) for vals in per_model)  # worst model
                 if best is None or v > best:  # strictly better: ties keep the earlier (current) line
                     best, pick = v, (base, intents[c], cands[c], v[0] > 0)
         assert pick is not None
@@ -283,17 +293,19 @@ class SearchAgent:
 
     def act(self, state: GameState, game: int, player: int, rng: np.random.Generator) -> list[Order]:
         m = self._memory(state, game, player)
-        if self.cfg.check_model and m.predicted:
-            current = m.alive[0] if m.alive else None
-            m.alive = [
-                n for n in m.alive if n in m.predicted and same_snapshot(m.predicted[n], 0, state, game)
-            ]
+        if m.online is not None and m.online.pending:
+            lead = m.alive[: self.cfg.robust]
+            m.online.observe(state, game)
+            if lead:
+                self.stats.predictions += 1
+                self.stats.exact_predictions += int(m.online.last.get(lead[0], 1.0) == 0.0)
+            m.alive = m.online.ranking()
             if not m.alive:
                 self.stats.model_breaks += 1
                 m.base = "dqn"  # nothing explains the opponent: the plain DQN plays on
-            if not m.alive or m.alive[0] != current:
+            # search again when the models leading the rollouts changed or mispredicted (fit mode)
+            if m.alive[: self.cfg.robust] != lead or any(m.online.last.get(n, 0.0) > 0 for n in lead):
                 m.won_line = False
-        m.predicted = {}
         q = self.agent.q_values(state, game, player)
         view = player_view(state, game, player)
         choice = self._choice(m.base, q)
@@ -309,12 +321,8 @@ class SearchAgent:
             m.base, choice, orders = base, pick, picked_orders
             self.stats.searches += 1
             self.stats.search_seconds += time.perf_counter() - t0
-        if self.cfg.check_model:
-            for n in m.alive:
-                nxt = replicate(state, game, 1)
-                _apply_both(nxt, 0, player, orders, self.models[n].act(state, game, 3 - player, self._rng))
-                advance(nxt, DECISION_TICKS)
-                m.predicted[n] = nxt
+        if m.online is not None:
+            m.online.predict(state, game, player, orders)
         label = Intent(choice).name.lower()
         self.stats.picked[label] = self.stats.picked.get(label, 0) + 1
         return list(orders)
