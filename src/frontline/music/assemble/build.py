@@ -183,6 +183,27 @@ class AssembleConfig:
     align_across_parts: bool = True
     """A short voice of a grand staff with no filled voice in its own part is laid out against the filled
     voices of the system's parts above it (an accompaniment that pauses under a melody part)."""
+    stem_exceptions: bool = True
+    """Two voices split by stem direction, one longer than the measure and one shorter by the same
+    amount: the one note whose move to the other voice makes both fit (onsets agreeing with the x order)
+    is that voice's (a lower voice's note drawn with an up stem)."""
+    tuplet_other_voice: bool = True
+    """A tuplet number over two voices marks the other voice than its side names (above: upper) when
+    only the other voice's events under it are as many as the number."""
+    chord_ties: bool = True
+    """Tie arcs are matched to heads one to one over the system's staves, each to the head about half a
+    space from it (the nearest head in a chord is often the next head's; an arc under ledger notes can
+    lie nearer the staff below)."""
+    header_regions: bool = True
+    """Inside a line, a region between barlines holding only a clef, key or time change (within 4 spaces
+    of its closing barline) is no measure: the change opens the next measure (a key change before a start
+    repeat)."""
+    ottava: bool = False
+    """An ottava bracket (8va/8vb line) shifts the notes under it on its staff by an octave: up when it
+    stands above the staff's notes, down when below (the page shows them an octave off). Off until the
+    MusicXML writer writes <octave-shift>: without it the sounding pitches are right (note F1 0.796 ->
+    0.934 on ottava dev pages) but OMR-NED, which compares written pitches, gets worse (0.070 -> 0.231);
+    the data engine does not annotate ottava brackets yet either."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
@@ -249,6 +270,7 @@ class _Head:
     tie_start: bool = False
     tie_stop: bool = False
     tie_glyphs: list[int] = field(default_factory=list)
+    octave_shift: int = 0  # octaves the sounding pitch lies above the written one (ottava brackets)
 
 
 @dataclass(eq=False)
@@ -710,6 +732,14 @@ def _system_pass(
         y0, y1 = (b.bbox_xyxy[1], h.cy) if up else (h.cy, b.bbox_xyxy[3])
         stems.append(Glyph("stem", (sx - 0.5, y0, sx + 0.5, y1), h.glyph.score, h.glyph.glyph_id))
         stem_of[hi] = len(stems) - 1
+    if cfg.ottava:
+        _apply_ottavas(
+            by_class.get("ottavaBracket", []),
+            heads + [h for gg in grace_groups for h in gg.heads],
+            page_staves,
+            staff_ids,
+            sp,
+        )
     groups: list[_Group] = list(grace_groups)
     by_stem: dict[int, list[_Head]] = defaultdict(list)
     stemless: list[_Head] = []
@@ -1035,7 +1065,9 @@ def _system_pass(
         for h in gr.heads:
             heads_by_staff[h.staff].append(h)
             group_of_head[id(h)] = gr
-    for t in by_class.get("tie", []):
+    if cfg.chord_ties:
+        _attach_ties(by_class.get("tie", []), [h for gr in groups if not gr.grace for h in gr.heads], sp)
+    for t in by_class.get("tie", []) if not cfg.chord_ties else []:
         tx0, ty0, tx1, ty1 = t.bbox_xyxy
         sid = staff_of((ty0 + ty1) / 2)
         hs = heads_by_staff.get(sid, [])
@@ -1210,6 +1242,13 @@ def _system_pass(
             # the events under the mark are as many as its number: all of them, whatever their stems
             # (a triplet of quarters whose first stem points up, the others down)
             members = sorted(inside, key=lambda gr: gr.x)
+        elif cfg.tuplet_other_voice and mark_ratio and direction and len(members) != mark_ratio[0]:
+            # the bracket's side named the wrong voice (an engraver sets a lower voice's bracket above
+            # the staff when the upper voice leaves room): the other voice's events under it, when they
+            # are as many as its number, are the tuplet
+            others = sorted((gr for gr in inside if gr not in members), key=lambda gr: gr.x)
+            if len(others) == mark_ratio[0]:
+                members = others
         ratio = mark_ratio or _ratio_for_count(len(members))
         if ratio is None:
             continue
@@ -1290,10 +1329,120 @@ def _system_pass(
             kinds.pop(ri)
             continue
         ri += 1
+    if cfg.header_regions:
+        # inside a line, a region holding only a clef, key or time change (a key change between a
+        # barline and a start repeat) is no measure: the change opens the next one, which takes the
+        # repeat sign (an empty measure there shifted every later measure of the piece by one). After
+        # the double-barline merge: a repeat barline's thick stroke read as a time digit is not one
+        ri = 1
+        while ri < len(regions) - 1:
+            lo_x, hi_x = regions[ri]
+            attrs = [g for g in header_glyphs if lo_x <= g.center_xy[0] < hi_x]
+            if (
+                attrs
+                and not any(lo_x <= gr.x < hi_x for gr in groups)
+                and hi_x - max(g.bbox_xyxy[2] for g in attrs) < 4 * sp
+            ):
+                if kinds[ri] in ("repeatLeft", "repeatLeftRight"):
+                    kinds[ri - 1] = "repeatLeftRight" if kinds[ri - 1] == "repeatRight" else kinds[ri]
+                regions = [*regions[:ri], (lo_x, regions[ri + 1][1]), *regions[ri + 2 :]]
+                kinds.pop(ri)
+                continue
+            ri += 1
     endings = [(g.bbox_xyxy[0], g.bbox_xyxy[2]) for g in by_class.get("ending", [])]
     return _SystemResult(
         system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics, endings
     )
+
+
+def _attach_ties(ties: list[Glyph], heads: list[_Head], sp: float) -> None:
+    """Tie each tie glyph's arc to the head it starts at and the head at that height it ends at (in place).
+
+    Heads of every staff count (an arc under a chord's ledger notes may lie nearer the staff below);
+    each head starts and ends at most one tie; an arc sits about half a space off its head's centre
+    (above or below it), so in a chord the head at that distance wins, not the nearest one (which is
+    the next head's tie, a third away).
+    """
+
+    def cost(h: _Head, t: Glyph) -> float:
+        return abs(abs(h.cy - t.center_xy[1]) - 0.55 * sp)
+
+    pairs: list[tuple[float, int, int]] = []
+    for ti, t in enumerate(ties):
+        tx0, ty0, tx1, ty1 = t.bbox_xyxy
+        for hi, h in enumerate(heads):
+            gap = tx0 - h.glyph.bbox_xyxy[2]
+            if -1.0 * sp <= gap <= (1.2 + 1.2 * h.dots) * sp and abs(h.cy - t.center_xy[1]) <= 2.0 * sp:
+                pairs.append((cost(h, t), ti, hi))  # ties start after the dots
+    start_of: dict[int, int] = {}
+    used: set[int] = set()
+    for _, ti, hi in sorted(pairs):
+        if ti not in start_of and hi not in used:
+            start_of[ti] = hi
+            used.add(hi)
+    pairs = []
+    for ti, t in enumerate(ties):
+        start = heads[start_of[ti]] if ti in start_of else None
+        for hi, h in enumerate(heads):
+            gap = h.glyph.bbox_xyxy[0] - t.bbox_xyxy[2]
+            if (
+                -1.0 * sp <= gap <= 1.2 * sp
+                and abs(h.cy - t.center_xy[1]) <= 2.0 * sp
+                and (start is None or (abs(h.cy - start.cy) <= 0.3 * sp and h is not start))
+            ):
+                # a displaced head (a second in the chord) stands a head width further right
+                pairs.append((cost(h, t) + 0.01 * max(0.0, gap), ti, hi))
+    end_of: dict[int, int] = {}
+    used = set()
+    for _, ti, hi in sorted(pairs):
+        if ti not in end_of and hi not in used:
+            end_of[ti] = hi
+            used.add(hi)
+    for ti, t in enumerate(ties):
+        if ti in start_of:
+            heads[start_of[ti]].tie_start = True
+            heads[start_of[ti]].tie_glyphs.append(t.glyph_id)
+        if ti in end_of:
+            heads[end_of[ti]].tie_stop = True
+            heads[end_of[ti]].tie_glyphs.append(t.glyph_id)
+
+
+def _apply_ottavas(
+    brackets: list[Glyph], heads: list[_Head], page_staves: list[Staff], staff_ids: list[int], sp: float
+) -> None:
+    """Set the octave shift of the heads under each ottava bracket (in place).
+
+    A bracket belongs to the staff whose notes it stands nearest to, looking down from it (an 8va over
+    that staff: one octave up) and up from it (an 8vb under the staff above: one octave down); a head
+    counts as under it when its x lies within the bracket's span (the "8" starts at the first note, the
+    hook ends at the last).
+    """
+    for b in brackets:
+        bx0, by0, bx1, by1 = b.bbox_xyxy
+        under = [
+            h
+            for h in heads
+            if bx0 - 0.5 * sp <= (h.glyph.bbox_xyxy[0] + h.glyph.bbox_xyxy[2]) / 2 <= bx1 + 0.5 * sp
+        ]
+        best: tuple[float, int, int] | None = None  # (gap, staff, shift)
+        for sid in staff_ids:
+            st = page_staves[sid]
+            on = [h for h in under if h.staff == sid]
+            if st.top >= by1 - 0.5 * sp:  # the staff lies below the bracket: an 8va over it
+                gap = min([st.top] + [h.glyph.bbox_xyxy[1] for h in on]) - by1
+                shift = 1
+            elif st.bottom <= by0 + 0.5 * sp:  # above it: an 8vb under it
+                gap = by0 - max([st.bottom] + [h.glyph.bbox_xyxy[3] for h in on])
+                shift = -1
+            else:
+                continue
+            if best is None or gap < best[0]:
+                best = (gap, sid, shift)
+        if best is None or best[0] > 6 * sp:
+            continue
+        for h in under:
+            if h.staff == best[1]:
+                h.octave_shift = best[2]
 
 
 def _group_duration(g: _Group) -> Fraction:
@@ -1802,7 +1951,13 @@ def assemble_pages(
                             # overflow into two voices
                             one = repair_voice(_voice_items(regular), expected)
                             trusted = not (one.fits and one.edit)
-                        voices = split_voices(slots, expected, 0.8 * sp, split_on_overflow=trusted)
+                        voices = split_voices(
+                            slots,
+                            expected,
+                            0.8 * sp,
+                            split_on_overflow=trusted,
+                            stem_exceptions=cfg.stem_exceptions,
+                        )
                         for g, v in zip(regular, voices, strict=True):
                             g.voice = v
                         for g in gs:
@@ -2412,7 +2567,7 @@ def _to_event(g: _Group, staff_no: int) -> Event:
     notes: list[Note] = []
     heads = sorted(g.heads, key=lambda h: -h.cy)  # bottom to top
     for k, h in enumerate(heads):
-        d = h.diatonic
+        d = min(max(h.diatonic + 7 * h.octave_shift, 0), 7 * 9 + 6)
         pitch_step = "CDEFGAB"[d % 7]
         notes.append(
             Note(

@@ -88,7 +88,11 @@ def _displaced_rests(slots: list[VoiceSlot], total: Fraction, expected: Fraction
 
 
 def split_voices(
-    slots: list[VoiceSlot], expected: Fraction | None, x_tol: float, split_on_overflow: bool = False
+    slots: list[VoiceSlot],
+    expected: Fraction | None,
+    x_tol: float,
+    split_on_overflow: bool = False,
+    stem_exceptions: bool = False,
 ) -> list[int]:
     """Voice number (1 or 2) per slot, in the order given.
 
@@ -97,6 +101,9 @@ def split_voices(
     stems of both directions are present; when one voice would overflow and rests stand well below (or
     above) the staff's middle, those rests are the other voice when that makes the rest fit; when the
     stems all point one way but events coincide and one voice would overflow, the split follows time.
+    With `stem_exceptions`, a split by stems that leaves one voice longer than the measure and the other
+    shorter by the same amount moves the one event that makes both fill it, when exactly one does and
+    its onset then agrees with where it stands (a lower voice's note drawn with an up stem).
     """
     if not slots:
         return []
@@ -131,7 +138,60 @@ def split_voices(
         if overflow and _coincide(slots, 2.0 * x_tol):
             return _split_by_time(slots, 2.0 * x_tol)
         return [1] * len(slots)
-    return _by_stem(slots)
+    voices = _by_stem(slots)
+    if stem_exceptions and expected is not None:
+        voices = _move_stem_exception(slots, voices, expected, x_tol)
+    return voices
+
+
+def _onset_conflicts(slots: list[VoiceSlot], voices: list[int], x_tol: float) -> int:
+    """Pairs of sounding events in different voices whose onsets disagree with their x order: struck
+    together (within `x_tol`) but starting apart, or well apart (over 2 `x_tol`) in the other order."""
+    onset: dict[int, Fraction] = {}
+    for v in set(voices):
+        t = Fraction(0)
+        for i in sorted((i for i in range(len(slots)) if voices[i] == v), key=lambda i: slots[i].x):
+            onset[i] = t
+            t += slots[i].duration
+    live = [i for i in range(len(slots)) if slots[i].duration > 0]
+    bad = 0
+    for a in live:
+        for b in live:
+            if voices[a] >= voices[b]:
+                continue
+            dx = slots[b].x - slots[a].x
+            if abs(dx) <= x_tol:
+                bad += onset[a] != onset[b]
+            elif dx > 2 * x_tol:
+                bad += onset[a] >= onset[b]
+            elif dx < -2 * x_tol:
+                bad += onset[a] <= onset[b]
+    return bad
+
+
+def _move_stem_exception(
+    slots: list[VoiceSlot], voices: list[int], expected: Fraction, x_tol: float
+) -> list[int]:
+    """`voices` with one note moved to the other voice when that alone makes both voices fill the
+    measure and leaves no onset at odds with the x order (exactly one such note), else unchanged."""
+    sums = {
+        v: sum((s.duration for s, w in zip(slots, voices, strict=True) if w == v), Fraction(0))
+        for v in (1, 2)
+    }
+    for src, dst in ((1, 2), (2, 1)):
+        d = sums[src] - expected
+        if d <= 0 or sums[dst] + d != expected:
+            continue
+        found: list[list[int]] = []
+        for i, s in enumerate(slots):
+            if voices[i] != src or s.is_rest or not s.stem or s.duration != d:
+                continue
+            moved = [dst if k == i else v for k, v in enumerate(voices)]
+            if _onset_conflicts(slots, moved, x_tol) == 0:
+                found.append(moved)
+        if len(found) == 1:
+            return found[0]
+    return voices
 
 
 def _by_stem(slots: list[VoiceSlot]) -> list[int]:
