@@ -129,6 +129,7 @@ def test_compare_replay_picks_by_validation_and_ships_the_winner_with_its_cut(
     )
     assert mm["candidates"][paths[0]]["max_error"] == 1.0 and mm["winner"] == paths[1]
     assert mm["candidates"][paths[1]]["max_error"] < 1.0
+    assert "bpcer_poor" not in mm["candidates"][paths[1]]  # a plain draw: no poor-photo share to report
     with pytest.raises(InputError, match="--rule"):
         compare_replay(ReplayCompareConfig(weights=tuple(paths), val_images=val, rule="best"))
 

@@ -1060,8 +1060,9 @@ def compare_replay(config: ReplayCompareConfig) -> dict[str, Any]:
         minimax = config.rule == "minimax"
         r = rates_at_minimax(prob, y) if minimax else rates_at_apcer(prob, y, config.apcer)
         pred = decide(prob, r["cut"])
-        r["bpcer_plain"] = apcer_bpcer(y[~poor], pred[~poor])["bpcer"] if np.any(~poor) else float("nan")
-        r["bpcer_poor"] = apcer_bpcer(y[poor], pred[poor])["bpcer"] if np.any(poor) else float("nan")
+        for name, sel in (("bpcer_plain", ~poor), ("bpcer_poor", poor)):
+            if np.any(sel & (y == 0)):  # left out when the draw has no such live sample (no NaN in JSON)
+                r[name] = apcer_bpcer(y[sel], pred[sel])["bpcer"]
         results[w], probs[w] = r, prob
     key = "max_error" if config.rule == "minimax" else "bpcer"
     ranked = sorted(results, key=lambda w: results[w][key])
