@@ -1,13 +1,15 @@
 """Game-playing benchmark: simulator speed, bot round robin, the shipped policy's main result, ablations, transfer.
 
 Measured live: simulator ticks/s, the round robin of the scripted bots (incl. the strongest, `rule2`), the
-shipped policy `dqn+search` (the shipped DQN with the rollout search of `frontline.games.search`) against
-`rule2` on 200 held-out maps x 2 sides, next to the plain DQN on the same maps, and `dqn+search` against
-the other bots and the fixed intents that beat `rule` on 30 held-out maps (with seconds per game and the
-search counters). Read from docs/games/results.json (written by real runs of
-`python -m bench.games_experiments search|ship|ablations|transfer|intents`): the 200-map held-out table of
-`dqn+search` against every opponent, the plain DQN's session-4 table, ablations, transfer and the fixed
-intents vs the session-1..3 bots (those cached tables predate `rule2`).
+main result, `dqn+self` (the shipped DQN with the rollout search of `frontline.games.search` under a model
+of the opponent that is the agent's own network: no opponent code in the loop) against `rule2` on 200
+held-out maps x 2 sides, next to the reference row `dqn+search` (rollouts against exact copies of the
+scripted bots, session 5) and the plain DQN on the same maps, and `dqn+self` against the other bots and the
+fixed intents that beat `rule` on 30 held-out maps (with seconds per game and the search counters). Read
+from docs/games/results.json (written by real runs of
+`python -m bench.games_experiments search|ship|ablations|transfer|intents`): the held-out tables of
+`dqn+self` and `dqn+search` against every opponent, the plain DQN's session-4 table, ablations, transfer and
+the fixed intents vs the session-1..3 bots (those cached tables predate `rule2`).
 Environment variables: FRONTLINE_BENCH_GAMES_MAPS overrides the 200 held-out maps of the main result (e.g.
 50 for a quick look), FRONTLINE_BENCH_GAMES_OTHER_MAPS the 30 maps of the other opponents.
 """
@@ -29,8 +31,11 @@ CACHED_BOTS = ("random", "expander", "bully", "upgrader", "rule")
 """The bots of the cached tables (ablations, intents, transfer: session 3, before `rule2`)."""
 FIXED_INTENTS = ("always-attack", "always-reinforce", "always-guard")
 """The fixed intents that beat `rule` (docs/games.md), measured live next to the agent."""
-SHIPPED = "dqn+search"
-"""The shipped policy since session 5: the shipped DQN with the rollout search (frontline.games.search)."""
+SHIPPED = "dqn+self"
+"""The main result since session 6: the shipped DQN with the rollout search under the self-model
+(`frontline.games.search.VARIANTS["self"]`; no code of any scripted bot in the loop)."""
+REFERENCE = "dqn+search"
+"""Reference row: the session-5 search with exact copies of the scripted bots as opponent models."""
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -86,15 +91,21 @@ HEADER = [
     "searches/game",
     "overrides",
     "no-model games",
+    "exact predictions",
 ]
 CACHED_HEADER = [*HEADER[:5], "CPU-s/game", *HEADER[6:]]
 
 
 def _row(name: str, m: Any, seconds: float, stats: Any) -> list[str]:
     """One table row of a live match (search counters when the player is a search agent)."""
-    extra = ["-", "-", "-"]
+    extra = ["-", "-", "-", "-"]
     if stats is not None:
-        extra = [f"{stats.searches / m.games:.1f}", str(stats.overrides), str(stats.model_breaks)]
+        extra = [
+            f"{stats.searches / m.games:.1f}",
+            str(stats.overrides),
+            str(stats.model_breaks),
+            f"{stats.exact_predictions}/{stats.predictions}",
+        ]
     rate = [f"{m.score:.3f}", f"[{m.ci_low:.3f}, {m.ci_high:.3f}]", f"{seconds / m.games:.2f}"]
     return [name, str(m.games), f"{m.wins}/{m.draws}/{m.losses}", *rate, *extra]
 
@@ -111,6 +122,7 @@ def _cached_row(name: str, d: dict[str, Any]) -> list[str]:
         f"{st['searches'] / d['games']:.1f}",
         str(st["overrides"]),
         str(st["model_breaks"]),
+        f"{st['exact_predictions']}/{st['predictions']}" if "predictions" in st else "-",
     ]
 
 
@@ -143,13 +155,14 @@ def main() -> None:
     other_maps = int(os.environ.get("FRONTLINE_BENCH_GAMES_OTHER_MAPS", "30"))
     res = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     print(
-        f"\nMain result: the shipped policy {SHIPPED} ({DEFAULT_AGENT.name} + rollout search under opponent models)"
-        f" vs the strongest bot {STRONGEST_BOT} on {n_maps} held-out maps x 2 sides, 10 planets; the plain DQN on"
-        " the same maps for comparison"
+        f"\nMain result: {SHIPPED} ({DEFAULT_AGENT.name} + rollout search, the opponent modelled by the agent's"
+        f" own network: no bot code in the loop) vs the strongest bot {STRONGEST_BOT} on {n_maps} held-out maps x 2"
+        f" sides, 10 planets; reference: {REFERENCE} (exact copies of the scripted bots as models, session 5) and"
+        " the plain DQN on the same maps"
     )
     if DEFAULT_AGENT.exists():
         rows = []
-        for name in (SHIPPED, "dqn"):
+        for name in (SHIPPED, REFERENCE, "dqn"):
             player = resolve_player(name)
             t0 = time.perf_counter()
             m = match(player, make_bot(STRONGEST_BOT), n_maps, 10)
@@ -169,14 +182,18 @@ def main() -> None:
     else:
         print(f"(no shipped agent at {DEFAULT_AGENT})")
 
-    held = res.get("search_heldout")
-    if held:
-        print(
-            f"\n{SHIPPED} on {held['maps']} held-out maps x 2 sides vs every opponent (cached real run,"
-            " `python -m bench.games_experiments search ... --held-out`, docs/games.md session 5)"
-        )
-        rows = [_cached_row(name, d) for name, d in held["rows"].items()]
-        print(_table(CACHED_HEADER, rows))
+    for key, who, how in (
+        ("self_heldout", SHIPPED, "--variant self --held-out`, docs/games.md session 6"),
+        ("search_heldout", REFERENCE, "--held-out`, docs/games.md session 5; exact bot models"),
+    ):
+        held = res.get(key)
+        if held:
+            print(
+                f"\n{who} on held-out maps (each from both sides; games per row) vs every opponent (cached real run,"
+                f" `python -m bench.games_experiments search ... {how})"
+            )
+            rows = [_cached_row(name, d) for name, d in held["rows"].items()]
+            print(_table(CACHED_HEADER, rows))
     main_plain = res.get("main")
     if main_plain:
         print(

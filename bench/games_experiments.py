@@ -527,32 +527,72 @@ def search(
             f" search {st.search_seconds:.0f}s",
             flush=True,
         )
-    if held_out and key == "search_heldout":
+    if held_out and key in ("search_heldout", "self_heldout"):
         search_card()
 
 
-SEARCH_CARD_MARK = "## The shipped policy since session 5: `dqn+search`"
+OLD_SEARCH_CARD_MARK = "## The shipped policy since session 5: `dqn+search`"
+SEARCH_CARD_MARK = "## Reference: `dqn+search` (session 5, exact copies of the scripted bots as models)"
+SELF_CARD_MARK = "## Main result since session 6: `dqn+self` (no opponent code in the loop)"
+
+
+def _card_line(name: str, d: dict[str, Any]) -> str:
+    st = d.get("stats", {})
+    pred = (
+        f", the self-model predicted {st['exact_predictions']} of {st['predictions']} enemy decisions exactly"
+        if st.get("predictions") and "self" in st.get("model_used", {})
+        else ""
+    )
+    return (
+        f"  - vs `{name}`: {d['win_rate']:.3f} [{d['ci_low']:.3f}, {d['ci_high']:.3f}] over {d['games']} games"
+        f" ({d['wins']} W / {d['draws']} D / {d['losses']} L),"
+        f" {d.get('cpu_seconds', d['seconds']) / d['games']:.2f} CPU-s per game{pred}"
+    )
+
+
+def _self_card(res: dict[str, Any]) -> str:
+    held, dev_ = res.get("self_heldout"), res.get("self_dev")
+    if not held:
+        return ""
+    text = f"""
+{SELF_CARD_MARK}
+
+- **What**: the same weights (`dqn_default.pt`) played through `frontline.games.search.SearchAgent` with
+  `VARIANTS["self"]` (`frontline games arena dqn+self ...`): at each decision the DQN ranks the intents;
+  each distinct intent's orders are tried in a copy of the game played to the tick limit, our side following
+  the DQN and the **enemy following the same network from its side** (the self-model). The DQN's choice is
+  played unless another intent's rollout ends in a strictly better outcome (win > draw > loss; score margins
+  do not count). No fallbacks, no new training.
+- **Honesty**: no scripted bot's code is called as a model: the only opponent model is this network. Caveat:
+  the network's own intents include BUILD, which is the `rule2` plan (`rule2` was defined in session 4 as
+  always-BUILD), and the network picks it most of the time, so against `rule2` the self-model is often
+  exact (see the prediction counts below); against an opponent unlike the agent it is not.
+- **Held-out maps** (seeds {held["seed0"]:,}+, each map from both sides, measured once, after every
+  choice was made on dev maps):
+"""
+    text += "\n".join(_card_line(n, d) for n, d in held["rows"].items()) + "\n"
+    if dev_:
+        text += f"- **Dev maps** (seeds {dev_['seed0']:,}+, {dev_['maps']} maps x 2 sides, where it was chosen):\n"
+        text += "\n".join(_card_line(n, d) for n, d in dev_["rows"].items()) + "\n"
+    return text
 
 
 def search_card() -> None:
-    """(Re)write the model card's session-5 section from results.json (search_dev, search_heldout)."""
+    """(Re)write the model card's search sections from results.json (self_* for session 6, search_* for 5)."""
     from frontline.games.arena import DEFAULT_AGENT
 
     res = _load()
     card_path = DEFAULT_AGENT.parent / "MODEL_CARD.md"
-    card = card_path.read_text().split(SEARCH_CARD_MARK)[0].rstrip() + "\n"
+    card = card_path.read_text()
+    for mark in (SELF_CARD_MARK, SEARCH_CARD_MARK, OLD_SEARCH_CARD_MARK):
+        card = card.split(mark)[0]
+    card = card.rstrip() + "\n" + _self_card(res)
     held, dev_ = res.get("search_heldout"), res.get("search_dev")
     if not held:
         card_path.write_text(card)
         return
 
-    def line(name: str, d: dict[str, Any]) -> str:
-        return (
-            f"  - vs `{name}`: {d['win_rate']:.3f} [{d['ci_low']:.3f}, {d['ci_high']:.3f}] over {d['games']} games"
-            f" ({d['wins']} W / {d['draws']} D / {d['losses']} L),"
-            f" {d.get('cpu_seconds', d['seconds']) / d['games']:.2f} CPU-s per game"
-        )
-
+    line = _card_line
     cfg = held["config"]
     text = f"""
 {SEARCH_CARD_MARK}
@@ -565,7 +605,8 @@ def search_card() -> None:
 - **Opponent models** (in order): {", ".join(cfg["models"])}. The agent checks after every decision which
   models predicted the enemy's move exactly and searches under the first one left; with none left (e.g.
   `random`, or any opponent it has no exact model of) it plays the plain DQN. So the search result below
-  rests on knowing the scripted opponents' code; against an unknown opponent it is the plain DQN.
+  rests on knowing the scripted opponents' code (the evaluated bot's own code is in the loop): a reference,
+  not the main result since session 6; against an unknown opponent it is the plain DQN.
 - **Fallbacks** when every DQN line loses: rollouts with our side following {", ".join(cfg["fallbacks"])}
   (a chosen fallback line hands the rest of the game to that fixed intent while the model holds).
 - **Held-out maps** (seeds {held["seed0"]:,}+, {held["maps"]} maps x 2 sides, measured once, after every

@@ -93,21 +93,49 @@ class SearchConfig:
     """Weight of the past in the fit score, per decision (0: only the last prediction counts)."""
     robust: int = 1
     """Value each candidate by its worst rollout over the `robust` best models (max-min)."""
+    trust: float = 0.0
+    """Search only while the leading model predicted at least this fraction of the enemy's decisions
+    exactly in this game (judged from the TRUST_AFTER-th check on; 0: always)."""
+    outcome_only: bool = False
+    """Override the current line only for a strictly better outcome (win > draw > loss), not for a better
+    score margin: with an inexact model the margin of a rollout is mostly noise."""
 
 
 VARIANTS: dict[str, SearchConfig] = {
     "search": SearchConfig(),
-    "self": SearchConfig(models=("self",), fit=True, fallbacks=()),
-    "generic": SearchConfig(models=("generic",), fit=True, fallbacks=()),
+    "self": SearchConfig(models=("self",), fit=True, fallbacks=(), outcome_only=True),
+    "generic": SearchConfig(models=("generic",), fit=True, fallbacks=(), outcome_only=True),
 }
 """Named search configurations (`frontline games arena dqn+<name>`):
 `search` (session 5) rolls out against exact copies of the scripted bots (`MODEL_LIBRARY`), so against
 those bots it knows the opponent's code; `self` models the enemy as the agent's own network playing the
 other side; `generic` fits the generic heuristic family of `frontline.games.opponent` to the enemy's
-observed play. `self` and `generic` contain no bench bot's code and use no fallbacks (with an inexact
-model a fallback line's promise is not kept; chosen on dev maps, docs/games.md session 6)."""
+observed play. `self` and `generic` contain no bench bot's code, use no fallbacks and override the DQN
+only for a strictly better outcome (with an inexact model a fallback line's promise is not kept and
+score margins are noise; both chosen on dev maps, docs/games.md session 6)."""
 HONEST_VARIANT = "self"
 """The variant with no opponent code in the loop that is reported as the main result (docs/games.md, session 6)."""
+
+
+TRUST_AFTER = 3
+"""Checks of the leading model before `SearchConfig.trust` judges it."""
+SELF_RANK = "self:"
+"""Model names `self:<k>`: the enemy plays the intent the agent's own network ranks k-th (`self:1` = `self`)."""
+
+
+class RankedSelf:
+    """The agent's own network on the enemy's side, playing its k-th ranked intent (a self-model variant)."""
+
+    def __init__(self, agent: Agent, k: int) -> None:
+        if k < 1:
+            raise InputError(f"self-model rank must be >= 1, got {k}")
+        self.agent, self.k = agent, k
+        self.name = f"{SELF_RANK}{k}"
+
+    def act(self, state: GameState, game: int, player: int, rng: np.random.Generator) -> list[Order]:
+        q = self.agent.q_values(state, game, player)
+        intent = int(np.argsort(-q, kind="stable")[min(self.k, q.shape[0]) - 1])
+        return intent_orders(player_view(state, game, player), intent)
 
 
 @dataclass(slots=True)
@@ -134,6 +162,8 @@ class SearchStats:
     """Decisions at which the leading model's prediction of the snapshot was checked."""
     exact_predictions: int = 0
     """Of those, predictions that were exact (the enemy played as the leading model said)."""
+    untrusted: int = 0
+    """Decisions left to the current policy because the leading model predicted too few exactly (`trust`)."""
     model_used: dict[str, int] = field(default_factory=dict)
     """Searches per opponent model that led the rollouts (the best-fitting or first alive one)."""
     picked: dict[str, int] = field(default_factory=dict)
@@ -195,6 +225,10 @@ class _Memory:
     """The last search's chosen line wins under the current model (first of `alive`)."""
     base: str = "dqn"
     """The policy our side follows after the decision (`dqn`, or a fallback once only it avoided a loss)."""
+    checked: int = 0
+    """Predictions of the leading model checked in this game."""
+    hits: int = 0
+    """Of those, exact ones."""
 
 
 class SearchAgent:
@@ -211,7 +245,12 @@ class SearchAgent:
         self.cfg = cfg or SearchConfig()
         if not self.cfg.models:
             raise InputError("the search agent needs at least one opponent model")
-        self.models = {n: model_policy(n, agent) for n in expand_models(self.cfg.models)}
+        self.models = {
+            n: RankedSelf(agent, int(n[len(SELF_RANK) :]))
+            if n.startswith(SELF_RANK)
+            else model_policy(n, agent)
+            for n in expand_models(self.cfg.models)
+        }
         self._pref = {n: i for i, n in enumerate(self.models)}
         if self.cfg.robust < 1:
             raise InputError(f"robust must be >= 1, got {self.cfg.robust}")
@@ -286,6 +325,8 @@ class SearchAgent:
             self.stats.rollouts += len(cands) * len(models)
             for c in range(len(cands)):
                 v = min((float(vals[c, 0]), float(vals[c, 1])) for vals in per_model)  # worst model
+                if self.cfg.outcome_only:
+                    v = (v[0], 0.0)  # margins do not count: the Q ranking breaks ties
                 if best is None or v > best:  # strictly better: ties keep the earlier (current) line
                     best, pick = v, (base, intents[c], cands[c], v[0] > 0)
         assert pick is not None
@@ -297,8 +338,11 @@ class SearchAgent:
             lead = m.alive[: self.cfg.robust]
             m.online.observe(state, game)
             if lead:
+                hit = int(m.online.last.get(lead[0], 1.0) == 0.0)
                 self.stats.predictions += 1
-                self.stats.exact_predictions += int(m.online.last.get(lead[0], 1.0) == 0.0)
+                self.stats.exact_predictions += hit
+                m.checked += 1
+                m.hits += hit
             m.alive = m.online.ranking()
             if not m.alive:
                 self.stats.model_breaks += 1
@@ -311,7 +355,10 @@ class SearchAgent:
         choice = self._choice(m.base, q)
         orders = tuple(intent_orders(view, choice))
         self.stats.decisions += 1
-        if m.alive and not (self.cfg.commit and m.won_line and self.cfg.horizon <= 0):
+        trusted = m.checked < TRUST_AFTER or m.hits >= self.cfg.trust * m.checked
+        if not trusted:
+            self.stats.untrusted += 1
+        if m.alive and trusted and not (self.cfg.commit and m.won_line and self.cfg.horizon <= 0):
             t0 = time.perf_counter()
             base, pick, picked_orders, m.won_line = self._search(state, game, player, m, view, q)
             if (base, picked_orders) != (m.base, orders):
