@@ -205,3 +205,59 @@ def test_each_tie_of_a_chord_goes_to_the_head_half_a_space_from_it() -> None:
     assert (F(0), 69, True, False) not in [
         (n.onset_q, n.pitch.midi, n.tie_start, n.tie_stop) for n in off.notes()
     ]
+
+
+def test_a_head_beside_another_voices_stem_keeps_the_stem_that_leaves_from_its_chord() -> None:
+    # 2/4: a half-note chord G4 B4 (stem up at its right edge) and, a second above B4 and set a head width
+    # to the right, a quarter C5 of the lower voice whose down stem runs down past G4 right beside the
+    # chord's stem (Handel's Rinaldo, dev page: G4 took the nearer down stem and became a quarter)
+    glyphs = _header("2", "4")
+    glyphs += [
+        Glyph("noteheadHalfOnLine", (100, 125, 112, 135), 1.0, 10),
+        Glyph("noteheadHalfOnLine", (100, 115, 112, 125), 1.0, 11),
+        Glyph("stem", (110.5, 85, 111.5, 130), 1.0, 12),
+        Glyph("noteheadBlackInSpace", (112, 110, 124, 120), 1.0, 13),
+        Glyph("stem", (112, 115, 113, 150), 1.0, 14),
+    ]
+    glyphs += _note(160, 115, False, 15)
+    glyphs.append(Glyph("barline", (220, 100, 221, 140), 1.0, 17))
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    got = [(n.onset_q, n.pitch.midi, n.duration_q) for n in _notes_of(m)]
+    assert got == [(F(0), 67, F(2)), (F(0), 71, F(2)), (F(0), 72, F(1)), (F(1), 72, F(1))]
+    assert not m.flagged
+    off = assemble_pages([(glyphs, None)], AssembleConfig(anchored_stems=False)).score.parts[0].measures[0]
+    assert [(n.onset_q, n.pitch.midi, n.duration_q) for n in _notes_of(off)] != got
+
+
+def test_a_pausing_voice_note_a_second_beside_a_struck_note_starts_with_it() -> None:
+    # 3/4: the upper voice has a quarter B4 and a half A4; the lower voice only a quarter G4 struck with
+    # the half, its head a second below and set a head width to the right (invisible rest before it;
+    # Handel's Rinaldo, dev page: it was laid out at the measure's start)
+    glyphs = _header("3", "4")
+    glyphs += _note(100, 120, True, 10) + _note(160, 125, True, 12, "noteheadHalf")
+    glyphs += _note(172, 130, False, 14)
+    glyphs.append(Glyph("barline", (230, 100, 231, 140), 1.0, 16))
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    got = [(n.onset_q, n.pitch.midi, n.duration_q) for n in _notes_of(m)]
+    assert got == [(F(0), 71, F(1)), (F(1), 67, F(1)), (F(1), 69, F(2))]
+    off = assemble_pages([(glyphs, None)], AssembleConfig(align_seconds=False)).score.parts[0].measures[0]
+    assert (F(1), 67, F(1)) not in [(n.onset_q, n.pitch.midi, n.duration_q) for n in off.notes()]
+
+
+def test_two_whole_notes_a_second_apart_set_side_by_side_are_one_chord() -> None:
+    # 4/4: whole notes A4 and B4, the B a head width to the right (Handel's Rinaldo, dev page: read one
+    # after the other, a measure of 8 quarters)
+    glyphs = _header("4", "4")
+    glyphs += [
+        Glyph("noteheadWholeInSpace", (100, 120, 117, 130), 1.0, 10),
+        Glyph("noteheadWholeOnLine", (117, 115, 134, 125), 1.0, 11),
+        Glyph("barline", (200, 100, 201, 140), 1.0, 12),
+    ]
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    assert [(n.onset_q, n.pitch.midi, n.duration_q) for n in _notes_of(m)] == [
+        (F(0), 69, F(4)),
+        (F(0), 71, F(4)),
+    ]
+    assert not m.flagged
+    off = assemble_pages([(glyphs, None)], AssembleConfig(stemless_seconds=False)).score.parts[0].measures[0]
+    assert [n.onset_q for n in _notes_of(off)] != [F(0), F(0)]

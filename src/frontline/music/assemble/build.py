@@ -190,6 +190,15 @@ class AssembleConfig:
     tuplet_other_voice: bool = True
     """A tuplet number over two voices marks the other voice than its side names (above: upper) when
     only the other voice's events under it are as many as the number."""
+    anchored_stems: bool = True
+    """A head between two stems takes the one with a head at its far end from the stem's tip (the end a
+    chord's stem leaves from), not a nearer stem of another voice passing beside it."""
+    align_seconds: bool = True
+    """In the voice layout a note a second from a filled voice's note and up to 1.6 spaces beside it (one
+    of the two heads set a head width aside) is struck with it."""
+    stemless_seconds: bool = True
+    """Whole notes (or breves) a second apart and up to 2 spaces apart in x are one chord (the engraver
+    sets one head a head width aside), not two notes one after the other."""
     chord_ties: bool = True
     """Tie arcs are matched to heads one to one over the system's staves, each to the head about half a
     space from it (the nearest head in a chord is often the next head's; an arc under ledger notes can
@@ -202,7 +211,7 @@ class AssembleConfig:
     """An ottava bracket (8va/8vb line) shifts the notes under it on its staff by an octave: up when it
     stands above the staff's notes, down when below (the page shows them an octave off). Off until the
     MusicXML writer writes <octave-shift>: without it the sounding pitches are right (note F1 0.796 ->
-    0.934 on ottava dev pages) but OMR-NED, which compares written pitches, gets worse (0.070 -> 0.231);
+    0.934 on ottava dev pages) but OMR-NED, which compares written pitches, gets worse (0.070 -> 0.230);
     the data engine does not annotate ottava brackets yet either."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
@@ -662,6 +671,29 @@ def _system_pass(
         if options:
             stem_options[hi] = [si for _, si in sorted(options)]
             stem_of[hi] = stem_options[hi][0]
+    if cfg.anchored_stems:
+        # a stem leaves a chord from its end head: an up stem (at the heads' right edges) from the
+        # lowest, a down stem (left edges) from the highest. A head whose nearer stem has no head at
+        # that end (another voice's stem passing beside it) takes a stem that has one
+        def anchored(hi: int, si: int) -> bool:
+            hx0, _, hx1, _ = heads[hi].glyph.bbox_xyxy
+            st_box = stems[si].bbox_xyxy
+            sx = stems[si].center_xy[0]
+            end_y = st_box[3] if abs(sx - hx1) < abs(sx - hx0) else st_box[1]
+            return any(
+                abs(o.cy - end_y) <= 0.8 * sp
+                and o.glyph.bbox_xyxy[0] - cfg.stem_x_tol * sp
+                <= sx
+                <= o.glyph.bbox_xyxy[2] + cfg.stem_x_tol * sp
+                for o in heads
+            )
+
+        for hi, opts in stem_options.items():
+            if len(opts) > 1 and not anchored(hi, opts[0]):
+                good = [si for si in opts if anchored(hi, si)]
+                if good:
+                    stem_options[hi] = good + [si for si in opts if si not in good]
+                    stem_of[hi] = good[0]
     # one head drawn for two voices (a unison) is annotated once per voice: the copies take different
     # stems (the up stem and the down stem), not both the nearer one
     copies: dict[tuple[str, tuple[int, ...]], list[int]] = defaultdict(list)
@@ -782,7 +814,17 @@ def _system_pass(
                 gr.stem is None
                 and not gr.is_rest
                 and gr.staff == h.staff
-                and abs(gr.x - h.glyph.center_xy[0]) <= cfg.chord_x_tol * sp
+                and (
+                    abs(gr.x - h.glyph.center_xy[0]) <= cfg.chord_x_tol * sp
+                    or (
+                        # whole notes a second apart: the engraver sets one a head width aside
+                        cfg.stemless_seconds
+                        and gr.kind in ("whole", "breve")
+                        and head_kind(h.glyph.class_name) == gr.kind
+                        and abs(gr.x - h.glyph.center_xy[0]) <= 2.0 * sp
+                        and any(abs(o.cy - h.cy) <= 0.6 * sp for o in gr.heads)
+                    )
+                )
             ):
                 gr.heads.append(h)
                 break
@@ -1525,6 +1567,7 @@ def _align_to(
     expected: Fraction,
     x_tol: float,
     check: bool = False,
+    seconds: bool = False,
 ) -> list[Fraction] | None:
     """Onsets of a voice shorter than its measure, laid out against the measure's filled voices.
 
@@ -1534,6 +1577,8 @@ def _align_to(
     moves one earlier, leaves no gap that one more dot on a note before it would fill (as likely a
     missed dot), and ends within the measure; else None. With `check`, returns the voice's own
     onsets when every struck event already starts where its partner does (the durations agree).
+    With `seconds`, an event up to 2 `x_tol` away whose head is a second from one of the partner's
+    heads is struck with it too (the engraver set one of the two heads a head width aside).
     """
     total = sum((it.duration for it in items), Fraction(0))
     if not vg or (total >= expected and not check):
@@ -1542,7 +1587,16 @@ def _align_to(
     clock, moved = Fraction(0), False
     run: list[RhythmItem] = []  # events since the last one struck with a filled voice's
     for g, it in zip(vg, items, strict=True):
-        near = [o for o in filled if abs(o.x - g.x) <= x_tol]
+        near = [
+            o
+            for o in filled
+            if abs(o.x - g.x) <= x_tol
+            or (
+                seconds
+                and abs(o.x - g.x) <= 2 * x_tol
+                and any(abs(a.cy - b.cy) <= 0.75 * x_tol for a in o.heads for b in g.heads)
+            )
+        ]
         if near:
             at = min(near, key=lambda o: abs(o.x - g.x)).onset
             if at < clock:
@@ -2008,7 +2062,7 @@ def assemble_pages(
                             )
                             anchors = filled + part_filled
                             aligned = (
-                                _align_to(vg, items, anchors, expected, 0.8 * sp)
+                                _align_to(vg, items, anchors, expected, 0.8 * sp, seconds=cfg.align_seconds)
                                 if cfg.align_voices and anchors
                                 else None
                             )
@@ -2017,7 +2071,13 @@ def assemble_pages(
                                 # notes too (a missed dot: the gap is the dot's)
                                 fix = repair_voice(items, expected, only=tiers)
                                 if fix.fits and _align_to(
-                                    vg, list(fix.items), anchors, expected, 0.8 * sp, True
+                                    vg,
+                                    list(fix.items),
+                                    anchors,
+                                    expected,
+                                    0.8 * sp,
+                                    True,
+                                    seconds=cfg.align_seconds,
                                 ):
                                     aligned = None
                             if aligned is not None:
@@ -2127,9 +2187,15 @@ def assemble_pages(
                         # a short voice with no filled voice on its staff: against the grand staff's
                         # other staff (one hand pauses with an invisible rest)
                         others = [o for o in part_filled if o.staff != vg[0].staff]
-                        aligned = _align_to(vg, items, others, expected, 0.8 * sp) if others else None
+                        aligned = (
+                            _align_to(vg, items, others, expected, 0.8 * sp, seconds=cfg.align_seconds)
+                            if others
+                            else None
+                        )
                         if aligned is None and cfg.align_across_parts and system_filled.get(r):
-                            aligned = _align_to(vg, items, system_filled[r], expected, 0.8 * sp)
+                            aligned = _align_to(
+                                vg, items, system_filled[r], expected, 0.8 * sp, seconds=cfg.align_seconds
+                            )
                         if aligned is None:
                             continue
                         for g, it, o in zip(vg, items, aligned, strict=True):
