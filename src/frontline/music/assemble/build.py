@@ -1411,9 +1411,8 @@ def _attach_ties(ties: list[Glyph], heads: list[_Head], sp: float) -> None:
 
     pairs: list[tuple[float, int, int]] = []
     for ti, t in enumerate(ties):
-        tx0, ty0, tx1, ty1 = t.bbox_xyxy
         for hi, h in enumerate(heads):
-            gap = tx0 - h.glyph.bbox_xyxy[2]
+            gap = t.bbox_xyxy[0] - h.glyph.bbox_xyxy[2]
             if -1.0 * sp <= gap <= (1.2 + 1.2 * h.dots) * sp and abs(h.cy - t.center_xy[1]) <= 2.0 * sp:
                 pairs.append((cost(h, t), ti, hi))  # ties start after the dots
     start_of: dict[int, int] = {}
