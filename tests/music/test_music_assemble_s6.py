@@ -261,3 +261,27 @@ def test_two_whole_notes_a_second_apart_set_side_by_side_are_one_chord() -> None
     assert not m.flagged
     off = assemble_pages([(glyphs, None)], AssembleConfig(stemless_seconds=False)).score.parts[0].measures[0]
     assert [n.onset_q for n in _notes_of(off)] != [F(0), F(0)]
+
+
+def test_an_end_repeat_a_key_change_and_a_start_repeat_close_one_measure_and_open_the_next() -> None:
+    # 2/4: a measure, an end repeat, two sharps, a start repeat, a measure: two measures, the first
+    # ending a repeat and the second starting one
+    glyphs = _header("2", "4") + _note(80, 125, True, 10) + _note(120, 125, True, 12)
+    glyphs += [
+        Glyph("repeatDot", (150, 113, 153, 116), 1.0, 20),
+        Glyph("repeatDot", (150, 123, 153, 126), 1.0, 21),
+        Glyph("repeatRight", (156, 100, 164, 140), 1.0, 22),
+        Glyph("keySharp", (172, 90, 178, 114), 1.0, 23),
+        Glyph("keySharp", (180, 105, 186, 129), 1.0, 24),
+        Glyph("repeatLeft", (196, 100, 204, 140), 1.0, 25),
+        Glyph("repeatDot", (207, 113, 210, 116), 1.0, 26),
+        Glyph("repeatDot", (207, 123, 210, 126), 1.0, 27),
+    ]
+    glyphs += _note(230, 125, True, 30) + _note(270, 125, True, 32)
+    glyphs.append(Glyph("barlineFinal", (320, 100, 324, 140), 1.0, 40))
+    ms = assemble_pages([(glyphs, None)]).score.parts[0].measures
+    assert len(ms) == 2
+    assert ms[0].repeat_end and ms[1].repeat_start
+    assert ms[1].key is not None and ms[1].key.fifths == 2
+    off = assemble_pages([(glyphs, None)], AssembleConfig(header_regions=False)).score.parts[0].measures
+    assert len(off) == 3
