@@ -98,3 +98,14 @@ def test_arena_search_agent() -> None:
     assert row["a"] == "dqn+search" and row["games"] == 2
     res = runner.invoke(app, ["games", "arena", "rule2+search", "rule", "--maps", "1"])
     assert res.exit_code == 2 and "+search" in res.output
+
+
+def test_arena_self_model_search_agent() -> None:
+    res = runner.invoke(
+        app, ["games", "arena", "dqn+self", "rule2", "--maps", "1", "--map-size", "8", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    row = json.loads(res.stdout)[0]
+    assert row["a"] == "dqn+self" and row["games"] == 2
+    res = runner.invoke(app, ["games", "arena", "dqn+nosuchvariant", "rule"])
+    assert res.exit_code == 2 and "self" in res.output
