@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from frontline.music.lines import find_lines_normalized, segment_recall
+from frontline.music.lines import LineConfig, find_lines_normalized, segment_recall
 
 
 def _drawn_page() -> tuple[np.ndarray, dict[str, list[tuple[int, int, int, int]]]]:
@@ -121,3 +121,27 @@ def test_tenuto_dashes_are_told_from_ledger_lines() -> None:
     # without detections there is no tenuto, and the short dashes are not called ledger lines
     plain = find_lines_normalized(im, 10.0)
     assert not any(c.startswith("articTenuto") for c in plain.classes)
+
+
+def test_faint_grey_stems_of_a_small_scale_page_are_found() -> None:
+    # a small-scale page upscaled to 10 px per space: black heads and beam, but the stems grey
+    # (lighter than the Otsu threshold); the beam lies 2.5 spaces above the staff
+    im = np.full((200, 300), 255, np.uint8)
+    top = 80
+    for i in range(5):
+        cv2.line(im, (10, top + 10 * i), (290, top + 10 * i), 0, 1)
+    heads = []
+    for x in (100, 160):
+        cv2.ellipse(im, (x, top + 35), (6, 4), -20, 0, 360, 0, -1)
+        heads.append(("noteheadBlackInSpace", (x - 6.0, top + 31.0, x + 6.0, top + 39.0)))
+    for x in (105, 165):
+        im[top - 25 : top + 35, x : x + 2] = np.minimum(im[top - 25 : top + 35, x : x + 2], 170)
+    cv2.rectangle(im, (105, top - 29), (166, top - 25), 0, -1)  # the beam joining them
+    plain = find_lines_normalized(im, 10.0, LineConfig(stem_ridge=0.0), symbols=heads)
+    found = find_lines_normalized(im, 10.0, symbols=heads)
+    stems = found.boxes[[c == "stem" for c in found.classes]]
+    assert not any(c == "stem" for c in plain.classes)  # Otsu alone loses them
+    assert len(stems) == 2
+    for x, b in zip((105, 165), sorted(stems.tolist()), strict=True):
+        # followed through the staff lines down to the head and up into the beam
+        assert abs(b[0] - x) <= 1 and b[1] <= top - 24 and b[3] >= top + 33
