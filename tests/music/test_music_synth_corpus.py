@@ -68,3 +68,49 @@ def test_page_musicxml_shows_the_accidentals_the_key_calls_for() -> None:
     xml = _measures_xml(_parse("palestrina/Benedictus_78.krn"), 16, 13)
     assert xml.count("<fifths>-1</fifths>") >= 1
     assert xml.count("<accidental>natural</accidental>") == 4
+
+
+def _voiced_measure(key_fifths: int, voice1: list[tuple[str, float]], voice2: list[tuple[str, float]]):  # type: ignore[no-untyped-def]
+    from music21 import clef, key, meter, note, stream
+
+    s, p, m = stream.Score(), stream.Part(), stream.Measure(number=1)
+    m.clef, m.keySignature, m.timeSignature = (
+        clef.TrebleClef(),
+        key.KeySignature(key_fifths),
+        meter.TimeSignature("4/4"),
+    )
+    for vid, notes in (("1", voice1), ("2", voice2)):
+        v = stream.Voice(id=vid)
+        for name, ql in notes:
+            v.append(note.Note(name, quarterLength=ql))
+        if notes:
+            m.insert(0, v)
+    p.append(m)
+    s.append(p)
+    return s
+
+
+def _shown(score) -> list[str]:  # type: ignore[no-untyped-def]
+    import re
+
+    from music21.musicxml.m21ToXml import GeneralObjectExporter
+
+    return re.findall(r"<accidental>(\w+)</accidental>", GeneralObjectExporter(score).parse().decode())
+
+
+def test_an_excerpts_first_measure_is_spelled_against_its_own_key_signature() -> None:
+    from frontline.music.synth.corpus import _show_accidentals
+
+    # one flat in force, a B natural parsed with no accidental object (as Humdrum gives it)
+    s = _voiced_measure(-1, [("B4", 2.0), ("C5", 2.0)], [])
+    _show_accidentals(s)
+    assert _shown(s) == ["natural"]
+
+
+def test_an_accidental_of_one_voice_holds_for_the_other_voice_of_the_staff() -> None:
+    from frontline.music.synth.corpus import _show_accidentals
+
+    # voice 2 sharpens A on beat 1; voice 1's A on beat 3 must show its natural
+    s = _voiced_measure(0, [("C5", 2.0), ("A4", 2.0)], [("A#4", 1.0), ("F4", 3.0)])
+    _show_accidentals(s)
+    assert sorted(_shown(s)) == ["natural", "sharp"]

@@ -67,3 +67,20 @@ def test_long_notes_knob_draws_more_whole_notes_and_default_is_unchanged() -> No
     base = wholes(GenerateConfig())
     assert wholes(GenerateConfig(long_notes=1.0)) == base
     assert wholes(GenerateConfig(long_notes=5.0)) > 2 * base
+
+
+def test_generated_voices_share_the_accidentals_of_their_staff() -> None:
+    from frontline.music.synth.generate import _Note, _share_accidentals
+
+    def note(d: int, alter: int, show: str, dur: int = 480) -> _Note:
+        return _Note(
+            dur, "quarter", pitches=[d], alters=[alter], show_acc=[show], tie_start=[False], tie_stop=[False]
+        )
+
+    # C major; voice 2 sharpens diatonic step 33 on beat 1, voice 1 plays it natural on beat 3 (its own
+    # first accidental-free note there); the natural must be shown
+    upper = [note(35, 0, "", 960), note(33, 0, "", 960)]
+    lower = [note(33, 1, "show"), note(30, 0, "", 1440)]
+    _share_accidentals([[upper], [lower]], [0])
+    assert upper[1].show_acc == ["show"] and upper[0].show_acc == [""]
+    assert lower[0].show_acc == ["show"] and lower[1].show_acc == [""]

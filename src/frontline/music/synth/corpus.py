@@ -118,13 +118,44 @@ def _show_accidentals(score: Any) -> None:
     Why: Humdrum pitches are absolute, so a B natural under one flat is parsed with no accidental
     object and was engraved as a plain B, which reads as B flat: the page and its ground-truth
     MusicXML disagreed (development page palestrina/Benedictus_78: 4 of 159 notes). music21 decides
-    the display per measure against the key signature in force (courtesy accidentals are left out).
+    the display per measure against the key signature in force (courtesy accidentals are left out),
+    then across the voices of a staff (`_share_accidentals`).
     """
     for part in score.parts:
         for m in part.getElementsByClass("Measure"):
-            ks = m.getContextByClass("KeySignature")
+            # the measure's own signature first: the context lookup finds only earlier ones, which
+            # skipped every excerpt's first measure and read a key change's measure in the old key
+            ks = m.keySignature or m.getContextByClass("KeySignature")
             if ks is not None:
                 m.makeAccidentals(useKeySignature=ks, inPlace=True)
+                if m.voices:
+                    _share_accidentals(m, ks)
+
+
+def _share_accidentals(measure: Any, key_signature: Any) -> None:
+    """Show an accidental wherever another voice of the staff changed the alteration in force.
+
+    Why: music21 decides the display voice by voice, so after the second voice's A sharp the first
+    voice's A in the same measure got no natural; a reader (and MuseScore) carries an accidental
+    across the voices of a staff, so the page read A sharp while the ground truth said A (development
+    pages: Weber, 4 notes). Notes are visited in onset order over all voices; only missing accidentals
+    are added; a tied-over note shows none.
+    """
+    from music21 import pitch
+
+    state: dict[tuple[str, int | None], float] = {}
+    for el in measure.flatten().notes:
+        tied_over = el.tie is not None and el.tie.type in ("stop", "continue")
+        for p in el.pitches:
+            key_acc = key_signature.accidentalByStep(p.step)
+            in_force = state.get((p.step, p.octave), key_acc.alter if key_acc is not None else 0.0)
+            if p.alter != in_force and not tied_over:
+                if p.accidental is None:
+                    p.accidental = pitch.Accidental(p.alter)
+                if p.accidental.displayStatus is not True:
+                    p.accidental.displayStatus = True
+                    p.accidental.displayType = "normal"
+            state[(p.step, p.octave)] = p.alter
 
 
 def _measures_xml(score: Any, start: int, count: int) -> str:

@@ -628,6 +628,9 @@ def random_score(rng: np.random.Generator, config: GenerateConfig | None = None)
             _pitch_voice(rng, ms, keys, center, boost, chord_prob if v == 0 else 0.0, 6, shifts)
             stem = "" if nvoices[s] == 1 else ("up" if v == 0 else "down")
             _decorate(rng, ms, boost, stem, lyrics and v == 0 and s == 0, True, keys)
+        for s in range(staves):
+            if nvoices[s] > 1:
+                _share_accidentals([voice_measures[(s, v)] for v in range(nvoices[s])], keys)
         # dynamics, hairpins and tempo on the first staff's first voice
         first = voice_measures[(0, 0)]
         if pi == 0 and tempo is not None:
@@ -757,6 +760,33 @@ def _decorate(
         main = [n for n in notes if not n.rest and not n.grace]
         if main and (mi == len(ms) - 1 and last_piece and _p(rng, 0.5) or _p(rng, 0.01 * boost)):
             main[-1].fermata = True
+
+
+def _share_accidentals(voices: list[list[list[_Note]]], keys: list[int]) -> None:
+    """Show an accidental wherever another voice of the staff changed the alteration in force.
+
+    Why: each voice is pitched on its own, so a voice's A after the other voice's A sharp in the same
+    measure was drawn without its natural; a reader (and MuseScore) carries an accidental across the
+    voices of a staff, so the page read A sharp while the ground truth said A (development pages: 8
+    notes on 21 rare-symbol pages). Notes are visited in onset order over all voices (grace notes
+    before their main note); only missing accidentals are added, so every voice's own display stays.
+    `voices[v][m]`: the notes of voice v in measure m.
+    """
+    for mi in range(len(keys)):
+        events: list[tuple[int, int, int, _Note]] = []
+        for vi, ms in enumerate(voices):
+            onset = 0
+            for n in ms[mi]:
+                if not n.rest:
+                    events.append((onset, 0 if n.grace else 1, vi, n))
+                onset += 0 if n.grace else n.duration
+        state: dict[int, int] = {}
+        for _, _, _, n in sorted(events, key=lambda e: e[:3]):
+            for k, (d, a) in enumerate(zip(n.pitches, n.alters, strict=True)):
+                in_force = state.get(d, _key_alter(keys[mi], d % 7))
+                if a != in_force and not n.show_acc[k] and not n.tie_stop[k]:
+                    n.show_acc[k] = "show"
+                state[d] = a
 
 
 def _dynamics(rng: np.random.Generator, ms: list[list[_Note]], boost: float) -> None:
