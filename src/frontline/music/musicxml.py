@@ -189,15 +189,98 @@ def _wedges_kept(part: Part) -> set[int]:
     return keep
 
 
-def _direction_el(parent: ET.Element, d: Direction, div: int, part_staves: int) -> None:
-    el = _sub(parent, "direction", placement="below")
-    dt = _sub(el, "direction-type")
-    if d.kind == "dynamic":
-        dyn = _sub(dt, "dynamics")
-        _sub(dyn, d.value)
+def _shifts_in_order(m: Measure) -> list[Direction]:
+    """The measure's octave shifts by onset; at one onset a start (before its note) precedes a stop (after
+    its note), so a shift over a single note pairs up."""
+    return sorted(
+        (d for d in m.directions if d.kind == "octave-shift"),
+        key=lambda d: (d.onset_q, 1 if d.value == "stop" else 0),
+    )
+
+
+def _shifts_kept(part: Part) -> set[int]:
+    """Ids of the octave-shift marks to write: per staff, each start ("down" for an 8va, "up" for an 8vb)
+    needs a stop before the next start; unmatched starts and stops are dropped (music21 refuses a stop
+    with no open shift)."""
+    keep: set[int] = set()
+    open_start: dict[int, int] = {}  # staff -> id of its open start
+    for m in part.measures:
+        for d in _shifts_in_order(m):
+            if d.value == "stop":
+                start = open_start.pop(d.staff, None)
+                if start is not None:
+                    keep.update((start, id(d)))
+            elif d.value in ("up", "down") and d.staff not in open_start:
+                open_start[d.staff] = id(d)
+    return keep
+
+
+def _shift_slots(
+    m: Measure, shifts: list[Direction]
+) -> tuple[dict[tuple[tuple[int, int], int, bool], list[Direction]], list[Direction]]:
+    """Where each octave shift goes among the measure's notes: {(stream, event index, after): marks} and
+    the marks whose staff has no event (written at the measure start with an offset).
+
+    MusicXML readers (MuseScore, music21) take a shift's start as applying from the next note and its
+    stop as ending on the note just before it, so a start is written before the first event of its
+    staff at its onset and a stop after the event at the onset of the last shifted note.
+    """
+    streams = _voice_streams(m)
+    slots: dict[tuple[tuple[int, int], int, bool], list[Direction]] = defaultdict(list)
+    loose: list[Direction] = []
+    for d in shifts:
+        cands = [
+            (key, i, e)
+            for key, evs in streams.items()
+            if key[0] == d.staff
+            for i, e in enumerate(evs)
+            if not _is_grace(e)
+        ]
+        if not cands:
+            loose.append(d)
+            continue
+        at = [c for c in cands if c[2].onset_q == d.onset_q]
+        if d.value == "stop":
+            pick = (
+                at[0]
+                if at
+                else max(
+                    (c for c in cands if c[2].onset_q <= d.onset_q),
+                    key=lambda c: c[2].onset_q,
+                    default=cands[0],
+                )
+            )
+            slots[(pick[0], pick[1], True)].append(d)
+        else:
+            pick = (
+                at[0]
+                if at
+                else min(
+                    (c for c in cands if c[2].onset_q >= d.onset_q),
+                    key=lambda c: c[2].onset_q,
+                    default=cands[-1],
+                )
+            )
+            slots[(pick[0], pick[1], False)].append(d)
+    return slots, loose
+
+
+def _direction_el(parent: ET.Element, d: Direction, div: int, part_staves: int, offset: bool = True) -> None:
+    if d.kind == "octave-shift":
+        # placement: an 8va (shift "down" from the sounding pitches) stands above the staff
+        attrs = {} if d.value == "stop" else {"placement": "above" if d.value == "down" else "below"}
+        el = _sub(parent, "direction", **attrs)
+        dt = _sub(el, "direction-type")
+        _sub(dt, "octave-shift", type=d.value, number=str(d.staff), size="8")
     else:
-        _sub(dt, "wedge", type=d.value)
-    if d.onset_q:
+        el = _sub(parent, "direction", placement="below")
+        dt = _sub(el, "direction-type")
+        if d.kind == "dynamic":
+            dyn = _sub(dt, "dynamics")
+            _sub(dyn, d.value)
+        else:
+            _sub(dt, "wedge", type=d.value)
+    if d.onset_q and offset:
         _sub(el, "offset", int(d.onset_q * div))
     if part_staves > 1:
         _sub(el, "staff", d.staff)
@@ -265,8 +348,9 @@ def _measure_el(
     div: int,
     first: bool,
     slurs: dict[int, tuple[int | None, int | None]],
-    wedges: set[int],
+    kept: set[int],
 ) -> None:
+    """One <measure>; `kept` holds the ids of the hairpin and octave-shift marks that pair up."""
     m_el = _sub(part_el, "measure", number=str(m.number))
     if m.new_system and not first:
         _sub(m_el, "print", **{"new-system": "yes"})
@@ -297,30 +381,36 @@ def _measure_el(
             _sub(at, "staves", part.staves)
         for c in sorted(start_clefs, key=lambda c: c.staff):
             _clef_el(at, c.clef, c.staff if part.staves > 1 else None)
+    slots, loose = _shift_slots(m, [d for d in _shifts_in_order(m) if id(d) in kept])
     for d in _directions_in_order(m):
-        if d.kind != "wedge" or id(d) in wedges:
+        if d.kind == "dynamic" or (d.kind == "wedge" and id(d) in kept) or any(d is o for o in loose):
             _direction_el(m_el, d, div, part.staves)
     mid_clefs = sorted((c for c in m.clefs if c.onset_q > 0), key=lambda c: c.onset_q)
     pos = Fraction(0)
     staves_seen: set[int] = set()
     for (staff, _voice), evs in _voice_streams(m).items():
+        key = (staff, _voice)
         if pos > 0:
             _sub(_sub(m_el, "backup"), "duration", int(pos * div))
             pos = Fraction(0)
         pending = [c for c in mid_clefs if c.staff == staff] if staff not in staves_seen else []
         staves_seen.add(staff)
-        for e in evs:
+        for ei, e in enumerate(evs):
             while pending and pending[0].onset_q <= e.onset_q:
                 at = _sub(m_el, "attributes")
                 _clef_el(at, pending.pop(0).clef, staff if part.staves > 1 else None)
             if e.onset_q > pos:
                 _sub(_sub(m_el, "forward"), "duration", int((e.onset_q - pos) * div))
                 pos = e.onset_q
+            for d in slots.get((key, ei, False), []):
+                _direction_el(m_el, d, div, part.staves, offset=False)
             notes: list[Note | Rest] = list(e.notes) if isinstance(e, Chord) else [e]
             for i, n in enumerate(notes):
                 _note_el(m_el, n, div, i > 0, part.staves, slurs)
             if not _is_grace(e):
                 pos = e.onset_q + e.duration_q
+            for d in slots.get((key, ei, True), []):
+                _direction_el(m_el, d, div, part.staves, offset=False)
     if m.repeat_end or m.right_barline != "regular" or ending_ends:
         bl = _sub(m_el, "barline", location="right")
         style = "light-heavy" if m.repeat_end and m.right_barline == "regular" else m.right_barline
@@ -356,9 +446,9 @@ def musicxml_string(score: Score) -> str:
         _sub(mi, "midi-program", 1)
     for part in score.parts:
         part_el = _sub(root, "part", id=part.part_id)
-        slurs, wedges = _slur_numbers(part), _wedges_kept(part)
+        slurs, kept = _slur_numbers(part), _wedges_kept(part) | _shifts_kept(part)
         for i, m in enumerate(part.measures):
-            _measure_el(part_el, m, part, div, i == 0, slurs, wedges)
+            _measure_el(part_el, m, part, div, i == 0, slurs, kept)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + _DOCTYPE + "\n" + body + "\n"
@@ -588,6 +678,12 @@ def _parse_measure(m_el: ET.Element, number: int, div: int, staves: int) -> tupl
                 w = dt.find("wedge")
                 if w is not None and w.get("type") in ("crescendo", "diminuendo", "stop"):
                     directions.append(Direction("wedge", w.get("type", "stop"), pos + off, staff))
+                o = dt.find("octave-shift")
+                if o is not None and o.get("type") in ("up", "down", "stop"):
+                    # a stop written after its last note (the usual place) is dated at that note's onset
+                    stop_after = o.get("type") == "stop" and el.find("offset") is None and pos > 0
+                    at = last_onset if stop_after else pos + off
+                    directions.append(Direction("octave-shift", o.get("type", "stop"), at, staff))
         elif tag == "note":
             is_chord = el.find("chord") is not None
             is_grace = el.find("grace") is not None

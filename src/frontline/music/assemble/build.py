@@ -1455,15 +1455,15 @@ def _apply_ottavas(
 
     A bracket belongs to the staff whose notes it stands nearest to, looking down from it (an 8va over
     that staff: one octave up) and up from it (an 8vb under the staff above: one octave down); a head
-    counts as under it when its x lies within the bracket's span (the "8" starts at the first note, the
-    hook ends at the last).
+    counts as under it when its centre lies within the bracket's span. Verovio starts the "8" half a
+    space left of the first head and ends the hook about 0.7 space right of the last head, so the span
+    is [x0, x1 - 0.4 space]: a grace note just before the "8" and a note right after the hook (dense
+    32nds) stay out.
     """
     for b in brackets:
         bx0, by0, bx1, by1 = b.bbox_xyxy
         under = [
-            h
-            for h in heads
-            if bx0 - 0.5 * sp <= (h.glyph.bbox_xyxy[0] + h.glyph.bbox_xyxy[2]) / 2 <= bx1 + 0.5 * sp
+            h for h in heads if bx0 <= (h.glyph.bbox_xyxy[0] + h.glyph.bbox_xyxy[2]) / 2 <= bx1 - 0.4 * sp
         ]
         best: tuple[float, int, int] | None = None  # (gap, staff, shift)
         for sid in staff_ids:
@@ -1484,6 +1484,50 @@ def _apply_ottavas(
         for h in under:
             if h.staff == best[1]:
                 h.octave_shift = best[2]
+
+
+def _ottava_directions(
+    measures: list[Measure], shifts: dict[tuple[int, int, Fraction], int]
+) -> list[Measure]:
+    """The measures with octave-shift marks added where notes were read under ottava brackets.
+
+    `shifts` maps (measure number, staff number, onset) to the octave shift of the notes struck there.
+    Per staff, a run of notes with one shift (across measures, systems and pages; rests and grace notes
+    neither break nor start it) gets a start mark at its first note, "down" for an 8va (the page shows
+    the notes an octave below their sounding pitch, MusicXML's convention) or "up" for an 8vb, and a
+    "stop" dated at its last note's onset.
+    """
+    added: dict[int, list[Direction]] = defaultdict(list)  # measure index -> marks
+    for sn in sorted({k[1] for k in shifts}):
+        cur, last = 0, (0, Fraction(0))
+        for mi, m in enumerate(measures):
+            onsets = sorted(
+                {
+                    e.onset_q
+                    for e in m.events
+                    if e.staff == sn and not isinstance(e, Rest) and not _event_is_grace(e)
+                }
+            )
+            for on in onsets:
+                shift = shifts.get((m.number, sn, on), 0)
+                if shift != cur:
+                    if cur:
+                        added[last[0]].append(Direction("octave-shift", "stop", last[1], sn))
+                    if shift:
+                        added[mi].append(Direction("octave-shift", "down" if shift > 0 else "up", on, sn))
+                    cur = shift
+                if shift:
+                    last = (mi, on)
+        if cur:
+            added[last[0]].append(Direction("octave-shift", "stop", last[1], sn))
+    return [
+        replace(m, directions=m.directions + tuple(added[i])) if i in added else m
+        for i, m in enumerate(measures)
+    ]
+
+
+def _event_is_grace(e: Event) -> bool:
+    return e.notes[0].grace if isinstance(e, Chord) else isinstance(e, Note) and e.grace
 
 
 def _group_duration(g: _Group) -> Fraction:
@@ -1650,6 +1694,8 @@ class _PartState:
     assumed_clefs: set[int] = field(default_factory=set)  # staves whose clef in force was assumed
     time_given: bool = False  # the time signature in force was read from annotated (trusted) digits
     courtesy_key: int | None = None  # a key drawn after the last barline of the system before
+    # (measure number, staff number, onset) -> octave shift of the notes struck there (ottava brackets)
+    shifts: dict[tuple[int, int, Fraction], int] = field(default_factory=dict)
 
 
 def _voice_items(gs: list[_Group]) -> list[RhythmItem]:
@@ -2271,6 +2317,14 @@ def assemble_pages(
                             and all(v == 2 * expected for v in ends.values())
                         ):
                             split_at = expected
+                    if cfg.ottava:
+                        for g in res.groups:
+                            if g.staff in sids and g.measure == r and not g.grace and not g.is_rest:
+                                num, at = measure_no + r + 1 + extra, g.onset
+                                if split_at is not None and at >= split_at:
+                                    num, at = num + 1, at - split_at
+                                shift = max((h.octave_shift for h in g.heads), key=abs)
+                                st.shifts[(num, staff_no[g.staff], at)] = shift
                     if split_at is not None:
                         xs = [
                             g.x
@@ -2377,7 +2431,7 @@ def assemble_pages(
         Part(
             f"P{i + 1}",
             "Piano" if part_staves_count[i] > 1 else f"Part {i + 1}",
-            tuple(st.measures),
+            tuple(_ottava_directions(st.measures, st.shifts) if st.shifts else st.measures),
             part_staves_count[i],
         )
         for i, st in enumerate(states)

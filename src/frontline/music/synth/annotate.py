@@ -45,7 +45,7 @@ _IDENTITY: Affine = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 class NoteLink:
     """The note a notehead (or dot, stem, flag, accidental) belongs to.
 
-    `pitch` is scientific pitch ("C#4"), `midi` its MIDI number; `duration_q` the sounding length in
+    `pitch` is the sounding scientific pitch ("C#4"; under an ottava not the drawn one), `midi` its MIDI number; `duration_q` the sounding length in
     quarter notes (0 for grace notes); `onset_q` quarter notes from the start of the page's first measure
     (None for grace notes); `staff` the MEI staff number (1-based, top staff of the system = 1) and
     `voice` the MEI layer number.
@@ -345,7 +345,11 @@ def _walk(
         m = _mul(m, _parse_transform(el.get("transform")))
     if cls:
         first = cls.split()[0]
-        ctx = (*ctx, (first, el.get("id", "")))
+        eid = el.get("id", "")
+        if not eid and first == "octave":
+            # the piece of an ottava continued on a later system: <g class="octave id-ID spanning">
+            eid = next((c[3:] for c in cls.split() if c.startswith("id-")), "")
+        ctx = (*ctx, (first, eid))
     if tag == "use":
         code = el.get(_XLINK, "")[1:].split("-")[0]
         g = metrics.get(code)
@@ -744,6 +748,9 @@ def annotate_svg(
             if sem == "voltaBracket":
                 grouped.setdefault(("ending", sid or str(id(p.ctx))), []).append(p)
                 continue
+            if sem == "octave":
+                grouped.setdefault(("ottavaBracket", _segment_id(sid, p.ctx)), []).append(p)
+                continue
             cls = _glyph_class(name, sem, small, p.ctx)
             linked = note_of(p.ctx) if sem in ("flag", "accid", "artic", "stem", "dots") else None
             add(cls, p.pts, sid, staff_of(p.ctx), linked, comments=name)
@@ -785,6 +792,8 @@ def annotate_svg(
                 grouped.setdefault(("hairpin", sid), []).append(p)
             elif sem == "tupletBracket":
                 grouped.setdefault(("tupletBracket", sid), []).append(p)
+            elif sem == "octave":
+                grouped.setdefault(("ottavaBracket", _segment_id(sid, p.ctx)), []).append(p)
             elif sem == "voltaBracket":
                 grouped.setdefault(("ending", sid or "volta"), []).append(p)
             elif sem == "grpSym":
@@ -798,6 +807,9 @@ def annotate_svg(
             else:
                 add("otherGlyph", p.pts, sid, staff_of(p.ctx), comments=f"path in {sem or 'page'}")
         elif p.kind == "text":
+            if sem == "octave":  # a font without the ottava glyphs draws "8va" as text
+                grouped.setdefault(("ottavaBracket", _segment_id(sid, p.ctx)), []).append(p)
+                continue
             if sem == "voltaBracket":
                 grouped.setdefault(("ending", sid or "volta"), []).append(p)
                 continue
@@ -812,6 +824,11 @@ def annotate_svg(
         pts = np.concatenate([q.pts for q in ps])
         if cls == "hairpin":
             cls = _hairpin_kind(ps)
+        if cls == "ottavaBracket":
+            # drawn in its measure, outside any staff: it is given the staff nearest to it; gid is "id@system"
+            b = _box(pts)
+            add(cls, pts, gid.split("@")[0], _ottava_staff(b, staves), comments="ottava")
+            continue
         add(cls, pts, gid, staff_of(ps[0].ctx), oriented=cls.startswith("dynamic"))
 
     for gid, ps in barline_groups.items():
@@ -825,6 +842,19 @@ def annotate_svg(
     # the staff boxes above use line centres; widen them by the staff-line stroke
     anns = [_widen_staff(a, prims) if a.class_name == "staff" else a for a in anns]
     return PageAnnotations(tuple(anns), tuple(staves), width, height)
+
+
+def _segment_id(sid: str, ctx: tuple[tuple[str, str], ...]) -> str:
+    """Key of one drawn piece of a spanner: its id and its system (an ottava over a system break is drawn
+    once per system under one id, and each piece is one box)."""
+    sys_ = _find(ctx, "system")
+    return f"{sid}@{sys_[1] if sys_ else ''}"
+
+
+def _ottava_staff(b: tuple[float, float, float, float], staves: list[StaffInfo]) -> int:
+    """Page staff nearest to an ottava bracket box whose x span covers it (-1 when none)."""
+    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+    return _nearest_staff(cy, staves, cx)
 
 
 def _widen_staff(a: Annotation, prims: list[_Prim]) -> Annotation:
@@ -949,7 +979,8 @@ def note_links(mei: str, timemap: list[dict[str, Any]]) -> dict[str, NoteLink]:
         elif tag == "note":
             nid = el.get(_XMLID, "")
             pname = el.get("pname", "c")
-            octv = int(el.get("oct", "4"))
+            # sounding octave: under an 8va/8vb Verovio writes the drawn octave in @oct, the sounding in @oct.ges
+            octv = int(el.get("oct.ges") or el.get("oct") or "4")
             acc = el.get("accid.ges") or el.get("accid") or ""
             for a in el.iter(f"{_MEI}accid"):
                 acc = a.get("accid.ges") or a.get("accid") or acc
