@@ -114,3 +114,25 @@ def test_an_accidental_of_one_voice_holds_for_the_other_voice_of_the_staff() -> 
     s = _voiced_measure(0, [("C5", 2.0), ("A4", 2.0)], [("A#4", 1.0), ("F4", 3.0)])
     _show_accidentals(s)
     assert sorted(_shown(s)) == ["natural", "sharp"]
+
+
+def test_an_ottava_cut_in_two_by_the_excerpt_is_dropped_and_kept_ones_name_their_staff() -> None:
+    from frontline.music.synth.corpus import balance_octave_shifts
+
+    def shift(kind: str, staff: bool = False) -> str:
+        s = "<staff>2</staff>" if staff else ""
+        return f'<direction><direction-type><octave-shift type="{kind}" size="8"/></direction-type>{s}</direction>'
+
+    note = "<note><pitch><step>C</step><octave>6</octave></pitch><duration>1</duration></note>"
+    part1 = (
+        f'<part id="P1">{shift("stop")}{note}{shift("down")}{note}{shift("stop")}{shift("up")}{note}</part>'
+    )
+    part2 = f'<part id="P2">{shift("down", staff=True)}{note}{shift("stop", staff=True)}</part>'
+    out = balance_octave_shifts(f"<score-partwise>{part1}{part2}</score-partwise>")
+    p1, p2 = out.split('<part id="P2">')
+    # P1: the leading stop and the trailing start lose their other end; the pair in between stays
+    assert p1.count("<octave-shift") == 2 and 'type="down"' in p1 and 'type="up"' not in p1
+    assert p1.count("<staff>1</staff>") == 2
+    assert p2.count("<octave-shift") == 2 and "<staff>1</staff>" not in p2  # its own staff is kept
+    assert out.count(note) == 4
+    assert balance_octave_shifts(out) == out  # balanced marks are left alone

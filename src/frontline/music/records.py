@@ -233,8 +233,10 @@ Event = Note | Rest | Chord
 
 @dataclass(frozen=True, slots=True)
 class Direction:
-    """A dynamic or hairpin mark: `kind` "dynamic" (value "p", "mf", ...) or "wedge" (value "crescendo",
-    "diminuendo" or "stop"), at `onset_q` quarter notes into the measure, below/above `staff`."""
+    """A dynamic, hairpin or octave-shift mark: `kind` "dynamic" (value "p", "mf", ...), "wedge" (value
+    "crescendo", "diminuendo" or "stop") or "octave-shift" (value "down" for an 8va, "up" for an 8vb,
+    "stop" dated at the last shifted note's onset), at `onset_q` quarter notes into the measure,
+    below/above `staff`."""
 
     kind: str
     value: str

@@ -164,7 +164,67 @@ def _measures_xml(score: Any, start: int, count: int) -> str:
     sub = score.measures(start, start + count, indicesNotNumbers=True)
     _show_accidentals(sub)
     data = GeneralObjectExporter(sub).parse()
-    return data.decode("utf-8") if isinstance(data, bytes) else str(data)
+    return balance_octave_shifts(data.decode("utf-8") if isinstance(data, bytes) else str(data))
+
+
+_DIRECTION = re.compile(r"<direction\b[^>]*>.*?</direction>", re.S)
+_SHIFT = re.compile(r"<octave-shift\b([^>]*)/?>")
+_ATTR = re.compile(r'(\w+)="([^"]*)"')
+
+
+def balance_octave_shifts(xml: str) -> str:
+    """Drop 8va/8vb marks that an excerpt cut in two and name the staff of the rest.
+
+    Why: an excerpt that starts or ends inside an ottava keeps only one end of it (music21 writes a
+    start with no stop, or a stop with no start). Verovio then shifts the notes but draws no bracket,
+    so the page shows notes an octave off with nothing to tell a reader; without the mark the notes
+    are drawn where they sound, which is what the ground truth says. And Verovio puts an octave shift
+    with no `<staff>` on the first staff of the score, not of its part, so each kept mark gets
+    `<staff>1</staff>` (MusicXML's default) when it has none.
+    """
+    if "<octave-shift" not in xml:
+        return xml
+    out: list[str] = []
+    pos = 0
+    for part in re.finditer(r"<part\b[^>]*>.*?</part>", xml, re.S):
+        out.append(xml[pos : part.start()])
+        out.append(_balance_part(part.group(0)))
+        pos = part.end()
+    out.append(xml[pos:])
+    return "".join(out)
+
+
+def _balance_part(text: str) -> str:
+    blocks = [m for m in _DIRECTION.finditer(text) if "<octave-shift" in m.group(0)]
+    open_at: dict[str, int] = {}  # shift number -> index of its open start in `blocks`
+    drop: set[int] = set()
+    for i, m in enumerate(blocks):
+        shift = _SHIFT.search(m.group(0))
+        attrs = dict(_ATTR.findall(shift.group(1))) if shift else {}
+        kind, number = attrs.get("type", ""), attrs.get("number", "1")
+        if kind in ("up", "down"):
+            if number in open_at:
+                drop.add(open_at[number])
+            open_at[number] = i
+        elif kind == "stop":
+            if number in open_at:
+                del open_at[number]
+            else:
+                drop.add(i)
+    drop.update(open_at.values())
+    out: list[str] = []
+    pos = 0
+    for i, m in enumerate(blocks):
+        out.append(text[pos : m.start()])
+        block = m.group(0)
+        if i not in drop:
+            if "<staff>" not in block:
+                at = block.find("<sound") if "<sound" in block else block.rfind("</direction>")
+                block = block[:at] + "<staff>1</staff>" + block[at:]
+            out.append(block)
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def corpus_page_source(
