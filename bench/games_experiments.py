@@ -467,7 +467,7 @@ def search(
 
     `variant`: a `search.VARIANTS` name (e.g. `self`), or `loo` (leave-one-out: the exact library without
     the opponent and every policy that plays like it, `opponent.leave_one_out`, fitted online, no
-    fallbacks); None: exact rollouts under `models` (session 5).
+    fallbacks, outcome-only overrides as `self`); None: exact rollouts under `models` (session 5).
 
     DEV maps (900,000+) unless `held_out` (1,000,000+, the benchmark's maps: measure there once, to report).
     Records W/D/L, Wilson interval, wall seconds, and the search counters (searches, overrides, rollouts,
@@ -487,7 +487,7 @@ def search(
     assert isinstance(base, Agent)
     for name in opponents:
         if variant == "loo":
-            cfg = SearchConfig(models=leave_one_out(models, name), fit=True, fallbacks=())
+            cfg = SearchConfig(models=leave_one_out(models, name), fit=True, fallbacks=(), outcome_only=True)
         elif variant is not None:
             cfg = VARIANTS[variant]
         else:
@@ -567,6 +567,11 @@ def _self_card(res: dict[str, Any]) -> str:
   the network's own intents include BUILD, which is the `rule2` plan (`rule2` was defined in session 4 as
   always-BUILD), and the network picks it most of the time, so against `rule2` the self-model is often
   exact (see the prediction counts below); against an opponent unlike the agent it is not.
+- **Versus the plain network**: docs/games.md (session 6) compares both on the same maps (session-6 run:
+  far ahead against `rule2`, always-guard and always-attack, slightly ahead against always-reinforce,
+  level against the weak bots, and behind against `rule` on held-out maps, 0.960 vs 0.985).
+- **Cost**: CPU seconds of the one process per game (1 torch thread, one core of the shared machine); it
+  searches again after every decision the self-model mispredicted.
 - **Held-out maps** (seeds {held["seed0"]:,}+, each map from both sides, measured once, after every
   choice was made on dev maps):
 """

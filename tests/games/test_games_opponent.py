@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -22,7 +24,7 @@ from frontline.games.opponent import (
     snapshot_distance,
 )
 from frontline.games.rules import DECISION_TICKS, advance, apply_orders, generate_map, new_games
-from frontline.games.search import HONEST_VARIANT, VARIANTS, SearchAgent
+from frontline.games.search import HONEST_VARIANT, TRUST_AFTER, VARIANTS, SearchAgent
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +127,13 @@ def test_self_model_search_turns_mirror_draws_against_rule2_into_wins(dqn: Agent
     st = agent.stats
     assert st.model_used.keys() == {"self"} and st.model_breaks == 0 and st.overrides >= 1
     assert 0 < st.exact_predictions < st.predictions  # the network is not rule2: an inexact model
+
+
+def test_trust_gate_stops_searching_under_a_model_that_mispredicts(dqn: Agent) -> None:
+    maps, foe = [generate_map(10, 900_006)], make_bot("expander")
+    strict = SearchAgent(dqn, replace(VARIANTS["self"], trust=1.0))
+    play_games(new_games(maps), (strict, foe), np.random.default_rng(0))
+    st = strict.stats
+    assert st.exact_predictions < st.predictions  # the network is not the expander
+    assert st.untrusted > 0 and st.searches + st.untrusted <= st.decisions
+    assert st.searches <= TRUST_AFTER + 1  # judged after TRUST_AFTER checks, then left to the DQN

@@ -15,6 +15,15 @@ orders plus that model's orders for the enemy, advanced 10 ticks) and compares i
 model that mispredicts once is dropped for the rest of the game. Rollouts use the first model alive;
 with none left (e.g. against `random` or any unknown opponent) the agent plays the plain DQN. So the
 search helps only against opponents it has an exact model of, and says so (`SearchStats.model_breaks`).
+That is the session-5 `dqn+search`: the evaluated bot's own code is in the loop, so it is a reference.
+
+Session 6: models that are not the opponent's code (`VARIANTS`, `frontline.games.opponent`). With
+`SearchConfig.fit` the models are ranked by how well they predicted the enemy's snapshots so far and never
+dropped; `self` is the agent's own network playing the enemy's side (`dqn+self`, the main result),
+`generic` a generic heuristic family fitted online. With an inexact model two rules matter (chosen on dev
+maps): no fallbacks, and `outcome_only` (another intent overrides the DQN only if its rollout ends in a
+strictly better outcome; margins under a wrong model are noise). `trust` can switch the search off in a
+game whose leading model predicts too few enemy decisions exactly (off by default).
 
 Fallbacks. When every line that continues with the DQN loses, the same candidates are tried with a
 fixed intent as our side's rollout policy (`SearchConfig.fallbacks`); if one of those lines is strictly
@@ -53,6 +62,7 @@ __all__ = [
     "MODEL_LIBRARY",
     "VARIANTS",
     "HONEST_VARIANT",
+    "TRUST_AFTER",
     "SearchConfig",
     "SearchStats",
     "SearchAgent",
@@ -119,23 +129,6 @@ HONEST_VARIANT = "self"
 
 TRUST_AFTER = 3
 """Checks of the leading model before `SearchConfig.trust` judges it."""
-SELF_RANK = "self:"
-"""Model names `self:<k>`: the enemy plays the intent the agent's own network ranks k-th (`self:1` = `self`)."""
-
-
-class RankedSelf:
-    """The agent's own network on the enemy's side, playing its k-th ranked intent (a self-model variant)."""
-
-    def __init__(self, agent: Agent, k: int) -> None:
-        if k < 1:
-            raise InputError(f"self-model rank must be >= 1, got {k}")
-        self.agent, self.k = agent, k
-        self.name = f"{SELF_RANK}{k}"
-
-    def act(self, state: GameState, game: int, player: int, rng: np.random.Generator) -> list[Order]:
-        q = self.agent.q_values(state, game, player)
-        intent = int(np.argsort(-q, kind="stable")[min(self.k, q.shape[0]) - 1])
-        return intent_orders(player_view(state, game, player), intent)
 
 
 @dataclass(slots=True)
@@ -245,12 +238,7 @@ class SearchAgent:
         self.cfg = cfg or SearchConfig()
         if not self.cfg.models:
             raise InputError("the search agent needs at least one opponent model")
-        self.models = {
-            n: RankedSelf(agent, int(n[len(SELF_RANK) :]))
-            if n.startswith(SELF_RANK)
-            else model_policy(n, agent)
-            for n in expand_models(self.cfg.models)
-        }
+        self.models = {n: model_policy(n, agent) for n in expand_models(self.cfg.models)}
         self._pref = {n: i for i, n in enumerate(self.models)}
         if self.cfg.robust < 1:
             raise InputError(f"robust must be >= 1, got {self.cfg.robust}")
