@@ -170,7 +170,7 @@ def main() -> None:
         print(_table([f"player (vs {STRONGEST_BOT})", *HEADER[1:]], rows))
         print(
             f"\n{SHIPPED} vs the other bots and the fixed intents that beat `rule`, {other_maps} held-out maps x 2"
-            " sides (live; FRONTLINE_BENCH_GAMES_OTHER_MAPS; the 200-map table follows, cached)"
+            " sides (live; FRONTLINE_BENCH_GAMES_OTHER_MAPS; the held-out tables follow, cached)"
         )
         rows = []
         for name in (*BOT_NAMES[:-1], *FIXED_INTENTS):
