@@ -145,3 +145,22 @@ def test_faint_grey_stems_of_a_small_scale_page_are_found() -> None:
     for x, b in zip((105, 165), sorted(stems.tolist()), strict=True):
         # followed through the staff lines down to the head and up into the beam
         assert abs(b[0] - x) <= 1 and b[1] <= top - 24 and b[3] >= top + 33
+
+
+def test_an_accidentals_vertical_stroke_next_to_a_head_is_no_stem() -> None:
+    im = np.full((200, 300), 255, np.uint8)
+    top = 80
+    for i in range(5):
+        cv2.line(im, (10, top + 10 * i), (290, top + 10 * i), 0, 1)
+    cv2.ellipse(im, (100, top + 20), (6, 4), -20, 0, 360, 0, -1)
+    cv2.line(im, (105, top + 20), (105, top - 15), 0, 1)  # the stem
+    cv2.line(im, (91, top + 18), (91, top + 42), 0, 1)  # a natural's right stroke, 3 px left of the head
+    head = ("noteheadBlackOnLine", (94.0, top + 16.0, 106.0, top + 24.0))
+    natural = ("accidentalNatural", (86.0, top + 8.0, 93.0, top + 43.0))
+
+    def stem_xs(symbols: list[tuple[str, tuple[float, float, float, float]]]) -> list[float]:
+        segs = find_lines_normalized(im, 10.0, symbols=symbols)
+        return sorted(float(b[0]) for c, b in zip(segs.classes, segs.boxes, strict=True) if c == "stem")
+
+    assert stem_xs([head]) == [91.0, 105.0]  # with the head alone the stroke passes for a stem
+    assert stem_xs([head, natural]) == [105.0]

@@ -279,8 +279,9 @@ def find_lines_normalized(
     """Find staves, stems, barlines, ledger lines and beams on a normalised page (uint8, 255 = paper).
 
     `symbols` (class name, xyxy box in the same pixels) are the network's detections: with them a
-    stem must touch a notehead, a ledger line must cross or touch one, and beams are searched only
-    outside the other symbols' boxes. Without them, ink blobs at the line ends stand in for noteheads.
+    stem must touch a notehead and may not lie inside an accidental's or (right of its start) a flag's
+    box, a ledger line must cross or touch one, and beams are searched only outside the other symbols'
+    boxes. Without them, ink blobs at the line ends stand in for noteheads.
     """
     import cv2
 
@@ -363,6 +364,21 @@ def find_lines_normalized(
                 return True
         return False
 
+    # accidentals and flags are drawn with vertical strokes of their own; a vertical line mostly inside
+    # such a symbol's box is that stroke (for a flag: right of the flag's start, where its stem is not)
+    stroked = [
+        (b, 0.35 * sp if c.startswith("flag") else 0.0)
+        for c, b in (symbols or [])
+        if c.startswith(("accidental", "key", "flag"))
+    ]
+
+    def inside_stroke_symbol(b: np.ndarray) -> bool:
+        cx = (b[0] + b[2]) / 2.0
+        return any(
+            x0 + inset <= cx <= x1 and min(y1, b[3]) - max(y0, b[1]) > 0.5 * (b[3] - b[1])
+            for (x0, y0, x1, y1), inset in stroked
+        )
+
     for b in vl:
         spans_staff = False
         for st in staves:
@@ -376,7 +392,7 @@ def find_lines_normalized(
         has_head = head_at_end(b)
         if spans_staff and not has_head:
             classes.append("barline")
-        elif has_head and (b[3] - b[1]) <= 8 * sp:
+        elif has_head and (b[3] - b[1]) <= 8 * sp and not inside_stroke_symbol(b):
             classes.append("stem")
         else:
             continue
