@@ -5,29 +5,13 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 
+from assembly_glyphs import header as _header
+from assembly_glyphs import note as _note
+from assembly_glyphs import notes_of as _notes_of
+
 from frontline.music.assemble import AssembleConfig, assemble_pages
 from frontline.music.assemble.voices import VoiceSlot, split_voices
-from frontline.music.records import Glyph, Measure, Note
-
-
-def _header(beats: str, beat_type: str) -> list[Glyph]:
-    """A staff (lines at y 100..140, 10 px apart: F5 D5 B4 G4 E4), a treble clef and a time signature."""
-    return [
-        Glyph("staff", (20.0, 99.4, 600.0, 140.6), 1.0, 0),
-        Glyph("clefG", (25, 90, 40, 150), 1.0, 1),
-        Glyph(f"timeSig{beats}", (50, 100, 60, 120), 1.0, 2),
-        Glyph(f"timeSig{beat_type}", (50, 120, 60, 140), 1.0, 3),
-    ]
-
-
-def _note(x: float, cy: float, up: bool, gid: int, head: str = "noteheadBlack") -> list[Glyph]:
-    on = "OnLine" if int(cy) % 10 == 0 else "InSpace"
-    stem = (x + 11, cy - 35, x + 12, cy) if up else (x, cy, x + 1, cy + 35)
-    return [Glyph(f"{head}{on}", (x, cy - 5, x + 12, cy + 5), 1.0, gid), Glyph("stem", stem, 1.0, gid + 1)]
-
-
-def _notes_of(m: Measure) -> list[Note]:
-    return sorted(m.notes(), key=lambda n: (n.onset_q, n.pitch.midi))
+from frontline.music.records import Glyph
 
 
 def _four_quarters(x0: float, gid: int, cy: float = 125) -> list[Glyph]:

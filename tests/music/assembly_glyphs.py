@@ -1,0 +1,27 @@
+"""Glyph builders shared by the assembly rule tests: a drawn staff with clef and time, stemmed notes."""
+
+from __future__ import annotations
+
+from frontline.music.records import Glyph, Measure, Note
+
+
+def header(beats: str, beat_type: str) -> list[Glyph]:
+    """A staff (lines at y 100..140, 10 px apart: F5 D5 B4 G4 E4), a treble clef and a time signature."""
+    return [
+        Glyph("staff", (20.0, 99.4, 600.0, 140.6), 1.0, 0),
+        Glyph("clefG", (25, 90, 40, 150), 1.0, 1),
+        Glyph(f"timeSig{beats}", (50, 100, 60, 120), 1.0, 2),
+        Glyph(f"timeSig{beat_type}", (50, 120, 60, 140), 1.0, 3),
+    ]
+
+
+def note(x: float, cy: float, up: bool, gid: int, head: str = "noteheadBlack") -> list[Glyph]:
+    """A notehead centred at height `cy` with its stem (ids gid, gid + 1), up or down."""
+    on = "OnLine" if int(cy) % 10 == 0 else "InSpace"
+    stem = (x + 11, cy - 35, x + 12, cy) if up else (x, cy, x + 1, cy + 35)
+    return [Glyph(f"{head}{on}", (x, cy - 5, x + 12, cy + 5), 1.0, gid), Glyph("stem", stem, 1.0, gid + 1)]
+
+
+def notes_of(m: Measure) -> list[Note]:
+    """The measure's notes by onset, then pitch."""
+    return sorted(m.notes(), key=lambda n: (n.onset_q, n.pitch.midi))
