@@ -319,3 +319,67 @@ def test_heldout2_photos_share_no_file_with_the_other_splits(photos: Path) -> No
     mine = collect_images([held2])
     assert len(mine) >= 10
     assert overlapping_photos(mine, collect_images(others)) == []
+
+
+def test_photo_kinds_keep_the_photo_and_look_like_their_kind() -> None:
+    from frontline.faces.replay import PHOTO_KINDS, _photo_kind
+
+    img, _ = _face_image()
+    for kind in PHOTO_KINDS:
+        out = _photo_kind(img, np.random.default_rng(5), kind)
+        assert out.shape == img.shape and out.dtype == np.uint8, kind
+        assert np.array_equal(out, _photo_kind(img, np.random.default_rng(5), kind)), kind  # seeded
+        diff = np.abs(out.astype(float) - img).mean()
+        assert 0.5 < diff < 60, (kind, diff)  # changed, still the same photo
+
+    def one_tone(a: np.ndarray) -> bool:  # grey (R = B) or sepia (R - B grows with brightness)
+        d, luma = a[:, :, 2] - a[:, :, 0], a.mean(axis=2)
+        return bool(d.std() < 3 or np.corrcoef(d.ravel(), luma.ravel())[0, 1] > 0.9)
+
+    assert not one_tone(img.astype(float))
+    for seed in range(6):
+        assert one_tone(_photo_kind(img, np.random.default_rng(seed), "scan").astype(float)), seed
+    grey = img.astype(float) @ np.array([0.114, 0.587, 0.299])
+    lap = np.abs(np.diff(grey, 2, axis=1)).mean()
+    press = _photo_kind(img, np.random.default_rng(0), "press").astype(float) @ np.array(
+        [0.114, 0.587, 0.299]
+    )
+    assert np.abs(np.diff(press, 2, axis=1)).mean() > lap  # sharpening halos survive the JPEG
+    with pytest.raises(ValueError, match="unknown photo kind"):
+        _photo_kind(img, np.random.default_rng(0), "polaroid")
+
+
+def test_kind_augment_comes_last_on_live_samples_and_under_the_attack_otherwise() -> None:
+    from frontline.faces.replay import _dataset
+
+    img, face = _face_image()
+    plain = _dataset([(img, face)], 3, np.random.default_rng(1))[0]
+    assert np.array_equal(plain, _dataset([(img, face)], 3, np.random.default_rng(1), kind=0.0)[0])
+    x, y = _dataset([(img, face)], 16, np.random.default_rng(3), kind=1.0)
+    # the face view (channels 0-2): a grey scan applied after the camera leaves a live sample exactly
+    # grey; under a screen or print (coloured subpixels, tinted paper) an attack never stays grey
+    grey = np.array([np.array_equal(v[0], v[1]) and np.array_equal(v[1], v[2]) for v in x])
+    assert grey[y == 0].any() and not grey[y != 0].any()
+
+
+def test_heldout3_photos_share_no_file_with_any_other_split(photos: Path) -> None:
+    """Held-out-3 (session 7, rebuilt by docs/faces.md into $FRONTLINE_REPLAY_HELDOUT3) must not hold a
+    photo of the training, validation, held-out or held-out-2 photos; skips when the folder is absent."""
+    import os
+
+    from frontline.faces.replay import collect_images
+
+    held3 = Path(os.environ.get("FRONTLINE_REPLAY_HELDOUT3", "/tmp/replay-heldout3"))
+    if not held3.is_dir():
+        pytest.skip(f"held-out-3 photos not found at {held3}")
+    dirs = (
+        "/tmp/replay-train",
+        "/tmp/replay-val",
+        "/tmp/replay-train7",
+        "/tmp/replay-val7",
+        "/tmp/replay-heldout2",
+    )
+    others = [photos, *(Path(d) for d in dirs if Path(d).is_dir())]
+    mine = collect_images([held3])
+    assert len(mine) >= 5
+    assert overlapping_photos(mine, collect_images(others)) == []

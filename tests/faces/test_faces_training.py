@@ -24,6 +24,7 @@ def test_train_replay_smoke(photos: Path, tmp_path: Path) -> None:
         val_apcer=0.25,  # the shipped rule: the cut comes from validation APCER
         web_augment=True,
         hard_augment=0.5,
+        kind_augment=0.5,
         val_images=(str(photos / "train/kit_harington/john1.jpeg"),),
         val_hard=0.5,
         out=str(tmp_path / "replay.pt"),

@@ -197,6 +197,11 @@ def train_replay_cmd(
     hard_augment: float = typer.Option(
         0.0, help="Share of training samples made from a poor source photo (every class alike)."
     ),
+    kind_augment: float = typer.Option(
+        0.0,
+        help="Share of training samples given a real photo kind (press, graded still, scan, double JPEG;"
+        " every class alike: after the camera on live samples, on the source photo of attacks).",
+    ),
     seed: int = typer.Option(0, help="Random seed."),
     out: Path = typer.Option(None, help="Weights file (default: the shipped faces/models/replay_cnn.pt)."),
     runs: Path = typer.Option(Path("runs"), help="Lab runs folder."),
@@ -221,6 +226,7 @@ def train_replay_cmd(
         val_images=collect_images(val),
         val_hard=val_hard,
         hard_augment=hard_augment,
+        kind_augment=kind_augment,
         seed=seed,
         out=str(out or REPLAY_WEIGHTS),
         runs=str(runs),

@@ -37,6 +37,7 @@ __all__ = [
     "detect_replay",
     "ReplayTrainConfig",
     "collect_images",
+    "PHOTO_KINDS",
     "cut_for_apcer",
     "cut_minimax",
     "decide",
@@ -374,6 +375,10 @@ class ReplayTrainConfig:
     """Training-only augmentation: one source photo in two passes through `_web_photo` (JPEG, rescale)."""
     hard_augment: float = 0.0
     """Share of training samples (every class alike) whose source photo is a poor one (`_hard_photo`)."""
+    kind_augment: float = 0.0
+    """Share of training samples (every class alike) given a real photo kind (`_photo_kind`: press,
+    graded film/TV still, grey/sepia scan, double JPEG): after the camera on live samples, on the
+    source photo of attacks."""
     val_images: tuple[str, ...] = ()
     """More validation photos (people in neither the training nor the held-out photos); with the
     `val_identities` photos they form the validation split."""
@@ -530,6 +535,78 @@ def _hard_photo(img: np.ndarray, face: Face, rng: np.random.Generator) -> tuple[
     return out8, face
 
 
+PHOTO_KINDS = ("press", "graded", "scan", "double_jpeg")
+
+
+def _photo_kind(img: np.ndarray, rng: np.random.Generator, kind: str | None = None) -> np.ndarray:
+    """A real kind of bona-fide photo (same size, BGR uint8), `kind` one of `PHOTO_KINDS` (None: drawn):
+
+    - "press": a press or agency photo: strong unsharp-mask sharpening (halos at edges), often a
+      resize, then heavy JPEG (quality 15-45);
+    - "graded": a film or TV still: S-curve contrast, split toning (teal shadows, warm highlights),
+      lifted or crushed blacks, film grain (band-limited, stronger in the mid-tones), JPEG 50-90;
+    - "scan": a scanned photograph: grey or sepia, the print's tone curve (lifted blacks, compressed
+      whites), scanner blur, grain, JPEG 60-95 (no halftone screen: that is the print attack's cue);
+    - "double_jpeg": recompressed twice (quality 20-60) with a rescale by 0.6-0.95 in between, so the
+      two 8x8 block grids do not line up.
+
+    Training-only augmentation (`ReplayTrainConfig.kind_augment`). On a live sample it is applied after
+    the simulated camera (the published photo's own processing, at the photo's scale); on an attack to
+    the source photo, under the screen or print and the phone camera.
+    """
+    import cv2
+
+    kind = kind if kind is not None else PHOTO_KINDS[int(rng.integers(len(PHOTO_KINDS)))]
+    if kind not in PHOTO_KINDS:
+        raise ValueError(f"unknown photo kind {kind!r}; one of {PHOTO_KINDS}")
+    h, w = img.shape[:2]
+
+    def jpeg(a: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        ok, buf = cv2.imencode(".jpg", a, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(lo, hi + 1))])
+        return np.asarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)) if ok else a
+
+    def grain(shape: tuple[int, ...], amount: float) -> np.ndarray:
+        g = cv2.GaussianBlur(rng.normal(0, 1, size=shape[:2]), (0, 0), rng.uniform(0.5, 1.2))
+        return np.asarray(g / max(float(g.std()), 1e-6) * amount, dtype=np.float64)
+
+    x = img.astype(np.float64)
+    if kind == "press":
+        if rng.uniform() < 0.5:  # agency resize
+            f = rng.uniform(0.5, 0.9)
+            small = cv2.resize(img, (max(8, int(w * f)), max(8, int(h * f))), interpolation=cv2.INTER_AREA)
+            x = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float64)
+        soft = np.asarray(cv2.GaussianBlur(x, (0, 0), rng.uniform(1.0, 2.5)), dtype=np.float64)
+        x = x + rng.uniform(0.8, 2.0) * (x - soft)
+        return jpeg(np.clip(x, 0, 255).astype(np.uint8), 15, 45)
+    if kind == "graded":
+        t = np.clip(x / 255.0, 0, 1)
+        t = t - rng.uniform(0.2, 0.6) * np.sin(2 * np.pi * t) / (2 * np.pi)  # S-curve: more mid contrast
+        lum = t.mean(axis=2, keepdims=True)
+        teal, warm = np.array([1.0, 0.6, -0.2]), np.array([-0.6, 0.1, 1.0])  # BGR directions
+        tone = rng.uniform(0.02, 0.08)
+        t = t + tone * ((1 - lum) * teal + lum * warm)
+        t = rng.uniform(-0.04, 0.08) + t * rng.uniform(0.85, 1.0)  # lifted or crushed blacks
+        grey = t.mean(axis=2, keepdims=True)
+        t = grey + (t - grey) * rng.uniform(0.6, 1.2)
+        x = t * 255 + grain(x.shape, rng.uniform(3, 10))[:, :, None] * (4 * lum * (1 - lum))
+        return jpeg(np.clip(x, 0, 255).astype(np.uint8), 50, 90)
+    if kind == "scan":
+        g = x @ np.array([0.114, 0.587, 0.299])  # BGR -> luma
+        g = g / 255.0
+        g = rng.uniform(0.04, 0.15) + g * rng.uniform(0.7, 0.9)  # the print's tone range
+        g = np.asarray(cv2.GaussianBlur(g, (0, 0), rng.uniform(0.5, 1.1)), dtype=np.float64)
+        g = g * 255 + grain(g.shape, rng.uniform(2, 7))
+        if rng.uniform() < 0.5:  # sepia toning
+            x = g[:, :, None] * np.array([rng.uniform(0.70, 0.85), rng.uniform(0.88, 0.95), 1.0])
+        else:
+            x = np.repeat(g[:, :, None], 3, axis=2)
+        return jpeg(np.clip(x, 0, 255).astype(np.uint8), 60, 95)
+    out = jpeg(img, 20, 60)  # double_jpeg
+    f = rng.uniform(0.6, 0.95)
+    mid = cv2.resize(out, (max(8, int(w * f)), max(8, int(h * f))), interpolation=cv2.INTER_AREA)
+    return jpeg(cv2.resize(jpeg(mid, 20, 60), (w, h), interpolation=cv2.INTER_LINEAR), 30, 80)
+
+
 def _source_variation(img: np.ndarray, rng: np.random.Generator, web: bool = False) -> np.ndarray:
     """Vary the source photo like real photos vary, for every class alike: resolution (down-up
     resampling), studio retouch (edge-preserving smoothing), saturation, contrast, faded blacks, colour
@@ -575,6 +652,7 @@ def _sample(
     gate: list[bool] | None = None,
     web: bool = False,
     hard: bool = False,
+    kind: bool = False,
 ) -> np.ndarray:
     import cv2
 
@@ -602,12 +680,16 @@ def _sample(
         face = Face((w - x - bw, y, bw, bh), (lm[1], lm[0], lm[2], lm[4], lm[3]), face.score)
     if hard:  # a poor source photo (small, dark, blurred, ...), every class alike
         img, face = _hard_photo(img, face, rng)
+    if kind and label != 0:  # the attacker's source photo is of a real photo kind too
+        img = _photo_kind(img, rng)
     img = _source_variation(img, rng, web)  # every class: the photo itself varies in sharpness and colour
     if label == 1:
         img = screen_attack(img, rng)
     elif label == 2:
         img = print_attack(img, rng)
     shot = camera(img, rng, 1.0)
+    if kind and label == 0:  # a live photo published as this kind: its processing comes last
+        shot = _photo_kind(shot, rng)
     sy, sx = shot.shape[0] / img.shape[0], shot.shape[1] / img.shape[1]
     x, y, bw, bh = face.bbox_xywh
     jitter = rng.uniform(-0.05, 0.05, size=4) * bw
@@ -630,12 +712,14 @@ def _dataset(
     web: bool = False,
     hard: float = 0.0,
     poor: list[bool] | None = None,
+    kind: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, labels): `per_class` samples of each class; `gate` (when given) collects per sample
     whether the pipeline's quality stage would let the shot through; `web` adds the training-only
     web-photo augmentation (`_web_photo`); a share `hard` of the samples of every class gets a poor
     source photo (`_hard_photo`; `poor`, when given, collects per sample whether it got one). With
-    `hard` 0 the draw is the same as without the option."""
+    `hard` 0 the draw is the same as without the option; likewise a share `kind` of the samples of
+    every class gets a real photo kind (`_photo_kind`)."""
     xs, ys = [], []
     for label in range(len(CLASSES)):
         for _ in range(per_class):
@@ -643,7 +727,8 @@ def _dataset(
             bad = hard > 0 and bool(rng.uniform() < hard)
             if poor is not None:
                 poor.append(bad)
-            xs.append(_sample(src, label, rng, patches, gate, web, bad))
+            kinded = kind > 0 and bool(rng.uniform() < kind)
+            xs.append(_sample(src, label, rng, patches, gate, web, bad, kinded))
             ys.append(label)
     return np.stack(xs), np.asarray(ys, dtype=np.int64)
 
@@ -818,7 +903,11 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
         )
     if config.val_apcer is not None and not 0.0 < config.val_apcer < 1.0:
         raise InputError(f"--val-apcer must lie strictly between 0 and 1 (a rate), got {config.val_apcer}")
-    for name, share in (("--val-hard", config.val_hard), ("--hard-augment", config.hard_augment)):
+    for name, share in (
+        ("--val-hard", config.val_hard),
+        ("--hard-augment", config.hard_augment),
+        ("--kind-augment", config.kind_augment),
+    ):
         if not 0.0 <= share <= 1.0:
             raise InputError(f"{name} is a share of the samples, between 0 and 1; got {share}")
     torch.manual_seed(config.seed)
@@ -847,7 +936,13 @@ def train_replay(config: ReplayTrainConfig) -> dict[str, Any]:
     t0 = time.time()
     k = config.patches
     xtr, ytr = _dataset(
-        train_src, config.samples_per_class, rng, k, web=config.web_augment, hard=config.hard_augment
+        train_src,
+        config.samples_per_class,
+        rng,
+        k,
+        web=config.web_augment,
+        hard=config.hard_augment,
+        kind=config.kind_augment,
     )
     xva, yva = _dataset(
         val_src, config.val_per_class, np.random.default_rng(config.seed + 2), k, hard=config.val_hard
