@@ -29,6 +29,9 @@ def register(app: typer.Typer) -> None:
         model: Path | None = typer.Option(
             None, "--model", help="Detector weights (default: the shipped model)."
         ),
+        no_split: bool = typer.Option(
+            False, "--no-split", help="Do not read an image of pages side by side as separate pages."
+        ),
     ) -> None:
         """Scan sheet music into MusicXML, MIDI, a notation-graph JSON and overlays.
 
@@ -44,6 +47,7 @@ def register(app: typer.Typer) -> None:
             detections=detections,
             overlay=not no_overlay,
             model_path=model,
+            split_spreads=not no_split,
         )
         summary = scan(list(inputs), cfg)
         for p in summary.pieces:

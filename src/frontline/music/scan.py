@@ -22,6 +22,7 @@ import numpy as np
 
 from frontline.errors import FrontlineError, InputError, JobError
 from frontline.music.assemble import AssembleConfig, Assembly, assemble_pages
+from frontline.music.layout import SplitConfig, split_columns
 from frontline.music.midi import save_midi
 from frontline.music.musicxml import _atomic_write, save_musicxml, save_mxl
 from frontline.music.normalize import IMAGE_SUFFIXES, NormalizeConfig, load_pages
@@ -76,6 +77,10 @@ class ScanConfig:
     """Assembly tolerances and repair switch."""
     model_path: Path | None = None
     """Detector weights (None: the shipped model)."""
+    split_spreads: bool = True
+    """Read an image of pages side by side (a photo of an open book) as its pages (not in oracle mode)."""
+    split: SplitConfig = field(default_factory=SplitConfig)
+    """How a gutter between two pages is found."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,6 +437,9 @@ def scan_piece(
         if not pages:
             raise InputError(f"{names[0]}: no pages")
         warnings: list[str] = []
+        ends = [True] * len(pages)  # whether a page is the last part of an input page (progress ticks)
+        if cfg.detections is None and cfg.split_spreads:
+            pages, ends = _split_spreads(pages, names, per_file, warnings, cfg.split)
         if cfg.detections is not None:
             mode = "oracle"
             det = Path(cfg.detections)
@@ -456,11 +464,11 @@ def scan_piece(
             mode = "detector"
             run = detector or _detector(cfg)
             page_glyphs = []
-            for grey in pages:
+            for grey, end in zip(pages, ends, strict=True):
                 glyphs, warn = run(grey)
                 page_glyphs.append(glyphs)
                 warnings.extend(warn)
-                if on_page:
+                if on_page and end:
                     on_page()
         assembly = assemble_pages(list(zip(page_glyphs, pages, strict=True)), cfg.assemble)
         if not any(p.measures for p in assembly.score.parts):
@@ -508,6 +516,32 @@ def scan_piece(
     except Exception as exc:  # a bug must cost one piece, not the batch; say what and where
         msg = f"{names[0]}: internal error {exc.__class__.__name__}: {exc}; please report it with this file"
         return PieceResult(stem, names, seconds=time.perf_counter() - t0, error=msg)
+
+
+def _split_spreads(
+    pages: list[np.ndarray],
+    names: tuple[str, ...],
+    per_file: list[int],
+    warnings: list[str],
+    config: SplitConfig,
+) -> tuple[list[np.ndarray], list[bool]]:
+    """Each image holding pages side by side (an open book) becomes its pages, left to right.
+
+    Also returns, per output page, whether it is the last part of its input page.
+    """
+    owners = [name for name, n in zip(names, per_file, strict=True) for _ in range(n)]
+    out: list[np.ndarray] = []
+    ends: list[bool] = []
+    for k, (grey, owner) in enumerate(zip(pages, owners, strict=True)):
+        cols = split_columns(grey, config)
+        if len(cols) > 1:
+            where = ", ".join(f"x {a}-{b}" for a, b in cols)
+            warnings.append(
+                f"{owner} (page {k + 1}): {len(cols)} pages side by side ({where}), read left to right"
+            )
+        out.extend(np.ascontiguousarray(grey[:, a:b]) for a, b in cols)
+        ends.extend(i == len(cols) - 1 for i in range(len(cols)))
+    return out, ends
 
 
 def _scan_worker(args: tuple[str, list[Path], ScanConfig]) -> PieceResult:
