@@ -18,6 +18,7 @@ import numpy as np
 
 from frontline.errors import InputError
 from frontline.music.decode import DecodeConfig, RawDetections, decode_maps, to_glyphs
+from frontline.music.lines import LineConfig
 from frontline.music.normalize import (
     NormalizeConfig,
     NormalizedPage,
@@ -116,6 +117,8 @@ class DetectConfig:
     are not ink-fitted by `snap_rest_bars`."""
     c_clefs: bool = True
     """Fit C-clef boxes to their bars and name alto / tenor by the line they centre on (refine.fit_c_clefs)."""
+    line_config: LineConfig = field(default_factory=LineConfig)
+    """Thresholds of the classical line finder (lines.LineConfig)."""
     rest_rule: bool = False
     """Rename whole/half rests by the side of the staff line they touch (refine.resolve_rest_lookalikes).
     Off: with the step-14000 weights the network tells them apart and the rule cost 0.003 mAP on the
@@ -316,7 +319,7 @@ def decode_page(
             for b, c, sc in zip(dets.boxes, dets.classes, dets.scores, strict=True)
             if sc >= cfg.min_score
         ]
-        segs = find_lines_normalized(norm.image, space, symbols=symbols)
+        segs = find_lines_normalized(norm.image, space, cfg.line_config, symbols=symbols)
         staves = [
             (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
             for c, b in zip(segs.classes, segs.boxes, strict=True)

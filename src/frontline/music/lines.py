@@ -62,6 +62,18 @@ class LineConfig:
     staff recall 0.49 -> 0.54)."""
     barline_tolerance: float = 0.6
     """A vertical line whose ends lie this close to a staff's top and bottom lines is a barline."""
+    line_ridge: float = 0.08
+    """Faint staff lines: a pixel of the row-smoothed page (1-space horizontal mean) darker
+    by this share of the paper-to-ink range than both pixels 0.4 spaces above and below it is line
+    ink even when it is lighter than `line_ink`'s threshold; 0 = off. Thin lines of blurred, noisy
+    150-dpi scans are a light grey after the upscaling, far lighter than the noteheads."""
+    staff_shift: bool = True
+    """A five-line group moves down one line when an evenly spaced sixth line below it is longer than
+    its top line (a beam or slur ridge above a staff whose bottom line was also found)."""
+    staff_extend: float = 0.12
+    """Widen staff boxes left and right while the five line rows are darker than the spaces by this
+    share of the paper-to-ink range (`_extend_staves`; faint lines broken by the clef, key and time
+    signature at a staff's start); 0 = off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +109,18 @@ def _line_ink(image: np.ndarray, share: float) -> np.ndarray:
 
 
 def _staves(
-    lines: np.ndarray, space: float, ys: np.ndarray | None = None, thick: np.ndarray | None = None
+    lines: np.ndarray,
+    space: float,
+    ys: np.ndarray | None = None,
+    thick: np.ndarray | None = None,
+    shift: bool = False,
 ) -> list[tuple[float, float, float, float]]:
     """Group staff-line boxes into staves of five evenly spaced lines -> staff boxes.
 
     `ys`: each line's centre y (default: its box centre); `thick`: each line's thickness (with `ys`
     the staff box spans from the top line's top to the bottom line's bottom, not the line boxes,
-    which a touching stem or text stretches)."""
+    which a touching stem or text stretches). `shift`: a group whose top line is shorter than an
+    evenly spaced sixth line below it moves down by one line."""
     if not len(lines):
         return []
     if ys is None:
@@ -143,10 +160,81 @@ def _staves(
             grp.append(int(min(cand, key=lambda j: abs(ys_m[j] - want))))
         if len(grp) < 5:
             continue
+        if shift:
+            # a sixth evenly spaced line below that is longer than the top one: the top one was a
+            # beam, slur or text line above the staff and the staff starts one line lower
+            want = merged[grp[-1]][4] + space
+            nxt = [
+                j
+                for j in np.nonzero(np.abs(ys_m - want) < 0.3 * space)[0]
+                if not used[j]
+                and min(merged[j][2], merged[grp[-1]][2]) - max(merged[j][0], merged[grp[-1]][0]) > 2 * space
+            ]
+            if nxt:
+                j = int(min(nxt, key=lambda j: abs(ys_m[j] - want)))
+                if merged[j][2] - merged[j][0] > merged[i][2] - merged[i][0]:
+                    grp = [*grp[1:], j]
         used[grp] = True
         g = [merged[j] for j in grp]
         top, bottom = g[0][4] - g[0][5] / 2.0, g[-1][4] + g[-1][5] / 2.0
         out.append((float(min(m[0] for m in g)), float(top), float(max(m[2] for m in g)), float(bottom)))
+    return out
+
+
+def _extend_staves(
+    image: np.ndarray, staves: list[tuple[float, float, float, float]], sp: float, contrast: float
+) -> list[tuple[float, float, float, float]]:
+    """Staff boxes widened left and right while the staff's five line rows stay darker than its spaces.
+
+    Faint lines are found as long runs only where no symbol interrupts them, so a staff's start
+    (clef, key and time signature every space or two) is cut off. Per column: mean darkness of the
+    five line rows (the darkest of three rows each, for a residual slant) against the four space
+    middles, smoothed over one space; the box grows through columns where the lines lead by
+    `contrast` of the paper-to-ink range and by half their median lead inside the box, for half a
+    space or more, across gaps (symbols) of up to three spaces.
+    """
+    import cv2
+
+    if not staves:
+        return staves
+    paper, dark = np.percentile(image[::2, ::2], [60.0, 0.5])
+    need = contrast * max(1.0, float(paper - dark))
+    h, w = image.shape
+    img = image.astype(np.float32)
+    win = max(3, int(round(sp)))
+    max_gap = int(round(3.0 * sp))
+    run = max(2, int(round(0.5 * sp)))
+    out = []
+    for x0, y0, x1, y1 in staves:
+        step = (y1 - y0) / 4.0
+        line_rows = [int(round(y0 + k * step)) for k in range(5)]
+        space_rows = [int(round(y0 + (k + 0.5) * step)) for k in range(4)]
+        if line_rows[0] < 1 or line_rows[-1] >= h - 1:
+            out.append((x0, y0, x1, y1))
+            continue
+        lines = np.mean([img[r - 1 : r + 2].min(axis=0) for r in line_rows], axis=0)
+        spaces = np.mean([img[r] for r in space_rows], axis=0)
+        lead = cv2.blur((spaces - lines).reshape(1, -1), (win, 1)).ravel()
+        # half the lead the staff shows inside its box: the smoothed profile crosses it at the lines' end
+        inside = lead[max(0, int(x0)) : max(1, int(x1))]
+        ok = lead >= max(need, 0.5 * float(np.median(inside)) if len(inside) else need)
+        # runs shorter than half a space are letters of a name or noise, not a staff between symbols
+        ok = cv2.morphologyEx(ok.astype(np.uint8).reshape(1, -1), cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+        ok = ok.ravel().astype(bool)
+        a, b = int(x0), int(x1) - 1
+        x, last = a - 1, a
+        while x >= 0 and last - x <= max_gap:
+            if ok[x]:
+                last = x
+            x -= 1
+        new0 = last
+        x, last = b + 1, b
+        while x < w and x - last <= max_gap:
+            if ok[x]:
+                last = x
+            x += 1
+        new1 = last + 1
+        out.append((float(min(x0, new0)), y0, float(max(x1, new1)), y1))
     return out
 
 
@@ -224,6 +312,28 @@ def _ledger_or_tenuto(
     return "articTenutoAbove" if yc < nearest else "articTenutoBelow"
 
 
+def _horizontal_ridges(image: np.ndarray, sp: float, contrast: float) -> np.ndarray:
+    """uint8 mask of thin horizontal lines darker than the rows 0.4 spaces above and below them.
+
+    The page is first averaged along rows over one space (noise and JPEG blocks fade, a line does
+    not); a pixel is on a ridge when it is darker by `contrast` of the paper-to-ink range than both
+    its neighbours 0.4 spaces up and down (inside a notehead or a text stroke the neighbours are
+    dark too).
+    """
+    import cv2
+
+    paper, dark = np.percentile(image[::2, ::2], [60.0, 0.5])
+    rng = max(1.0, float(paper - dark))
+    k = max(3, int(round(sp)))
+    hb = cv2.blur(image, (k, 1)).astype(np.int16)
+    d = max(2, int(round(0.4 * sp)))
+    up = np.full_like(hb, 255)
+    up[d:] = hb[:-d]
+    down = np.full_like(hb, 255)
+    down[:-d] = hb[d:]
+    return ((np.minimum(up, down) - hb) >= contrast * rng).astype(np.uint8)
+
+
 def _faint_verticals(
     image: np.ndarray, sp: float, thin: int, known: np.ndarray, contrast: float, min_length: float
 ) -> np.ndarray:
@@ -296,8 +406,10 @@ def find_lines_normalized(
     # staff lines: long horizontal openings; a 3-row maximum first keeps slightly slanted or wavy
     # lines (photos) in one piece, the AND with the ink mask afterwards restores their thickness
     k_staff = cv2.getStructuringElement(cv2.MORPH_RECT, (int(cfg.staff_min_length * sp), 1))
-    tall = cv2.dilate(ink_h, np.ones((3, 1), np.uint8)) if cfg.staff_slant_tolerant else ink_h
-    horiz = cv2.morphologyEx(tall, cv2.MORPH_OPEN, k_staff) & ink_h
+    # faint lines (row ridges) count for the staff lines only: for ledger lines they cost precision
+    ink_s = ink_h | _horizontal_ridges(image, sp, cfg.line_ridge) if cfg.line_ridge > 0 else ink_h
+    tall = cv2.dilate(ink_s, np.ones((3, 1), np.uint8)) if cfg.staff_slant_tolerant else ink_s
+    horiz = cv2.morphologyEx(tall, cv2.MORPH_OPEN, k_staff) & ink_s
     n_h, lab_h, st_h, _ = cv2.connectedComponentsWithStats(horiz, connectivity=8)
     # thickness = ink area / length, not the box height: a line with a residual slant has a tall box
     is_thin = st_h[:, cv2.CC_STAT_AREA] / np.maximum(st_h[:, cv2.CC_STAT_WIDTH], 1) <= thin + 1
@@ -315,7 +427,9 @@ def find_lines_normalized(
     thick_h = (st_h[is_thin, cv2.CC_STAT_AREA] / np.maximum(st_h[is_thin, cv2.CC_STAT_WIDTH], 1)).astype(
         np.float64
     )
-    staves = _staves(hl, sp, ymed, thick_h)
+    staves = _staves(hl, sp, ymed, thick_h, cfg.staff_shift)
+    if cfg.staff_extend > 0:
+        staves = _extend_staves(image, staves, sp, cfg.staff_extend)
 
     # remove staff lines (only thin horizontal ink) so ledger lines and beams stand out
     no_staff = ink.copy()

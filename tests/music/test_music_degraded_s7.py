@@ -1,0 +1,83 @@
+"""Session 7: the line finder on degraded pages (faint staff lines, a line above the staff, staff starts
+cut off by the clef and key). Synthetic normalised pages, 10 px per staff space."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from frontline.music.detect import DetectConfig
+from frontline.music.lines import LineConfig, _extend_staves, _staves, find_lines_normalized
+
+SP = 10.0
+
+
+def _page(
+    line_ys: list[int], x0: int = 20, x1: int = 380, level: int = 30, h: int = 160, w: int = 400
+) -> np.ndarray:
+    """White page (250) with one-pixel horizontal lines of grey `level` and a black blob (the ink range)."""
+    img = np.full((h, w), 250, np.uint8)
+    for y in line_ys:
+        img[y, x0:x1] = level
+    img[125:150, 300:330] = 10  # a dark block (notes, beams) below the staff: the page's darkest ink
+    return img
+
+
+def _staff_boxes(img: np.ndarray, cfg: LineConfig) -> list[tuple[float, ...]]:
+    segs = find_lines_normalized(img, SP, cfg)
+    return [tuple(b) for c, b in zip(segs.classes, segs.boxes, strict=True) if c == "staff"]
+
+
+def test_faint_staff_lines_found_by_row_ridge() -> None:
+    # lines 25 levels darker than the paper, with noise: lighter than the quarter-way threshold
+    img = _page([40, 50, 60, 70, 80], level=225).astype(np.int16)
+    img += np.random.default_rng(0).normal(0, 3, img.shape).round().astype(np.int16)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    assert _staff_boxes(img, LineConfig(line_ridge=0.0)) == []
+    boxes = _staff_boxes(img, LineConfig(line_ridge=0.08))
+    assert len(boxes) == 1
+    x0, y0, x1, y1 = boxes[0]
+    assert abs(y0 - 40) <= 1.5 and abs(y1 - 81) <= 1.5
+    assert x0 <= 25 and x1 >= 375
+
+
+def test_line_above_the_staff_does_not_shift_it() -> None:
+    lines = np.array([[100, 30, 200, 31], [20, 40, 380, 41], [20, 50, 380, 51], [20, 60, 380, 61]], float)
+    lines = np.concatenate([lines, [[20, 70, 380, 71], [20, 80, 380, 81]]])
+    ys = (lines[:, 1] + lines[:, 3]) / 2
+    wrong = _staves(lines, SP, ys, np.ones(len(ys)))
+    assert len(wrong) == 1 and wrong[0][1] < 35  # the short line above was taken as the top line
+    right = _staves(lines, SP, ys, np.ones(len(ys)), shift=True)
+    assert len(right) == 1 and abs(right[0][1] - 40) <= 1 and abs(right[0][3] - 81) <= 1
+    # with no sixth line below nothing moves
+    same = _staves(lines[1:], SP, ys[1:], np.ones(len(ys) - 1), shift=True)
+    assert len(same) == 1 and abs(same[0][1] - 40) <= 1
+
+
+def test_staff_box_extends_over_its_clef_and_key() -> None:
+    img = _page([40, 50, 60, 70, 80], x0=40, x1=380)
+    img[30:92, 50:62] = 20  # clef
+    img[38:64, 75:82] = 20  # key signature sharp
+    img[40:80, 0:6] = 20  # a letter of an instrument name, far left of the staff
+    found = (120.0, 40.0, 380.0, 81.0)  # the line finder's box: only the unbroken part of the lines
+    (x0, y0, x1, y1) = _extend_staves(img, [found], SP, 0.12)[0]
+    assert 36 <= x0 <= 44  # back over the key and clef to the lines' start, not into the name
+    assert x1 >= 378 and (y0, y1) == (40.0, 81.0)
+    # a staff that already spans its lines stays as it is
+    assert _extend_staves(img, [(40.0, 40.0, 380.0, 81.0)], SP, 0.12)[0][0] == 40.0
+
+
+def test_detect_config_carries_the_line_config() -> None:
+    lc = DetectConfig().line_config  # the degraded-page rules are on by default
+    assert lc.line_ridge > 0 and lc.staff_shift and lc.staff_extend > 0
+
+
+def test_full_finder_on_a_faint_staff_with_clef_and_key() -> None:
+    # faint lines broken by clef and key blocks: the ridge finds the unbroken part, the extension the rest
+    img = _page([40, 50, 60, 70, 80], x0=28, level=200)
+    img[30:92, 40:52] = 20
+    img[38:64, 62:68] = 20
+    img[38:64, 76:82] = 20
+    on = _staff_boxes(img, LineConfig())
+    off = _staff_boxes(img, LineConfig(line_ridge=0.0, staff_extend=0.0))
+    assert off == [] and len(on) == 1
+    assert 25 <= on[0][0] <= 32 and on[0][2] >= 376
