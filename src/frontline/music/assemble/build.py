@@ -21,7 +21,14 @@ from frontline.music.assemble.pitch import (
     clef_from_class,
     diatonic_of,
 )
-from frontline.music.assemble.pixels import find_stem, ink_mask, staccato_dot, stem_end_strokes, tie_arc
+from frontline.music.assemble.pixels import (
+    find_stem,
+    ink_bracket,
+    ink_mask,
+    staccato_dot,
+    stem_end_strokes,
+    tie_arc,
+)
 from frontline.music.assemble.repair import TRUSTED_TIERS, RhythmItem, repair_voice
 from frontline.music.assemble.rhythm import (
     FLAG_COUNT,
@@ -99,6 +106,8 @@ _GRACE_GLYPHS = {
     "graceNoteAcciaccaturaStemDown": ("down", True),
     "graceNoteAppoggiaturaStemDown": ("down", False),
 }
+_STEM_END_MARKS = ("tuplet",)
+"""Symbols that sit on a beam at stems' far ends and whose ink is no beam stroke there."""
 _BAR_RANK = {
     "barline": 0,
     "barlineDouble": 1,
@@ -213,6 +222,35 @@ class AssembleConfig:
     gets <octave-shift> marks over each such run. Ottava dev pages (non-reserved piano/song pieces with
     added ottavas, re-annotated by the data engine; oracle): note F1 0.7989 -> 0.9425, OMR-NED w/o
     lyrics 0.0695 -> 0.0667; every other dev cache unchanged (none holds an ottavaBracket)."""
+    stem_barlines: bool = True
+    """In a system whose barlines cross every staff, a barline found on one staff only is kept when each
+    other staff has a detected "stem" at its x from its top line to its bottom line with no head at either
+    end: the barline there was read as a stem (those stems become barlines). Before, the lone barline was
+    dropped as a stem whose head was missed, and two measures merged (dense piano dev page)."""
+    tall_barlines: bool = True
+    """A barline standing in a clef's or time signature's x range is that symbol's own stroke (and no
+    barline) only when at least half of it lies within the symbol's height (a stacked time signature's:
+    the stack's); before, any overlap hid it, and a false clef detected over a grand staff barline's
+    lower end merged two measures (piano dev page)."""
+    barline_before_time: bool = True
+    """A staff-high barline inside one digit's box of a stacked time signature but left of another digit
+    is the barline before a time change (a detected digit's box reached over it), not the digit's stroke:
+    two measures were merged (generator dev page: 240 notes one measure off)."""
+    tuplet_ink_brackets: bool = True
+    """A detected tuplet number outside its staff with a bracket drawn through its middle in the ink
+    (the detector has no bracket class) marks the notes under that bracket's span: an upper voice's
+    quarter triplet above a lower voice's beamed eighths, or a bracket longer than the nearest notes."""
+    strokes_skip_marks: bool = True
+    """The beam strokes at a detected stem's far end are counted in the ink without the detected tuplet
+    numbers' boxes (a triplet's "3" on its beam over the middle stem was read as a second beam)."""
+    meter_within_span: bool = True
+    """Where a time signature changes inside a line, the meter check (a time signature that the measure
+    lengths contradict is read as the meter they show) counts only the measures each signature governs
+    (a 4/4 measure before a change to 2/4 was read as two 2/4 measures)."""
+    refine_staff_lines: bool = True
+    """Five staff-line candidates of the page's own staff finder that are not evenly spaced get a second
+    look, each line taken where the rows' ink runs widest: a beam lying along a line pulls its darkness
+    peak off it, and the staff was lost (dense piano dev pages, detector: 2 of 18 staves of one page)."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
@@ -431,6 +469,7 @@ def _system_pass(
     # (only digits that read as a time signature on their staff: a thick barline read as a lone digit
     # hides nothing)
     strokes = [g for g in glyphs if g.class_name.startswith("clef")]
+    time_clusters: list[list[Glyph]] = []
     for k_st, st_t in enumerate(system.staves):
         digits_t = [
             g
@@ -441,14 +480,43 @@ def _system_pass(
         for cl in _cluster_x(digits_t, 0.6 * sp):
             if _read_time(cl, st_t) is not None:
                 strokes += cl
+                time_clusters.append(cl)
+
+    def before_time(b: Glyph) -> bool:
+        """A staff-high barline left of one of a stacked time signature's digits: the barline before a
+        time change, which a detected digit's box wider than its ink reaches over (a digit's own stroke
+        lies inside every digit of the stack)."""
+        if not cfg.barline_before_time or b.bbox_xyxy[3] - b.bbox_xyxy[1] < 3 * sp:
+            return False
+        return any(
+            len(cl) > 1
+            and any(i.bbox_xyxy[0] < b.center_xy[0] < i.bbox_xyxy[2] for i in cl)
+            and any(b.center_xy[0] < i.bbox_xyxy[0] - 0.1 * sp for i in cl)
+            for cl in time_clusters
+        )
+
+    if cfg.tall_barlines:
+        # a symbol's own upright stroke lies within its height (a stacked time signature's: within the
+        # stack's); a barline mostly above or below a symbol in whose x range it stands is no stroke of
+        # it (a false clef read over a barline's lower end hid a grand staff's barline)
+        clusters_y = {id(g): cl for cl in time_clusters for g in cl}
+
+        def stroke_of(i: Glyph, b: Glyph) -> bool:
+            cl = clusters_y.get(id(i), [i])
+            y0, y1 = min(g.bbox_xyxy[1] for g in cl), max(g.bbox_xyxy[3] for g in cl)
+            inside = min(y1, b.bbox_xyxy[3]) - max(y0, b.bbox_xyxy[1])
+            return inside >= 0.5 * (b.bbox_xyxy[3] - b.bbox_xyxy[1])
+
+    else:
+
+        def stroke_of(i: Glyph, b: Glyph) -> bool:
+            return _overlap(i.bbox_xyxy[1], i.bbox_xyxy[3], b.bbox_xyxy[1], b.bbox_xyxy[3])
+
     bars = [
         b
         for b in bars
-        if not any(
-            i.bbox_xyxy[0] < b.center_xy[0] < i.bbox_xyxy[2]
-            and _overlap(i.bbox_xyxy[1], i.bbox_xyxy[3], b.bbox_xyxy[1], b.bbox_xyxy[3])
-            for i in strokes
-        )
+        if before_time(b)
+        or not any(i.bbox_xyxy[0] < b.center_xy[0] < i.bbox_xyxy[2] and stroke_of(i, b) for i in strokes)
     ]
     bar_clusters = _cluster_x(bars, 0.8 * sp)
     if len(system.staves) > 1:
@@ -461,8 +529,43 @@ def _system_pass(
             )
 
         n_cover = [covered(cl) for cl in bar_clusters]
+        head_gs_all = [g for name, gs in by_class.items() if head_kind(name) for g in gs]
         full = sum(c == len(system.staves) for c in n_cover)
         if full >= 2 and full >= 0.5 * len(n_cover):
+            if cfg.stem_barlines and any(g.score < 1.0 for g in by_class.get("barline", []) + head_gs_all):
+                # (detected symbols only: a line finder's stems and barlines score 1) unless the other staves have a detected "stem" at its x running from their top line
+                # to their bottom line with no head at either end: the barline read as a stem there
+                def headless_span(s: Glyph, st: Staff) -> bool:
+                    sx, (_, y0, _, y1) = s.center_xy[0], s.bbox_xyxy
+                    if abs(y0 - st.top) > 0.5 * sp or abs(y1 - st.bottom) > 0.5 * sp:
+                        return False
+                    return not any(
+                        h.bbox_xyxy[0] - cfg.stem_x_tol * sp <= sx <= h.bbox_xyxy[2] + cfg.stem_x_tol * sp
+                        and min(abs(h.center_xy[1] - y0), abs(h.center_xy[1] - y1)) <= 0.8 * sp
+                        for h in head_gs_all
+                    )
+
+                for k, cl in enumerate(bar_clusters):
+                    if n_cover[k] != 1:
+                        continue
+                    bar_cx = float(np.mean([g.center_xy[0] for g in cl]))
+                    bar_stems: list[Glyph] = []
+                    for st in system.staves:
+                        if any(g.bbox_xyxy[1] <= st.bottom and g.bbox_xyxy[3] >= st.top for g in cl):
+                            continue
+                        stem_cands = [
+                            s
+                            for s in by_class.get("stem", [])
+                            if abs(s.center_xy[0] - bar_cx) <= 0.5 * sp and headless_span(s, st)
+                        ]
+                        if not stem_cands:
+                            break
+                        bar_stems.append(stem_cands[0])
+                    else:
+                        for s in bar_stems:
+                            by_class["stem"].remove(s)
+                            cl.append(Glyph("barline", s.bbox_xyxy, s.score, s.glyph_id))
+                        n_cover[k] = len(system.staves)
             bar_clusters = [cl for cl, c in zip(bar_clusters, n_cover, strict=True) if c > 1]
     bar_xs: list[tuple[float, str]] = []
     repeat_start_first = False
@@ -518,9 +621,12 @@ def _system_pass(
         for cl in _cluster_x(mine_t, 0.6 * sp):
             ts = _read_time(cl, page_staves[sid])
             if ts is not None:
-                timelines[sid].times.append((cl[0].bbox_xyxy[0], ts))
+                # where the time signature stands: its digits' left edge (the rightmost of a stack, as a
+                # detected digit's box may reach left over the barline before it)
+                tx = max(g.bbox_xyxy[0] for g in cl) if cfg.barline_before_time else cl[0].bbox_xyxy[0]
+                timelines[sid].times.append((tx, ts))
                 if min(g.score for g in cl) < 1.0:
-                    timelines[sid].detected_times.add(cl[0].bbox_xyxy[0])
+                    timelines[sid].detected_times.add(tx)
     for tl in timelines.values():
         tl.clefs.sort(key=lambda t: t[0])
         tl.keys.sort(key=lambda t: t[0])
@@ -854,6 +960,20 @@ def _system_pass(
             for o in groups
         )
 
+    stroke_ink: np.ndarray | None = ink
+    marks_near_stems = [
+        g
+        for g in glyphs
+        if g.class_name.startswith(_STEM_END_MARKS)
+        and g.class_name != "tupletBracket"
+        and g.score >= cfg.min_tuplet_score
+    ]
+    if ink is not None and cfg.strokes_skip_marks and marks_near_stems:
+        # a tuplet number standing on a beam is no beam stroke at the stems' ends
+        stroke_ink = ink.copy()
+        for g in marks_near_stems:
+            mx0, my0, mx1, my1 = (int(round(v)) for v in g.bbox_xyxy)
+            stroke_ink[max(0, my0) : max(0, my1 + 1), max(0, mx0) : max(0, mx1 + 1)] = False
     for gr in groups:
         stem_g = gr.stem
         if stem_g is None:
@@ -920,7 +1040,9 @@ def _system_pass(
             # the strokes leaving the stem's far end, read from the ink, where they are more than the
             # beam glyphs say (a line finder drops a double beam whose band looks too thick for one,
             # or reads two levels as one)
-            gr.px_strokes = stem_end_strokes(ink, s.bbox_xyxy, gr.stem_dir == "up", sp)
+            gr.px_strokes = stem_end_strokes(
+                ink if stroke_ink is None else stroke_ink, s.bbox_xyxy, gr.stem_dir == "up", sp
+            )
             gr.beam_levels = max(gr.beam_levels, *gr.px_strokes)
         gr.extra_glyphs.append(s.glyph_id)
     # a grace slash marks one stem: the small-headed one nearest to it among those it crosses (not a
@@ -1238,6 +1360,13 @@ def _system_pass(
         for b in brackets:
             if b.bbox_xyxy[0] - sp <= cx <= b.bbox_xyxy[2] + sp and abs(b.center_xy[1] - cy) <= 2 * sp:
                 span = (b.bbox_xyxy[0] - 0.5 * sp, b.bbox_xyxy[2] + 0.5 * sp)
+        if span is None and g.score < 1.0 and ink is not None and cfg.tuplet_ink_brackets:
+            # the detector reads no brackets: a bracket drawn through the number's middle in the ink
+            st_n = page_staves[sid]
+            if cy < st_n.top - 0.5 * sp or cy > st_n.bottom + 0.5 * sp:
+                seen = ink_bracket(ink, g.bbox_xyxy, sp)
+                if seen is not None:
+                    span = (seen[0] - 0.5 * sp, seen[1] + 0.5 * sp)
         if span is None:
             for gr in groups:
                 if gr.staff != sid or not gr.beams:
@@ -1746,7 +1875,7 @@ def assemble_pages(
         image_staves: list[Staff] = []
         if image is not None:
             upright = _rotate_image(image, angle) if abs(angle) >= 0.05 else image
-            image_staves = find_staves(upright)
+            image_staves = find_staves(upright, refine_lines=cfg.refine_staff_lines)
             if cfg.deskew and not image_staves:
                 # no staff line seen in the deskewed page: the angle was measured on other long strokes
                 # (beams, slurs) of a page whose staff lines are too faint; take it from where the staff
@@ -1754,7 +1883,7 @@ def assemble_pages(
                 boxed = skew_from_staff_boxes(glyphs)
                 angle = boxed if boxed is not None else 0.0
                 upright = _rotate_image(image, angle) if abs(angle) >= 0.05 else image
-                image_staves = find_staves(upright)
+                image_staves = find_staves(upright, refine_lines=cfg.refine_staff_lines)
         if abs(angle) >= 0.05:
             glyphs = deskew_glyphs(glyphs, angle, center)
         staves = staves_from_glyphs(glyphs)
@@ -1857,11 +1986,23 @@ def assemble_pages(
             # misread (or a change was missed): take the meter the measures show. Not for annotated
             # digits (they are right; the measures then hold two voices or a pickup, not another meter)
             lengths = _measure_lengths(res.groups, res.staff_ids, n_regions, 0.8 * sp)
+            drawn = [r for r in range(n_regions) if sys_times[r] is not None]
+            span_lengths: dict[int, Counter[Fraction]] = {}
+            if cfg.meter_within_span and len(drawn) > (1 if 0 in drawn else 0):
+                # a time change inside the line: each time signature is checked by the measures it
+                # governs (the 2/4 measures after a change do not say that the 4/4 before it is 2/4)
+                for r in range(n_regions):
+                    span_a = max((d for d in drawn if d <= r), default=0)
+                    span_b = min((d for d in drawn if d > r), default=n_regions)
+                    span_lengths[r] = _measure_lengths(
+                        res.groups, res.staff_ids, n_regions, 0.8 * sp, range(span_a, span_b)
+                    )
             in_force = states[0].time if states else None
             given = states[0].time_given if states else False
             for r in range(n_regions):
                 in_force = sys_times[r] or in_force
                 given = sys_given[r] if sys_times[r] else given
+                lengths = span_lengths.get(r, lengths)
                 shown = _meter_of(lengths, in_force.beat_type if in_force else 0)
                 if (
                     not given
@@ -2618,14 +2759,18 @@ _METERS = ((4, 4), (3, 4), (2, 4), (6, 8), (3, 8), (9, 8), (12, 8), (2, 2), (5, 
 
 
 def _measure_lengths(
-    groups: list[_Group], sids: list[int], n_regions: int, x_tol: float = 0.0
+    groups: list[_Group],
+    sids: list[int],
+    n_regions: int,
+    x_tol: float = 0.0,
+    regions: range | None = None,
 ) -> Counter[Fraction]:
     """How often each measure length (quarters, one staff's events summed, as read) occurs over the
-    regions and staves; lone rests (they fill any meter), empty measures and measures with two voices
-    (an up and a down stem struck together, within `x_tol` pixels: the sum of both voices is no measure
-    length) are left out."""
+    regions (all, or `regions`) and staves; lone rests (they fill any meter), empty measures and measures
+    with two voices (an up and a down stem struck together, within `x_tol` pixels: the sum of both voices
+    is no measure length) are left out."""
     lengths: Counter[Fraction] = Counter()
-    for r in range(n_regions):
+    for r in regions if regions is not None else range(n_regions):
         for sid in sids:
             gs = [g for g in groups if g.staff == sid and g.measure == r and not g.grace]
             ups = [g.x for g in gs if g.stem_dir == "up"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["darkness", "find_stem", "ink_mask", "staccato_dot", "stem_end_strokes", "tie_arc"]
+__all__ = ["darkness", "find_stem", "ink_bracket", "ink_mask", "staccato_dot", "stem_end_strokes", "tie_arc"]
 
 
 def darkness(grey: np.ndarray, paper: float) -> np.ndarray:
@@ -304,3 +304,42 @@ def tie_arc(
         if len(dists) >= 2 and (len(dists) < 3 or dists[1] >= min(dists[0], dists[2]) - 0.1 * space):
             return side
     return ""
+
+
+def ink_bracket(
+    ink: np.ndarray, number_box: tuple[float, float, float, float], space: float
+) -> tuple[float, float] | None:
+    """(left end, right end) in x of a tuplet bracket drawn through a number's middle, read in the ink.
+
+    The bracket's line leaves the number on both sides near its middle height (within 0.35 spaces); each
+    side is followed column by column (a slanted bracket drifts up to 0.15 spaces a column; gaps up to
+    0.3 spaces bridged) and must start within 0.5 spaces of the number and run at least 1.5 spaces.
+    None when either side has no such line.
+    """
+    h, w = ink.shape
+    x0, y0, x1, y1 = number_box
+    cy = (y0 + y1) / 2
+    drift = max(1.0, 0.15 * space)
+    gap_max = max(1, int(round(0.3 * space)))
+    ends: list[float] = []
+    for step, start in ((-1, int(np.floor(x0)) - 1), (1, int(np.ceil(x1)) + 1)):
+        x, gap, first, last = start, 0, None, None
+        y_at, reach = cy, 0.35 * space
+        while 0 <= x < w and gap <= gap_max:
+            a, b = max(0, int(np.floor(y_at - reach))), min(h, int(np.ceil(y_at + reach)) + 1)
+            rows = np.flatnonzero(ink[a:b, x]) + a if b > a else np.zeros(0, np.int64)
+            if rows.size:
+                if first is None:
+                    if abs(x - start) > 0.5 * space:
+                        break
+                    first = x
+                y_at = float(rows[np.argmin(np.abs(rows - y_at))])
+                reach = drift
+                last, gap = x, 0
+            else:
+                gap += 1
+            x += step
+        if first is None or last is None or abs(last - first) < 1.5 * space:
+            return None
+        ends.append(float(last))
+    return ends[0], ends[1]

@@ -51,7 +51,7 @@ def staves_from_glyphs(glyphs: list[Glyph]) -> list[Staff]:
     return out
 
 
-def find_staves(grey: np.ndarray, min_width_frac: float = 0.15) -> list[Staff]:
+def find_staves(grey: np.ndarray, min_width_frac: float = 0.15, refine_lines: bool = True) -> list[Staff]:
     """Find five-line staves in a greyscale page (uint8, 255 = white) from long horizontal ink runs.
 
     The page's darkness above the paper is opened with a long horizontal kernel (staff lines survive,
@@ -59,6 +59,8 @@ def find_staves(grey: np.ndarray, min_width_frac: float = 0.15) -> list[Staff]:
     (at least `min_width_frac` of the strongest row). Five candidates with even spacing form a staff;
     its x extent is where at least three of its lines have ink. Robust to paper texture, speckle noise
     and blur; deskew first (`estimate_skew`): a line must stay within a row or two over the kernel.
+    `refine_lines`: five candidates that are not evenly spaced get a second look, each line taken where
+    the rows' ink runs widest (a beam along a line pulls its darkness peak off it).
     """
     if grey.ndim != 2 or grey.size == 0:
         return []
@@ -88,6 +90,7 @@ def find_staves(grey: np.ndarray, min_width_frac: float = 0.15) -> list[Staff]:
         lines.append((centre, y0, y1))
     # columns with line ink per candidate: staff lines run the staff's width, ledger lines and beams not
     extent = [int((horiz[max(0, a - 1) : b + 2] > 0).any(axis=0).sum()) for _, a, b in lines]
+    cover = (horiz > 0).sum(axis=1)
     staves: list[Staff] = []
     if len(lines) < 5:
         return staves
@@ -137,11 +140,18 @@ def find_staves(grey: np.ndarray, min_width_frac: float = 0.15) -> list[Staff]:
         if min(extent[k] for k in chosen) < 0.5 * max(extent[k] for k in chosen):
             continue
         ys5 = np.array([lines[k][0] for k in chosen])
-        step = float(ys5[-1] - ys5[0]) / 4
-        resid = np.abs(ys5 - (ys5[0] + step * np.arange(5)))
-        if resid.max() > 0.15 * space or abs(step - space) > 0.07 * space:
+        refined = not _even(ys5, space) and refine_lines
+        if refined:
+            # a beam lying along a staff line pulls the line's darkness peak off the line (dense
+            # piano pages): take each line where the rows' ink runs widest (a staff line runs the
+            # staff's width, a beam does not)
+            ys5 = np.array([_widest_row(cover, float(y), space) for y in ys5])
+        if not _even(ys5, space):
             continue  # uneven or off-size: stacked ledger lines or beams, not a staff
-        bands = [horiz[max(0, lines[k][1] - 1) : lines[k][2] + 2].max(axis=0) for k in chosen]
+        if refined:  # the line's own rows only (the beam beside it is darker than the line)
+            bands = [horiz[int(np.floor(y)) : int(np.ceil(y)) + 1].max(axis=0) for y in ys5]
+        else:
+            bands = [horiz[max(0, lines[k][1] - 1) : lines[k][2] + 2].max(axis=0) for k in chosen]
         # the line's own darkness (paper texture and scan noise are much lighter)
         level = float(np.percentile(np.concatenate([b[b > 0] for b in bands] or [np.zeros(1)]), 75))
         on = sum((b >= 0.4 * level).astype(np.int32) for b in bands)
@@ -153,8 +163,25 @@ def find_staves(grey: np.ndarray, min_width_frac: float = 0.15) -> list[Staff]:
         for k in range(chosen[0], chosen[-1] + 1):
             used[k] = True  # anything between a staff's lines is not the start of another staff
         x0, x1 = float(cols.min()), float(cols.max())
-        staves.append(Staff(len(staves), tuple(lines[k][0] for k in chosen), x0, x1))
+        staves.append(Staff(len(staves), tuple(float(y) for y in ys5), x0, x1))
     return staves
+
+
+def _even(ys5: np.ndarray, space: float) -> bool:
+    """Whether five line centres are evenly spaced about one staff space apart."""
+    step = float(ys5[-1] - ys5[0]) / 4
+    resid = np.abs(ys5 - (ys5[0] + step * np.arange(5)))
+    return bool(resid.max() <= 0.15 * space and abs(step - space) <= 0.07 * space)
+
+
+def _widest_row(cover: np.ndarray, y: float, space: float) -> float:
+    """Centre of the rows within 0.35 space of `y` whose ink runs at least 90% as wide as the widest."""
+    a, b = max(0, int(np.floor(y - 0.35 * space))), min(len(cover), int(np.ceil(y + 0.35 * space)) + 1)
+    seg = cover[a:b].astype(np.float64)
+    if seg.size == 0 or seg.max() <= 0:
+        return y
+    idx = np.flatnonzero(seg >= 0.9 * seg.max())
+    return float(a + (idx * seg[idx]).sum() / seg[idx].sum())
 
 
 def _peaks(values: np.ndarray, height: float, distance: int) -> list[int]:
