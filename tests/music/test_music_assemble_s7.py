@@ -284,3 +284,19 @@ def test_ink_bracket_follows_a_slanted_bracket_and_needs_both_sides() -> None:
     assert got is not None and got[0] == 40 and got[1] == 259
     ink[:, 160:] = False  # no line right of the number: no bracket
     assert ink_bracket(ink, (140, 44, 155, 60), 10) is None
+
+
+def test_a_detected_grace_slash_across_a_full_size_stem_makes_no_grace_note() -> None:
+    # dense piano dev page: a flag's end read as a grace slash turned a full-size eighth into a grace note
+    glyphs = _staff(100, 1) + [
+        Glyph("timeSig4", (50, 100, 60, 120), 0.9, 10),
+        Glyph("timeSig4", (50, 120, 60, 140), 0.9, 11),
+    ]
+    for k in range(4):
+        glyphs += _note(120 + 40 * k, 100, 20 + 2 * k)
+    glyphs.append(Glyph("barline", (300, 100, 301, 140), 1.0, 30))
+    glyphs.append(Glyph("graceSlash", (195, 90, 205, 100), 0.68, 31))  # across the third stem (x 211)
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    assert [n.duration_q for n in m.notes()] == [F(1)] * 4 and not m.flagged
+    off = assemble_pages([(glyphs, None)], AssembleConfig(slash_small_only=False)).score.parts[0]
+    assert F(0) in [n.duration_q for n in off.measures[0].notes()]

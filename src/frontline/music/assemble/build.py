@@ -236,6 +236,9 @@ class AssembleConfig:
     """A staff-high barline inside one digit's box of a stacked time signature but left of another digit
     is the barline before a time change (a detected digit's box reached over it), not the digit's stroke:
     two measures were merged (generator dev page: 240 notes one measure off)."""
+    slash_small_only: bool = True
+    """A detected grace slash marks only a stem of small heads: across a full-size note's stem (a
+    misread flag end) it made that note a grace note of no duration (dense piano dev page)."""
     tuplet_ink_brackets: bool = True
     """A detected tuplet number outside its staff with a bracket drawn through its middle in the ink
     (the detector has no bracket class) marks the notes under that bracket's span: an upper voice's
@@ -1057,6 +1060,10 @@ def _system_pass(
             )
             and _overlap(sl.bbox_xyxy[1], sl.bbox_xyxy[3], gr.stem.bbox_xyxy[1], gr.stem.bbox_xyxy[3])
         ]
+        if cfg.slash_small_only and sl.score < 1.0:
+            # a detected slash across a full-size note's stem (a flag or a beam end misread) makes no
+            # grace note: only stems of small heads take it
+            crossed = [gr for gr in crossed if any(h.glyph.class_name.endswith("Small") for h in gr.heads)]
         if crossed:
             slashed = min(
                 crossed,
