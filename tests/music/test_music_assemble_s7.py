@@ -300,3 +300,47 @@ def test_a_detected_grace_slash_across_a_full_size_stem_makes_no_grace_note() ->
     assert [n.duration_q for n in m.notes()] == [F(1)] * 4 and not m.flagged
     off = assemble_pages([(glyphs, None)], AssembleConfig(slash_small_only=False)).score.parts[0]
     assert F(0) in [n.duration_q for n in off.measures[0].notes()]
+
+
+def test_the_rest_value_repair_changes_a_rest_only_to_a_neighbouring_class() -> None:
+    from frontline.music.assemble.repair import RhythmItem, repair_voice
+
+    # an eighth rest and four eighths in 4/4: a later rest of the voice was missed. Reading the eighth
+    # rest as a half rest "fits" and shifts every note after it (dense piano dev pages); the detector
+    # confuses neighbouring rest classes only
+    items = [RhythmItem(F(1, 2), 0, is_rest=True)] + [RhythmItem(F(1, 2), 0, beamable=True)] * 4
+    assert not repair_voice(items, F(4), rest_neighbours=True).fits
+    assert repair_voice(items, F(4)).edit == "rest value on event 1"
+    # a quarter rest read as an eighth rest (before a half note, in 3/4) is still repaired
+    items = [RhythmItem(F(1, 2), 0, is_rest=True), RhythmItem(F(2), 0)]
+    rep = repair_voice(items, F(3), rest_neighbours=True)
+    assert rep.fits and rep.items[0].value == F(1)
+
+
+def test_the_assembly_leaves_a_voice_short_of_a_missed_rest_flagged_not_shifted() -> None:
+    glyphs = _staff(100, 1) + [
+        Glyph("timeSig4", (50, 100, 60, 120), 0.9, 10),
+        Glyph("timeSig4", (50, 120, 60, 140), 0.9, 11),
+    ]
+    gid, x = 20, 80.0
+    for k in range(3):
+        if k == 1:  # an eighth rest, then four eighths with flags (a later half-beat rest was missed)
+            glyphs.append(Glyph("rest8th", (x + 40, 112, x + 48, 128), 0.9, gid))
+            x += 30
+            for _ in range(4):
+                x += 30
+                glyphs += _note(x, 100, gid + 1)
+                glyphs.append(Glyph("flag8thUp", (x + 12, 85, x + 18, 100), 0.9, gid + 3))
+                gid += 4
+        else:
+            for _ in range(4):
+                x += 40
+                glyphs += _note(x, 100, gid)
+                gid += 2
+        x += 40
+        glyphs.append(Glyph("barline", (x, 100, x + 1, 140), 1.0, gid))
+        gid += 1
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[1]
+    assert [n.onset_q for n in m.notes()] == [F(1, 2), F(1), F(3, 2), F(2)] and m.flagged
+    off = assemble_pages([(glyphs, None)], AssembleConfig(rest_neighbours=False)).score.parts[0]
+    assert [n.onset_q for n in off.measures[1].notes()][0] == F(2) and not off.measures[1].flagged

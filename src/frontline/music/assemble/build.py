@@ -236,6 +236,10 @@ class AssembleConfig:
     """A staff-high barline inside one digit's box of a stacked time signature but left of another digit
     is the barline before a time change (a detected digit's box reached over it), not the digit's stroke:
     two measures were merged (generator dev page: 240 notes one measure off)."""
+    rest_neighbours: bool = True
+    """The rest-value repair changes a rest only to the class next to it (half or double its value), the
+    classes a detector confuses; an eighth rest made a half rest to fill a voice that had lost a later
+    rest shifted every note after it (dense piano dev pages)."""
     slash_small_only: bool = True
     """A detected grace slash marks only a stem of small heads: across a full-size note's stem (a
     misread flag end) it made that note a grace note of no duration (dense piano dev page)."""
@@ -2262,7 +2266,9 @@ def assemble_pages(
                             if aligned is not None and cfg.repair:
                                 # unless one repair edit fills the measure and agrees with the struck
                                 # notes too (a missed dot: the gap is the dot's)
-                                fix = repair_voice(items, expected, only=tiers)
+                                fix = repair_voice(
+                                    items, expected, only=tiers, rest_neighbours=cfg.rest_neighbours
+                                )
                                 if fix.fits and _align_to(
                                     vg,
                                     list(fix.items),
@@ -2294,7 +2300,11 @@ def assemble_pages(
                                     and r == n_regions - 1
                                 )
                             )
-                            rep = repair_voice(items, expected, allow_short, tiers) if cfg.repair else None
+                            rep = (
+                                repair_voice(items, expected, allow_short, tiers, cfg.rest_neighbours)
+                                if cfg.repair
+                                else None
+                            )
                             short = _total_of(vg) < expected and cfg.align_voices and len(sids) > 1
                             if rep is not None and rep.fits:
                                 if rep.edit:

@@ -116,11 +116,14 @@ def repair_voice(
     expected: Fraction,
     allow_short: bool = False,
     only: tuple[str, ...] | None = None,
+    rest_neighbours: bool = False,
 ) -> Repair:
     """Make a voice fill `expected` quarter notes with at most one edit, if exactly one edit does.
 
     `allow_short` accepts a voice shorter than the measure (a pickup or a voice that pauses); `only`
-    limits the edits to those tiers (e.g. `TRUSTED_TIERS` for annotated symbols).
+    limits the edits to those tiers (e.g. `TRUSTED_TIERS` for annotated symbols); `rest_neighbours`
+    lets the rest-value edit change a rest only to the class next to it (half or double the value), the
+    classes a detector confuses.
     """
     total = _total(items)
     if total == expected or (allow_short and total < expected):
@@ -160,6 +163,8 @@ def repair_voice(
                 if not it.is_rest:
                     continue
                 for v in _REST_VALUES:
+                    if rest_neighbours and v not in (2 * it.value, it.value / 2):
+                        continue
                     new = RhythmItem(v, it.dots, it.scale, False, it.beam_group, True)
                     if v != it.value and total - it.duration + new.duration == expected:
                         edited = list(items)
