@@ -344,3 +344,26 @@ def test_the_assembly_leaves_a_voice_short_of_a_missed_rest_flagged_not_shifted(
     assert [n.onset_q for n in m.notes()] == [F(1, 2), F(1), F(3, 2), F(2)] and m.flagged
     off = assemble_pages([(glyphs, None)], AssembleConfig(rest_neighbours=False)).score.parts[0]
     assert [n.onset_q for n in off.measures[1].notes()][0] == F(2) and not off.measures[1].flagged
+
+
+def test_a_flat_read_between_the_strokes_of_a_double_barline_is_no_key_change() -> None:
+    # song dev page: the detector read a double barline's strokes as a flat; the "key change" moved
+    # every later pitch of the line by a semitone
+    glyphs = _staff(100, 1) + [
+        Glyph("timeSig4", (50, 100, 60, 120), 0.9, 10),
+        Glyph("timeSig4", (50, 120, 60, 140), 0.9, 11),
+    ]
+    for k in range(4):
+        glyphs += _note(120 + 40 * k, 100, 20 + 2 * k)  # B4
+    glyphs += [
+        Glyph("barline", (275, 100, 276, 140), 1.0, 30),
+        Glyph("barline", (279, 100, 281, 140), 1.0, 31),
+        Glyph("keyFlat", (276, 110, 284, 126), 0.5, 32),
+    ]
+    for k in range(4):
+        glyphs += _note(300 + 40 * k, 100, 40 + 2 * k)
+    glyphs.append(Glyph("barline", (460, 100, 461, 140), 1.0, 50))
+    part = assemble_pages([(glyphs, None)]).score.parts[0]
+    assert [n.pitch.midi for n in part.measures[1].notes()] == [71] * 4
+    off = assemble_pages([(glyphs, None)], AssembleConfig(keys_off_barlines=False)).score.parts[0]
+    assert [n.pitch.midi for n in off.measures[1].notes()] == [70] * 4

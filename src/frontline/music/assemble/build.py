@@ -236,6 +236,10 @@ class AssembleConfig:
     """A staff-high barline inside one digit's box of a stacked time signature but left of another digit
     is the barline before a time change (a detected digit's box reached over it), not the digit's stroke:
     two measures were merged (generator dev page: 240 notes one measure off)."""
+    keys_off_barlines: bool = True
+    """A detected key-signature accidental whose centre stands on a barline (within 0.3 spaces of its
+    strokes) is no key change: a double barline's strokes were read as a flat, and every later pitch of
+    the line moved (song dev page)."""
     rest_neighbours: bool = True
     """The rest-value repair changes a rest only to the class next to it (half or double its value), the
     classes a detector confuses; an eighth rest made a half rest to fill a voice that had lost a later
@@ -617,6 +621,19 @@ def _system_pass(
             if g.score < 1.0:
                 timelines[sid].detected_clefs.add(g.bbox_xyxy[0])
     keys = by_class.get("keySharp", []) + by_class.get("keyFlat", []) + by_class.get("keyNatural", [])
+    if cfg.keys_off_barlines:
+        # a detected key accidental standing on a barline (between a double barline's strokes) is the
+        # barline's ink misread: a key signature stands right of its barline
+        keys = [
+            k
+            for k in keys
+            if k.score >= 1.0
+            or not any(
+                b.bbox_xyxy[0] - 0.3 * sp <= k.center_xy[0] <= b.bbox_xyxy[2] + 0.3 * sp
+                and _overlap(b.bbox_xyxy[1], b.bbox_xyxy[3], k.bbox_xyxy[1], k.bbox_xyxy[3])
+                for b in bars
+            )
+        ]
     for sid in staff_ids:
         mine = [g for g in keys if staff_of(g.center_xy[1]) == sid]
         for cl in _cluster_x(mine, 1.2 * sp):
