@@ -367,3 +367,19 @@ def test_a_flat_read_between_the_strokes_of_a_double_barline_is_no_key_change() 
     assert [n.pitch.midi for n in part.measures[1].notes()] == [71] * 4
     off = assemble_pages([(glyphs, None)], AssembleConfig(keys_off_barlines=False)).score.parts[0]
     assert [n.pitch.midi for n in off.measures[1].notes()] == [70] * 4
+
+
+def test_a_missed_dot_goes_to_the_note_before_its_half_value_partner_in_the_beam() -> None:
+    from frontline.music.assemble.repair import RhythmItem, repair_voice
+
+    # 3/4 as detected: eighth + sixteenth beamed (the dotted eighth's dot missed), a quarter, two eighths
+    items = [
+        RhythmItem(F(1, 2), 0, beamable=True, beam_group=0),
+        RhythmItem(F(1, 4), 0, beamable=True, beam_group=0),
+        RhythmItem(F(1), 0, beamable=True),
+        RhythmItem(F(1, 2), 0, beamable=True, beam_group=1),
+        RhythmItem(F(1, 2), 0, beamable=True, beam_group=1),
+    ]
+    rep = repair_voice(items, F(3), dotted_pairs=True)
+    assert rep.fits and rep.edit == "add dot on event 1" and rep.items[0].dots == 1
+    assert not repair_voice(items, F(3)).fits  # three notes could take the dot: flagged

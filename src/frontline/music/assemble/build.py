@@ -236,6 +236,10 @@ class AssembleConfig:
     """A staff-high barline inside one digit's box of a stacked time signature but left of another digit
     is the barline before a time change (a detected digit's box reached over it), not the digit's stroke:
     two measures were merged (generator dev page: 240 notes one measure off)."""
+    dotted_pairs: bool = True
+    """When one added dot would fill a detected voice on several notes, the one followed in its beamed
+    group by a note of half its value takes it (a dotted eighth and a sixteenth whose dot was missed);
+    before, the tie left the measure short and flagged."""
     keys_off_barlines: bool = True
     """A detected key-signature accidental whose centre stands on a barline (within 0.3 spaces of its
     strokes) is no key change: a double barline's strokes were read as a flat, and every later pitch of
@@ -2284,7 +2288,11 @@ def assemble_pages(
                                 # unless one repair edit fills the measure and agrees with the struck
                                 # notes too (a missed dot: the gap is the dot's)
                                 fix = repair_voice(
-                                    items, expected, only=tiers, rest_neighbours=cfg.rest_neighbours
+                                    items,
+                                    expected,
+                                    only=tiers,
+                                    rest_neighbours=cfg.rest_neighbours,
+                                    dotted_pairs=cfg.dotted_pairs,
                                 )
                                 if fix.fits and _align_to(
                                     vg,
@@ -2318,7 +2326,9 @@ def assemble_pages(
                                 )
                             )
                             rep = (
-                                repair_voice(items, expected, allow_short, tiers, cfg.rest_neighbours)
+                                repair_voice(
+                                    items, expected, allow_short, tiers, cfg.rest_neighbours, cfg.dotted_pairs
+                                )
                                 if cfg.repair
                                 else None
                             )

@@ -117,13 +117,16 @@ def repair_voice(
     allow_short: bool = False,
     only: tuple[str, ...] | None = None,
     rest_neighbours: bool = False,
+    dotted_pairs: bool = False,
 ) -> Repair:
     """Make a voice fill `expected` quarter notes with at most one edit, if exactly one edit does.
 
     `allow_short` accepts a voice shorter than the measure (a pickup or a voice that pauses); `only`
     limits the edits to those tiers (e.g. `TRUSTED_TIERS` for annotated symbols); `rest_neighbours`
     lets the rest-value edit change a rest only to the class next to it (half or double the value), the
-    classes a detector confuses.
+    classes a detector confuses; `dotted_pairs` settles a tie between several notes that one added dot
+    would fill by the one followed in its beamed group by a note of half its value (a dotted eighth and a
+    sixteenth: the dot a detector missed).
     """
     total = _total(items)
     if total == expected or (allow_short and total < expected):
@@ -211,11 +214,25 @@ def repair_voice(
                 if _total(edited) == expected:
                     fixes.append((edited, f"triplet on events {idx[0] + 1}-{idx[-1] + 1}"))
         else:
+            at: list[int] = []
             for k, new, what in _candidates(items):
                 if what in tier and total - items[k].duration + new.duration == expected:
                     edited = list(items)
                     edited[k] = new
                     fixes.append((edited, f"{what} on event {k + 1}"))
+                    at.append(k)
+            if dotted_pairs and tier == ("add dot",) and len(fixes) > 1:
+                paired = [
+                    f
+                    for f, k in zip(fixes, at, strict=True)
+                    if k + 1 < len(items)
+                    and items[k].beam_group >= 0
+                    and items[k + 1].beam_group == items[k].beam_group
+                    and items[k + 1].value * 2 == items[k].value
+                    and not items[k].is_rest
+                ]
+                if len(paired) == 1:
+                    fixes = paired
         if len(fixes) == 1:
             return Repair(tuple(fixes[0][0]), True, fixes[0][1])
         if len(fixes) > 1:
