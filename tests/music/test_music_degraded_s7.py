@@ -1,12 +1,15 @@
-"""Session 7: the line finder on degraded pages (faint staff lines, a line above the staff, staff starts
-cut off by the clef and key). Synthetic normalised pages, 10 px per staff space."""
+"""Session 7: degraded pages. The line finder (faint staff lines, a line above the staff, staff starts
+cut off by the clef and key; synthetic normalised pages, 10 px per staff space) and the deskew search
+(faint staff lines instead of the all-ink fallback)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from frontline.music.detect import DetectConfig
 from frontline.music.lines import LineConfig, _extend_staves, _staves, find_lines_normalized
+from frontline.music.normalize import NormalizeConfig, _binarize, _estimate_skew, _staff_line_mask, row_ridges
 
 SP = 10.0
 
@@ -81,3 +84,42 @@ def test_full_finder_on_a_faint_staff_with_clef_and_key() -> None:
     off = _staff_boxes(img, LineConfig(line_ridge=0.0, staff_extend=0.0))
     assert off == [] and len(on) == 1
     assert 25 <= on[0][0] <= 32 and on[0][2] >= 376
+
+
+def _faint_rotated_page() -> np.ndarray:
+    """A page at 5 px per space (the deskew search's scale): faint staff lines, dark slanted beams,
+    the whole page turned by 1 degree."""
+    h, w = 700, 500
+    img = np.full((h, w), 250, np.uint8)
+    for s in range(8):
+        top = 40 + s * 80
+        for k in range(5):
+            img[top + k * 5, 30:470] = 215
+        for b in range(4):
+            x = 40 + b * 110
+            pts = np.array([[x, top + 30], [x + 100, top + 22], [x + 100, top + 28], [x, top + 36]], np.int32)
+            cv2.fillPoly(img, [pts], 20)
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), 1.0, 1.0)
+    return cv2.warpAffine(img, m, (w, h), borderValue=250)
+
+
+def test_deskew_mask_keeps_faint_staff_lines() -> None:
+    img = _faint_rotated_page()
+    otsu = _binarize(img)
+    # without ridges the faint lines are hardly in the mask (the dark beams are)
+    plain = _staff_line_mask(img, 5.0, 0.0)
+    assert (plain & ~otsu).sum() < 0.1 * plain.sum()
+    mask = _staff_line_mask(img, 5.0, 0.08)
+    assert (mask & ~otsu).sum() > 0.3 * mask.sum()
+    assert abs(_estimate_skew(mask, NormalizeConfig(), np.random.default_rng(0)) + 1.0) <= 0.05
+    assert NormalizeConfig().deskew_ridge > 0
+
+
+def test_row_ridges_keep_one_row_per_line() -> None:
+    img = np.full((60, 200), 250, np.uint8)
+    img[20:23, :] = 200  # a blurred 3-row line
+    img[21, :] = 180
+    img[40:60, 100:130] = 10  # ink for the paper-to-ink range
+    r = row_ridges(img, 10.0, 0.08)
+    rows = np.flatnonzero(r[:, :90].any(axis=1))
+    assert rows.tolist() == [21]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from frontline.music.normalize import NormalizedPage
+from frontline.music.normalize import NormalizedPage, row_ridges
 from frontline.music.records import Glyph
 
 __all__ = ["LineConfig", "LineSegments", "find_lines", "find_lines_normalized", "segment_recall"]
@@ -42,6 +42,8 @@ class LineConfig:
     """Opening size that removes thin lines but keeps beams (about half a space thick)."""
     beam_min_length: float = 1.6
     """Shortest beam."""
+    keep_thick_on_lines: bool = False
+    """Removing the staff lines keeps ink that is taller than a line (beams and heads on a line)."""
     line_ink: float = 0.25
     """Ink threshold for staff and ledger lines: pixels darker than this share of the way from paper
     (0) to the darkest ink (1) are ink; 0 = Otsu. Thin lines on downscaled or faded pages are lighter
@@ -67,6 +69,9 @@ class LineConfig:
     by this share of the paper-to-ink range than both pixels 0.4 spaces above and below it is line
     ink even when it is lighter than `line_ink`'s threshold; 0 = off. Thin lines of blurred, noisy
     150-dpi scans are a light grey after the upscaling, far lighter than the noteheads."""
+    line_ridge_noise: float = 0.0
+    """The ridge must also lead by this many times the page's noise after the row average (noisy,
+    blurred scans otherwise fill the whole staff band with ridges)."""
     staff_shift: bool = True
     """A five-line group moves down one line when an evenly spaced sixth line below it is longer than
     its top line (a beam or slur ridge above a staff whose bottom line was also found)."""
@@ -312,28 +317,6 @@ def _ledger_or_tenuto(
     return "articTenutoAbove" if yc < nearest else "articTenutoBelow"
 
 
-def _horizontal_ridges(image: np.ndarray, sp: float, contrast: float) -> np.ndarray:
-    """uint8 mask of thin horizontal lines darker than the rows 0.4 spaces above and below them.
-
-    The page is first averaged along rows over one space (noise and JPEG blocks fade, a line does
-    not); a pixel is on a ridge when it is darker by `contrast` of the paper-to-ink range than both
-    its neighbours 0.4 spaces up and down (inside a notehead or a text stroke the neighbours are
-    dark too).
-    """
-    import cv2
-
-    paper, dark = np.percentile(image[::2, ::2], [60.0, 0.5])
-    rng = max(1.0, float(paper - dark))
-    k = max(3, int(round(sp)))
-    hb = cv2.blur(image, (k, 1)).astype(np.int16)
-    d = max(2, int(round(0.4 * sp)))
-    up = np.full_like(hb, 255)
-    up[d:] = hb[:-d]
-    down = np.full_like(hb, 255)
-    down[:-d] = hb[d:]
-    return ((np.minimum(up, down) - hb) >= contrast * rng).astype(np.uint8)
-
-
 def _faint_verticals(
     image: np.ndarray, sp: float, thin: int, known: np.ndarray, contrast: float, min_length: float
 ) -> np.ndarray:
@@ -407,7 +390,9 @@ def find_lines_normalized(
     # lines (photos) in one piece, the AND with the ink mask afterwards restores their thickness
     k_staff = cv2.getStructuringElement(cv2.MORPH_RECT, (int(cfg.staff_min_length * sp), 1))
     # faint lines (row ridges) count for the staff lines only: for ledger lines they cost precision
-    ink_s = ink_h | _horizontal_ridges(image, sp, cfg.line_ridge) if cfg.line_ridge > 0 else ink_h
+    ink_s = (
+        ink_h | row_ridges(image, sp, cfg.line_ridge, cfg.line_ridge_noise) if cfg.line_ridge > 0 else ink_h
+    )
     tall = cv2.dilate(ink_s, np.ones((3, 1), np.uint8)) if cfg.staff_slant_tolerant else ink_s
     horiz = cv2.morphologyEx(tall, cv2.MORPH_OPEN, k_staff) & ink_s
     n_h, lab_h, st_h, _ = cv2.connectedComponentsWithStats(horiz, connectivity=8)
@@ -441,6 +426,11 @@ def find_lines_normalized(
     down[:-1] = ink[1:]
     through = horiz.astype(bool) & (up.astype(bool) & down.astype(bool))
     no_staff[through] = ink[through]
+    if cfg.keep_thick_on_lines:
+        # a beam or head lying on a staff line joins the line's component, which is thin overall:
+        # keep the pixels of ink that is thicker than a line there
+        thick_v = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((thin + 1, 1), np.uint8)).astype(bool)
+        no_staff[thick_v] = ink[thick_v]
 
     # vertical thin lines: stems and barlines
     k_vert = cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(cfg.stem_min_length * sp)))

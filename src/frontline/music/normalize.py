@@ -25,6 +25,7 @@ __all__ = [
     "estimate_staff",
     "load_pages",
     "normalize_page",
+    "row_ridges",
 ]
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
@@ -50,6 +51,10 @@ class NormalizeConfig:
     """Largest plausible staff space in the original image, in pixels."""
     flatten_illumination: bool = True
     """Divide by a smooth background estimate (shadows in photos) before measuring and rescaling."""
+    deskew_ridge: float = 0.08
+    """Faint staff lines count for the deskew search: row ridges darker by this share of the
+    paper-to-ink range (`row_ridges`); 0 = off. Without them a blurred scan's lines are too light, the
+    search falls back to all ink, and beams and text tilted an unrotated dev page by 0.9 degrees."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,19 +241,53 @@ def _binarize(grey: np.ndarray) -> np.ndarray:
     return mask.astype(bool)
 
 
-def _staff_line_mask(grey: np.ndarray, space_px: float) -> np.ndarray:
+def row_ridges(image: np.ndarray, sp: float, contrast: float, noise_k: float = 0.0) -> np.ndarray:
+    """uint8 mask of thin horizontal lines darker than the rows 0.4 spaces above and below them.
+
+    The page is first averaged along rows over one space (noise and JPEG blocks fade, a line does
+    not); a pixel is on a ridge when it is darker by `contrast` of the paper-to-ink range than both
+    its neighbours 0.4 spaces up and down (inside a notehead or a text stroke the neighbours are
+    dark too), and by `noise_k` times the noise left after the row average; of each ridge only its
+    darkest row is kept.
+    """
+    import cv2
+
+    paper, dark = np.percentile(image[::2, ::2], [60.0, 0.5])
+    rng = max(1.0, float(paper - dark))
+    k = max(3, int(round(sp)))
+    hb = cv2.blur(image, (k, 1)).astype(np.int16)
+    # noise left after the row average (robust spread of row-to-row differences, mostly paper): on a
+    # noisy page the whole staff band is speckled with ridges, and its lines merge into thick blobs
+    diff = (hb[1::2, ::4] - hb[:-1:2, ::4]).ravel()
+    noise = 1.4826 * float(np.median(np.abs(diff))) / np.sqrt(2.0)
+    need = max(contrast * rng, noise_k * noise)
+    d = max(2, int(round(0.4 * sp)))
+    up = np.full_like(hb, 255)
+    up[d:] = hb[:-d]
+    down = np.full_like(hb, 255)
+    down[:-d] = hb[d:]
+    ridge = (np.minimum(up, down) - hb) >= need
+    # only the darkest row of each ridge: a blurred line's ridge is several rows tall, and those bands
+    # bridge neighbouring lines around noteheads into one thick blob
+    ridge[1:-1] &= (hb[1:-1] <= hb[:-2]) & (hb[1:-1] <= hb[2:])
+    return ridge.astype(np.uint8)
+
+
+def _staff_line_mask(grey: np.ndarray, space_px: float, ridge: float = 0.0) -> np.ndarray:
     """Bool mask of long thin horizontal ink (staff lines) for the deskew search.
 
     All ink (Otsu) misleads the row-projection search when beams, text or noteheads dominate, and at
     5 px per space the staff lines are lighter than the Otsu threshold, so: a threshold a quarter of
     the way from paper to ink, a 3-row maximum (lines slanted by up to ~5 degrees stay connected),
     an opening with a 4-space horizontal bar, and back to the thresholded pixels. Falls back to the
-    Otsu mask when too little is left (no long lines).
+    Otsu mask when too little is left (no long lines). `ridge` > 0 adds `row_ridges` (faint lines).
     """
     import cv2
 
     paper, dark = np.percentile(grey[::2, ::2], [60.0, 0.5])
     ink = (grey < paper - 0.25 * max(1.0, paper - dark)).astype(np.uint8)
+    if ridge > 0:  # faint lines (blurred, noisy scans) are lighter than that threshold
+        ink |= row_ridges(grey, space_px, ridge)
     bar = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(round(4.0 * space_px))), 1))
     lines = cv2.morphologyEx(cv2.dilate(ink, np.ones((3, 1), np.uint8)), cv2.MORPH_OPEN, bar) & ink
     if int(lines.sum()) < 200:
@@ -393,7 +432,8 @@ def normalize_page(grey: np.ndarray, config: NormalizeConfig | None = None) -> N
     # skew is measured on a copy at about 5 px per space: cheaper, same angle
     pre = min(1.0, 5.0 / staff.space_px * 1.0) if staff.space_px > 5 else 1.0
     small = cv2.resize(work, (max(1, int(w * pre)), max(1, int(h * pre))), interpolation=cv2.INTER_AREA)
-    angle = _estimate_skew(_staff_line_mask(small, staff.space_px * pre), cfg, np.random.default_rng(0))
+    lines = _staff_line_mask(small, staff.space_px * pre, cfg.deskew_ridge)
+    angle = _estimate_skew(lines, cfg, np.random.default_rng(0))
 
     # forward affine: rotate about the page centre by -angle (undo the skew), then scale
     t = math.radians(-angle)
