@@ -245,9 +245,9 @@ class AssembleConfig:
     strokes) is no key change: a double barline's strokes were read as a flat, and every later pitch of
     the line moved (song dev page)."""
     rest_neighbours: bool = True
-    """The rest-value repair changes a rest only to the class next to it (half or double its value), the
-    classes a detector confuses; an eighth rest made a half rest to fill a voice that had lost a later
-    rest shifted every note after it (dense piano dev pages)."""
+    """The rest-value repair changes a detected voice's rest only to the class next to it (half or double
+    its value), the classes a detector confuses (annotated voices as before): an eighth rest made a half
+    rest to fill a voice that had lost a later rest shifted every note after it (dense piano dev pages)."""
     slash_small_only: bool = True
     """A detected grace slash marks only a stem of small heads: across a full-size note's stem (a
     misread flag end) it made that note a grace note of no duration (dense piano dev page)."""
@@ -2269,6 +2269,8 @@ def assemble_pages(
                                 vg[0].onset = Fraction(0)
                                 continue
                             items = _voice_items(vg)
+                            # a detector confuses neighbouring rest classes only (annotations: any)
+                            rest_nb = cfg.rest_neighbours and any(g.detected for g in vg)
                             # annotated symbols that fall short of the measure are exact: only an
                             # unmarked triplet is theirs to repair (the measure really is short)
                             tiers = (
@@ -2291,7 +2293,7 @@ def assemble_pages(
                                     items,
                                     expected,
                                     only=tiers,
-                                    rest_neighbours=cfg.rest_neighbours,
+                                    rest_neighbours=rest_nb,
                                     dotted_pairs=cfg.dotted_pairs,
                                 )
                                 if fix.fits and _align_to(
@@ -2326,9 +2328,7 @@ def assemble_pages(
                                 )
                             )
                             rep = (
-                                repair_voice(
-                                    items, expected, allow_short, tiers, cfg.rest_neighbours, cfg.dotted_pairs
-                                )
+                                repair_voice(items, expected, allow_short, tiers, rest_nb, cfg.dotted_pairs)
                                 if cfg.repair
                                 else None
                             )
