@@ -69,9 +69,6 @@ class LineConfig:
     by this share of the paper-to-ink range than both pixels 0.4 spaces above and below it is line
     ink even when it is lighter than `line_ink`'s threshold; 0 = off. Thin lines of blurred, noisy
     150-dpi scans are a light grey after the upscaling, far lighter than the noteheads."""
-    line_ridge_noise: float = 0.0
-    """The ridge must also lead by this many times the page's noise after the row average (noisy,
-    blurred scans otherwise fill the whole staff band with ridges)."""
     staff_shift: bool = True
     """A five-line group moves down one line when an evenly spaced sixth line below it is longer than
     its top line (a beam or slur ridge above a staff whose bottom line was also found)."""
@@ -390,9 +387,7 @@ def find_lines_normalized(
     # lines (photos) in one piece, the AND with the ink mask afterwards restores their thickness
     k_staff = cv2.getStructuringElement(cv2.MORPH_RECT, (int(cfg.staff_min_length * sp), 1))
     # faint lines (row ridges) count for the staff lines only: for ledger lines they cost precision
-    ink_s = (
-        ink_h | row_ridges(image, sp, cfg.line_ridge, cfg.line_ridge_noise) if cfg.line_ridge > 0 else ink_h
-    )
+    ink_s = ink_h | row_ridges(image, sp, cfg.line_ridge) if cfg.line_ridge > 0 else ink_h
     tall = cv2.dilate(ink_s, np.ones((3, 1), np.uint8)) if cfg.staff_slant_tolerant else ink_s
     horiz = cv2.morphologyEx(tall, cv2.MORPH_OPEN, k_staff) & ink_s
     n_h, lab_h, st_h, _ = cv2.connectedComponentsWithStats(horiz, connectivity=8)

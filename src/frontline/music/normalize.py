@@ -241,14 +241,13 @@ def _binarize(grey: np.ndarray) -> np.ndarray:
     return mask.astype(bool)
 
 
-def row_ridges(image: np.ndarray, sp: float, contrast: float, noise_k: float = 0.0) -> np.ndarray:
+def row_ridges(image: np.ndarray, sp: float, contrast: float) -> np.ndarray:
     """uint8 mask of thin horizontal lines darker than the rows 0.4 spaces above and below them.
 
     The page is first averaged along rows over one space (noise and JPEG blocks fade, a line does
     not); a pixel is on a ridge when it is darker by `contrast` of the paper-to-ink range than both
     its neighbours 0.4 spaces up and down (inside a notehead or a text stroke the neighbours are
-    dark too), and by `noise_k` times the noise left after the row average; of each ridge only its
-    darkest row is kept.
+    dark too); of each ridge only its darkest row is kept.
     """
     import cv2
 
@@ -256,11 +255,7 @@ def row_ridges(image: np.ndarray, sp: float, contrast: float, noise_k: float = 0
     rng = max(1.0, float(paper - dark))
     k = max(3, int(round(sp)))
     hb = cv2.blur(image, (k, 1)).astype(np.int16)
-    # noise left after the row average (robust spread of row-to-row differences, mostly paper): on a
-    # noisy page the whole staff band is speckled with ridges, and its lines merge into thick blobs
-    diff = (hb[1::2, ::4] - hb[:-1:2, ::4]).ravel()
-    noise = 1.4826 * float(np.median(np.abs(diff))) / np.sqrt(2.0)
-    need = max(contrast * rng, noise_k * noise)
+    need = contrast * rng
     d = max(2, int(round(0.4 * sp)))
     up = np.full_like(hb, 255)
     up[d:] = hb[:-d]
