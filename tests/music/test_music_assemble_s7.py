@@ -383,3 +383,30 @@ def test_a_missed_dot_goes_to_the_note_before_its_half_value_partner_in_the_beam
     rep = repair_voice(items, F(3), dotted_pairs=True)
     assert rep.fits and rep.edit == "add dot on event 1" and rep.items[0].dots == 1
     assert not repair_voice(items, F(3)).fits  # three notes could take the dot: flagged
+
+
+def test_a_short_stem_inside_stacked_heads_is_their_ink_not_a_stem() -> None:
+    # piano dev pages (Weber): chords G4 B4 with C5 set a head width right of the up stem (a second);
+    # the detector read a short vertical stroke through the two stacked heads as a stem, and C5 took it
+    # (nearer than the real stem) as a note of a second voice
+    glyphs = _staff(100, 1) + [
+        Glyph("timeSig2", (50, 100, 60, 120), 0.9, 10),
+        Glyph("timeSig4", (50, 120, 60, 140), 0.9, 11),
+    ]
+    gid = 20
+    for x in (100, 160):
+        glyphs += [
+            Glyph("noteheadBlackOnLine", (x, 125, x + 12, 135), 0.9, gid),  # G4
+            Glyph("noteheadBlackOnLine", (x, 115, x + 12, 125), 0.9, gid + 1),  # B4
+            Glyph("noteheadBlackInSpace", (x + 8, 110, x + 20, 120), 0.5, gid + 2),  # C5, right of the stem
+            Glyph("stem", (x + 11, 85, x + 13, 130), 1.0, gid + 3),
+            Glyph("stem", (x + 5, 117, x + 7, 138), 1.0, gid + 4),  # the stacked heads' own ink
+        ]
+        gid += 5
+    glyphs.append(Glyph("barline", (220, 100, 221, 140), 1.0, gid))
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    got = sorted((n.onset_q, n.pitch.midi, n.duration_q) for n in m.notes())
+    assert got == [(F(k), p, F(1)) for k in (0, 1) for p in (67, 71, 72)]
+    assert {e.voice for e in m.events} == {1}  # one voice: three-note chords
+    off = assemble_pages([(glyphs, None)], AssembleConfig(inner_stems=False)).score.parts[0]
+    assert len({e.voice for e in off.measures[0].events}) == 2  # C5 on the false stem: a second voice

@@ -240,6 +240,10 @@ class AssembleConfig:
     """When one added dot would fill a detected voice on several notes, the one followed in its beamed
     group by a note of half its value takes it (a dotted eighth and a sixteenth whose dot was missed);
     before, the tie left the measure short and flagged."""
+    inner_stems: bool = True
+    """A detected "stem" shorter than 2.5 spaces standing inside a notehead's box (its middle half) is the
+    ink of two heads a line apart, not a stem: it made the head a unison of two voices (piano dev pages
+    with stacked chords)."""
     keys_off_barlines: bool = True
     """A detected key-signature accidental whose centre stands on a barline (within 0.3 spaces of its
     strokes) is no key change: a double barline's strokes were read as a flat, and every later pitch of
@@ -761,6 +765,20 @@ def _system_pass(
                 continue  # a "head" beyond the staff with no ledger line to it: a letter of the text
             heads.append(_Head(g, sid_h, g.center_xy[1]))
     stems = list(by_class.get("stem", []))
+    if cfg.inner_stems and any(h.glyph.score < 1.0 for h in heads):
+        # a short "stem" standing inside a notehead's box (away from its edges) is the heads' own ink
+        # (two heads a line apart), no stem: it made a head a unison of two voices
+        def inner(st_g: Glyph) -> bool:
+            sx_i = st_g.center_xy[0]
+            return st_g.bbox_xyxy[3] - st_g.bbox_xyxy[1] < 2.5 * sp and any(
+                h.glyph.bbox_xyxy[0] + 0.25 * (h.glyph.bbox_xyxy[2] - h.glyph.bbox_xyxy[0])
+                <= sx_i
+                <= h.glyph.bbox_xyxy[2] - 0.25 * (h.glyph.bbox_xyxy[2] - h.glyph.bbox_xyxy[0])
+                and h.glyph.bbox_xyxy[1] - 0.5 * sp <= st_g.center_xy[1] <= h.glyph.bbox_xyxy[3] + 0.5 * sp
+                for h in heads
+            )
+
+        stems = [st_g for st_g in stems if not inner(st_g)]
     if ink is not None and cfg.pixel_stems:
         # detected black and half heads with no stem glyph beside them: their stems from the ink
         # (one per chord: stems found from several heads of a chord are merged)
