@@ -306,8 +306,9 @@ def test_cut_minimax_takes_the_middle_of_a_clean_gap_and_needs_every_class() -> 
 
 
 def test_heldout2_photos_share_no_file_with_the_other_splits(photos: Path) -> None:
-    """Held-out-2 (session 6, rebuilt by docs/faces.md into $FRONTLINE_REPLAY_HELDOUT2) must not hold a
-    photo of the training, validation or first held-out split; skips when the folder is absent."""
+    """Held-out-2 (session 6, rebuilt by docs/faces.md into $FRONTLINE_REPLAY_HELDOUT2) held no photo
+    of session 6's training, validation or first held-out split (since session 7 its photos are
+    training and validation photos themselves); skips when the folder is absent."""
     import os
 
     from frontline.faces.replay import collect_images
