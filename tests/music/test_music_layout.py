@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import cv2
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from frontline.music.layout import split_columns
+from frontline.music.layout import dewarp, split_columns
 from frontline.music.scan import EXAMPLES_DIR, ScanConfig, scan
 
 PAGE = EXAMPLES_DIR / "demo_page.png"
@@ -91,8 +92,54 @@ def test_scan_reads_a_spread_of_two_demo_pages_as_two_pages(tmp_path: Path) -> N
     assert (two.measures, two.notes) == (2 * one.measures, 2 * one.notes)
     assert any("2 pages side by side" in w for w in two.warnings)
     assert (tmp_path / "two" / "spread.p2.overlay.png").is_file()
+    sources = [p["source"] for p in json.loads((tmp_path / "two" / "spread.json").read_text())["pages"]]
+    assert [(s["file_page"], s["x_offset"] > 0) for s in sources] == [(1, False), (1, True)]
     # without the splitter the two pages' staves merge into one long staff per system
     joined = scan(
         [spread], ScanConfig(out_dir=tmp_path / "three", progress=False, overlay=False, split_spreads=False)
     ).pieces[0]
     assert joined.pages == 1 and joined.measures != two.measures
+
+
+def _curl(img: np.ndarray, amp: float) -> tuple[np.ndarray, np.ndarray]:
+    """Shift every column down by amp * (a parabola that is 0 mid-page and 1 at the edges); returns image, shifts."""
+    h, w = img.shape
+    x = np.arange(w, dtype=np.float32) / (w - 1)
+    off = (amp * (2 * x - 1) ** 2).astype(np.float32)
+    map_x = np.tile(np.arange(w, dtype=np.float32), (h, 1))
+    map_y = np.arange(h, dtype=np.float32)[:, None] - off[None, :]
+    return cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderValue=245), off
+
+
+def _line_rows(img: np.ndarray, x: int) -> np.ndarray:
+    """Centres of the dark runs in a 9-px column band (staff-line rows) at x."""
+    col = img[:, x - 4 : x + 5].mean(axis=1) < 128
+    edges = np.flatnonzero(np.diff(col.astype(np.int8)))
+    return (edges[0::2] + edges[1::2]) / 2.0
+
+
+def test_dewarp_levels_curled_staves_and_maps_points_back() -> None:
+    flat = _page(1400, 1800, 6, space=14, rng_seed=5)
+    curled, off = _curl(flat, amp=30.0)
+    out, res = dewarp(curled)
+    assert res.applied and res.tracks >= 20
+    # staff lines (measured left of the note blobs' band) at the left edge and mid-page are level again
+    x_left, x_mid = 1400 // 12 + 8, 700
+    before = _line_rows(curled, x_left)[:5] - _line_rows(curled, x_mid)[:5]
+    after = _line_rows(out, x_left)[:5] - _line_rows(out, x_mid)[:5]
+    assert np.abs(before).min() > 15 and np.abs(after).max() < 3
+    # a point of the dewarped page maps back to where that ink is on the photo
+    y = float(_line_rows(out, x_left)[0])
+    back = res.to_original_points(np.array([[x_left, y]]))[0, 1]
+    assert abs(back - _line_rows(curled, x_left)[0]) < 2.5
+
+
+def test_dewarp_leaves_straight_and_blank_pages_alone() -> None:
+    flat = _page(1400, 1800, 6, space=14, rng_seed=6)
+    out, res = dewarp(flat)
+    assert not res.applied and out is flat and "straight" in res.reason
+    h, w = flat.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), 1.5, 1.0)  # a plain skew is the normaliser's job
+    assert not dewarp(cv2.warpAffine(flat, m, (w, h), borderValue=245))[1].applied
+    blank = np.full((800, 600), 250, np.uint8)
+    assert dewarp(blank)[1].reason == "no staff lines found"

@@ -22,7 +22,7 @@ import numpy as np
 
 from frontline.errors import FrontlineError, InputError, JobError
 from frontline.music.assemble import AssembleConfig, Assembly, assemble_pages
-from frontline.music.layout import SplitConfig, split_columns
+from frontline.music.layout import DewarpConfig, SplitConfig, dewarp, split_columns, staff_space
 from frontline.music.midi import save_midi
 from frontline.music.musicxml import _atomic_write, save_musicxml, save_mxl
 from frontline.music.normalize import IMAGE_SUFFIXES, NormalizeConfig, load_pages
@@ -81,6 +81,10 @@ class ScanConfig:
     """Read an image of pages side by side (a photo of an open book) as its pages (not in oracle mode)."""
     split: SplitConfig = field(default_factory=SplitConfig)
     """How a gutter between two pages is found."""
+    dewarp: bool = True
+    """Level curled or keystoned staves before detection (not in oracle mode)."""
+    dewarp_config: DewarpConfig = field(default_factory=DewarpConfig)
+    """How staff lines are traced and levelled."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,9 +441,17 @@ def scan_piece(
         if not pages:
             raise InputError(f"{names[0]}: no pages")
         warnings: list[str] = []
+        # where each page comes from: input file, page in that file, left edge of the part read
+        origins = [(name, k, 0) for name, n in zip(names, per_file, strict=True) for k in range(n)]
         ends = [True] * len(pages)  # whether a page is the last part of an input page (progress ticks)
+        spaces: list[float | None] = [None] * len(pages)  # measured staff spaces (None: not yet)
         if cfg.detections is None and cfg.split_spreads:
-            pages, ends = _split_spreads(pages, names, per_file, warnings, cfg.split)
+            pages, ends, origins, spaces = _split_spreads(pages, origins, warnings, cfg.split)
+        dewarped = [False] * len(pages)
+        if cfg.detections is None and cfg.dewarp:
+            for i, grey in enumerate(pages):
+                pages[i], res = dewarp(grey, cfg.dewarp_config, spaces[i])
+                dewarped[i] = res.applied
         if cfg.detections is not None:
             mode = "oracle"
             det = Path(cfg.detections)
@@ -488,6 +500,9 @@ def scan_piece(
         save_midi(assembly.score, out / f"{stem}.mid")
         outputs.append(str(out / f"{stem}.mid"))
         doc = assembly_json(assembly, list(names), mode)
+        for entry, (owner, k, x0), dw in zip(doc["pages"], origins, dewarped, strict=False):
+            # the page's pixel coordinates are those of this part of the input, after levelling
+            entry["source"] = {"file": owner, "file_page": k + 1, "x_offset": x0, "dewarped": dw}
         _atomic_write(out / f"{stem}.json", (json.dumps(doc, separators=(",", ":")) + "\n").encode("utf-8"))
         outputs.append(str(out / f"{stem}.json"))
         if cfg.overlay:
@@ -520,20 +535,23 @@ def scan_piece(
 
 def _split_spreads(
     pages: list[np.ndarray],
-    names: tuple[str, ...],
-    per_file: list[int],
+    origins: list[tuple[str, int, int]],
     warnings: list[str],
     config: SplitConfig,
-) -> tuple[list[np.ndarray], list[bool]]:
+) -> tuple[list[np.ndarray], list[bool], list[tuple[str, int, int]], list[float | None]]:
     """Each image holding pages side by side (an open book) becomes its pages, left to right.
 
-    Also returns, per output page, whether it is the last part of its input page.
+    Returns the pages, per page whether it is the last part of its input page, per page its origin
+    (input file, page in that file, left edge of the part in the input page's pixels), and per page
+    its staff space when measured here (an unsplit page; None for the parts of a split one).
     """
-    owners = [name for name, n in zip(names, per_file, strict=True) for _ in range(n)]
     out: list[np.ndarray] = []
     ends: list[bool] = []
-    for k, (grey, owner) in enumerate(zip(pages, owners, strict=True)):
-        cols = split_columns(grey, config)
+    where_from: list[tuple[str, int, int]] = []
+    spaces: list[float | None] = []
+    for grey, (owner, k, _) in zip(pages, origins, strict=True):
+        space = staff_space(grey, config.measure_width)
+        cols = split_columns(grey, config, space)
         if len(cols) > 1:
             where = ", ".join(f"x {a}-{b}" for a, b in cols)
             warnings.append(
@@ -541,7 +559,9 @@ def _split_spreads(
             )
         out.extend(np.ascontiguousarray(grey[:, a:b]) for a, b in cols)
         ends.extend(i == len(cols) - 1 for i in range(len(cols)))
-    return out, ends
+        where_from.extend((owner, k, a) for a, _ in cols)
+        spaces.extend([space] if len(cols) == 1 else [None] * len(cols))
+    return out, ends, where_from, spaces
 
 
 def _scan_worker(args: tuple[str, list[Path], ScanConfig]) -> PieceResult:
