@@ -72,6 +72,7 @@ def test_staff_box_extends_over_its_clef_and_key() -> None:
 def test_detect_config_carries_the_line_config() -> None:
     lc = DetectConfig().line_config  # the degraded-page rules are on by default
     assert lc.line_ridge > 0 and lc.staff_shift and lc.staff_extend > 0
+    assert lc.ridge_lines_in_staves and lc.ridge_fallback
 
 
 def test_full_finder_on_a_faint_staff_with_clef_and_key() -> None:
@@ -123,3 +124,20 @@ def test_row_ridges_keep_one_row_per_line() -> None:
     r = row_ridges(img, 10.0, 0.08)
     rows = np.flatnonzero(r[:, :90].any(axis=1))
     assert rows.tolist() == [21]
+
+
+def test_ridge_lines_outside_staves_are_not_removed_as_staff_lines() -> None:
+    # a row of short lines below the staff with gaps under a space: the row mean bridges them into
+    # one long ridge line, which must not be removed like a staff line (the short lines stay)
+    img = _page([40, 50, 60, 70, 80], level=30)
+    for x in range(30, 370, 26):
+        img[100, x : x + 20] = 30
+
+    def short_lines(cfg: LineConfig) -> int:
+        return find_lines_normalized(img, SP, cfg).classes.count("legerLine")
+
+    assert short_lines(LineConfig(line_ridge=0.0)) == 14
+    assert short_lines(LineConfig(ridge_fallback=False, ridge_lines_in_staves=False)) == 0
+    assert short_lines(LineConfig(ridge_fallback=False, ridge_lines_in_staves=True)) == 14
+    # by default the ridge staves are taken only when the ink lines give fewer staves (here: as many)
+    assert short_lines(LineConfig()) == 14

@@ -72,6 +72,11 @@ class LineConfig:
     0.905/0.927, 0.7990 -> 0.8181; corpus degraded 0.657/1.000 -> 0.696/0.934, 0.8276 -> 0.8240;
     mixed 300 dpi (tune9) 0.626/0.732 -> 0.672/0.786, 0.5625 -> 0.5647; clean 300 dpi unchanged F1.
     Used for staff lines only: for ledger lines it cost precision."""
+    ridge_fallback: bool = True
+    """Take the staves found with `line_ridge` only when they are more than those of the ink lines
+    alone (on clean pages the ridge moved a few staff boxes and ledger lines)."""
+    ridge_lines_in_staves: bool = True
+    """Lines found through `line_ridge` are removed (as staff lines) only inside the found staves."""
     staff_shift: bool = True
     """A five-line group moves down one line when an evenly spaced sixth line below it is longer than
     its top line (a beam or slur ridge above a staff whose bottom line was also found)."""
@@ -363,6 +368,40 @@ def _faint_verticals(
     return np.asarray(out, np.float64).reshape(-1, 4)
 
 
+def _staff_lines(
+    image: np.ndarray, ink: np.ndarray, sp: float, thin: int, k_staff: np.ndarray, cfg: LineConfig
+) -> tuple[np.ndarray, list[tuple[float, float, float, float]]]:
+    """Thin long horizontal lines of an ink mask (uint8 mask to remove) and the staves they form.
+
+    A 3-row maximum first keeps slightly slanted or wavy lines (photos) in one piece; the AND with
+    the ink mask afterwards restores their thickness.
+    """
+    import cv2
+
+    tall = cv2.dilate(ink, np.ones((3, 1), np.uint8)) if cfg.staff_slant_tolerant else ink
+    horiz = cv2.morphologyEx(tall, cv2.MORPH_OPEN, k_staff) & ink
+    n_h, lab_h, st_h, _ = cv2.connectedComponentsWithStats(horiz, connectivity=8)
+    # thickness = ink area / length, not the box height: a line with a residual slant has a tall box
+    is_thin = st_h[:, cv2.CC_STAT_AREA] / np.maximum(st_h[:, cv2.CC_STAT_WIDTH], 1) <= thin + 1
+    is_thin[0] = False
+    x, y, w, h = (st_h[is_thin, i].astype(np.float64) for i in range(4))
+    hl = np.stack([x, y, x + w, y + h], 1).reshape(-1, 4)
+    # a line's y is its median pixel row: a stem or text touching the line stretches the box only
+    ymed = 0.5 + np.asarray(
+        [
+            float(np.median(np.nonzero(lab_h[int(b[1]) : int(b[3]), int(b[0]) : int(b[2])] == i)[0])) + b[1]
+            for i, b in zip(np.nonzero(is_thin)[0], hl, strict=True)
+        ]
+    )
+    thick_h = (st_h[is_thin, cv2.CC_STAT_AREA] / np.maximum(st_h[is_thin, cv2.CC_STAT_WIDTH], 1)).astype(
+        np.float64
+    )
+    staves = _staves(hl, sp, ymed, thick_h, cfg.staff_shift)
+    if cfg.staff_extend > 0:
+        staves = _extend_staves(image, staves, sp, cfg.staff_extend)
+    return is_thin[lab_h].astype(np.uint8), staves  # only thin lines are removed (not beams)
+
+
 def find_lines_normalized(
     image: np.ndarray,
     space: float = 10.0,
@@ -389,30 +428,24 @@ def find_lines_normalized(
     # staff lines: long horizontal openings; a 3-row maximum first keeps slightly slanted or wavy
     # lines (photos) in one piece, the AND with the ink mask afterwards restores their thickness
     k_staff = cv2.getStructuringElement(cv2.MORPH_RECT, (int(cfg.staff_min_length * sp), 1))
-    # faint lines (row ridges) count for the staff lines only: for ledger lines they cost precision
-    ink_s = ink_h | row_ridges(image, sp, cfg.line_ridge) if cfg.line_ridge > 0 else ink_h
-    tall = cv2.dilate(ink_s, np.ones((3, 1), np.uint8)) if cfg.staff_slant_tolerant else ink_s
-    horiz = cv2.morphologyEx(tall, cv2.MORPH_OPEN, k_staff) & ink_s
-    n_h, lab_h, st_h, _ = cv2.connectedComponentsWithStats(horiz, connectivity=8)
-    # thickness = ink area / length, not the box height: a line with a residual slant has a tall box
-    is_thin = st_h[:, cv2.CC_STAT_AREA] / np.maximum(st_h[:, cv2.CC_STAT_WIDTH], 1) <= thin + 1
-    is_thin[0] = False
-    x, y, w, h = (st_h[is_thin, i].astype(np.float64) for i in range(4))
-    hl = np.stack([x, y, x + w, y + h], 1).reshape(-1, 4)
-    # a line's y is its median pixel row: a stem or text touching the line stretches the box only
-    ymed = 0.5 + np.asarray(
-        [
-            float(np.median(np.nonzero(lab_h[int(b[1]) : int(b[3]), int(b[0]) : int(b[2])] == i)[0])) + b[1]
-            for i, b in zip(np.nonzero(is_thin)[0], hl, strict=True)
-        ]
-    )
-    horiz = is_thin[lab_h].astype(np.uint8)  # only thin lines are removed below (not beams)
-    thick_h = (st_h[is_thin, cv2.CC_STAT_AREA] / np.maximum(st_h[is_thin, cv2.CC_STAT_WIDTH], 1)).astype(
-        np.float64
-    )
-    staves = _staves(hl, sp, ymed, thick_h, cfg.staff_shift)
-    if cfg.staff_extend > 0:
-        staves = _extend_staves(image, staves, sp, cfg.staff_extend)
+    horiz, staves = _staff_lines(image, ink_h, sp, thin, k_staff, cfg)
+    if cfg.line_ridge > 0:
+        # faint lines (row ridges) count for the staff lines only: for ledger lines they cost precision
+        horiz_r, staves_r = _staff_lines(
+            image, ink_h | row_ridges(image, sp, cfg.line_ridge), sp, thin, k_staff, cfg
+        )
+        if not cfg.ridge_fallback or len(staves_r) > len(staves):
+            if cfg.ridge_lines_in_staves:
+                # ridge pixels join a row of ledger lines (the row mean bridges their gaps) into one
+                # long line that would be removed as a staff line: outside the staves only ink lines are
+                in_staff = np.zeros(horiz.shape, bool)
+                for x0, y0, x1, y1 in staves_r:
+                    ya, yb = max(0, int(y0 - 0.4 * sp)), int(y1 + 0.4 * sp) + 1
+                    in_staff[ya:yb, max(0, int(x0 - sp)) : int(x1 + sp) + 1] = True
+                horiz = np.where(in_staff, horiz_r, horiz).astype(np.uint8)
+            else:
+                horiz = horiz_r
+            staves = staves_r
 
     # remove staff lines (only thin horizontal ink) so ledger lines and beams stand out
     no_staff = ink.copy()
