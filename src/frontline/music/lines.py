@@ -67,10 +67,11 @@ class LineConfig:
     by this share of the paper-to-ink range than both pixels 0.4 spaces above and below it is line
     ink even when it is lighter than `line_ink`'s threshold; 0 = off. Thin lines of blurred, noisy
     150-dpi scans are a light grey after the upscaling, far lighter than the noteheads (a dev page
-    gave no staff at all). With `staff_shift`, `staff_extend` and the deskew ridge (session 7), dev
-    pages, staff recall/precision and note F1 end to end: random degraded 150 dpi 0.643/0.915 ->
-    0.905/0.927, 0.7990 -> 0.8181; corpus degraded 0.657/1.000 -> 0.696/0.934, 0.8276 -> 0.8240;
-    mixed 300 dpi (tune9) 0.626/0.732 -> 0.672/0.786, 0.5625 -> 0.5647; clean 300 dpi unchanged F1.
+    gave no staff at all). With the other session-7 rules (`staff_shift`, `staff_extend`,
+    `ridge_fallback`, `ridge_lines_in_staves`, the deskew ridge), dev pages, staff recall/precision:
+    random degraded 150 dpi 0.643/0.915 -> 0.917/0.939 (note F1 0.7990 -> 0.8181 before the last two),
+    corpus degraded 0.657/1.000 -> 0.696/0.934 (note F1 0.8276 -> 0.8240), mixed 300 dpi (tune9)
+    0.626/0.732 -> 0.672/0.779, clean 300 dpi 0.910/0.979 -> 0.929/1.000 (mAP and note F1 equal).
     Used for staff lines only: for ledger lines it cost precision."""
     ridge_fallback: bool = True
     """Take the staves found with `line_ridge` only when they are more than those of the ink lines
