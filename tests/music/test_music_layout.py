@@ -143,3 +143,8 @@ def test_dewarp_leaves_straight_and_blank_pages_alone() -> None:
     assert not dewarp(cv2.warpAffine(flat, m, (w, h), borderValue=245))[1].applied
     blank = np.full((800, 600), 250, np.uint8)
     assert dewarp(blank)[1].reason == "no staff lines found"
+
+
+def test_noise_is_not_split() -> None:
+    noise = (np.random.default_rng(0).random((900, 1400)) * 255).astype(np.uint8)
+    assert split_columns(noise) == [(0, 1400)]

@@ -39,6 +39,8 @@ class SplitConfig:
     """Each part must hold at least this share of the page's staff-line pixels."""
     ink_ratio: float = 0.8
     """A pixel is ink when darker than this share of its smoothed neighbourhood (shadows are not ink)."""
+    min_lines: int = 10
+    """Each part needs a column crossed by at least this many staff-line pixels (two staves' lines)."""
     max_parts: int = 4
     """Most parts one image is split into."""
 
@@ -120,6 +122,8 @@ def _best_gap(profile: np.ndarray, lo: int, hi: int, total_w: int, cfg: SplitCon
         left, right = seg[:mid].sum(), seg[mid:].sum()
         if min(left, right) < cfg.min_side_mass * mass:
             continue
+        if min(seg[:mid].max(), seg[mid:].max()) < cfg.min_lines:
+            continue  # no column on one side crosses two staves' lines: noise, not a page
         if best is None or end - start > best[1] - best[0]:
             best = (start, end)
     return None if best is None else lo + (best[0] + best[1]) // 2
