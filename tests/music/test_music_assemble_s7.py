@@ -172,16 +172,23 @@ def test_find_staves_keeps_a_staff_whose_line_a_heavy_beam_lies_along() -> None:
     assert len(find_staves(img, refine_lines=False)) == 1
 
 
+def _staff_page(width: int, top_digit: str) -> tuple[np.ndarray, list[Glyph]]:
+    """A 260-px-high page with one five-line staff (lines at y 100-140, x 20 to width-20) in its ink,
+    its detected staff, and a time signature TOP_DIGIT over 4."""
+    img = np.full((260, width), 255, np.uint8)
+    for k in range(5):
+        img[100 + 10 * k, 20 : width - 20] = 0
+    glyphs = _staff(100, 0, width - 20) + [
+        Glyph(top_digit, (50, 100, 60, 120), 0.9, 2),
+        Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3),
+    ]
+    return img, glyphs
+
+
 def _beamed_triplet_page() -> tuple[list[Glyph], np.ndarray]:
     # 3/4: a beamed triplet of eighths G4 (stems up) whose "3" stands on the beam over the middle stem,
     # then a half note; drawn in the page's ink and given as detected glyphs
-    img = np.full((260, 500), 255, np.uint8)
-    for k in range(5):
-        img[100 + 10 * k, 20:480] = 0
-    glyphs = _staff(100, 0, 480) + [
-        Glyph("timeSig3", (50, 100, 60, 120), 0.9, 2),
-        Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3),
-    ]
+    img, glyphs = _staff_page(500, "timeSig3")
     gid = 10
     for x in (100, 140, 180, 260):
         img[125:136, x : x + 12] = 0
@@ -224,13 +231,7 @@ def _two_voice_triplet_page() -> tuple[list[Glyph], np.ndarray]:
     # 2/4: an upper voice's quarter triplet C5 (stems up) under a bracket with its "3" above the staff,
     # and a lower voice's four eighths E4 (stems down, beamed in pairs); ink and detected glyphs (the
     # detector reads the number but has no class for the bracket)
-    img = np.full((260, 400), 255, np.uint8)
-    for k in range(5):
-        img[100 + 10 * k, 20:380] = 0
-    glyphs = _staff(100, 0, 380) + [
-        Glyph("timeSig2", (50, 100, 60, 120), 0.9, 2),
-        Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3),
-    ]
+    img, glyphs = _staff_page(400, "timeSig2")
     gid = 10
     for x, cy, up in [(x, 115, True) for x in (100, 160, 220)] + [
         (x, 140, False) for x in (100, 130, 190, 220)
