@@ -1,4 +1,4 @@
-"""`frontline music detect` and `frontline music train`: the Deep Watershed Detector stage."""
+"""`frontline music detect`, `train` and `train-glyphs`: the Deep Watershed Detector stage and its look-alike classifier."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ import typer
 from frontline.cli._common import handle_errors, print_json
 from frontline.errors import InputError
 from frontline.music.train import TrainConfig
+from frontline.music.train_glyphs import GlyphTrainConfig
 
 _TD = TrainConfig()  # defaults shown by `frontline music train --help`
+_TG = GlyphTrainConfig()  # defaults shown by `frontline music train-glyphs --help`
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `music` sub-app."""
     app.command("detect")(detect)
     app.command("train")(train)
+    app.command("train-glyphs")(train_glyphs)
 
 
 @handle_errors
@@ -114,4 +117,49 @@ def train(
         resume=resume,
     )
     run_dir = run_training(cfg)
+    print_json({"run": str(run_dir), "best": str(run_dir / "best.pt")})
+
+
+@handle_errors
+def train_glyphs(
+    data: list[Path] = typer.Option(
+        ..., "--data", help="Training page folder(s) (frontline music synth output)."
+    ),
+    out: Path = typer.Option(Path("runs"), "--out", help="Folder for run folders (glyphnet-<time>/)."),
+    val_data: Path = typer.Option(
+        None, "--val-data", help="Validation pages (default: hold out a share of --data)."
+    ),
+    epochs: int = typer.Option(_TG.epochs, "--epochs", help="Passes over the resampled windows."),
+    batch: int = typer.Option(_TG.batch_size, "--batch", help="Windows per step."),
+    lr: float = typer.Option(_TG.lr, "--lr", help="Peak learning rate."),
+    max_per_class: int = typer.Option(_TG.max_per_class, "--max-per-class", help="Cap on windows per class."),
+    sampler_power: float = typer.Option(
+        _TG.sampler_power, "--sampler-power", help="Class-aware sampler power (0 = uniform)."
+    ),
+    threads: int = typer.Option(1, "--threads", help="torch threads."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    resume: str = typer.Option("", "--resume", help="Run folder to continue."),
+) -> None:
+    """Train the look-alike glyph classifier the detector consults; prints the run folder (best.pt inside).
+
+    Example: frontline music train-glyphs --data data/dwd-train --val-data data/dwd-val --out runs
+    """
+    from frontline.music.train_glyphs import train_glyph_classifier
+
+    if epochs < 1 or batch < 1 or max_per_class < 1:
+        raise InputError("--epochs, --batch and --max-per-class must be at least 1")
+    cfg = GlyphTrainConfig(
+        data=tuple(str(d) for d in data),
+        out=str(out),
+        val_data=str(val_data) if val_data else "",
+        epochs=epochs,
+        batch_size=batch,
+        lr=lr,
+        max_per_class=max_per_class,
+        sampler_power=sampler_power,
+        threads=threads,
+        seed=seed,
+        resume=resume,
+    )
+    run_dir = train_glyph_classifier(cfg)
     print_json({"run": str(run_dir), "best": str(run_dir / "best.pt")})

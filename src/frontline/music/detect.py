@@ -18,6 +18,7 @@ import numpy as np
 
 from frontline.errors import InputError
 from frontline.music.decode import DecodeConfig, RawDetections, decode_maps, to_glyphs
+from frontline.music.glyphnet import ReclassifyConfig
 from frontline.music.lines import LineConfig
 from frontline.music.normalize import (
     NormalizeConfig,
@@ -63,6 +64,7 @@ __all__ = [
     "load_model",
     "network_maps",
     "predict_normalized",
+    "reclassify_page",
 ]
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -119,6 +121,13 @@ class DetectConfig:
     """Fit C-clef boxes to their bars and name alto / tenor by the line they centre on (refine.fit_c_clefs)."""
     line_config: LineConfig = field(default_factory=LineConfig)
     """Thresholds of the classical line finder (lines.LineConfig)."""
+    glyph_classifier: bool = False
+    """Re-decide look-alike classes (noteheads, clefs, rests, time signatures, dots, flags) with the
+    glyph classifier (`glyphnet.py`) after every rule."""
+    glyph_model: str = ""
+    """Glyph classifier checkpoint (empty: the shipped weights)."""
+    reclassify: ReclassifyConfig = field(default_factory=ReclassifyConfig)
+    """How the classifier's probabilities change a detection."""
     rest_rule: bool = False
     """Rename whole/half rests by the side of the staff line they touch (refine.resolve_rest_lookalikes).
     Off: with the step-14000 weights the network tells them apart and the rule cost 0.003 mAP on the
@@ -374,6 +383,9 @@ def decode_page(
         glyphs = fit_cut_time(grey, glyphs)
     t4 = time.perf_counter()
     timing.update({"decode": t3 - t2, "lines": t4 - t3})  # lines include the refinements
+    if cfg.glyph_classifier and glyphs:
+        glyphs = reclassify_page(norm, glyphs, cfg)
+        timing["classify"] = time.perf_counter() - t4
     allg = [g for g in glyphs if g.score >= cfg.min_score] + line_glyphs
     if cfg.classes is not None:
         keep = set(cfg.classes)
@@ -383,6 +395,18 @@ def decode_page(
     if not glyphs:
         warn.append("staff lines found but no symbols detected")
     return PageDetections(tuple(allg), (w, h), norm.staff.space_px, tuple(warn), timing)
+
+
+def reclassify_page(norm: NormalizedPage, glyphs: list[Glyph], config: DetectConfig) -> list[Glyph]:
+    """`glyphnet.reclassify` on the normalised page for glyphs whose boxes are in original pixels."""
+    from frontline.music.glyphnet import load_glyph_classifier, reclassify
+
+    boxes = np.asarray([g.bbox_xyxy for g in glyphs], np.float64)
+    centres = norm.transform.to_normalized_points(
+        np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], 1)
+    )
+    classifier = load_glyph_classifier(config.glyph_model or None)
+    return reclassify(norm.image, glyphs, classifier, config.reclassify, centres)
 
 
 def detect_file(path: str | Path, model: DWD, config: DetectConfig | None = None) -> list[PageDetections]:

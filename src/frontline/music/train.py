@@ -34,6 +34,7 @@ __all__ = [
     "PageSample",
     "TrainConfig",
     "evaluate_pages",
+    "iter_dataset",
     "load_dataset",
     "train",
 ]
@@ -175,8 +176,14 @@ def _read_deepscores(json_path: Path) -> list[tuple[Path, np.ndarray, list[str]]
     return out
 
 
-def load_dataset(folder: str | Path, target_space_px: float = 10.0, max_pages: int = 0) -> list[PageSample]:
-    """Read and normalise every page under `folder` (recursively); boxes follow the page transform."""
+def iter_dataset(
+    folder: str | Path, target_space_px: float = 10.0, max_pages: int = 0
+) -> Iterator[PageSample]:
+    """Read and normalise the pages under `folder` (recursively) one at a time; boxes follow the page transform.
+
+    Pages without staff lines are skipped. Raises InputError for a missing folder or one without
+    DeepScoresV2-layout JSON.
+    """
     root = Path(folder)
     if not root.is_dir():
         raise InputError(f"{root}: no such data folder; render one with `frontline music synth`")
@@ -188,7 +195,6 @@ def load_dataset(folder: str | Path, target_space_px: float = 10.0, max_pages: i
     if not items:
         raise InputError(f"{root}: no DeepScoresV2-layout JSON with images found")
     cfg = NormalizeConfig(target_space_px=target_space_px)
-    pages = []
     for path, boxes, names in items:
         grey = load_pages(path, cfg)[0]
         norm = normalize_page(grey, cfg)
@@ -200,9 +206,14 @@ def load_dataset(folder: str | Path, target_space_px: float = 10.0, max_pages: i
         n = len(boxes)
         corners = np.stack([nb[:n], nb[n : 2 * n], nb[2 * n : 3 * n], nb[3 * n :]], 1)  # (N, 4, 2)
         nboxes = np.concatenate([corners.min(1), corners.max(1)], 1) if n else np.zeros((0, 4))
-        pages.append(PageSample(str(path.relative_to(root)), norm.image, nboxes, tuple(names)))
+        yield PageSample(str(path.relative_to(root)), norm.image, nboxes, tuple(names))
+
+
+def load_dataset(folder: str | Path, target_space_px: float = 10.0, max_pages: int = 0) -> list[PageSample]:
+    """Every page of `iter_dataset` in a list; InputError when no page could be normalised."""
+    pages = list(iter_dataset(folder, target_space_px, max_pages))
     if not pages:
-        raise InputError(f"{root}: no page with staff lines could be normalised")
+        raise InputError(f"{folder}: no page with staff lines could be normalised")
     return pages
 
 

@@ -1,0 +1,286 @@
+"""Second look at look-alike symbols: a small CNN re-decides a detection's class from a crop around it.
+
+Why: the detector votes a class per pixel inside one energy basin, from a receptive field that
+cannot always see what tells look-alikes apart: a whole note from a half note in a space, a
+small head from a normal one, an alto from a tenor clef (the staff line it sits on), a 64th rest
+from a 32nd rest (four hooks or three), cut from common time, an augmentation dot from a staccato
+(where the head is). The talk's advice for such classes is context; this stage looks at a fixed
+6.4-staff-space window centred on each detection of the normalised page (10 px per space) and
+chooses among the classes of the detection's own group only (noteheads, clefs, rests, time
+signatures, dots, flags), or calls it background (no symbol centred there), which lowers its score.
+
+Crops and decisions are pure functions of the page and the glyphs; the network is loaded by
+`load_glyph_classifier` (the shipped weights by default, no download), never at import.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from frontline.errors import InputError
+from frontline.music.records import Glyph
+
+if TYPE_CHECKING:
+    from torch import nn
+
+__all__ = [
+    "BACKGROUND",
+    "GROUP_PREFIXES",
+    "GROUP_SCALE",
+    "OCTAVE_FAMILIES",
+    "GlyphNetConfig",
+    "ReclassifyConfig",
+    "build_glyph_net",
+    "crop_windows",
+    "default_glyph_model_path",
+    "glyph_group",
+    "group_scale",
+    "load_glyph_classifier",
+    "reclassify",
+]
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_GLYPH_MODEL = "glyphnet.pt"
+BACKGROUND = "_background"
+"""The classifier's extra class: no symbol of the group is centred in the window."""
+
+GROUP_PREFIXES: dict[str, tuple[str, ...]] = {
+    "notehead": ("notehead",),
+    "clef": ("clef",),
+    "rest": ("rest",),
+    "timeSig": ("timeSig",),
+    "dot": ("augmentationDot", "articStaccatoAbove", "articStaccatoBelow", "repeatDot"),
+    "flag": ("flag",),
+}
+"""Look-alike groups: a detection is only ever relabelled within its own group."""
+
+GROUP_SCALE: dict[str, int] = {"clef": 2}
+"""Groups whose window covers `scale` times the crop (block-averaged down to the crop): a clef's
+octave digit lies 4-5 spaces from its centre, outside a plain 6.4-space window."""
+
+
+OCTAVE_FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"clefG", "clefG8va", "clefG8vb"}),
+    frozenset({"clefF", "clefF8va", "clefF8vb"}),
+)
+"""Clefs told apart only by a small 8 above or below: `refine.find_octave_clefs` measures that digit."""
+
+
+def glyph_group(class_name: str) -> str | None:
+    """Name of the look-alike group of a class (None: the classifier leaves it alone)."""
+    for group, prefixes in GROUP_PREFIXES.items():
+        if group == "dot":
+            if class_name in prefixes:
+                return group
+        elif class_name.startswith(prefixes):
+            return group
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class GlyphNetConfig:
+    """Shape of the classifier network; stored in every checkpoint."""
+
+    classes: tuple[str, ...] = ()
+    """Output classes; the last one is BACKGROUND."""
+    crop: int = 64
+    """Side of the square input window in normalised pixels (10 px per staff space)."""
+    widths: tuple[int, int, int, int] = (24, 32, 48, 64)
+    """Channels of the four convolution stages (1/2, 1/4, 1/8, 1/16 of the crop)."""
+    hidden: int = 128
+    """Width of the fully connected layer (it keeps where things are in the window)."""
+    dropout: float = 0.2
+    """Dropout before the output layer."""
+
+
+def build_glyph_net(config: GlyphNetConfig) -> nn.Module:
+    """The classifier: 4 conv stages (the first with stride 2), a position-keeping dense head.
+
+    About 4 M multiply-adds per 64 x 64 window. Named layers (`act1`..`act4`, `fc`) are what the
+    lab's Grad-CAM and information-plane hooks attach to.
+    """
+    from torch import nn
+
+    w1, w2, w3, w4 = config.widths
+    side = config.crop // 16
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
+    layers["conv1"] = nn.Conv2d(1, w1, 5, stride=2, padding=2, bias=False)
+    layers["bn1"] = nn.BatchNorm2d(w1)
+    layers["act1"] = nn.ReLU(inplace=True)
+    layers["pool1"] = nn.MaxPool2d(2)
+    layers["conv2"] = nn.Conv2d(w1, w2, 3, padding=1, bias=False)
+    layers["bn2"] = nn.BatchNorm2d(w2)
+    layers["act2"] = nn.ReLU(inplace=True)
+    layers["pool2"] = nn.MaxPool2d(2)
+    layers["conv3"] = nn.Conv2d(w2, w3, 3, padding=1, bias=False)
+    layers["bn3"] = nn.BatchNorm2d(w3)
+    layers["act3"] = nn.ReLU(inplace=True)
+    layers["pool3"] = nn.MaxPool2d(2)
+    layers["conv4"] = nn.Conv2d(w3, w4, 3, padding=1, bias=False)
+    layers["bn4"] = nn.BatchNorm2d(w4)
+    layers["act4"] = nn.ReLU(inplace=True)
+    layers["flat"] = nn.Flatten()
+    layers["fc"] = nn.Linear(w4 * side * side, config.hidden)
+    layers["act5"] = nn.ReLU(inplace=True)
+    layers["drop"] = nn.Dropout(config.dropout)
+    layers["out"] = nn.Linear(config.hidden, len(config.classes))
+    return nn.Sequential(layers)
+
+
+def crop_windows(image: np.ndarray, centres: np.ndarray, size: int, scale: int = 1) -> np.ndarray:
+    """(N, size, size) uint8 windows of `image` (255 = paper) centred on the rounded `centres` (N, 2) xy.
+
+    With `scale` > 1 each window covers size * scale pixels, block-averaged down to size. Parts
+    outside the page are paper. Pure and cheap: one padded copy, then slicing.
+    """
+    c = np.asarray(centres, np.float64).reshape(-1, 2)
+    side = size * scale
+    out = np.full((len(c), side, side), 255, np.uint8)
+    if not len(c):
+        return out[:, :size, :size]
+    half = side // 2
+    padded = np.pad(image, side, constant_values=255)
+    xs = np.clip(np.rint(c[:, 0]).astype(np.int64), -side + half, image.shape[1] + side - half - 1)
+    ys = np.clip(np.rint(c[:, 1]).astype(np.int64), -side + half, image.shape[0] + side - half - 1)
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        x0, y0 = x - half + side, y - half + side
+        out[i] = padded[y0 : y0 + side, x0 : x0 + side]
+    if scale == 1:
+        return out
+    blocks = out.reshape(len(c), size, scale, size, scale).astype(np.float32).mean(axis=(2, 4))
+    return np.rint(blocks).astype(np.uint8)
+
+
+def group_scale(class_name: str) -> int:
+    """Window scale of a class's group (1 for most)."""
+    return GROUP_SCALE.get(glyph_group(class_name) or "", 1)
+
+
+def to_input(windows: np.ndarray) -> Any:
+    """uint8 windows (N, S, S) -> float tensor (N, 1, S, S) of ink in [0, 1] (the detector's input)."""
+    import torch
+
+    return torch.from_numpy(1.0 - windows.astype(np.float32)[:, None] / 255.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ReclassifyConfig:
+    """How the classifier's probabilities change a detection."""
+
+    switch_margin: float = 0.3
+    """Relabel only when the group's best class beats the detected class by this probability."""
+    background_power: float = 0.0
+    """Score *= (1 - p(background)) ** power (0: the background class never lowers a score)."""
+    blend: float = 0.0
+    """Score = (1 - blend) * score + blend * p(chosen class): the classifier's say in the ranking."""
+    batch: int = 512
+    """Windows per forward pass."""
+    octave_margin: float = 1.0
+    """Margin needed to switch within an octave family (clefG/clefG8va/clefG8vb...), where the rule
+    `refine.find_octave_clefs` measures the 8 and few training windows exist (1.0: never)."""
+
+
+def reclassify(
+    image: np.ndarray,
+    glyphs: list[Glyph],
+    classifier: tuple[nn.Module, GlyphNetConfig],
+    config: ReclassifyConfig | None = None,
+    centres: np.ndarray | None = None,
+) -> list[Glyph]:
+    """The glyphs with look-alike classes re-decided on `image` (the normalised page).
+
+    `centres` (N, 2): each glyph's centre in `image` pixels; default: the centres of the glyph boxes
+    (boxes already in `image` pixels). Glyphs outside every group, or whose class the classifier does
+    not know, are returned as they are.
+    """
+    import torch
+
+    cfg = config or ReclassifyConfig()
+    net, nc = classifier
+    index = {c: i for i, c in enumerate(nc.classes)}
+    todo = [i for i, g in enumerate(glyphs) if g.class_name in index and glyph_group(g.class_name)]
+    if not todo:
+        return list(glyphs)
+    if centres is None:
+        boxes = np.asarray([glyphs[i].bbox_xyxy for i in todo], np.float64)
+        at = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], 1)
+    else:
+        at = np.asarray(centres, np.float64).reshape(-1, 2)[todo]
+    scales = np.asarray([group_scale(glyphs[i].class_name) for i in todo])
+    windows = np.empty((len(todo), nc.crop, nc.crop), np.uint8)
+    for sc in np.unique(scales):
+        windows[scales == sc] = crop_windows(image, at[scales == sc], nc.crop, int(sc))
+    probs = []
+    with torch.inference_mode():
+        for k in range(0, len(todo), cfg.batch):
+            probs.append(torch.softmax(net(to_input(windows[k : k + cfg.batch])), 1).numpy())
+    p = np.concatenate(probs)
+    groups = {g: np.asarray([glyph_group(c) == g for c in nc.classes]) for g in GROUP_PREFIXES}
+    bg = index.get(BACKGROUND)
+    out = list(glyphs)
+    for row, i in zip(p, todo, strict=True):
+        g = out[i]
+        members = groups[glyph_group(g.class_name) or ""]
+        own = index[g.class_name]
+        best = int(np.argmax(np.where(members, row, -1.0)))
+        name = g.class_name
+        if best != own and row[best] >= row[own] + cfg.switch_margin:
+            name = nc.classes[best]
+            octave = any(name in f and g.class_name in f for f in OCTAVE_FAMILIES)
+            if octave and row[best] < row[own] + cfg.octave_margin:
+                name = g.class_name
+        score = g.score
+        if cfg.blend:
+            score = (1.0 - cfg.blend) * score + cfg.blend * float(row[index[name]])
+        if cfg.background_power and bg is not None:
+            score *= float(1.0 - row[bg]) ** cfg.background_power
+        if name != g.class_name or score != g.score:
+            out[i] = replace(g, class_name=name, score=float(score))
+    return out
+
+
+def default_glyph_model_path() -> Path:
+    """Path of the shipped classifier weights."""
+    return MODELS_DIR / DEFAULT_GLYPH_MODEL
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, mtime: float) -> tuple[nn.Module, GlyphNetConfig]:
+    import torch
+
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        mc = dict(ckpt["model_config"])
+        mc["classes"] = tuple(mc["classes"])
+        mc["widths"] = tuple(mc["widths"])
+        config = GlyphNetConfig(**mc)
+        net = build_glyph_net(config)
+        net.load_state_dict(ckpt["model"])
+    except Exception as exc:
+        raise InputError(
+            f"{path}: cannot read the glyph classifier checkpoint ({exc.__class__.__name__}); "
+            "train one with `frontline music train-glyphs`"
+        ) from None
+    net.eval()
+    return net, config
+
+
+def load_glyph_classifier(path: str | Path | None = None) -> tuple[nn.Module, GlyphNetConfig]:
+    """(network in eval mode, its config) from a checkpoint; the shipped weights by default.
+
+    Loaded once per file and kept (the detector calls this for every page).
+    """
+    p = Path(path) if path else default_glyph_model_path()
+    if p.is_dir():
+        p = p / "best.pt"
+    if not p.is_file():
+        raise InputError(
+            f"glyph classifier weights not found at {p}; train with `frontline music train-glyphs`"
+        )
+    return _load(str(p.resolve()), p.stat().st_mtime)

@@ -1,0 +1,135 @@
+"""The look-alike glyph classifier: windows, the relabelling rule, training (with resume) and loading."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from test_music_detect_model import make_fake_dataset
+
+from frontline.errors import InputError
+from frontline.music.glyphnet import (
+    BACKGROUND,
+    GlyphNetConfig,
+    ReclassifyConfig,
+    build_glyph_net,
+    crop_windows,
+    glyph_group,
+    load_glyph_classifier,
+    reclassify,
+)
+from frontline.music.records import Glyph
+
+
+def test_groups_keep_look_alikes_together_and_leave_others_alone() -> None:
+    assert glyph_group("noteheadWholeInSpace") == glyph_group("noteheadHalfOnLine") == "notehead"
+    assert glyph_group("clefCAlto") == glyph_group("clefCTenor") == "clef"
+    assert glyph_group("rest64th") == glyph_group("restHalf") == "rest"
+    assert glyph_group("timeSigCommon") == glyph_group("timeSig2") == "timeSig"
+    assert glyph_group("augmentationDot") == glyph_group("articStaccatoBelow") == "dot"
+    assert glyph_group("accidentalSharp") is None
+    assert glyph_group("keySharp") is None
+    assert glyph_group("articStaccatissimoAbove") is None
+
+
+def test_windows_are_centred_and_padded_with_paper() -> None:
+    image = np.full((40, 50), 255, np.uint8)
+    image[20, 30] = 0
+    w = crop_windows(image, np.array([[30.2, 19.8], [0.0, 0.0], [49.0, 39.0]]), 16)
+    assert w.shape == (3, 16, 16) and w.dtype == np.uint8
+    assert w[0, 8, 8] == 0 and (w[0] == 0).sum() == 1
+    assert (w[1, :8, :] == 255).all() and (w[1, :, :8] == 255).all()  # beyond the page: paper
+    assert crop_windows(image, np.zeros((0, 2)), 16).shape == (0, 16, 16)
+
+
+def _biased_net(classes: tuple[str, ...], probs: dict[str, float]) -> tuple[torch.nn.Module, GlyphNetConfig]:
+    """A real classifier whose output ignores the input: its last layer's bias gives `probs`."""
+    cfg = GlyphNetConfig(classes=classes, crop=32)
+    net = build_glyph_net(cfg)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.zero_()
+        bias = [np.log(max(probs.get(c, 0.0), 1e-6)) for c in classes]
+        out = net.get_submodule("out")
+        assert isinstance(out, torch.nn.Linear)
+        out.bias.copy_(torch.tensor(bias))
+    net.eval()
+    return net, cfg
+
+
+def test_relabels_within_the_group_only_and_respects_the_margin() -> None:
+    classes = ("clefG", "noteheadHalfInSpace", "noteheadWholeInSpace", BACKGROUND)
+    image = np.full((100, 100), 255, np.uint8)
+    glyphs = [
+        Glyph("noteheadHalfInSpace", (10, 10, 20, 18), 0.8, 0),
+        Glyph("clefG", (40, 20, 60, 80), 0.9, 1),
+        Glyph("accidentalSharp", (70, 10, 78, 30), 0.7, 2),
+    ]
+    net = _biased_net(classes, {"noteheadWholeInSpace": 0.7, "noteheadHalfInSpace": 0.2, BACKGROUND: 0.1})
+    out = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.3))
+    assert out[0].class_name == "noteheadWholeInSpace"  # 0.7 beats 0.2 by more than 0.3
+    assert out[1].class_name == "clefG"  # the whole note is not a clef
+    assert out[2] == glyphs[2]  # not a look-alike group
+    assert [g.score for g in out] == [0.8, 0.9, 0.7]
+    kept = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.6))
+    assert kept[0].class_name == "noteheadHalfInSpace"  # 0.5 apart: not enough
+    bg = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.6, background_power=1.0))
+    assert bg[0].score == pytest.approx(0.8 * 0.9, rel=1e-4)
+
+
+def test_training_learns_heads_from_dots_resumes_and_loads(tmp_path: Path) -> None:
+    from frontline.music.train_glyphs import GlyphTrainConfig, train_glyph_classifier
+
+    make_fake_dataset(tmp_path / "data", pages=6)
+    cfg = GlyphTrainConfig(
+        data=(str(tmp_path / "data"),),
+        out=str(tmp_path / "runs"),
+        epochs=10,
+        batch_size=16,
+        crop=32,
+        jitter=2,
+        background_per_page=6,
+        min_class_count=5,
+        val_share=0.25,
+        lr=3e-3,
+    )
+    run = train_glyph_classifier(cfg)
+    assert (run / "best.pt").is_file() and (run / "checkpoints" / "last.pt").is_file()
+    assert (run / "report.html").is_file()
+    rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    val = [r for r in rows if r["split"] == "val"]
+    assert val and max(r["accuracy"] for r in val) > 0.8  # heads, dots and background are easy apart
+    net, nc = load_glyph_classifier(run)
+    assert nc.classes == ("augmentationDot", "noteheadBlackInSpace", BACKGROUND)
+    run2 = train_glyph_classifier(replace(cfg, epochs=11, resume=str(run)))
+    assert run2 == run
+    epochs = [
+        r.get("epoch", 0) for r in (json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines())
+    ]
+    assert max(epochs) == 10  # the eleventh epoch (index 10) ran after the resume
+
+
+def test_missing_or_broken_weights_say_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="train-glyphs"):
+        load_glyph_classifier(tmp_path / "none.pt")
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(InputError, match="cannot read"):
+        load_glyph_classifier(bad)
+
+
+def test_clef_windows_see_twice_as_far_at_half_resolution() -> None:
+    image = np.full((200, 200), 255, np.uint8)
+    image[100:102, 100:102] = 0  # a 2x2 blob at the centre
+    image[100, 120] = 0  # 20 px right: outside a 32-px window, inside a 64-px one
+    plain = crop_windows(image, np.array([[100.0, 100.0]]), 32)
+    wide = crop_windows(image, np.array([[100.0, 100.0]]), 32, scale=2)
+    assert plain.shape == wide.shape == (1, 32, 32)
+    assert (plain[0] == 0).sum() == 4
+    assert wide[0, 16, 16] == 0  # the blob is one dark pixel at half resolution
+    assert wide[0, 16, 26] == 191  # the far pixel, averaged with three of paper
+    assert (wide[0] < 255).sum() == 2
