@@ -70,15 +70,31 @@ def test_relabels_within_the_group_only_and_respects_the_margin() -> None:
         Glyph("accidentalSharp", (70, 10, 78, 30), 0.7, 2),
     ]
     net = _biased_net(classes, {"noteheadWholeInSpace": 0.7, "noteheadHalfInSpace": 0.2, BACKGROUND: 0.1})
-    out = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.3))
+    out = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.3, blend=0.0))
     assert out[0].class_name == "noteheadWholeInSpace"  # 0.7 beats 0.2 by more than 0.3
     assert out[1].class_name == "clefG"  # the whole note is not a clef
     assert out[2] == glyphs[2]  # not a look-alike group
     assert [g.score for g in out] == [0.8, 0.9, 0.7]
-    kept = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.6))
+    blended = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.3, blend=0.5))
+    assert blended[0].score == pytest.approx(0.5 * 0.8 + 0.5 * 0.7, rel=1e-4)
+    assert blended[2].score == 0.7
+    kept = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.6, blend=0.0))
     assert kept[0].class_name == "noteheadHalfInSpace"  # 0.5 apart: not enough
-    bg = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.6, background_power=1.0))
+    bg = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.6, blend=0.0, background_power=1.0))
     assert bg[0].score == pytest.approx(0.8 * 0.9, rel=1e-4)
+
+
+def test_octave_clefs_switch_only_on_a_near_certain_window() -> None:
+    classes = ("clefF", "clefG", "clefG8va", BACKGROUND)
+    image = np.full((100, 100), 255, np.uint8)
+    g8 = [Glyph("clefG8va", (40, 20, 60, 80), 0.9, 0)]
+    unsure = _biased_net(classes, {"clefG": 0.8, "clefG8va": 0.1, BACKGROUND: 0.1})
+    assert reclassify(image, g8, unsure, ReclassifyConfig(octave_margin=0.9))[0].class_name == "clefG8va"
+    assert reclassify(image, g8, unsure, ReclassifyConfig(octave_margin=0.5))[0].class_name == "clefG"
+    sure = _biased_net(classes, {"clefG": 0.98, "clefG8va": 0.01, BACKGROUND: 0.01})
+    assert reclassify(image, g8, sure, ReclassifyConfig(octave_margin=0.9))[0].class_name == "clefG"
+    f_clef = _biased_net(classes, {"clefF": 0.8, "clefG8va": 0.1, BACKGROUND: 0.1})
+    assert reclassify(image, g8, f_clef, ReclassifyConfig(octave_margin=0.9))[0].class_name == "clefF"
 
 
 def test_training_learns_heads_from_dots_resumes_and_loads(tmp_path: Path) -> None:

@@ -177,11 +177,11 @@ class ReclassifyConfig:
     """Relabel only when the group's best class beats the detected class by this probability."""
     background_power: float = 0.0
     """Score *= (1 - p(background)) ** power (0: the background class never lowers a score)."""
-    blend: float = 0.0
+    blend: float = 0.5
     """Score = (1 - blend) * score + blend * p(chosen class): the classifier's say in the ranking."""
     batch: int = 512
     """Windows per forward pass."""
-    octave_margin: float = 1.0
+    octave_margin: float = 0.9
     """Margin needed to switch within an octave family (clefG/clefG8va/clefG8vb...), where the rule
     `refine.find_octave_clefs` measures the 8 and few training windows exist (1.0: never)."""
 
