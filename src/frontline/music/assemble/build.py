@@ -270,6 +270,32 @@ class AssembleConfig:
     """Five staff-line candidates of the page's own staff finder that are not evenly spaced get a second
     look, each line taken where the rows' ink runs widest: a beam lying along a line pulls its darkness
     peak off it, and the staff was lost (dense piano dev pages, detector: 2 of 18 staves of one page)."""
+    min_hollow_score: float = 0.5
+    """Detected half, whole and breve heads scored below this are no notes (clean development pages: 28
+    of 29 such heads matched no true head; a false breve mid-measure shifted every later onset by
+    eight quarters); 0 = keep all."""
+    rests_off_stems: bool = True
+    """A detected whole or half rest (a small bar on a line) lying on a note's stem is no rest but a beam's
+    end or a line crossing the stem (clean development pages: 7 such rests, none true; a false rest
+    beside a note made a second voice)."""
+    beam_head_score: float = 0.5
+    """Detected black heads scored below this that touch a detected beam are the beam's end, no notes
+    (clean development pages: 6 such heads, none true; one took a stem and turned its direction); 0 =
+    keep all."""
+    strokes_attached: bool = True
+    """Beam strokes read in the ink at a detected stem's far end count only where they touch the stem
+    (a barline or another voice's stem half a space beside the stem end was read as three or four
+    beams: eighths became 64ths)."""
+    tuplet_nearest_beam: bool = True
+    """A tuplet number with no bracket marks the beamed group whose beam is nearest to it (before: the
+    first group found under it, often the other voice's)."""
+    tuplet_window: bool = True
+    """A detected tuplet number over a beamed group longer than its number (which `tuplet_count_check`
+    drops) marks the run of that many equal values centred under it when the events either side have
+    other values (an eighth beamed to a sixteenth triplet)."""
+    tuplet_hint_score: float = 0.3
+    """A detected tuplet number scored from this up to `min_tuplet_score` marks its events only as a
+    repair hint: they become that tuplet when that alone makes their voice fill the measure; 0 = off."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
@@ -359,6 +385,8 @@ class _Group:
     extra_glyphs: list[int] = field(default_factory=list)
     tuplet: tuple[int, int] | None = None
     tuplet_edge: str = ""
+    tuplet_hint: tuple[int, int] | None = None  # ratio of a weakly detected number over the group
+    hint_id: int = -1  # which weak number (groups under one number share it)
     articulations: list[str] = field(default_factory=list)
     ornaments: list[str] = field(default_factory=list)
     fermata: bool = False
@@ -429,6 +457,7 @@ class _SystemResult:
     timelines: dict[int, _StaffTimeline]
     dynamics: list[tuple[int, float, str, str]]  # (staff, x, kind, value)
     endings: list[tuple[float, float]] = field(default_factory=list)  # x spans of volta brackets
+    skipped: list[tuple[int, float, float]] = field(default_factory=list)  # (staff, x, score) heads left out
 
 
 def _read_time(cluster: list[Glyph], staff: Staff) -> TimeSignature | None:
@@ -737,6 +766,7 @@ def _system_pass(
 
     # noteheads and stems -> groups
     heads: list[_Head] = []
+    skipped: list[tuple[int, float, float]] = []  # (staff, x, score) of detected heads taken for no note
     grace_groups: list[_Group] = []
     for name, gs in by_class.items():
         if name in _GRACE_GLYPHS:
@@ -759,8 +789,22 @@ def _system_pass(
             continue
         if not head_kind(name):
             continue
+        hollow = head_kind(name) in ("half", "whole", "breve")
         for g in gs:
             sid_h = head_staff(g)
+            if (hollow and g.score < cfg.min_hollow_score) or (
+                not hollow
+                and g.score < cfg.beam_head_score
+                and any(
+                    min(g.bbox_xyxy[2], b.bbox_xyxy[2]) > max(g.bbox_xyxy[0], b.bbox_xyxy[0])
+                    and min(g.bbox_xyxy[3], b.bbox_xyxy[3]) > max(g.bbox_xyxy[1], b.bbox_xyxy[1])
+                    for b in by_class.get("beam", [])
+                )
+            ):
+                # an unsure hollow head (a letter, a beam's end, a slur's loop) or an unsure black head
+                # touching a beam (the beam's end): no note, but its measure is still flagged as unsure
+                skipped.append((sid_h, g.center_xy[0], g.score))
+                continue
             if g.score < 1.0 and ink is not None and not ledgered(g, page_staves[sid_h]):
                 continue  # a "head" beyond the staff with no ledger line to it: a letter of the text
             heads.append(_Head(g, sid_h, g.center_xy[1]))
@@ -1087,7 +1131,11 @@ def _system_pass(
             # beam glyphs say (a line finder drops a double beam whose band looks too thick for one,
             # or reads two levels as one)
             gr.px_strokes = stem_end_strokes(
-                ink if stroke_ink is None else stroke_ink, s.bbox_xyxy, gr.stem_dir == "up", sp
+                ink if stroke_ink is None else stroke_ink,
+                s.bbox_xyxy,
+                gr.stem_dir == "up",
+                sp,
+                cfg.strokes_attached,
             )
             gr.beam_levels = max(gr.beam_levels, *gr.px_strokes)
         gr.extra_glyphs.append(s.glyph_id)
@@ -1119,8 +1167,22 @@ def _system_pass(
             slashed.grace = True
 
     # rests
+    used_stems = [gr.stem.bbox_xyxy for gr in groups if gr.stem is not None]
     for name, value in REST_VALUE.items():
         for g in by_class.get(name, []):
+            x0, y0, x1, y1 = g.bbox_xyxy
+            if (
+                cfg.rests_off_stems
+                and g.score < 1.0
+                and value >= 2
+                and any(
+                    sb[0] - 0.2 * sp < x1 and x0 < sb[2] + 0.2 * sp and sb[1] < y1 and y0 < sb[3]
+                    for sb in used_stems
+                )
+            ):
+                # a detected whole or half rest on a note's stem: a beam's end or a line crossing it
+                skipped.append((staff_of(g.center_xy[1]), g.center_xy[0], g.score))
+                continue
             groups.append(
                 _Group([], staff_of(g.center_xy[1]), g.center_xy[0], "rest", rest_glyph=g, value=value)
             )
@@ -1391,6 +1453,16 @@ def _system_pass(
             for n, _ in numbers
         ):
             marks.append((b, None))
+    # weakly detected numbers: they mark their events only as a hint the measure's repair may take
+    weak = {
+        id(g)
+        for name in TUPLET_RATIO
+        for g in by_class.get(name, [])
+        if 0 < cfg.tuplet_hint_score <= g.score < cfg.min_tuplet_score
+    }
+    marks += [
+        (g, TUPLET_RATIO[name]) for name in TUPLET_RATIO for g in by_class.get(name, []) if id(g) in weak
+    ]
     for g, mark_ratio in marks:
         cx, cy = g.center_xy
         sid = staff_of(cy)
@@ -1418,15 +1490,22 @@ def _system_pass(
                 if seen is not None:
                     span = (seen[0] - 0.5 * sp, seen[1] + 0.5 * sp)
         if span is None:
+            under: list[tuple[float, float, float, str]] = []  # (beam distance, x0, x1, stem direction)
             for gr in groups:
                 if gr.staff != sid or not gr.beams:
                     continue
                 members = [o for o in groups if o.staff == sid and set(o.beams) & set(gr.beams)]
                 xs = [o.x for o in members]
                 if min(xs) - sp <= cx <= max(xs) + sp and abs(gr.cy - cy) <= 8 * sp:
-                    span = (min(xs) - 0.5 * sp, max(xs) + 0.5 * sp)
-                    direction = gr.stem_dir
-                    break
+                    near_beam = min(abs(beams[b].center_xy[1] - cy) for b in gr.beams)
+                    under.append((near_beam, min(xs) - 0.5 * sp, max(xs) + 0.5 * sp, gr.stem_dir))
+                    if not cfg.tuplet_nearest_beam:
+                        break
+            if under:
+                # the number stands on its own group's beam: of two voices' beamed groups under it,
+                # the one whose beam is nearest (not the first found)
+                _near, span_a, span_b, direction = min(under, key=lambda u: u[0])
+                span = (span_a, span_b)
         if span is None:
             closest = sorted(
                 (gr for gr in groups if gr.staff == sid and not gr.grace), key=lambda gr: abs(gr.x - cx)
@@ -1485,7 +1564,15 @@ def _system_pass(
             unit = min(v for v, k in common if k == common[0][1])
             units = sum(vals, Fraction(0)) / unit
             if units > ratio[0] and units % ratio[0]:
-                continue
+                window = _tuplet_window(members, vals, ratio[0], cx) if cfg.tuplet_window else None
+                if window is None:
+                    continue
+                members = window
+        if id(g) in weak:
+            for gr in members:
+                if gr.tuplet is None and gr.tuplet_hint is None:
+                    gr.tuplet_hint, gr.hint_id = ratio, g.glyph_id
+            continue
         for k, gr in enumerate(members):
             gr.tuplet = ratio
             gr.tuplet_edge = "start" if k == 0 else "stop" if k == len(members) - 1 else ""
@@ -1572,8 +1659,29 @@ def _system_pass(
             ri += 1
     endings = [(g.bbox_xyxy[0], g.bbox_xyxy[2]) for g in by_class.get("ending", [])]
     return _SystemResult(
-        system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics, endings
+        system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics, endings, skipped
     )
+
+
+def _tuplet_window(members: list[_Group], vals: list[Fraction], n: int, cx: float) -> list[_Group] | None:
+    """The `n` consecutive members (x order) under a tuplet number at `cx` that form the tuplet when the
+    number's bracket or beam holds more events: equal values, the number's x within their span, and the
+    members just before and after of another value (an eighth beamed to a sixteenth triplet); the one
+    centred nearest the number, or None."""
+    best: tuple[float, list[_Group]] | None = None
+    for a in range(len(members) - n + 1):
+        b = a + n
+        if len(set(vals[a:b])) != 1 or any(m.is_rest for m in members[a:b]):
+            continue
+        if (a > 0 and vals[a - 1] == vals[a]) or (b < len(members) and vals[b] == vals[a]):
+            continue
+        x0, x1 = members[a].x, members[b - 1].x
+        if not x0 <= cx <= x1:
+            continue
+        d = abs((x0 + x1) / 2 - cx)
+        if best is None or d < best[0]:
+            best = (d, members[a:b])
+    return best[1] if best else None
 
 
 def _attach_ties(ties: list[Glyph], heads: list[_Head], sp: float) -> None:
@@ -1891,6 +1999,8 @@ def _voice_items(gs: list[_Group]) -> list[RhythmItem]:
             group_id.get(id(g), -1),
             g.is_rest,
             g.kind == "black" and g.stem is None and not g.grace and g.detected,
+            Fraction(g.tuplet_hint[1], g.tuplet_hint[0]) if g.tuplet_hint and not g.tuplet else Fraction(1),
+            g.hint_id if g.tuplet_hint and not g.tuplet else -1,
         )
         for g in gs
     ]
@@ -2172,7 +2282,7 @@ def assemble_pages(
                     events: list[Event] = []
                     flagged_reasons: list[str] = []
                     edits: list[str] = []
-                    scores: list[float] = []
+                    scores: list[float] = [sc for sid, x, sc in res.skipped if sid in sids and rx0 <= x < rx1]
                     mid_clefs: list[ClefChange] = []
                     # filled voices of the part's staves so far, and short voices that found none on
                     # their own staff (laid out against the other staff of a grand staff at the end)
@@ -2369,6 +2479,19 @@ def assemble_pages(
                                 g.value, g.dots = it.value, it.dots
                                 if it.scale == 1 and g.tuplet is not None:  # the repair dropped it
                                     g.tuplet, g.tuplet_edge = None, ""
+                                if (
+                                    it.scale != 1
+                                    and g.tuplet is None
+                                    and g.tuplet_hint is not None
+                                    and it.scale == it.hint_scale
+                                ):  # a weak tuplet number the repair took
+                                    same_h = [o for o in vg if o.hint_id == g.hint_id and o.tuplet_hint]
+                                    g.tuplet = g.tuplet_hint
+                                    g.tuplet_edge = (
+                                        "start" if g is same_h[0] else "stop" if g is same_h[-1] else ""
+                                    )
+                                    if g is same_h[0]:
+                                        g.extra_glyphs.append(g.hint_id)
                                 if (
                                     it.scale == Fraction(2, 3) and g.tuplet is None
                                 ):  # a triplet the repair found

@@ -85,14 +85,20 @@ def _ink_end(ink: np.ndarray, sx: float, y_from: float, step: int, space: float)
 
 
 def stem_end_strokes(
-    ink: np.ndarray, stem_box: tuple[float, float, float, float], up: bool, space: float
+    ink: np.ndarray,
+    stem_box: tuple[float, float, float, float],
+    up: bool,
+    space: float,
+    attached: bool = False,
 ) -> tuple[int, int]:
     """(strokes on the left, strokes on the right) of a stem at its far end (the top of an up stem).
 
     The far end is where the stem's ink ends near the box's end. Columns half a space to either side
     of the stem are read from 0.15 spaces beyond that end (0.4 beyond the box's end where the stem
     shows no ink) inwards, over at most 3 spaces and 80% of the
-    stem's length, so the notehead end is not reached.
+    stem's length, so the notehead end is not reached. With `attached`, a row counts only where its
+    ink runs unbroken from the stem to the column read (a beam or flag leaves the stem; a barline or
+    another stem standing half a space beside it does not touch it).
     """
     h, w = ink.shape
     x0, y0, x1, y1 = stem_box
@@ -124,6 +130,10 @@ def stem_end_strokes(
         col = (
             ink[a:b, cx - 1 : cx + 2].sum(axis=1) >= 2
         )  # two of three columns: a thin stroke nearby is not enough
+        if attached:
+            s0 = int(round(sx + side * 0.15 * space))
+            c0, c1 = max(0, min(s0, cx)), min(w, max(s0, cx) + 1)
+            col &= ink[a:b, c0:c1].all(axis=1)
         if not up:
             col = col[::-1]
         out.append(_strokes_in_column(col, space))

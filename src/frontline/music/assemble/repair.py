@@ -1,6 +1,7 @@
 """The time signature as a constraint: repair a voice whose durations do not fill its measure.
 
-A voice is repaired only where exactly one single edit makes it fit, trying in turn: give black heads
+A voice is repaired only where exactly one single edit makes it fit, trying in turn: play the events
+under a weakly detected tuplet number as that tuplet (one number, then all of them), give black heads
 whose stems were missed one common value, add one dot, make
 three equal beamed notes a triplet (editions often omit the 3), or every such group, drop a tuplet (a stray "3" read over a
 group: its notes at face value), drop one dot, add or drop one beam
@@ -38,6 +39,10 @@ class RhythmItem:
     """A rest: its value may be read as a neighbouring rest class."""
     free: bool = False
     """A black notehead without a stem (one was missed): its value is unknown (read as a quarter)."""
+    hint_scale: Fraction = Fraction(1)
+    """Tuplet scale a weakly detected tuplet number over the event suggests (1: none)."""
+    hint_group: int = -1
+    """Id of the events that weak number marks (-1: none): the repair may play them as that tuplet."""
 
     @property
     def duration(self) -> Fraction:
@@ -134,6 +139,8 @@ def repair_voice(
     # likeliest detector or engraving omissions first: a missed dot, an unmarked triplet (three equal
     # beamed notes), then a spurious dot, then a missed or spurious beam level
     tiers: tuple[tuple[str, ...], ...] = (
+        ("hinted tuplet",),
+        ("hinted tuplets",),
         ("free value",),
         ("add dot",),
         ("triplet",),
@@ -148,7 +155,19 @@ def repair_voice(
         if only is not None and not set(tier) & set(only):
             continue
         fixes: list[tuple[list[RhythmItem], str]] = []
-        if tier == ("free value",):
+        if tier in (("hinted tuplet",), ("hinted tuplets",)):
+            # a tuplet number the detector saw but was unsure of (too weak to mark its events by
+            # itself): its events as that tuplet, one number at a time, then all of them together
+            hinted = sorted({it.hint_group for it in items if it.hint_group >= 0 and it.scale == 1})
+            sets = (
+                [[g] for g in hinted] if tier == ("hinted tuplet",) else ([hinted] if len(hinted) > 1 else [])
+            )
+            for gids in sets:
+                idx = [k for k, it in enumerate(items) if it.hint_group in gids and it.scale == 1]
+                edited = [replace(it, scale=it.hint_scale) if k in idx else it for k, it in enumerate(items)]
+                if _total(edited) == expected:
+                    fixes.append((edited, f"hinted tuplet on events {idx[0] + 1}-{idx[-1] + 1}"))
+        elif tier == ("free value",):
             # black heads whose stems were missed: one common value for all of them that fills the measure
             idx = [k for k, it in enumerate(items) if it.free]
             for v in (Fraction(1), Fraction(1, 2), Fraction(1, 4), Fraction(1, 8)):
