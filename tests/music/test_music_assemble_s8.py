@@ -183,3 +183,60 @@ def test_a_whole_rest_on_a_stem_is_no_rest() -> None:
     assert len(m.events) == 2 and all(n.voice == 1 for n in m.notes())
     off = assemble_pages([(glyphs, None)], AssembleConfig(rests_off_stems=False)).score.parts[0].measures[0]
     assert len(off.events) == 3
+
+
+def test_a_low_note_goes_to_the_staff_its_ledger_lines_in_the_ink_lead_to() -> None:
+    # dense piano dev page: a row of low notes four ledger lines under the upper staff, nearer the lower
+    # staff; the line finder had dropped the ledger lines (they ran into each other), the head went to
+    # the lower staff, failed its ledger check there and was lost
+    img = np.full((320, 420), 255, np.uint8)
+    glyphs: list[Glyph] = []
+    for k, top in enumerate((100, 215)):
+        for j in range(5):
+            img[top + 10 * j, 20:400] = 0
+        glyphs.append(Glyph("staff", (20.0, top - 0.6, 400.0, top + 40.6), 1.0, k))
+    img[100:256, 20:22] = 0  # barlines through both staves: one system
+    img[100:256, 398:400] = 0
+    glyphs += [
+        Glyph("barline", (20, 100, 22, 255), 1.0, 2),
+        Glyph("barline", (398, 100, 400, 255), 1.0, 3),
+        Glyph("clefG", (25, 90, 40, 150), 0.95, 4),
+        Glyph("clefF", (25, 215, 40, 240), 0.95, 5),
+        Glyph("timeSig1", (50, 100, 60, 120), 0.9, 6),
+        Glyph("timeSig4", (50, 120, 60, 140), 0.9, 7),
+        Glyph("timeSig1", (50, 215, 60, 235), 0.9, 8),
+        Glyph("timeSig4", (50, 235, 60, 255), 0.9, 9),
+    ]
+    for y in (150, 160, 170, 180):  # four ledger lines under the upper staff, in the ink only
+        img[y, 146:170] = 0
+    img[175:186, 150:162] = 0  # the head on the fourth one (D3 in treble clef), stem up
+    img[120:181, 160:162] = 0
+    glyphs += [
+        Glyph("noteheadBlackOnLine", (150, 175, 162, 185), 0.9, 20),
+        Glyph("stem", (160, 120, 162, 180), 1.0, 21),
+    ]
+    img[220:231, 150:162] = 0  # a quarter on the lower staff
+    img[230:261, 150:152] = 0
+    glyphs += [
+        Glyph("noteheadBlackInSpace", (150, 220, 162, 230), 0.9, 22),
+        Glyph("stem", (150, 225, 152, 260), 1.0, 23),
+    ]
+    parts = assemble_pages([(glyphs, img)]).score.parts
+    upper = [n.pitch.midi for p in parts for m in p.measures for n in m.notes() if n.staff == 1]
+    assert upper == [50]
+    off = assemble_pages([(glyphs, img)], AssembleConfig(ink_ledgers=False)).score.parts
+    assert not [n for p in off for m in p.measures for n in m.notes() if n.staff == 1]
+
+
+def test_beam_strokes_are_read_from_the_top_of_a_stack_above_a_short_stem_box() -> None:
+    # rare-genre dev page: a stem drawn from the ink up to the nearest beam ended under a stack of three
+    # beams; its ink was followed up only 1.5 spaces, the top beam was missed and 32nds read as 16ths
+    from frontline.music.assemble.pixels import stem_end_strokes
+
+    ink = np.zeros((200, 200), bool)
+    ink[60:150, 100:102] = True  # the stem's ink runs through the stack to its top
+    for y in (60, 68, 76):  # three beams leaving it to the right
+        ink[y : y + 5, 100:140] = True
+    box = (100.0, 82.0, 102.0, 150.0)  # the stem box stops under the stack
+    assert stem_end_strokes(ink, box, True, 10.0, end_reach=3.0)[1] == 3
+    assert stem_end_strokes(ink, box, True, 10.0, end_reach=1.5)[1] < 3

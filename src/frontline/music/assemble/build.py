@@ -274,6 +274,10 @@ class AssembleConfig:
     """Detected half, whole and breve heads scored below this are no notes (clean development pages: 28
     of 29 such heads matched no true head; a false breve mid-measure shifted every later onset by
     eight quarters); 0 = keep all."""
+    ink_ledgers: bool = True
+    """A detected head between two staves goes to the staff its ledger lines lead to also when those
+    lines are seen only in the ink (the line finder drops ledger lines that run into their neighbours'
+    along a row of low notes; the head went to the other staff, failed its ledger check and was lost)."""
     rests_off_stems: bool = True
     """A detected whole or half rest (a small bar on a line) lying on a note's stem is no rest but a beam's
     end or a line crossing the stem (clean development pages: 7 such rests, none true; a false rest
@@ -286,6 +290,10 @@ class AssembleConfig:
     """Beam strokes read in the ink at a detected stem's far end count only where they touch the stem
     (a barline or another voice's stem half a space beside the stem end was read as three or four
     beams: eighths became 64ths)."""
+    stem_end_reach: float = 3.0
+    """How far (spaces) a detected stem's ink is followed beyond its box before beam strokes are counted
+    at its far end (1.5 before session 8: a stem box ending under a stack of three beams, as stems
+    drawn from the ink to the nearest beam do, stopped inside the stack and lost the upper beams)."""
     tuplet_nearest_beam: bool = True
     """A tuplet number with no bracket marks the beamed group whose beam is nearest to it (before: the
     first group found under it, often the other voice's)."""
@@ -717,7 +725,14 @@ def _system_pass(
             n = int(np.floor(dist / s_p + 0.3))  # ledger positions passed on the way to the head
             for j in range(1, n + 1):
                 y = st.bottom + j * s_p if below else st.top - j * s_p
-                if not any(abs(y - ly) <= 0.35 * s_p for ly in near):
+                if not any(abs(y - ly) <= 0.35 * s_p for ly in near) and not (
+                    # the line finder drops ledger lines that run into their neighbours' (a row of
+                    # low notes): a detected head's ledger line seen in the ink counts too
+                    cfg.ink_ledgers
+                    and g.score < 1.0
+                    and ink is not None
+                    and _ink_row(ink, y, g.bbox_xyxy[0], g.bbox_xyxy[2], s_p)
+                ):
                     return False
             return True
 
@@ -758,11 +773,7 @@ def _system_pass(
             return True
         if ink is None:
             return True
-        a, b = max(0, int(y - 0.4 * s_p)), min(ink.shape[0], int(y + 0.4 * s_p) + 1)
-        c, d = max(0, int(x0 - 0.1 * s_p)), min(ink.shape[1], int(x1 + 0.1 * s_p) + 1)
-        if b <= a or d <= c:
-            return True
-        return bool((ink[a:b, c:d].mean(axis=1) >= 0.7).any())
+        return _ink_row(ink, y, x0, x1, s_p)
 
     # noteheads and stems -> groups
     heads: list[_Head] = []
@@ -1136,6 +1147,7 @@ def _system_pass(
                 gr.stem_dir == "up",
                 sp,
                 cfg.strokes_attached,
+                cfg.stem_end_reach,
             )
             gr.beam_levels = max(gr.beam_levels, *gr.px_strokes)
         gr.extra_glyphs.append(s.glyph_id)
@@ -1661,6 +1673,16 @@ def _system_pass(
     return _SystemResult(
         system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics, endings, skipped
     )
+
+
+def _ink_row(ink: np.ndarray, y: float, x0: float, x1: float, space: float) -> bool:
+    """Whether a horizontal stroke (a ledger line) crosses a head's x range `x0`..`x1` within 0.4 spaces
+    of height `y`: a row of the ink at least 70% dark there (True where the window leaves the page)."""
+    a, b = max(0, int(y - 0.4 * space)), min(ink.shape[0], int(y + 0.4 * space) + 1)
+    c, d = max(0, int(x0 - 0.1 * space)), min(ink.shape[1], int(x1 + 0.1 * space) + 1)
+    if b <= a or d <= c:
+        return True
+    return bool((ink[a:b, c:d].mean(axis=1) >= 0.7).any())
 
 
 def _tuplet_window(members: list[_Group], vals: list[Fraction], n: int, cx: float) -> list[_Group] | None:

@@ -66,9 +66,11 @@ def _strokes_in_column(col: np.ndarray, space: float) -> int:
     return count
 
 
-def _ink_end(ink: np.ndarray, sx: float, y_from: float, step: int, space: float) -> float | None:
+def _ink_end(
+    ink: np.ndarray, sx: float, y_from: float, step: int, space: float, reach: float = 1.5
+) -> float | None:
     """Where a stem's ink ends, walking from `y_from` along the stem (its column or a neighbour) in
-    direction `step` (-1 up, +1 down) for at most 1.5 spaces; None when no ink is at `y_from`."""
+    direction `step` (-1 up, +1 down) for at most `reach` spaces; None when no ink is at `y_from`."""
     h, w = ink.shape
     cx = int(round(sx))
     cols = ink[:, max(0, cx - 1) : min(w, cx + 2)]
@@ -76,7 +78,7 @@ def _ink_end(ink: np.ndarray, sx: float, y_from: float, step: int, space: float)
     if not (0 <= y < h) or not cols[y].any():
         return None
     last = y
-    for _ in range(int(1.5 * space) + 1):
+    for _ in range(int(reach * space) + 1):
         y += step
         if not (0 <= y < h) or not cols[y].any():
             break
@@ -90,6 +92,7 @@ def stem_end_strokes(
     up: bool,
     space: float,
     attached: bool = False,
+    end_reach: float = 1.5,
 ) -> tuple[int, int]:
     """(strokes on the left, strokes on the right) of a stem at its far end (the top of an up stem).
 
@@ -98,16 +101,17 @@ def stem_end_strokes(
     shows no ink) inwards, over at most 3 spaces and 80% of the
     stem's length, so the notehead end is not reached. With `attached`, a row counts only where its
     ink runs unbroken from the stem to the column read (a beam or flag leaves the stem; a barline or
-    another stem standing half a space beside it does not touch it).
+    another stem standing half a space beside it does not touch it). `end_reach`: how far (spaces) the
+    stem's ink is followed beyond the box's end.
     """
     h, w = ink.shape
     x0, y0, x1, y1 = stem_box
     sx = (x0 + x1) / 2
     # the far end where the stem's ink ends (a detector's box may stop short of it or run past it)
     end = (
-        _ink_end(ink, sx, y0 + 0.5 * space, -1, space)
+        _ink_end(ink, sx, y0 + 0.5 * space, -1, space, end_reach)
         if up
-        else _ink_end(ink, sx, y1 - 0.5 * space, 1, space)
+        else _ink_end(ink, sx, y1 - 0.5 * space, 1, space, end_reach)
     )
     pre = 0.4 * space if end is None else 0.15 * space  # read from this far beyond the end
     if end is not None:
