@@ -240,3 +240,26 @@ def test_beam_strokes_are_read_from_the_top_of_a_stack_above_a_short_stem_box() 
     box = (100.0, 82.0, 102.0, 150.0)  # the stem box stops under the stack
     assert stem_end_strokes(ink, box, True, 10.0, end_reach=3.0)[1] == 3
     assert stem_end_strokes(ink, box, True, 10.0, end_reach=1.5)[1] < 3
+
+
+def test_an_accidentals_upright_beside_a_head_is_not_its_stem() -> None:
+    # songs dev page: a natural's right upright, just left of the head and inside the natural's box, was
+    # taken as the head's down stem (nearer the head's edge than its real up stem), so the eighth's beam
+    # was not counted and it read as a quarter
+    glyphs = _staff("2", "4")
+    glyphs += [
+        Glyph("accidentalNatural", (84, 120, 92, 142), 0.85, 10),
+        Glyph("stem", (92, 128, 93, 141), 1.0, 11),  # the natural's upright, read as a stem
+        Glyph("noteheadBlackOnLine", (93, 125, 105, 135), 0.9, 12),
+        Glyph("stem", (104, 95, 105, 130), 1.0, 13),  # the real stem, up
+    ]
+    glyphs += _head(140, 130, True, 20)
+    glyphs += [
+        Glyph("beam", (104, 95, 152, 100), 0.9, 30),
+        Glyph("barline", (300, 100, 301, 140), 1.0, 31),
+    ]
+    glyphs += _head(200, 130, True, 40)
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    assert [(n.stem, n.duration_q) for n in m.notes()][0] == ("up", F(1, 2))
+    off = assemble_pages([(glyphs, None)], AssembleConfig(accidental_stems=False)).score.parts[0].measures[0]
+    assert [n.stem for n in off.notes()][0] == "down"

@@ -271,9 +271,14 @@ class AssembleConfig:
     look, each line taken where the rows' ink runs widest: a beam lying along a line pulls its darkness
     peak off it, and the staff was lost (dense piano dev pages, detector: 2 of 18 staves of one page)."""
     min_hollow_score: float = 0.5
-    """Detected half, whole and breve heads scored below this are no notes (clean development pages: 28
-    of 29 such heads matched no true head; a false breve mid-measure shifted every later onset by
-    eight quarters); 0 = keep all."""
+    """Detected half, whole and breve heads scored below this are no notes when their value is longer
+    than their measure (a false breve mid-measure in 2/4 shifted every later onset by eight quarters;
+    clean development pages: 28 of 29 hollow heads below 0.5 matched no true head, but pages of an
+    older detector hold many true whole notes scored 0.3-0.5, so shorter ones are kept); 0 = keep all."""
+    accidental_stems: bool = True
+    """Of several stems a detected head could take, one lying within a detected accidental's box (to
+    0.2 spaces beside it, 0.3 above and below) is the accidental's upright (a natural's right stroke
+    beside the head read as a down stem on its left)."""
     ink_ledgers: bool = True
     """A detected head between two staves goes to the staff its ledger lines lead to also when those
     lines are seen only in the ink (the line finder drops ledger lines that run into their neighbours'
@@ -803,7 +808,7 @@ def _system_pass(
         hollow = head_kind(name) in ("half", "whole", "breve")
         for g in gs:
             sid_h = head_staff(g)
-            if (hollow and g.score < cfg.min_hollow_score) or (
+            if (
                 not hollow
                 and g.score < cfg.beam_head_score
                 and any(
@@ -812,8 +817,8 @@ def _system_pass(
                     for b in by_class.get("beam", [])
                 )
             ):
-                # an unsure hollow head (a letter, a beam's end, a slur's loop) or an unsure black head
-                # touching a beam (the beam's end): no note, but its measure is still flagged as unsure
+                # an unsure black head touching a beam (the beam's end): no note, but its measure is
+                # still flagged as unsure
                 skipped.append((sid_h, g.center_xy[0], g.score))
                 continue
             if g.score < 1.0 and ink is not None and not ledgered(g, page_staves[sid_h]):
@@ -878,6 +883,30 @@ def _system_pass(
         if options:
             stem_options[hi] = [si for _, si in sorted(options)]
             stem_of[hi] = stem_options[hi][0]
+    if cfg.accidental_stems:
+        # an accidental's upright standing just beside a detected head reads as a stem on the head's
+        # left; of several stems a head could take, those lying on an accidental's box are its strokes
+        acc_b = [
+            g.bbox_xyxy
+            for name in ACCIDENTAL_ALTER
+            for g in by_class.get(name, [])
+            if name.startswith("accidental") and g.score < 1.0
+        ]
+
+        def on_accidental(si: int) -> bool:
+            x, _ = stems[si].center_xy
+            s0, s1 = stems[si].bbox_xyxy[1], stems[si].bbox_xyxy[3]
+            return any(
+                b[0] - 0.2 * sp <= x <= b[2] + 0.2 * sp and b[1] - 0.3 * sp <= s0 and s1 <= b[3] + 0.3 * sp
+                for b in acc_b
+            )
+
+        for hi, opts in stem_options.items():
+            if len(opts) > 1 and heads[hi].glyph.score < 1.0:
+                keep = [si for si in opts if not on_accidental(si)]
+                if keep and len(keep) < len(opts):
+                    stem_options[hi] = keep
+                    stem_of[hi] = keep[0]
     if cfg.anchored_stems:
         # a stem leaves a chord from its end head: an up stem (at the heads' right edges) from the
         # lowest, a down stem (left edges) from the highest. A head whose nearer stem has no head at
@@ -2318,6 +2347,20 @@ def assemble_pages(
                             (gr for gr in res.groups if gr.staff == sid and gr.measure == r),
                             key=lambda g: g.x,
                         )
+                        # an unsure hollow head longer than its measure (a breve in 2/4) is a letter, a
+                        # beam's end or a slur's loop: no note, but its measure is still flagged as unsure
+                        for gr in [
+                            gr
+                            for gr in gs
+                            if gr.kind in ("half", "whole", "breve")
+                            and gr.detected
+                            and not gr.grace
+                            and max(h.glyph.score for h in gr.heads) < cfg.min_hollow_score
+                            and note_value(gr.kind, 0) > expected
+                        ]:
+                            gs.remove(gr)
+                            res.groups.remove(gr)
+                            scores.extend(h.glyph.score for h in gr.heads)
                         tl = res.timelines[sid]
                         first_x = gs[0].x if gs else rx1
                         # mid-measure clef changes
