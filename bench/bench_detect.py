@@ -28,7 +28,8 @@ ABLATION_VARIANTS = (
     "+ marker watershed",
     "+ snap small boxes to ink",
     "+ fit rest bars",
-    "+ rule-found/-dropped symbols (shipped)",
+    "+ rule-found/-dropped symbols",
+    "+ look-alike glyph classifier (shipped)",
     "shipped + whole/half rest rule",
     "shipped, box from basin extent",
     "shipped without the notehead context rules",
@@ -153,8 +154,8 @@ def main() -> None:
     print(_table(["decoder", "clean", "degraded"], abl_rows))
 
     t = {
-        k: float(np.mean([x[k] for x in timings]))
-        for k in ("normalize", "network", "decode", "lines", "total")
+        k: float(np.mean([x.get(k, 0.0) for x in timings]))
+        for k in ("normalize", "network", "decode", "lines", "classify", "total")
     }
     mp = float(np.mean([x["pixels"] for x in timings])) / 1e6
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -225,6 +226,7 @@ def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
         articulation_blobs=False,
         grace_slashes=False,
         fit_cut_time=False,
+        glyph_classifier=False,
         breve_rests=False,
         c_clefs=False,
         octave_clefs=False,
@@ -234,11 +236,12 @@ def _ablation_page(grey: np.ndarray, model: DWD) -> dict[str, list[Glyph]]:
         names[1]: bare,
         names[2]: replace(bare, snap_prefixes=shipped.snap_prefixes),
         names[3]: replace(bare, snap_prefixes=shipped.snap_prefixes, snap_rest_bars=True),
-        names[4]: shipped,
-        names[5]: replace(shipped, rest_rule=True),
-        names[6]: replace(shipped, decode=DecodeConfig(box_source="extent")),
-        names[7]: replace(shipped, letters_rule=False, stem_rule=False),
-        names[8]: replace(shipped, breve_rests=False, c_clefs=False, octave_clefs=False, tenuto_rank=False),
+        names[4]: replace(shipped, glyph_classifier=False),
+        names[5]: shipped,
+        names[6]: replace(shipped, rest_rule=True),
+        names[7]: replace(shipped, decode=DecodeConfig(box_source="extent")),
+        names[8]: replace(shipped, letters_rule=False, stem_rule=False),
+        names[9]: replace(shipped, breve_rests=False, c_clefs=False, octave_clefs=False, tenuto_rank=False),
     }
     return {name: list(decode_page(grey, norm, maps, model, cfg).glyphs) for name, cfg in variants.items()}
 

@@ -46,13 +46,19 @@ def test_windows_are_centred_and_padded_with_paper() -> None:
     assert crop_windows(image, np.zeros((0, 2)), 16).shape == (0, 16, 16)
 
 
-def _biased_net(classes: tuple[str, ...], probs: dict[str, float]) -> tuple[torch.nn.Module, GlyphNetConfig]:
-    """A real classifier whose output ignores the input: its last layer's bias gives `probs`."""
-    cfg = GlyphNetConfig(classes=classes, crop=32)
+def _biased_net(
+    classes: tuple[str, ...], probs: dict[str, float], box: tuple[float, ...] | None = None
+) -> tuple[torch.nn.Module, GlyphNetConfig]:
+    """A real classifier whose output ignores the input: its last layers' biases give `probs` (and `box`)."""
+    cfg = GlyphNetConfig(classes=classes, crop=32, box_head=box is not None)
     net = build_glyph_net(cfg)
     with torch.no_grad():
         for p in net.parameters():
             p.zero_()
+        if box is not None:
+            head = net.get_submodule("box")
+            assert isinstance(head, torch.nn.Linear)
+            head.bias.copy_(torch.tensor(box))
         bias = [np.log(max(probs.get(c, 0.0), 1e-6)) for c in classes]
         out = net.get_submodule("out")
         assert isinstance(out, torch.nn.Linear)
@@ -70,18 +76,51 @@ def test_relabels_within_the_group_only_and_respects_the_margin() -> None:
         Glyph("accidentalSharp", (70, 10, 78, 30), 0.7, 2),
     ]
     net = _biased_net(classes, {"noteheadWholeInSpace": 0.7, "noteheadHalfInSpace": 0.2, BACKGROUND: 0.1})
-    out = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.3, blend=0.0))
+    out = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.3, duration_margin=0.3, blend=0.0))
     assert out[0].class_name == "noteheadWholeInSpace"  # 0.7 beats 0.2 by more than 0.3
     assert out[1].class_name == "clefG"  # the whole note is not a clef
     assert out[2] == glyphs[2]  # not a look-alike group
     assert [g.score for g in out] == [0.8, 0.9, 0.7]
-    blended = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.3, blend=0.5))
+    blended = reclassify(image, glyphs, net, ReclassifyConfig(duration_margin=0.3, blend=0.5))
     assert blended[0].score == pytest.approx(0.5 * 0.8 + 0.5 * 0.7, rel=1e-4)
     assert blended[2].score == 0.7
+    assert reclassify(image, glyphs, net, ReclassifyConfig())[0].class_name == "noteheadHalfInSpace"  # a
+    # duration change needs a margin of 0.9 by default
+    whole = [Glyph("noteheadWholeInSpace", (10, 10, 20, 18), 0.4, 0)]  # the classifier agrees: p 0.7
+    assert reclassify(image, whole, net, ReclassifyConfig(lift=False))[0].score == 0.4  # never raised
+    assert reclassify(image, whole, net, ReclassifyConfig(lift=True))[0].score == pytest.approx(
+        0.55, rel=1e-4
+    )
     kept = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.6, blend=0.0))
     assert kept[0].class_name == "noteheadHalfInSpace"  # 0.5 apart: not enough
     bg = reclassify(image, glyphs, net, ReclassifyConfig(switch_margin=0.6, blend=0.0, background_power=1.0))
     assert bg[0].score == pytest.approx(0.8 * 0.9, rel=1e-4)
+
+
+def test_box_head_moves_boxes_halfway_only_in_the_groups_asked_for() -> None:
+    classes = ("augmentationDot", "noteheadBlackInSpace", BACKGROUND)
+    image = np.full((100, 100), 255, np.uint8)
+    # the head says: the box spans -8..+8 px around the window centre (in crops of 32 px)
+    net = _biased_net(
+        classes, {"noteheadBlackInSpace": 0.5, "augmentationDot": 0.5}, box=(-0.25, -0.25, 0.25, 0.25)
+    )
+    glyphs = [
+        Glyph("noteheadBlackInSpace", (40, 40, 52, 50), 0.9, 0),
+        Glyph("augmentationDot", (60, 44, 64, 48), 0.9, 1),
+    ]
+    out = reclassify(image, glyphs, net, ReclassifyConfig(box_blend=0.5, blend=0.0, box_groups=("notehead",)))
+    # halfway to the head's (38, 37, 54, 53) around the centre (46, 45)
+    assert out[0].bbox_xyxy == pytest.approx((39, 38.5, 53, 51.5))
+    assert out[1].bbox_xyxy == glyphs[1].bbox_xyxy
+    moved = reclassify(
+        image,
+        glyphs,
+        net,
+        ReclassifyConfig(blend=0.0, box_groups=("notehead",)),
+        to_glyph_space=lambda b: b * 2,
+    )
+    assert moved[0].bbox_xyxy == pytest.approx((58, 57, 80, 78))  # halfway to the head's box mapped (x2)
+    assert reclassify(image, glyphs, net)[0].bbox_xyxy == glyphs[0].bbox_xyxy  # heads: not by default
 
 
 def test_octave_clefs_switch_only_on_a_near_certain_window() -> None:
@@ -121,6 +160,8 @@ def test_training_learns_heads_from_dots_resumes_and_loads(tmp_path: Path) -> No
     assert val and max(r["accuracy"] for r in val) > 0.8  # heads, dots and background are easy apart
     net, nc = load_glyph_classifier(run)
     assert nc.classes == ("augmentationDot", "noteheadBlackInSpace", BACKGROUND)
+    box_px = [r["box_px"] for r in rows if r["split"] == "train" and "box_px" in r]
+    assert nc.box_head and box_px and box_px[-1] < 0.8 * box_px[0]  # the box head learns where boxes lie
     run2 = train_glyph_classifier(replace(cfg, epochs=11, resume=str(run)))
     assert run2 == run
     epochs = [

@@ -121,7 +121,7 @@ class DetectConfig:
     """Fit C-clef boxes to their bars and name alto / tenor by the line they centre on (refine.fit_c_clefs)."""
     line_config: LineConfig = field(default_factory=LineConfig)
     """Thresholds of the classical line finder (lines.LineConfig)."""
-    glyph_classifier: bool = False
+    glyph_classifier: bool = True
     """Re-decide look-alike classes (noteheads, clefs, rests, time signatures, dots, flags) with the
     glyph classifier (`glyphnet.py`) after every rule."""
     glyph_model: str = ""
@@ -406,7 +406,9 @@ def reclassify_page(norm: NormalizedPage, glyphs: list[Glyph], config: DetectCon
         np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], 1)
     )
     classifier = load_glyph_classifier(config.glyph_model or None)
-    return reclassify(norm.image, glyphs, classifier, config.reclassify, centres)
+    return reclassify(
+        norm.image, glyphs, classifier, config.reclassify, centres, norm.transform.to_original_boxes
+    )
 
 
 def detect_file(path: str | Path, model: DWD, config: DetectConfig | None = None) -> list[PageDetections]:

@@ -77,6 +77,8 @@ class GlyphTrainConfig:
     """Class-aware sampling: draw probability ~ count ** -power per window (0: uniform, 1: balanced)."""
     noise: float = 0.08
     """Std of the Gaussian ink noise added to training windows."""
+    box_weight: float = 0.05
+    """Weight of the box head's pixel error against the class loss (0: no box head)."""
     seed: int = 0
     """Seed of window sampling, shifts, noise and initialisation."""
     threads: int = 1
@@ -87,10 +89,12 @@ class GlyphTrainConfig:
 
 @dataclass(frozen=True, slots=True)
 class GlyphData:
-    """Windows (N, S, S) uint8 larger than the crop by 2 * jitter, and their class names."""
+    """Windows (N, S, S) uint8 larger than the crop by 2 * jitter, their class names and boxes."""
 
     windows: np.ndarray
     labels: tuple[str, ...]
+    boxes: np.ndarray
+    """(N, 4) float32: each symbol's box relative to its window's centre, in window pixels (NaN: background)."""
 
 
 def extract_windows(
@@ -105,6 +109,7 @@ def extract_windows(
     """
     wins: list[np.ndarray] = []
     labels: list[str] = []
+    rel: list[np.ndarray] = []
     for page in pages:
         p: PageSample = page
         boxes = np.asarray(p.boxes, np.float64).reshape(-1, 4)
@@ -114,6 +119,8 @@ def extract_windows(
             at = [i for i in keep if group_scale(p.labels[i]) == sc]
             wins.append(crop_windows(p.image, centres[at], size, sc))
             labels.extend(p.labels[i] for i in at)
+            c = np.rint(centres[at])
+            rel.append((boxes[at] - np.concatenate([c, c], 1)) / sc)
         if background_per_page <= 0:
             continue
         ys, xs = np.nonzero(p.image < 128)
@@ -133,15 +140,16 @@ def extract_windows(
             if len(part):
                 wins.append(crop_windows(p.image, part, size, sc))
                 labels.extend([BACKGROUND] * len(part))
+                rel.append(np.full((len(part), 4), np.nan))
     if not wins:
         raise JobError("no look-alike symbol found in the training pages")
-    return GlyphData(np.concatenate(wins), tuple(labels))
+    return GlyphData(np.concatenate(wins), tuple(labels), np.concatenate(rel).astype(np.float32))
 
 
 def _cap(
     data: GlyphData, classes: tuple[str, ...], cap: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Windows of the chosen classes, at most `cap` per class; (windows, class ids)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Windows of the chosen classes, at most `cap` per class; (windows, class ids, boxes)."""
     index = {c: i for i, c in enumerate(classes)}
     lab = np.asarray([index.get(c, -1) for c in data.labels])
     keep: list[np.ndarray] = []
@@ -151,16 +159,26 @@ def _cap(
             idx = np.sort(rng.choice(idx, cap, replace=False))
         keep.append(idx)
     sel = np.sort(np.concatenate(keep))
-    return data.windows[sel], lab[sel]
+    return data.windows[sel], lab[sel], data.boxes[sel]
 
 
 class _Windows:
-    """torch Dataset: a random `crop` x `crop` part of each stored window, with ink noise (training)."""
+    """torch Dataset: a random `crop` x `crop` part of each stored window, with ink noise (training).
+
+    Items: (ink (1, crop, crop), class id, box relative to the window centre in crops (4,), has box).
+    """
 
     def __init__(
-        self, windows: np.ndarray, labels: np.ndarray, crop: int, train: bool, noise: float, seed: int
+        self,
+        windows: np.ndarray,
+        labels: np.ndarray,
+        boxes: np.ndarray,
+        crop: int,
+        train: bool,
+        noise: float,
+        seed: int,
     ):
-        self.windows, self.labels, self.crop, self.train = windows, labels, crop, train
+        self.windows, self.labels, self.boxes, self.crop, self.train = windows, labels, boxes, crop, train
         self.noise, self.seed = noise, seed
         self.margin = (windows.shape[1] - crop) // 2
         self.calls = 0
@@ -168,22 +186,26 @@ class _Windows:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def __getitem__(self, i: int) -> tuple[Any, int]:
+    def __getitem__(self, i: int) -> tuple[Any, int, Any, bool]:
+        import torch
+
         m = self.margin
         if self.train:
             rng = np.random.default_rng([self.seed, i, self.calls])
             self.calls += 1
-            dx, dy = rng.integers(-m, m + 1, 2)
         else:
-            rng = np.random.default_rng([self.seed, i])
-            dx, dy = rng.integers(-m, m + 1, 2)  # fixed shifts: validation sees off-centre windows too
+            rng = np.random.default_rng(
+                [self.seed, i]
+            )  # fixed shifts: validation sees off-centre windows too
+        dx, dy = (int(v) for v in rng.integers(-m, m + 1, 2))
         w = self.windows[i, m + dy : m + dy + self.crop, m + dx : m + dx + self.crop]
         x = to_input(w[None])[0]
         if self.train and self.noise:
-            import torch
-
             x = (x + torch.from_numpy(rng.normal(0, self.noise, x.shape).astype(np.float32))).clamp(0, 1)
-        return x, int(self.labels[i])
+        box = self.boxes[i]
+        has = bool(np.isfinite(box).all())
+        t = (box - np.array([dx, dy, dx, dy], np.float32)) / self.crop if has else np.zeros(4, np.float32)
+        return x, int(self.labels[i]), torch.from_numpy(t.astype(np.float32)), has
 
 
 def train_glyph_classifier(cfg: GlyphTrainConfig) -> Path:
@@ -193,7 +215,7 @@ def train_glyph_classifier(cfg: GlyphTrainConfig) -> Path:
 
     from frontline import lab
     from frontline.lab.sampling import ClassAwareSampler
-    from frontline.lab.trainer import GradCamHook, Hook, InfoPlaneHook, Trainer, TrainerConfig
+    from frontline.lab.trainer import GradCamHook, Hook, InfoPlaneHook, StepOutput, Trainer, TrainerConfig
     from frontline.music.train import iter_dataset
 
     if not cfg.data:
@@ -217,21 +239,23 @@ def train_glyph_classifier(cfg: GlyphTrainConfig) -> Path:
         n_val = int(len(data.labels) * cfg.val_share)
         order = rng.permutation(len(data.labels))
         vi, ti = np.sort(order[:n_val]), np.sort(order[n_val:])
-        val_data = GlyphData(data.windows[vi], tuple(data.labels[i] for i in vi))
-        data = GlyphData(data.windows[ti], tuple(data.labels[i] for i in ti))
+        val_data = GlyphData(data.windows[vi], tuple(data.labels[i] for i in vi), data.boxes[vi])
+        data = GlyphData(data.windows[ti], tuple(data.labels[i] for i in ti), data.boxes[ti])
     load_s = time.perf_counter() - t0
     names, counts = np.unique(np.asarray(data.labels), return_counts=True)
     found = {str(n): int(c) for n, c in zip(names, counts, strict=True)}
     classes = tuple(sorted(c for c, n in found.items() if n >= cfg.min_class_count and c != BACKGROUND))
     classes = (*classes, BACKGROUND)
-    x_tr, y_tr = _cap(data, classes, cfg.max_per_class, rng)
-    x_va, y_va = _cap(val_data, classes, cfg.max_per_class, rng)
+    x_tr, y_tr, b_tr = _cap(data, classes, cfg.max_per_class, rng)
+    x_va, y_va, b_va = _cap(val_data, classes, cfg.max_per_class, rng)
     if not len(y_va):
         raise JobError("the validation pages hold no window of the chosen classes")
-    net_cfg = GlyphNetConfig(**{**asdict(cfg.net), "classes": classes, "crop": cfg.crop})
+    net_cfg = GlyphNetConfig(
+        **{**asdict(cfg.net), "classes": classes, "crop": cfg.crop, "box_head": cfg.box_weight > 0}
+    )
     model = build_glyph_net(net_cfg)
-    train_ds = _Windows(x_tr, y_tr, cfg.crop, True, cfg.noise, cfg.seed)
-    val_ds = _Windows(x_va, y_va, cfg.crop, False, 0.0, cfg.seed + 1)
+    train_ds = _Windows(x_tr, y_tr, b_tr, cfg.crop, True, cfg.noise, cfg.seed)
+    val_ds = _Windows(x_va, y_va, b_va, cfg.crop, False, 0.0, cfg.seed + 1)
     sampler = ClassAwareSampler(y_tr, power=cfg.sampler_power, seed=cfg.seed)
     train_loader: DataLoader[Any] = DataLoader(
         cast(Any, train_ds), batch_size=cfg.batch_size, sampler=sampler
@@ -249,7 +273,20 @@ def train_glyph_classifier(cfg: GlyphTrainConfig) -> Path:
         return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warm) / max(total - warm, 1))))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
-    loss_fn = torch.nn.CrossEntropyLoss()
+    ce = torch.nn.CrossEntropyLoss()
+
+    def step_fn(trainer: Trainer, batch: Any) -> StepOutput:
+        x, y, t, has = batch
+        logits, box = trainer.model.forward_both(x)  # type: ignore[operator]
+        loss = ce(logits, y)
+        scalars = {"cls_loss": float(loss.detach())}
+        if box is not None and bool(has.any()):
+            # box error in pixels (smooth L1, 1 px), only for windows centred on a symbol
+            px = torch.nn.functional.smooth_l1_loss(box[has] * cfg.crop, t[has] * cfg.crop, beta=1.0)
+            loss = loss + cfg.box_weight * px
+            scalars["box_px"] = float(px.detach())
+        return StepOutput(loss, scalars, logits.argmax(1), y)
+
     tcfg = TrainerConfig(
         epochs=cfg.epochs,
         log_every=20,
@@ -306,6 +343,8 @@ def train_glyph_classifier(cfg: GlyphTrainConfig) -> Path:
             params=sum(p.numel() for p in model.parameters()),
             load_s=round(load_s, 1),
         )
-        trainer = Trainer(model, loss_fn, opt, train_loader, val_loader, tcfg, sched, list(classes), hooks)
+        trainer = Trainer(
+            model, None, opt, train_loader, val_loader, tcfg, sched, list(classes), hooks, step_fn=step_fn
+        )
         trainer.fit(r)
         return Path(r.dir)
