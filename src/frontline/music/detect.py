@@ -384,7 +384,10 @@ def decode_page(
     t4 = time.perf_counter()
     timing.update({"decode": t3 - t2, "lines": t4 - t3})  # lines include the refinements
     if cfg.glyph_classifier and glyphs:
-        glyphs = reclassify_page(norm, glyphs, cfg)
+        # scores only go down (ReclassifyConfig.lift off), so glyphs below min_score need no look
+        if not cfg.reclassify.lift:
+            glyphs = [g for g in glyphs if g.score >= cfg.min_score]
+        glyphs = reclassify_page(norm, glyphs, cfg) if glyphs else glyphs
         timing["classify"] = time.perf_counter() - t4
     allg = [g for g in glyphs if g.score >= cfg.min_score] + line_glyphs
     if cfg.classes is not None:
