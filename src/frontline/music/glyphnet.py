@@ -74,10 +74,11 @@ OCTAVE_FAMILIES: tuple[frozenset[str], ...] = (
 
 
 def _head_kind(class_name: str) -> str:
-    """A notehead's duration kind (Black, Half, Whole, DoubleWhole); "" for other classes."""
+    """A notehead's duration kind (Black, Half, Whole, DoubleWhole; Small for grace and cue size); "" for
+    other classes."""
     for kind in ("DoubleWhole", "Whole", "Half", "Black"):
         if class_name.startswith("notehead" + kind):
-            return kind
+            return kind + ("Small" if class_name.endswith("Small") else "")
     return ""
 
 
@@ -219,7 +220,7 @@ class ReclassifyConfig:
     """Margin needed to switch within an octave family (clefG/clefG8va/clefG8vb...), where the rule
     `refine.find_octave_clefs` measures the 8 and few training windows exist (1.0: never)."""
     duration_margin: float = 0.9
-    """Margin needed to change a notehead's duration kind (black, half, whole, breve)."""
+    """Margin needed to change a notehead's duration kind (black, half, whole, breve; normal or small)."""
     lift: bool = False
     """Let the blend raise a score (False: scores only go down, so no new symbol crosses a threshold)."""
 
