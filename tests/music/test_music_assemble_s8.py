@@ -263,3 +263,22 @@ def test_an_accidentals_upright_beside_a_head_is_not_its_stem() -> None:
     assert [(n.stem, n.duration_q) for n in m.notes()][0] == ("up", F(1, 2))
     off = assemble_pages([(glyphs, None)], AssembleConfig(accidental_stems=False)).score.parts[0].measures[0]
     assert [n.stem for n in off.notes()][0] == "down"
+
+
+def test_a_misread_tuplet_number_leaves_the_count_ratio_as_a_hint() -> None:
+    # rare-genre dev page: the "5" of a quintuplet read as "3" (score 0.73); over five sixteenths the count
+    # check dropped it and the measure overflowed
+    glyphs = _staff("2", "4")
+    for k in range(5):
+        glyphs += _head(100 + 18 * k, 130, True, 10 + 2 * k)
+    glyphs += _head(230, 130, True, 30)
+    glyphs += [
+        Glyph("beam", (111, 95, 184, 100), 0.9, 40),
+        Glyph("beam", (111, 103, 184, 108), 0.9, 41),
+        Glyph("tuplet3", (140, 80, 150, 92), 0.73, 42),
+        Glyph("barline", (300, 100, 301, 140), 1.0, 43),
+    ]
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    assert _durations(m) == [F(1, 5)] * 5 + [F(1)]
+    off = assemble_pages([(glyphs, None)], AssembleConfig(tuplet_count_hint=False)).score.parts[0].measures[0]
+    assert _durations(off)[:5] != [F(1, 5)] * 5

@@ -309,6 +309,9 @@ class AssembleConfig:
     tuplet_hint_score: float = 0.3
     """A detected tuplet number scored from this up to `min_tuplet_score` marks its events only as a
     repair hint: they become that tuplet when that alone makes their voice fill the measure; 0 = off."""
+    tuplet_count_hint: bool = True
+    """A detected tuplet number that `tuplet_count_check` drops (a 5 read as 3 over five sixteenths)
+    leaves the ratio its group's count implies as a repair hint (taken only when it fills the measure)."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
@@ -1607,6 +1610,13 @@ def _system_pass(
             if units > ratio[0] and units % ratio[0]:
                 window = _tuplet_window(members, vals, ratio[0], cx) if cfg.tuplet_window else None
                 if window is None:
+                    # a number misread (a 5 read as 3) over a group its count does not fit: the ratio the
+                    # group's count implies, as a hint the repair takes only when it fills the measure
+                    by_count = _ratio_for_count(len(members)) if cfg.tuplet_count_hint else None
+                    if by_count is not None and by_count != ratio:
+                        for gr in members:
+                            if gr.tuplet is None and gr.tuplet_hint is None:
+                                gr.tuplet_hint, gr.hint_id = by_count, g.glyph_id
                     continue
                 members = window
         if id(g) in weak:
