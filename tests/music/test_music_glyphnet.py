@@ -108,7 +108,9 @@ def test_box_head_moves_boxes_halfway_only_in_the_groups_asked_for() -> None:
         Glyph("noteheadBlackInSpace", (40, 40, 52, 50), 0.9, 0),
         Glyph("augmentationDot", (60, 44, 64, 48), 0.9, 1),
     ]
-    out = reclassify(image, glyphs, net, ReclassifyConfig(box_blend=0.5, blend=0.0, box_groups=("notehead",)))
+    out = reclassify(
+        image, glyphs, net, ReclassifyConfig(box_blend=0.5, blend=0.0, box_prefixes=("notehead",))
+    )
     # halfway to the head's (38, 37, 54, 53) around the centre (46, 45)
     assert out[0].bbox_xyxy == pytest.approx((39, 38.5, 53, 51.5))
     assert out[1].bbox_xyxy == glyphs[1].bbox_xyxy
@@ -116,7 +118,7 @@ def test_box_head_moves_boxes_halfway_only_in_the_groups_asked_for() -> None:
         image,
         glyphs,
         net,
-        ReclassifyConfig(blend=0.0, box_groups=("notehead",)),
+        ReclassifyConfig(blend=0.0, box_prefixes=("notehead",)),
         to_glyph_space=lambda b: b * 2,
     )
     assert moved[0].bbox_xyxy == pytest.approx((58, 57, 80, 78))  # halfway to the head's box mapped (x2)
