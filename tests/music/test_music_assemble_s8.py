@@ -5,6 +5,7 @@ duration was a tuplet the detector's number should have marked. Each test fails 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction as F
 
 import numpy as np
@@ -145,12 +146,13 @@ def test_an_unsure_hollow_head_is_no_note() -> None:
         Glyph("noteheadDoubleWholeInSpace", (150, 110, 166, 120), 0.33, 20),
         Glyph("barline", (300, 100, 301, 140), 1.0, 21),
     ]
-    asm = assemble_pages([(glyphs, None)])
+    alone = AssembleConfig(drop_uncertain=0)  # the rule by itself (`drop_uncertain` would drop it too)
+    asm = assemble_pages([(glyphs, None)], alone)
     m = asm.score.parts[0].measures[0]
     assert [(n.onset_q, n.duration_q) for n in m.notes()] == [(F(0), F(1)), (F(1), F(1))]
     # left out, the unsure head still flags its measure for review
     assert asm.measures[0].flagged and "uncertain" in asm.measures[0].reason
-    off = assemble_pages([(glyphs, None)], AssembleConfig(min_hollow_score=0)).score.parts[0].measures[0]
+    off = assemble_pages([(glyphs, None)], replace(alone, min_hollow_score=0)).score.parts[0].measures[0]
     assert len(off.notes()) == 3
 
 
@@ -282,3 +284,22 @@ def test_a_misread_tuplet_number_leaves_the_count_ratio_as_a_hint() -> None:
     assert _durations(m) == [F(1, 5)] * 5 + [F(1)]
     off = assemble_pages([(glyphs, None)], AssembleConfig(tuplet_count_hint=False)).score.parts[0].measures[0]
     assert _durations(off)[:5] != [F(1, 5)] * 5
+
+
+def test_an_unsure_event_that_alone_overfills_its_voice_is_dropped() -> None:
+    # piano2 dev page: a false head on a staff line (score 0.36) overfilled the measure and the repair
+    # dropped a true dot instead
+    glyphs = _staff("2", "4") + _head(100, 130, True, 10) + _head(200, 130, True, 14)
+    glyphs += [
+        Glyph("noteheadBlackOnLine", (150, 115, 162, 125), 0.36, 12),
+        Glyph("stem", (161, 85, 162, 120), 1.0, 13),
+        Glyph("barline", (300, 100, 301, 140), 1.0, 20),
+    ]
+    asm = assemble_pages([(glyphs, None)])
+    assert [(n.onset_q, n.duration_q) for n in asm.score.parts[0].measures[0].notes()] == [
+        (F(0), F(1)),
+        (F(1), F(1)),
+    ]
+    assert asm.measures[0].flagged and "uncertain" in asm.measures[0].reason
+    off = assemble_pages([(glyphs, None)], AssembleConfig(drop_uncertain=0)).score.parts[0].measures[0]
+    assert len(off.notes()) == 3

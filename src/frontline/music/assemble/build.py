@@ -275,6 +275,10 @@ class AssembleConfig:
     than their measure (a false breve mid-measure in 2/4 shifted every later onset by eight quarters;
     clean development pages: 28 of 29 hollow heads below 0.5 matched no true head, but pages of an
     older detector hold many true whole notes scored 0.3-0.5, so shorter ones are kept); 0 = keep all."""
+    drop_uncertain: float = 0.5
+    """A voice of detected symbols longer than its measure by exactly one event's length whose glyphs all
+    scored below this loses that event (a false head on a staff line made the repair drop a true dot);
+    0 = off."""
     accidental_stems: bool = True
     """Of several stems a detected head could take, one lying within a detected accidental's box (to
     0.2 spaces beside it, 0.3 above and below) is the accidental's upright (a natural's right stroke
@@ -2471,6 +2475,29 @@ def assemble_pages(
                                 vg[0].duration = expected
                                 vg[0].onset = Fraction(0)
                                 continue
+                            if cfg.drop_uncertain > 0 and _total_of(vg) > expected:
+                                # a voice one unsure detected event too long (a false head or rest
+                                # scored below `drop_uncertain`) loses that event, when exactly one does
+                                over = _total_of(vg) - expected
+                                unsure = [
+                                    g
+                                    for g in vg
+                                    if g.detected
+                                    and max(
+                                        [h.glyph.score for h in g.heads]
+                                        + ([g.rest_glyph.score] if g.rest_glyph else [])
+                                    )
+                                    < cfg.drop_uncertain
+                                    and _group_duration(g) == over
+                                ]
+                                if len(unsure) == 1:
+                                    gone = unsure[0]
+                                    vg.remove(gone)
+                                    gs.remove(gone)
+                                    res.groups.remove(gone)
+                                    scores.extend(h.glyph.score for h in gone.heads)
+                                    if gone.rest_glyph is not None:
+                                        scores.append(gone.rest_glyph.score)
                             items = _voice_items(vg)
                             # a detector confuses neighbouring rest classes only (annotations: any)
                             rest_nb = cfg.rest_neighbours and any(g.detected for g in vg)
