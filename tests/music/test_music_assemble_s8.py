@@ -303,3 +303,20 @@ def test_an_unsure_event_that_alone_overfills_its_voice_is_dropped() -> None:
     assert asm.measures[0].flagged and "uncertain" in asm.measures[0].reason
     off = assemble_pages([(glyphs, None)], AssembleConfig(drop_uncertain=0)).score.parts[0].measures[0]
     assert len(off.notes()) == 3
+
+
+def test_a_stemless_head_under_an_up_stem_chord_joins_the_chord() -> None:
+    # rare-genre dev page: the stem of a three-note chord was found only from its top head up; the heads
+    # below it (a sixth lower) became stemless quarters in a second voice
+    glyphs = _staff("2", "4")
+    glyphs += [
+        Glyph("noteheadBlackInSpace", (100, 105, 112, 115), 0.9, 10),  # E5
+        Glyph("stem", (111, 75, 112, 110), 1.0, 11),  # from the top head up only
+        Glyph("noteheadBlackOnLine", (100, 125, 112, 135), 0.9, 12),  # G4, 2 spaces lower, no stem of its own
+    ]
+    glyphs += _head(200, 130, True, 20)
+    glyphs.append(Glyph("barline", (300, 100, 301, 140), 1.0, 30))
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    assert len(m.events) == 2 and [(n.onset_q, n.voice) for n in m.notes()][:2] == [(F(0), 1), (F(0), 1)]
+    off = assemble_pages([(glyphs, None)], AssembleConfig(chord_join=False)).score.parts[0].measures[0]
+    assert len(off.events) == 3

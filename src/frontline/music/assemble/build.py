@@ -275,6 +275,10 @@ class AssembleConfig:
     than their measure (a false breve mid-measure in 2/4 shifted every later onset by eight quarters;
     clean development pages: 28 of 29 hollow heads below 0.5 matched no true head, but pages of an
     older detector hold many true whole notes scored 0.3-0.5, so shorter ones are kept); 0 = keep all."""
+    chord_join: bool = True
+    """A detected stemless head in line with a stemmed chord (0.4 spaces), beyond its head end and within
+    three spaces of it, joins that chord (the stem between the heads was missed; the head was read as
+    a stemless quarter in a second voice)."""
     drop_uncertain: float = 0.5
     """A voice of detected symbols longer than its measure by exactly one event's length whose glyphs all
     scored below this loses that event (a false head on a staff line made the repair drop a true dot);
@@ -1051,6 +1055,30 @@ def _system_pass(
                 grace=small,
             )
         )
+    if cfg.chord_join:
+        # a detected head with no stem of its own in line with a stemmed chord, beyond the chord's
+        # head end (below an up stem's lowest head, above a down stem's highest) and within three
+        # spaces of it: the stem's ink between the heads was missed, the head is the chord's
+        for h in list(stemless):
+            if h.glyph.score >= 1.0 or head_kind(h.glyph.class_name) not in ("black", "half"):
+                continue
+            hx = h.glyph.center_xy[0]
+            for gr in groups:
+                if (
+                    gr.stem is None
+                    or gr.staff != h.staff
+                    or gr.grace
+                    or gr.kind != head_kind(h.glyph.class_name)
+                ):
+                    continue
+                if abs(gr.x - hx) > 0.4 * sp:
+                    continue
+                ys = [o.cy for o in gr.heads]
+                beyond = h.cy > max(ys) if gr.stem_dir == "up" else h.cy < min(ys)
+                if beyond and min(abs(o - h.cy) for o in ys) <= 3.0 * sp:
+                    gr.heads.append(h)
+                    stemless.remove(h)
+                    break
     for h in sorted(stemless, key=lambda h: h.glyph.center_xy[0]):
         for gr in groups:
             if (
