@@ -432,3 +432,21 @@ def test_a_dash_that_is_part_of_a_beam_or_tie_ranks_below_a_free_tenuto() -> Non
     out = rank_tenuto_dashes(img, [tenuto, on_beam], 10.0)
     assert out[0] == tenuto
     assert out[1].score < tenuto.score and out[1].bbox_xyxy == on_beam.bbox_xyxy
+
+
+def test_lone_rest_bars_on_a_line_are_found_and_stemmed_bars_or_covered_ones_are_not() -> None:
+    from frontline.music.refine import find_rest_bars
+
+    staff = [(50.0, 100.0, 590.0, 140.0)]
+    img = _staff_page()
+    img[115:121, 100:113] = 0  # sits on the middle line (y 120): half rest
+    img[110:116, 200:213] = 0  # hangs from the fourth line (y 110): whole rest
+    img[115:121, 300:313] = 0  # a bar with a stem running up from its right end: a beam stub
+    img[85:115, 312] = 0
+    img[123:127, 400:413] = 0  # in the middle of a space, touching no line
+    img[115:121, 500:513] = 0  # already detected
+    known = Glyph("restHalf", (499.0, 114.0, 514.0, 121.0), 0.9, -1)
+    out = find_rest_bars(img, [known], staff, 10.0)
+    found = sorted((g.class_name, round(g.bbox_xyxy[0])) for g in out[1:])
+    assert out[0] == known
+    assert found == [("restHalf", 100), ("restWhole", 200)]

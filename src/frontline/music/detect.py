@@ -36,6 +36,7 @@ from frontline.music.refine import (
     find_articulation_blobs,
     find_grace_slashes,
     find_octave_clefs,
+    find_rest_bars,
     fit_breve_rests,
     fit_c_clefs,
     fit_cut_time,
@@ -121,6 +122,8 @@ class DetectConfig:
     """Fit C-clef boxes to their bars and name alto / tenor by the line they centre on (refine.fit_c_clefs)."""
     line_config: LineConfig = field(default_factory=LineConfig)
     """Thresholds of the classical line finder (lines.LineConfig)."""
+    rest_bars: bool = True
+    """Add lone whole/half rest bars the network missed (`refine.find_rest_bars`)."""
     glyph_classifier: bool = True
     """Re-decide look-alike classes (noteheads, clefs, rests, time signatures, dots, flags) with the
     glyph classifier (`glyphnet.py`) after every rule."""
@@ -364,6 +367,8 @@ def decode_page(
             normed = fit_c_clefs(norm.image, normed, staves, space)
         if cfg.breve_rests:
             normed = fit_breve_rests(normed, staves)
+        if cfg.rest_bars:
+            normed = find_rest_bars(norm.image, normed, staves, space)
         if cfg.octave_clefs:
             normed = find_octave_clefs(norm.image, normed, staves, space)
         keep_line = [i for i, c in enumerate(segs.classes) if not c.startswith("articTenuto")]

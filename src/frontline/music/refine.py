@@ -759,3 +759,78 @@ def rank_tenuto_dashes(
         else:
             out.append(d)
     return out
+
+
+REST_BAR_SCORE = 0.5
+"""Score of a rest bar found by `find_rest_bars` (the glyph classifier then blends its own say in)."""
+
+
+def find_rest_bars(
+    image: np.ndarray,
+    glyphs: Sequence[Glyph],
+    staves: Sequence[tuple[float, float, float, float]],
+    space: float,
+) -> list[Glyph]:
+    """Add whole and half rests the network missed: a lone solid bar resting on or hanging from a staff line.
+
+    Why: the network leaves some half rests undetected (a second voice's rest after a whole note:
+    5 of 42 on the clean tuning pages), and the bar is plain in the pixels: a filled rectangle 0.9-1.6
+    spaces wide and 0.35-0.7 tall, its top edge on a line (whole rest, hanging) or its bottom edge on
+    a line (half rest, sitting), inside the staff, touching no stem, covered by no detection. Found
+    bars get `REST_BAR_SCORE`; the glyph classifier that runs after lowers the score of anything
+    that is not a rest. `image`: the normalised page (255 = paper); `staves` and the glyph boxes in
+    its pixels.
+    """
+    import cv2
+
+    ink = (image < 128).astype(np.uint8)
+    kw, kh = 2 * max(1, round(0.4 * space)) + 1, 2 * max(1, round(0.175 * space)) + 1  # odd: no shift
+    core = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((kh, kw), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    # the ink without staff lines: a rest bar is a blob of its own there, a piece of beam is not
+    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, 2 * round(1.5 * space) + 1), np.uint8))
+    _, rest_lab, rest_stats, _ = cv2.connectedComponentsWithStats(
+        (ink > lines).astype(np.uint8), connectivity=8
+    )
+    boxes = np.asarray([g.bbox_xyxy for g in glyphs], np.float64).reshape(-1, 4)
+    out = list(glyphs)
+    for x, y, w, h, _area in stats[1:n]:
+        if not (0.9 * space <= w <= 1.6 * space and 0.35 * space <= h <= 0.7 * space):
+            continue
+        x0, y0, x1, y1 = float(x), float(y), float(x + w), float(y + h)
+        if ink[y : y + h, x : x + w].mean() < 0.85:
+            continue
+        st = [
+            s
+            for s in staves
+            if s[0] <= x0 and x1 <= s[2] and s[1] - 0.2 * space <= y0 and y1 <= s[3] + 0.2 * space
+        ]
+        if not st:
+            continue
+        top, bottom = st[0][1], st[0][3]
+        lines = top + np.arange(5) * (bottom - top) / 4.0
+        tol = 0.2 * space
+        hangs = np.abs(lines - y0).min() <= tol
+        sits = np.abs(lines - y1).min() <= tol
+        if hangs == sits:
+            continue
+        lab = rest_lab[y + h // 2, x + w // 2]
+        bx, by, bw, bh, _ = rest_stats[lab] if lab else (x, y, w, h, 0)
+        pad = 0.25 * space
+        if not lab or bx < x - pad or by < y - pad or bx + bw > x + w + pad or by + bh > y + h + pad:
+            continue
+        # no stem: no ink column running on above or below the bar at its ends
+        reach = max(2, round(0.6 * space))
+        above = ink[max(0, y - reach) : max(0, y - 1), x : x + w]
+        below = ink[y + h + 1 : y + h + reach, x : x + w]
+        if (above.size and above.mean(axis=0).max() > 0.9) or (below.size and below.mean(axis=0).max() > 0.9):
+            continue
+        if len(boxes):
+            ov = (np.minimum(boxes[:, 2], x1) > np.maximum(boxes[:, 0], x0)) & (
+                np.minimum(boxes[:, 3], y1) > np.maximum(boxes[:, 1], y0)
+            )
+            if ov.any():
+                continue
+        name = "restWhole" if hangs else "restHalf"
+        out.append(Glyph(name, (x0, y0, x1, y1), REST_BAR_SCORE, -1))
+    return out
