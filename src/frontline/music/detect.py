@@ -64,6 +64,7 @@ __all__ = [
     "glyphs_to_original",
     "load_model",
     "network_maps",
+    "confirm_rest_bars",
     "predict_normalized",
     "reclassify_page",
 ]
@@ -123,7 +124,10 @@ class DetectConfig:
     line_config: LineConfig = field(default_factory=LineConfig)
     """Thresholds of the classical line finder (lines.LineConfig)."""
     rest_bars: bool = True
-    """Add lone whole/half rest bars the network missed (`refine.find_rest_bars`)."""
+    """Add lone whole/half rest bars the network missed (`refine.find_rest_bars`), those the glyph
+    classifier confirms (so only with `glyph_classifier`)."""
+    rest_bar_confirm: float = 0.8
+    """Least probability of a rest the glyph classifier must give a rule-found bar."""
     glyph_classifier: bool = True
     """Re-decide look-alike classes (noteheads, clefs, rests, time signatures, dots, flags) with the
     glyph classifier (`glyphnet.py`) after every rule."""
@@ -321,6 +325,7 @@ def decode_page(
     classes = model.config.classes
     space = norm.staff.space_px * norm.transform.scale
     line_glyphs: list[Glyph] = []
+    rest_bars: list[Glyph] = []
     t3 = time.perf_counter()
     normed = to_glyphs(dets, classes)
     if cfg.lines:
@@ -367,8 +372,8 @@ def decode_page(
             normed = fit_c_clefs(norm.image, normed, staves, space)
         if cfg.breve_rests:
             normed = fit_breve_rests(normed, staves)
-        if cfg.rest_bars:
-            normed = find_rest_bars(norm.image, normed, staves, space)
+        if cfg.rest_bars and cfg.glyph_classifier:
+            rest_bars = find_rest_bars(norm.image, normed, staves, space)
         if cfg.octave_clefs:
             normed = find_octave_clefs(norm.image, normed, staves, space)
         keep_line = [i for i, c in enumerate(segs.classes) if not c.startswith("articTenuto")]
@@ -393,6 +398,8 @@ def decode_page(
         if not cfg.reclassify.lift:
             glyphs = [g for g in glyphs if g.score >= cfg.min_score]
         glyphs = reclassify_page(norm, glyphs, cfg) if glyphs else glyphs
+        if rest_bars:
+            glyphs = glyphs + confirm_rest_bars(norm, rest_bars, cfg)
         timing["classify"] = time.perf_counter() - t4
     allg = [g for g in glyphs if g.score >= cfg.min_score] + line_glyphs
     if cfg.classes is not None:
@@ -417,6 +424,22 @@ def reclassify_page(norm: NormalizedPage, glyphs: list[Glyph], config: DetectCon
     return reclassify(
         norm.image, glyphs, classifier, config.reclassify, centres, norm.transform.to_original_boxes
     )
+
+
+def confirm_rest_bars(norm: NormalizedPage, bars: list[Glyph], config: DetectConfig) -> list[Glyph]:
+    """The rule-found rest bars (normalised pixels) the glyph classifier calls a rest, in original pixels.
+
+    Score = the classifier's probability of the rest it names; bars under `rest_bar_confirm` go.
+    """
+    from frontline.music.glyphnet import load_glyph_classifier, reclassify
+
+    classifier = load_glyph_classifier(config.glyph_model or None)
+    sure = replace(config.reclassify, blend=1.0, lift=True, box_prefixes=())
+    judged = reclassify(norm.image, bars, classifier, sure)
+    keep = [
+        g for g in judged if g.class_name in ("restHalf", "restWhole") and g.score >= config.rest_bar_confirm
+    ]
+    return glyphs_to_original(keep, norm.transform)
 
 
 def detect_file(path: str | Path, model: DWD, config: DetectConfig | None = None) -> list[PageDetections]:

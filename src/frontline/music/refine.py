@@ -762,7 +762,7 @@ def rank_tenuto_dashes(
 
 
 REST_BAR_SCORE = 0.5
-"""Score of a rest bar found by `find_rest_bars` (the glyph classifier then blends its own say in)."""
+"""Score of a rest bar found by `find_rest_bars` before anything confirms it."""
 
 
 def find_rest_bars(
@@ -771,15 +771,16 @@ def find_rest_bars(
     staves: Sequence[tuple[float, float, float, float]],
     space: float,
 ) -> list[Glyph]:
-    """Add whole and half rests the network missed: a lone solid bar resting on or hanging from a staff line.
+    """Whole and half rests the network missed: lone solid bars resting on or hanging from a staff line.
 
     Why: the network leaves some half rests undetected (a second voice's rest after a whole note:
     5 of 42 on the clean tuning pages), and the bar is plain in the pixels: a filled rectangle 0.9-1.6
     spaces wide and 0.35-0.7 tall, its top edge on a line (whole rest, hanging) or its bottom edge on
-    a line (half rest, sitting), inside the staff, touching no stem, covered by no detection. Found
-    bars get `REST_BAR_SCORE`; the glyph classifier that runs after lowers the score of anything
-    that is not a rest. `image`: the normalised page (255 = paper); `staves` and the glyph boxes in
-    its pixels.
+    a line (half rest, sitting), inside the staff, a blob of its own once the staff lines are
+    removed, touching no stem, covered by no detection. Returns only the bars found (score
+    `REST_BAR_SCORE`); pieces of beams on low-resolution pages pass these tests too, so the detector
+    keeps a bar only when the glyph classifier confirms it. `image`: the normalised page (255 =
+    paper); `staves` and the glyph boxes in its pixels.
     """
     import cv2
 
@@ -793,7 +794,7 @@ def find_rest_bars(
         (ink > lines).astype(np.uint8), connectivity=8
     )
     boxes = np.asarray([g.bbox_xyxy for g in glyphs], np.float64).reshape(-1, 4)
-    out = list(glyphs)
+    out: list[Glyph] = []
     for x, y, w, h, _area in stats[1:n]:
         if not (0.9 * space <= w <= 1.6 * space and 0.35 * space <= h <= 0.7 * space):
             continue
