@@ -215,8 +215,8 @@ class ReclassifyConfig:
     box_prefixes: tuple[str, ...] = ("clef", "rest", "timeSig", "noteheadWhole", "noteheadDoubleWhole")
     """Classes (name prefixes) whose boxes the box head refines. Not dots (left to their snap to ink:
     a pixel is a third of a dot) and not black or half heads (the scanner reads pitch from a head's
-    centre: refining every head's box cost 0.002-0.004 note F1 on three of nine scan development
-    sets; whole heads and breves, with 2 % of the heads, moved none by more than 0.001)."""
+    centre: refining every head's box cost 0.002-0.004 note F1 on four of nine scan development
+    sets and gained on two; whole heads and breves, 2 % of the heads, moved none by more than 0.001)."""
     octave_margin: float = 0.9
     """Margin needed to switch within an octave family (clefG/clefG8va/clefG8vb...), where the rule
     `refine.find_octave_clefs` measures the 8 and few training windows exist (1.0: never)."""
