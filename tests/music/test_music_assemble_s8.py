@@ -93,9 +93,8 @@ def test_an_unbracketed_number_marks_the_group_whose_beam_it_stands_on() -> None
     assert _durations(off.measures[0], 64) != [F(1, 2)] * 4
 
 
-def test_a_weak_tuplet_number_is_taken_when_it_alone_fills_the_measure() -> None:
-    # rare-genre dev page: a quintuplet's "5" scored 0.45 (below the 0.6 a number needs to mark its events
-    # by itself), the five sixteenths overflowed 2/4 and every later onset shifted
+def _quintuplet_measure(number: str, score: float) -> list[Glyph]:
+    """A 2/4 measure: five beamed sixteenths under a tuplet number (`number`, `score`), then a quarter."""
     glyphs = _staff("2", "4")
     for k in range(5):
         glyphs += _head(100 + 18 * k, 130, True, 10 + 2 * k)
@@ -103,9 +102,16 @@ def test_a_weak_tuplet_number_is_taken_when_it_alone_fills_the_measure() -> None
     glyphs += [
         Glyph("beam", (111, 95, 184, 100), 0.9, 40),
         Glyph("beam", (111, 103, 184, 108), 0.9, 41),
-        Glyph("tuplet5", (140, 80, 150, 92), 0.45, 42),
+        Glyph(number, (140, 80, 150, 92), score, 42),
         Glyph("barline", (300, 100, 301, 140), 1.0, 43),
     ]
+    return glyphs
+
+
+def test_a_weak_tuplet_number_is_taken_when_it_alone_fills_the_measure() -> None:
+    # rare-genre dev page: a quintuplet's "5" scored 0.45 (below the 0.6 a number needs to mark its events
+    # by itself), the five sixteenths overflowed 2/4 and every later onset shifted
+    glyphs = _quintuplet_measure("tuplet5", 0.45)
     m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
     assert _durations(m) == [F(1, 5)] * 5 + [F(1)]
     assert not m.flagged
@@ -270,16 +276,7 @@ def test_an_accidentals_upright_beside_a_head_is_not_its_stem() -> None:
 def test_a_misread_tuplet_number_leaves_the_count_ratio_as_a_hint() -> None:
     # rare-genre dev page: the "5" of a quintuplet read as "3" (score 0.73); over five sixteenths the count
     # check dropped it and the measure overflowed
-    glyphs = _staff("2", "4")
-    for k in range(5):
-        glyphs += _head(100 + 18 * k, 130, True, 10 + 2 * k)
-    glyphs += _head(230, 130, True, 30)
-    glyphs += [
-        Glyph("beam", (111, 95, 184, 100), 0.9, 40),
-        Glyph("beam", (111, 103, 184, 108), 0.9, 41),
-        Glyph("tuplet3", (140, 80, 150, 92), 0.73, 42),
-        Glyph("barline", (300, 100, 301, 140), 1.0, 43),
-    ]
+    glyphs = _quintuplet_measure("tuplet3", 0.73)
     m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
     assert _durations(m) == [F(1, 5)] * 5 + [F(1)]
     off = assemble_pages([(glyphs, None)], AssembleConfig(tuplet_count_hint=False)).score.parts[0].measures[0]

@@ -414,12 +414,9 @@ def decode_page(
 
 def reclassify_page(norm: NormalizedPage, glyphs: list[Glyph], config: DetectConfig) -> list[Glyph]:
     """`glyphnet.reclassify` on the normalised page for glyphs whose boxes are in original pixels."""
-    from frontline.music.glyphnet import load_glyph_classifier, reclassify
+    from frontline.music.glyphnet import box_centres, load_glyph_classifier, reclassify
 
-    boxes = np.asarray([g.bbox_xyxy for g in glyphs], np.float64)
-    centres = norm.transform.to_normalized_points(
-        np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], 1)
-    )
+    centres = norm.transform.to_normalized_points(box_centres(np.asarray([g.bbox_xyxy for g in glyphs])))
     classifier = load_glyph_classifier(config.glyph_model or None)
     return reclassify(
         norm.image, glyphs, classifier, config.reclassify, centres, norm.transform.to_original_boxes

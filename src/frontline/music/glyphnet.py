@@ -37,6 +37,7 @@ __all__ = [
     "OCTAVE_FAMILIES",
     "GlyphNetConfig",
     "ReclassifyConfig",
+    "box_centres",
     "build_glyph_net",
     "crop_windows",
     "default_glyph_model_path",
@@ -162,6 +163,12 @@ def build_glyph_net(config: GlyphNetConfig) -> nn.Module:
     return GlyphNet(layers)
 
 
+def box_centres(boxes: np.ndarray) -> np.ndarray:
+    """(N, 2) xy centres of (N, 4) xyxy boxes."""
+    b = np.asarray(boxes, np.float64).reshape(-1, 4)
+    return np.stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2], 1)
+
+
 def crop_windows(image: np.ndarray, centres: np.ndarray, size: int, scale: int = 1) -> np.ndarray:
     """(N, size, size) uint8 windows of `image` (255 = paper) centred on the rounded `centres` (N, 2) xy.
 
@@ -250,8 +257,7 @@ def reclassify(
     if not todo:
         return list(glyphs)
     if centres is None:
-        boxes = np.asarray([glyphs[i].bbox_xyxy for i in todo], np.float64)
-        at = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], 1)
+        at = box_centres(np.asarray([glyphs[i].bbox_xyxy for i in todo], np.float64))
     else:
         at = np.asarray(centres, np.float64).reshape(-1, 2)[todo]
     scales = np.asarray([group_scale(glyphs[i].class_name) for i in todo])

@@ -24,6 +24,7 @@ from frontline.music.glyphnet import (
     BACKGROUND,
     GROUP_SCALE,
     GlyphNetConfig,
+    box_centres,
     build_glyph_net,
     crop_windows,
     glyph_group,
@@ -113,7 +114,7 @@ def extract_windows(
     for page in pages:
         p: PageSample = page
         boxes = np.asarray(p.boxes, np.float64).reshape(-1, 4)
-        centres = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], 1)
+        centres = box_centres(boxes)
         keep = [i for i, c in enumerate(p.labels) if glyph_group(c)]
         for sc in sorted({group_scale(p.labels[i]) for i in keep}):
             at = [i for i in keep if group_scale(p.labels[i]) == sc]
