@@ -8,6 +8,7 @@ blob's extent. Blobs whose boxes nearly coincide (one symbol split in two) are m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -73,16 +74,19 @@ def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def decode_maps(
     energy_logits: np.ndarray,
-    cls_logits: np.ndarray,
-    box_map: np.ndarray,
+    cls_logits: np.ndarray | None,
+    box_map: np.ndarray | None,
     stride: int = 2,
     mark_shrink: float = 0.8,
     config: DecodeConfig | None = None,
+    heads: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> RawDetections:
     """One page's head outputs -> detections in input pixels.
 
     energy_logits (K, h, w), cls_logits (C, h, w), box_map (4, h, w) = (dx, dy, log w, log h) in
-    output pixels. `stride` is input pixels per output pixel.
+    output pixels. `stride` is input pixels per output pixel. Instead of the two dense maps, `heads`
+    may give the class logits (C, P) and box values (4, P) at the pixels (ys, xs) the decoder reads
+    (the blobs' pixels only).
     """
     import cv2
 
@@ -109,8 +113,14 @@ def decode_maps(
     np.maximum.at(peak, lab, lv)
     wgt = np.maximum(lv - cfg.energy_cut + 1.0, 1e-3)  # centre pixels count more
     wsum = np.bincount(lab, weights=wgt, minlength=m)
+    if heads is not None:
+        cls_at, box_at = heads(ys, xs)
+    elif cls_logits is not None and box_map is not None:
+        cls_at, box_at = cls_logits[:, ys, xs], box_map[:, ys, xs]
+    else:
+        raise ValueError("decode_maps needs the class and box maps or a `heads` function")
     # class vote: energy-weighted mean class probability per blob
-    pc = _softmax(cls_logits[:, ys, xs].astype(np.float32), 0)  # (C, P)
+    pc = _softmax(cls_at.astype(np.float32), 0)  # (C, P)
     c = pc.shape[0]
     votes = np.zeros((m, c))
     for j in range(c):
@@ -119,10 +129,10 @@ def decode_maps(
     cls_id = votes.argmax(1)
     conf = votes[np.arange(m), cls_id] * np.clip(peak / (k - 1), 0.0, 1.0)
     if cfg.box_source == "head":
-        cx = np.bincount(lab, weights=(xs + box_map[0, ys, xs]) * wgt, minlength=m) / wsum
-        cy = np.bincount(lab, weights=(ys + box_map[1, ys, xs]) * wgt, minlength=m) / wsum
-        lw = np.bincount(lab, weights=box_map[2, ys, xs] * wgt, minlength=m) / wsum
-        lh = np.bincount(lab, weights=box_map[3, ys, xs] * wgt, minlength=m) / wsum
+        cx = np.bincount(lab, weights=(xs + box_at[0]) * wgt, minlength=m) / wsum
+        cy = np.bincount(lab, weights=(ys + box_at[1]) * wgt, minlength=m) / wsum
+        lw = np.bincount(lab, weights=box_at[2] * wgt, minlength=m) / wsum
+        lh = np.bincount(lab, weights=box_at[3] * wgt, minlength=m) / wsum
         bw, bh = np.exp(lw), np.exp(lh)
         cx, cy = cx + 0.5, cy + 0.5  # pixel centre -> continuous coordinates
     else:
