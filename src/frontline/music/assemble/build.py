@@ -320,6 +320,15 @@ class AssembleConfig:
     tuplet_count_hint: bool = True
     """A detected tuplet number that `tuplet_count_check` drops (a 5 read as 3 over five sixteenths)
     leaves the ratio its group's count implies as a repair hint (taken only when it fills the measure)."""
+    beams_apart: bool = True
+    """Two notes hanging from one beam are never taken as struck together when a measure that overflows
+    is split into two voices by time (the neighbours of a dense run of sixteenths stand closer than a
+    second's heads, and the split made every other note a second voice)."""
+    onset_check: bool = True
+    """Flag a measure of detected symbols whose onsets disagree with where its events stand, over all
+    voices and staves of the part: two events at one x (within a quarter space) that start apart, or
+    an event well to the right (over 1.6 spaces) that starts no later (a wrong duration shifted what
+    follows it, and the voice still fits: the duration check alone passes such a measure)."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
@@ -2038,6 +2047,23 @@ def _align_to(
     return out if moved and clock <= expected else None
 
 
+def _onsets_at_odds(groups: list[_Group], same: float, apart: float) -> int:
+    """Pairs of events whose onsets disagree with their x: within `same` pixels but starting apart, or
+    more than `apart` pixels to the right but starting no later (events of one measure, any voice). A
+    tuplet's note and another voice's plain note may stand at one x while starting apart (a triplet
+    against eighths is set only roughly in time)."""
+    srt = sorted(groups, key=lambda g: g.x)
+    bad = 0
+    for i, a in enumerate(srt):
+        for b in srt[i + 1 :]:
+            dx = b.x - a.x
+            if dx <= same:
+                bad += a.onset != b.onset and (a.tuplet is None) == (b.tuplet is None)
+            elif dx > apart:
+                bad += b.onset <= a.onset
+    return bad
+
+
 def _beam_groups(groups: list[_Group]) -> list[list[_Group]]:
     """Chords joined by shared beam glyphs (or beams seen only in the ink), each list in x order."""
     parent = list(range(len(groups)))
@@ -2442,6 +2468,11 @@ def assemble_pages(
                                 gr.value = note_value(gr.kind, gr.flags + gr.beam_levels)
                         # voices
                         regular = [g for g in gs if not g.grace]
+                        beam_of = {
+                            id(g): k
+                            for k, bg in enumerate(_beam_groups([g for g in regular if not g.is_rest]))
+                            for g in bg
+                        }
                         slots = [
                             VoiceSlot(
                                 g.x,
@@ -2449,6 +2480,7 @@ def assemble_pages(
                                 stf.position_of(g.cy),
                                 _group_duration(g),
                                 g.is_rest,
+                                beam_of.get(id(g), -1),
                             )
                             for g in regular
                         ]
@@ -2464,6 +2496,7 @@ def assemble_pages(
                             0.8 * sp,
                             split_on_overflow=trusted,
                             stem_exceptions=cfg.stem_exceptions,
+                            beams_apart=cfg.beams_apart,
                         )
                         for g, v in zip(regular, voices, strict=True):
                             g.voice = v
@@ -2750,6 +2783,16 @@ def assemble_pages(
                         "barlineFinal": "light-heavy",
                         "barlineHeavy": "heavy",
                     }.get(bar, "regular")
+                    if cfg.onset_check:
+                        placed = [
+                            g
+                            for g in res.groups
+                            if g.staff in sids and g.measure == r and not g.grace and not g.measure_rest
+                        ]
+                        if any(g.detected for g in placed):
+                            bad = _onsets_at_odds(placed, 0.25 * sp, 1.6 * sp)
+                            if bad:
+                                flagged_reasons.append(f"onsets at odds with positions ({bad} pairs)")
                     if scores and min(scores) < cfg.review_score:
                         flagged_reasons.append(f"uncertain symbol (detector score {min(scores):.2f})")
                     flagged = bool(flagged_reasons)

@@ -26,6 +26,13 @@ class VoiceSlot:
     height: float
     duration: Fraction
     is_rest: bool = False
+    beam_group: int = -1
+    """Id of the beamed group the event belongs to (-1: none): events of one group follow each other."""
+
+
+def _beamed_pair(a: VoiceSlot, b: VoiceSlot) -> bool:
+    """Whether two events hang from one beam (consecutive notes of one voice, never struck together)."""
+    return a.beam_group >= 0 and a.beam_group == b.beam_group
 
 
 def _overlapping(slots: list[VoiceSlot], tol: float) -> bool:
@@ -35,10 +42,21 @@ def _overlapping(slots: list[VoiceSlot], tol: float) -> bool:
     return any(abs(u - d) <= tol for u in ups for d in downs)
 
 
-def _coincide(slots: list[VoiceSlot], tol: float) -> bool:
+def _coincide(slots: list[VoiceSlot], tol: float, beams: bool = False) -> bool:
     """Whether two events, at least one a note, stand at the same x (struck together, so in different
     voices: a rest at a note's x is the other voice's rest). Two notes within `tol` (a second's heads
-    sit side by side), a rest and a note within `tol / 2` (a rest beside a note is the next event)."""
+    sit side by side), a rest and a note within `tol / 2` (a rest beside a note is the next event).
+    With `beams`, two notes of one beamed group never count (a dense run's neighbours)."""
+    if beams:
+        srt = sorted(slots, key=lambda s: s.x)
+        for i, a in enumerate(srt):
+            for b in srt[i + 1 :]:
+                if b.x - a.x > tol:
+                    break
+                near = b.x - a.x <= (tol / 2 if a.is_rest or b.is_rest else tol)
+                if near and not (a.is_rest and b.is_rest) and not _beamed_pair(a, b):
+                    return True
+        return False
     pts = sorted((s.x, s.is_rest) for s in slots)
     return any(
         b[0] - a[0] <= (tol / 2 if a[1] or b[1] else tol) and not (a[1] and b[1])
@@ -46,16 +64,21 @@ def _coincide(slots: list[VoiceSlot], tol: float) -> bool:
     )
 
 
-def _split_by_time(slots: list[VoiceSlot], tol: float) -> list[int]:
+def _split_by_time(slots: list[VoiceSlot], tol: float, beams: bool = False) -> list[int]:
     """Two voices when stems do not tell: events at one x go upper to voice 1, lower to voice 2; a lone
-    event joins the voice that is further behind in time (voice 1 on a tie)."""
+    event joins the voice that is further behind in time (voice 1 on a tie). With `beams`, an event
+    that hangs from the same beam as one already at that x starts the next x instead."""
     order = sorted(range(len(slots)), key=lambda i: slots[i].x)
     out = [1] * len(slots)
     clock = {1: Fraction(0), 2: Fraction(0)}
     k = 0
     while k < len(order):
         j = k
-        while j + 1 < len(order) and slots[order[j + 1]].x - slots[order[k]].x <= tol:
+        while (
+            j + 1 < len(order)
+            and slots[order[j + 1]].x - slots[order[k]].x <= tol
+            and not (beams and any(_beamed_pair(slots[order[j + 1]], slots[i]) for i in order[k : j + 1]))
+        ):
             j += 1
         cluster = sorted(order[k : j + 1], key=lambda i: -slots[i].height)
         if len(cluster) > 1:
@@ -93,6 +116,7 @@ def split_voices(
     x_tol: float,
     split_on_overflow: bool = False,
     stem_exceptions: bool = False,
+    beams_apart: bool = False,
 ) -> list[int]:
     """Voice number (1 or 2) per slot, in the order given.
 
@@ -103,7 +127,10 @@ def split_voices(
     stems all point one way but events coincide and one voice would overflow, the split follows time.
     With `stem_exceptions`, a split by stems that leaves one voice longer than the measure and the other
     shorter by the same amount moves the one event that makes both fill it, when exactly one does and
-    its onset then agrees with where it stands (a lower voice's note drawn with an up stem).
+    its onset then agrees with where it stands (a lower voice's note drawn with an up stem). With
+    `beams_apart`, two events of one beamed group (`VoiceSlot.beam_group`) are never taken as struck
+    together by the split that follows time (neighbours in a dense run of sixteenths stand closer than
+    a second's heads).
     """
     if not slots:
         return []
@@ -135,8 +162,8 @@ def split_voices(
             return [(2 if low else 1) if i in moved else (1 if low else 2) for i in range(len(slots))]
     if not two:
         # a second's displaced notehead sits about one head width off: allow for it
-        if overflow and _coincide(slots, 2.0 * x_tol):
-            return _split_by_time(slots, 2.0 * x_tol)
+        if overflow and _coincide(slots, 2.0 * x_tol, beams_apart):
+            return _split_by_time(slots, 2.0 * x_tol, beams_apart)
         return [1] * len(slots)
     voices = _by_stem(slots)
     if stem_exceptions and expected is not None:

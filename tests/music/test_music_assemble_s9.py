@@ -1,0 +1,85 @@
+"""Assembly rules of session 9, found on clean development pages with the shipped detector (non-reserved
+corpus pieces and generator pages; never the benchmark's). Each test fails without its change."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+from frontline.music.assemble import AssembleConfig, assemble_pages
+from frontline.music.assemble.voices import VoiceSlot, split_voices
+from frontline.music.records import Glyph, Measure
+
+
+def _staff(beats: str, beat_type: str) -> list[Glyph]:
+    """A detected treble staff (lines y 100..140, 10 px apart) with its time signature."""
+    return [
+        Glyph("staff", (20.0, 99.4, 600.0, 140.6), 1.0, 0),
+        Glyph("clefG", (25, 90, 40, 150), 0.95, 1),
+        Glyph(f"timeSig{beats}", (50, 100, 60, 120), 0.9, 2),
+        Glyph(f"timeSig{beat_type}", (50, 120, 60, 140), 0.9, 3),
+    ]
+
+
+def _head(x: float, cy: float, up: bool, gid: int, stem: bool = True) -> list[Glyph]:
+    """A detected black head centred at `cy`, with its stem (3.5 spaces, up or down) unless `stem` is off."""
+    on = "OnLine" if int(cy) % 10 == 0 else "InSpace"
+    box = (x + 11, cy - 35, x + 12, cy) if up else (x, cy, x + 1, cy + 35)
+    out = [Glyph(f"noteheadBlack{on}", (x, cy - 5, x + 12, cy + 5), 0.9, gid)]
+    return out + ([Glyph("stem", box, 1.0, gid + 1)] if stem else [])
+
+
+def _events(m: Measure) -> list[tuple[F, F, int]]:
+    """(onset, duration, voice) of each note by onset, then voice."""
+    return sorted((n.onset_q, n.duration_q, n.voice) for n in m.notes())
+
+
+def _dense_run() -> list[Glyph]:
+    """2/4: eight beamed sixteenths 14 px apart (1.4 spaces), the fifth head's stem missed."""
+    glyphs = _staff("2", "4")
+    for k, x in enumerate((100, 114, 128, 142, 159, 176, 190, 204)):
+        glyphs += _head(x, 120, True, 10 + 2 * k, stem=k != 4)
+    return glyphs + [
+        Glyph("beam", (111, 85, 216, 90), 0.9, 50),
+        Glyph("beam", (111, 93, 216, 98), 0.9, 51),
+        Glyph("barline", (300, 100, 301, 140), 1.0, 52),
+    ]
+
+
+def test_neighbours_on_one_beam_are_not_struck_together() -> None:
+    # piano dev page (a run of eighths, one stem missed): the measure overflowed, neighbours of the run
+    # stood within the distance that makes two heads "struck together", and the split by time put every
+    # other note into a second voice; on one beam they follow each other, so one voice, and the repair
+    # gives the stemless head the run's value
+    glyphs = _dense_run()
+    m = assemble_pages([(glyphs, None)]).score.parts[0].measures[0]
+    assert _events(m) == [(F(k, 4), F(1, 4), 1) for k in range(8)]
+    off = assemble_pages([(glyphs, None)], AssembleConfig(beams_apart=False)).score.parts[0].measures[0]
+    assert {v for _, _, v in _events(off)} == {1, 2}
+
+
+def test_split_voices_keeps_a_beamed_run_in_one_voice() -> None:
+    # the run of the test above: sixteenths 14 px apart on one beam, a stemless quarter 17 px from each
+    xs = (100, 114, 128, 142, 159, 176, 190, 204)
+    slots = [VoiceSlot(x, "up", 4, F(1, 4), False, 0) for x in xs]
+    slots[4] = VoiceSlot(159, "", 4, F(1), False, -1)
+    assert split_voices(slots, F(2), 8.0, beams_apart=True) == [1] * 8
+    assert split_voices(slots, F(2), 8.0) != [1] * 8
+
+
+def test_a_measure_whose_onsets_disagree_with_positions_is_flagged() -> None:
+    # the upper voice's second note was read a quarter (its beam or flag missed), the voice still fills
+    # the measure, but its last note then starts half a beat after the lower voice's note at the same x
+    glyphs = _staff("2", "4")
+    glyphs += _head(100, 110, True, 10) + [Glyph("flag8thUp", (112, 75, 120, 90), 0.9, 12)]
+    glyphs += _head(140, 110, True, 14)
+    glyphs += _head(200, 110, True, 16) + [Glyph("flag8thUp", (212, 75, 220, 90), 0.9, 18)]
+    glyphs += _head(100, 135, False, 20) + _head(200, 135, False, 22)
+    glyphs += [Glyph("barline", (300, 100, 301, 140), 1.0, 30)]
+    a = assemble_pages([(glyphs, None)])
+    assert a.score.parts[0].measures[0].flagged
+    assert a.measures[0].flagged and "onsets at odds" in a.measures[0].reason
+    off = assemble_pages([(glyphs, None)], AssembleConfig(onset_check=False))
+    assert not off.measures[0].flagged
+    # the same measure read right (the second note an eighth, the third a quarter) is not flagged
+    good = [g for g in glyphs if g.glyph_id != 18] + [Glyph("flag8thUp", (152, 75, 160, 90), 0.9, 18)]
+    assert not assemble_pages([(good, None)]).measures[0].flagged
