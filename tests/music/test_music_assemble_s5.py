@@ -176,7 +176,9 @@ def test_a_measure_before_a_final_barline_inside_a_piece_may_be_short() -> None:
     glyphs.append(Glyph("barline", (460, 100, 461, 140), 1.0, gid + 10))
     glyphs = [Glyph(g.class_name, g.bbox_xyxy, 0.9, g.glyph_id) for g in glyphs]
     for flag, want in ((True, F(2)), (False, F(3))):
-        asm = assemble_pages([(glyphs, None)], AssembleConfig(final_bar_short=flag))
+        asm = assemble_pages(
+            [(glyphs, None)], AssembleConfig(final_bar_short=flag, flag_guessed_repairs=False)
+        )
         m = asm.score.parts[0].measures[1]
         assert _notes_of(m)[0].duration_q == want
         assert not m.flagged

@@ -83,3 +83,24 @@ def test_a_measure_whose_onsets_disagree_with_positions_is_flagged() -> None:
     # the same measure read right (the second note an eighth, the third a quarter) is not flagged
     good = [g for g in glyphs if g.glyph_id != 18] + [Glyph("flag8thUp", (152, 75, 160, 90), 0.9, 18)]
     assert not assemble_pages([(good, None)]).measures[0].flagged
+
+
+def test_a_measure_a_guessed_repair_made_fit_is_flagged() -> None:
+    # a dotted quarter whose dot was missed: the repair adds the one dot that fills the measure, but a
+    # dot, a beam level or a rest's value added by the repair is a guess (development pages: those
+    # measures held three to eight times the note errors of unflagged ones), so the measure is flagged
+    # (the middle one of three: a short first or last measure may be a pickup, so is not repaired)
+    glyphs = _staff("2", "4") + _head(100, 120, True, 10) + _head(170, 120, True, 12)
+    glyphs += [Glyph("barline", (240, 100, 241, 140), 1.0, 14)]
+    glyphs += _head(280, 120, True, 20)
+    glyphs += _head(360, 120, True, 22) + [Glyph("flag8thUp", (372, 85, 380, 100), 0.9, 24)]
+    glyphs += [Glyph("barline", (440, 100, 441, 140), 1.0, 30)]
+    glyphs += _head(470, 120, True, 32) + _head(520, 120, True, 34)
+    glyphs += [Glyph("barline", (580, 100, 581, 140), 1.0, 36)]
+    a = assemble_pages([(glyphs, None)])
+    assert [d for _, d, _ in _events(a.score.parts[0].measures[1])] == [F(3, 2), F(1, 2)]
+    assert "add dot" in a.measures[1].edit
+    assert a.measures[1].flagged and "guessed repair" in a.measures[1].reason
+    assert not a.measures[0].flagged and not a.measures[2].flagged
+    off = assemble_pages([(glyphs, None)], AssembleConfig(flag_guessed_repairs=False))
+    assert not off.measures[1].flagged and "add dot" in off.measures[1].edit

@@ -329,6 +329,11 @@ class AssembleConfig:
     voices and staves of the part: two events at one x (within a quarter space) that start apart, or
     an event well to the right (over 1.6 spaces) that starts no later (a wrong duration shifted what
     follows it, and the voice still fits: the duration check alone passes such a measure)."""
+    flag_guessed_repairs: bool = True
+    """Flag a measure of detected symbols that a repair edit made fit when the edit guesses at a symbol
+    (a dot added or dropped, a beam level, a rest's value, a weak tuplet number taken): its other
+    readings are often as likely. Repairs that restore what the page shows as a rule (an unmarked
+    triplet, a stray tuplet number dropped, stemless heads given the run's value) do not flag."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
@@ -2047,6 +2052,11 @@ def _align_to(
     return out if moved and clock <= expected else None
 
 
+_SURE_REPAIRS = ("triplet", "drop tuplet", "stemless heads")
+"""Repair edits that restore what engraving or the detector leaves out as a rule (development pages: the
+measures they made fit held almost no note errors), so they do not flag their measure."""
+
+
 def _onsets_at_odds(groups: list[_Group], same: float, apart: float) -> int:
     """Pairs of events whose onsets disagree with their x: within `same` pixels but starting apart, or
     more than `apart` pixels to the right but starting no later (events of one measure, any voice). A
@@ -2627,6 +2637,14 @@ def assemble_pages(
                             if rep is not None and rep.fits:
                                 if rep.edit:
                                     edits.append(f"staff {sn} voice {v}: {rep.edit}")
+                                    if (
+                                        cfg.flag_guessed_repairs
+                                        and any(g.detected for g in vg)
+                                        and not rep.edit.startswith(_SURE_REPAIRS)
+                                    ):
+                                        flagged_reasons.append(
+                                            f"staff {sn} voice {v}: guessed repair ({rep.edit})"
+                                        )
                                 elif short:
                                     deferred.append((vg, list(items), -1, gs))
                                 items = list(rep.items)
