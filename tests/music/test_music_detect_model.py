@@ -451,3 +451,30 @@ def test_lone_rest_bars_on_a_line_are_found_and_stemmed_bars_or_covered_ones_are
         ("restHalf", 100),
         ("restWhole", 200),
     ]
+
+
+def _whole_head(img: np.ndarray, cx: int, cy: int) -> None:
+    """A whole notehead (about 1.7 x 1.05 spaces, hollow) centred at (cx, cy) on a space-10 page."""
+    cv2.ellipse(img, (cx, cy), (8, 5), -20, 0, 360, 0, thickness=-1)
+    cv2.ellipse(img, (cx, cy), (4, 3), 60, 0, 360, 255, thickness=-1)
+
+
+def test_a_whole_note_detection_over_a_stacked_third_becomes_two_heads() -> None:
+    from frontline.music.refine import split_stacked_wholes
+
+    img = _staff_page()
+    _whole_head(img, 100, 120)  # on the middle line
+    _whole_head(img, 100, 110)  # a third higher, on the fourth line: the two heads touch ("8")
+    _whole_head(img, 300, 125)  # a lone whole note in a space
+    merged = Glyph("noteheadWholeInSpace", (91.0, 108.0, 109.0, 122.0), 0.8, -1)  # between the two
+    lone = Glyph("noteheadWholeInSpace", (291.0, 120.0, 309.0, 130.0), 0.9, -1)
+    out = split_stacked_wholes(img, [merged, lone], 10.0)
+    assert len(out) == 3
+    stacked = sorted((g.bbox_xyxy[1] + g.bbox_xyxy[3]) / 2 for g in out if g.bbox_xyxy[0] < 200)
+    assert len(stacked) == 2
+    assert abs(stacked[0] - 110) <= 2 and abs(stacked[1] - 120) <= 2
+    assert all(g.score == 0.8 for g in out if g.bbox_xyxy[0] < 200)
+    assert [g for g in out if g.bbox_xyxy[0] > 200] == [lone]  # one head stays one
+    # a second detection already on one of the stacked heads: the network split them, nothing added
+    upper = Glyph("noteheadWholeOnLine", (91.0, 105.0, 109.0, 115.0), 0.7, -1)
+    assert split_stacked_wholes(img, [merged, upper], 10.0) == [merged, upper]

@@ -45,6 +45,7 @@ from frontline.music.refine import (
     resolve_rest_lookalikes,
     snap_rest_bars,
     snap_to_ink,
+    split_stacked_wholes,
 )
 
 if TYPE_CHECKING:
@@ -98,6 +99,9 @@ class DetectConfig:
     mAP 0.871 -> 0.883)."""
     stem_rule: bool = True
     """Uncertain half / whole noteheads are named by whether a stem touches them (refine.heads_by_stem)."""
+    stacked_wholes: bool = True
+    """A whole-note detection over a stack of touching whole heads (thirds in a chord) becomes one
+    detection per head (refine.split_stacked_wholes)."""
     letters_rule: bool = True
     """Drop uncertain whole notes beside a staff or where no music is (refine.drop_letters_as_heads)."""
     heads_need_ledgers: bool = True
@@ -420,6 +424,8 @@ def decode_page(
         stem_boxes = segs.boxes[[c == "stem" for c in segs.classes]].reshape(-1, 4)
         if cfg.stem_rule:
             normed = heads_by_stem(normed, stem_boxes, space)
+        if cfg.stacked_wholes:
+            normed = split_stacked_wholes(norm.image, normed, space)
         if cfg.articulation_blobs:
             normed = find_articulation_blobs(norm.image, normed, space, stem_boxes)
         if cfg.grace_slashes:

@@ -34,6 +34,7 @@ __all__ = [
     "resolve_rest_lookalikes",
     "snap_rest_bars",
     "snap_to_ink",
+    "split_stacked_wholes",
 ]
 
 SNAP_CLASS_PREFIXES: tuple[str, ...] = ("augmentationDot", "repeatDot", "artic", "tuplet", "fermata")
@@ -834,4 +835,85 @@ def find_rest_bars(
                 continue
         name = "restWhole" if hangs else "restHalf"
         out.append(Glyph(name, (x0, y0, x1, y1), REST_BAR_SCORE, -1))
+    return out
+
+
+def _run_edge(head: np.ndarray, line: np.ndarray, start: int, step: int, gap_max: int) -> int:
+    """Last `head` row from `start` in direction `step`; `line` rows bridge gaps of up to `gap_max` rows."""
+    last, gap, r = start, 0, start
+    while 0 <= r + step < len(head):
+        r += step
+        if head[r]:
+            last, gap = r, 0
+        elif line[r] and gap < gap_max:
+            gap += 1
+        else:
+            break
+    return last
+
+
+def split_stacked_wholes(
+    image: np.ndarray,
+    glyphs: Sequence[Glyph],
+    space: float,
+    min_extent: float = 1.6,
+    max_heads: int = 3,
+) -> list[Glyph]:
+    """Split a whole-note detection that covers a stack of touching whole heads into one head each.
+
+    Why: whole notes a third apart in a chord touch and draw an "8"; the network's energy cones of the
+    two heads merge into one blob, so one detection sits between them (wrong box, wrong line/space
+    class) and a note is lost (tuning pages: the commonest whole-note error). No stem tells them
+    apart, so the ink does: the rows of the detection's columns that hold ink, from the box centre
+    out, with staff and ledger line rows (ink also 0.3 space beyond both box edges) bridged but not
+    counted. An extent of at least `min_extent` spaces holds round(extent / head height) heads, at
+    most `max_heads`; each gets an equal share of the extent and the detection's score and width.
+    The line/space class is left to the glyph classifier, which looks at each new box. Boxes in the
+    page's (normalised) pixels, `space` its staff space.
+    """
+    ink = _ink(image, 0.5)
+    h, w = ink.shape
+    out: list[Glyph] = []
+    wholes = [g for g in glyphs if g.class_name.startswith("noteheadWhole")]
+    for g in glyphs:
+        if not g.class_name.startswith("noteheadWhole"):
+            out.append(g)
+            continue
+        x0, y0, x1, y1 = g.bbox_xyxy
+        bw = x1 - x0
+        ca, cb = int(round(x0 + 0.1 * bw)), int(round(x1 - 0.1 * bw))
+        la, lb = int(round(x0 - 0.3 * space)), int(round(x1 + 0.3 * space))
+        cy = int(round((y0 + y1) / 2.0))
+        reach = int(round((max_heads / 2.0 + 0.5) * space))
+        ya, yb = max(0, cy - reach), min(h, cy + reach + 1)
+        if cb <= ca or la < 0 or lb >= w or yb - ya < 3:
+            out.append(g)
+            continue
+        band = ink[ya:yb, ca:cb].any(axis=1)
+        line = ink[ya:yb, la] & ink[ya:yb, lb] & ink[ya:yb, ca:cb].all(axis=1)
+        head = band & ~line
+        c = cy - ya
+        gap_max = max(1, int(round(0.3 * space)))
+
+        top = _run_edge(head, line, c, -1, gap_max) + ya
+        bottom = _run_edge(head, line, c, 1, gap_max) + ya
+        extent = (bottom - top + 1) / space
+        n = min(max_heads, int(round(extent / 1.02)))
+        if extent < min_extent or n < 2:
+            out.append(g)
+            continue
+        # another whole head already detected inside the stack: the network split it, leave it
+        others = [
+            o
+            for o in wholes
+            if o is not g
+            and top <= (o.bbox_xyxy[1] + o.bbox_xyxy[3]) / 2.0 <= bottom
+            and x0 <= (o.bbox_xyxy[0] + o.bbox_xyxy[2]) / 2.0 <= x1
+        ]
+        if others:
+            out.append(g)
+            continue
+        step = (bottom - top + 1) / n
+        for k in range(n):
+            out.append(replace(g, bbox_xyxy=(x0, top + k * step, x1, top + (k + 1) * step)))
     return out
