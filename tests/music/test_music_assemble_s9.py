@@ -6,6 +6,7 @@ from __future__ import annotations
 from fractions import Fraction as F
 
 from frontline.music.assemble import AssembleConfig, assemble_pages
+from frontline.music.assemble.repair import RhythmItem, repair_voice
 from frontline.music.assemble.voices import VoiceSlot, split_voices
 from frontline.music.records import Glyph, Measure
 
@@ -104,3 +105,37 @@ def test_a_measure_a_guessed_repair_made_fit_is_flagged() -> None:
     assert not a.measures[0].flagged and not a.measures[2].flagged
     off = assemble_pages([(glyphs, None)], AssembleConfig(flag_guessed_repairs=False))
     assert not off.measures[1].flagged and "add dot" in off.measures[1].edit
+
+
+def test_the_repair_prefers_the_edit_that_keeps_notes_on_their_partners() -> None:
+    # two voices on a staff, 2/4: the upper voice's four eighths fill the measure; the lower voice's
+    # second eighth lost its flag (eighth, quarter, quarter: 2.5 quarters). Reading either quarter as an
+    # eighth fills the measure (two edits of one tier: left unrepaired and flagged), but only the second
+    # note's edit starts the third note with the upper eighth struck with it
+    glyphs = _staff("2", "4") + _head(60, 120, True, 4) + _head(75, 120, True, 6)
+    glyphs += [Glyph("barline", (90, 100, 91, 140), 1.0, 8)]
+    for k, x in enumerate((100, 130, 160, 190)):
+        glyphs += _head(x, 110, True, 10 + 3 * k) + [
+            Glyph("flag8thUp", (x + 12, 75, x + 20, 90), 0.9, 12 + 3 * k)
+        ]
+    glyphs += _head(100, 135, False, 30) + [Glyph("flag8thDown", (101, 155, 109, 170), 0.9, 32)]
+    glyphs += _head(130, 135, False, 33) + _head(160, 135, False, 35)
+    glyphs += [Glyph("barline", (220, 100, 221, 140), 1.0, 40)]
+    glyphs += _head(240, 120, True, 42) + _head(270, 120, True, 44)
+    glyphs += [Glyph("barline", (300, 100, 301, 140), 1.0, 46)]
+    a = assemble_pages([(glyphs, None)], AssembleConfig(repair_agrees=True))
+    lower = [(o, d) for o, d, v in _events(a.score.parts[0].measures[1]) if v == 2]
+    assert lower == [(F(0), F(1, 2)), (F(1, 2), F(1, 2)), (F(1), F(1))]
+    assert "add beam on event 2" in a.measures[1].edit
+    off = assemble_pages([(glyphs, None)])  # off by default
+    assert not off.measures[1].edit and "2.5 of 2 quarters" in off.measures[1].reason
+
+
+def test_repair_voice_skips_edits_the_predicate_rejects() -> None:
+    items = [RhythmItem(F(1, 2), 0, beamable=True), RhythmItem(F(1), 0, beamable=True)]
+    items += [RhythmItem(F(1), 0, beamable=True)]
+    assert not repair_voice(items, F(2)).fits  # two single beam edits fit: ambiguous
+    second = repair_voice(items, F(2), agrees=lambda its: its[1].value == F(1, 2))
+    assert second.fits and second.edit == "add beam on event 2"
+    # when no edit agrees, the tiers decide as without the predicate
+    assert repair_voice(items, F(2), agrees=lambda its: False) == repair_voice(items, F(2))

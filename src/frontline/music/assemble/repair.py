@@ -12,7 +12,7 @@ and so when none does. Pure.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -123,6 +123,7 @@ def repair_voice(
     only: tuple[str, ...] | None = None,
     rest_neighbours: bool = False,
     dotted_pairs: bool = False,
+    agrees: Callable[[list[RhythmItem]], bool] | None = None,
 ) -> Repair:
     """Make a voice fill `expected` quarter notes with at most one edit, if exactly one edit does.
 
@@ -131,11 +132,30 @@ def repair_voice(
     lets the rest-value edit change a rest only to the class next to it (half or double the value), the
     classes a detector confuses; `dotted_pairs` settles a tie between several notes that one added dot
     would fill by the one followed in its beamed group by a note of half its value (a dotted eighth and a
-    sixteenth: the dot a detector missed).
+    sixteenth: the dot a detector missed). With `agrees` (whether an edited voice's onsets agree with the
+    notes another voice strikes with it), edits it rejects are left out of every tier first, so a later
+    tier's edit that agrees wins over an earlier one that does not; when no edit agrees, as without it.
     """
     total = _total(items)
     if total == expected or (allow_short and total < expected):
         return Repair(tuple(items), True)
+    if agrees is not None:
+        rep = _repair(items, expected, total, only, rest_neighbours, dotted_pairs, agrees)
+        if rep.fits:
+            return rep
+    return _repair(items, expected, total, only, rest_neighbours, dotted_pairs, None)
+
+
+def _repair(
+    items: list[RhythmItem],
+    expected: Fraction,
+    total: Fraction,
+    only: tuple[str, ...] | None,
+    rest_neighbours: bool,
+    dotted_pairs: bool,
+    agrees: Callable[[list[RhythmItem]], bool] | None,
+) -> Repair:
+    """`repair_voice`'s tiers, keeping only the edits `agrees` accepts (all when None)."""
     # likeliest detector or engraving omissions first: a missed dot, an unmarked triplet (three equal
     # beamed notes), then a spurious dot, then a missed or spurious beam level
     tiers: tuple[tuple[str, ...], ...] = (
@@ -252,6 +272,8 @@ def repair_voice(
                 ]
                 if len(paired) == 1:
                     fixes = paired
+        if agrees is not None:
+            fixes = [f for f in fixes if agrees(f[0])]
         if len(fixes) == 1:
             return Repair(tuple(fixes[0][0]), True, fixes[0][1])
         if len(fixes) > 1:
