@@ -453,6 +453,24 @@ def test_lone_rest_bars_on_a_line_are_found_and_stemmed_bars_or_covered_ones_are
     ]
 
 
+def test_rest_bars_on_ledger_lines_beyond_the_staff_are_found_but_not_free_floating_ones() -> None:
+    from frontline.music.refine import find_rest_bars
+
+    staff = [(50.0, 100.0, 590.0, 140.0)]
+    img = _staff_page()
+    img[160, 96:117] = 0  # a ledger line two spaces below the staff (y 160), 2 spaces wide
+    img[155:160, 100:113] = 0  # a half rest sitting on it
+    img[80, 196:217] = 0  # a ledger line two spaces above the staff (y 80)
+    img[81:86, 200:213] = 0  # a whole rest hanging from it
+    img[155:160, 300:313] = 0  # the same bar below the staff with no ledger line: not a rest
+    out = find_rest_bars(img, [], staff, 10.0)
+    assert sorted((g.class_name, round(g.bbox_xyxy[0])) for g in out) == [
+        ("restHalf", 100),
+        ("restWhole", 200),
+    ]
+    assert find_rest_bars(img, [], staff, 10.0, ledger_rests=False) == []
+
+
 def _whole_head(img: np.ndarray, cx: int, cy: int) -> None:
     """A whole notehead (about 1.7 x 1.05 spaces, hollow) centred at (cx, cy) on a space-10 page."""
     cv2.ellipse(img, (cx, cy), (8, 5), -20, 0, 360, 0, thickness=-1)

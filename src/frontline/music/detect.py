@@ -131,6 +131,8 @@ class DetectConfig:
     rest_bars: bool = True
     """Add lone whole/half rest bars the network missed (`refine.find_rest_bars`), those the glyph
     classifier confirms (so only with `glyph_classifier`)."""
+    ledger_rests: bool = True
+    """`rest_bars` also looks for rests on or under ledger lines beyond the staff."""
     rest_bar_confirm: float = 0.8
     """Least probability of a rest the glyph classifier must give a rule-found bar."""
     glyph_classifier: bool = True
@@ -435,7 +437,7 @@ def decode_page(
         if cfg.breve_rests:
             normed = fit_breve_rests(normed, staves)
         if cfg.rest_bars and cfg.glyph_classifier:
-            rest_bars = find_rest_bars(norm.image, normed, staves, space)
+            rest_bars = find_rest_bars(norm.image, normed, staves, space, cfg.ledger_rests)
         if cfg.octave_clefs:
             normed = find_octave_clefs(norm.image, normed, staves, space)
         keep_line = [i for i, c in enumerate(segs.classes) if not c.startswith("articTenuto")]

@@ -766,11 +766,26 @@ REST_BAR_SCORE = 0.5
 """Score of a rest bar found by `find_rest_bars` before anything confirms it."""
 
 
+LEDGER_REST_LINES = 3
+"""Ledger lines beyond the staff on which `find_rest_bars` looks for rests (a second voice's rest)."""
+
+
+def _ledger_at(ink: np.ndarray, y: float, x0: float, x1: float, space: float) -> bool:
+    """A ledger line at row `y` (within 0.2 space) runs on 0.1 space beyond both ends of the bar x0..x1."""
+    h, w = ink.shape
+    ya, yb = max(0, int(round(y - 0.2 * space))), min(h, int(round(y + 0.2 * space)) + 1)
+    xa, xb = int(round(x0 - 0.1 * space)), int(round(x1 + 0.1 * space))
+    if xa < 0 or xb >= w or yb <= ya:
+        return False
+    return bool((ink[ya:yb, xa] & ink[ya:yb, xb] & ink[ya:yb, int(round((x0 + x1) / 2))]).any())
+
+
 def find_rest_bars(
     image: np.ndarray,
     glyphs: Sequence[Glyph],
     staves: Sequence[tuple[float, float, float, float]],
     space: float,
+    ledger_rests: bool = True,
 ) -> list[Glyph]:
     """Whole and half rests the network missed: lone solid bars resting on or hanging from a staff line.
 
@@ -778,7 +793,10 @@ def find_rest_bars(
     5 of 42 on the clean tuning pages), and the bar is plain in the pixels: a filled rectangle 0.9-1.6
     spaces wide and 0.35-0.7 tall, its top edge on a line (whole rest, hanging) or its bottom edge on
     a line (half rest, sitting), inside the staff, a blob of its own once the staff lines are
-    removed, touching no stem, covered by no detection. Returns only the bars found (score
+    removed, touching no stem, covered by no detection. With `ledger_rests`, also up to
+    `LEDGER_REST_LINES` ledger lines beyond the staff, on a ledger line that runs on past both ends
+    of the bar (a second voice's rest below or above the staff: the commonest half rests still
+    missed on the tuning pages, session 9). Returns only the bars found (score
     `REST_BAR_SCORE`); pieces of beams on low-resolution pages pass these tests too, so the detector
     keeps a bar only when the glyph classifier confirms it. `image`: the normalised page (255 =
     paper); `staves` and the glyph boxes in its pixels.
@@ -802,24 +820,34 @@ def find_rest_bars(
         x0, y0, x1, y1 = float(x), float(y), float(x + w), float(y + h)
         if ink[y : y + h, x : x + w].mean() < 0.85:
             continue
+        tol = 0.2 * space
+        reach_out = (LEDGER_REST_LINES + 0.5) * space if ledger_rests else 0.2 * space
         st = [
             s
             for s in staves
-            if s[0] <= x0 and x1 <= s[2] and s[1] - 0.2 * space <= y0 and y1 <= s[3] + 0.2 * space
+            if s[0] <= x0 and x1 <= s[2] and s[1] - reach_out <= y0 and y1 <= s[3] + reach_out
         ]
         if not st:
             continue
         top, bottom = st[0][1], st[0][3]
-        lines = top + np.arange(5) * (bottom - top) / 4.0
-        tol = 0.2 * space
-        hangs = np.abs(lines - y0).min() <= tol
-        sits = np.abs(lines - y1).min() <= tol
+        step = (bottom - top) / 4.0
+        inside = top - tol <= y0 and y1 <= bottom + tol
+        if inside:
+            lines = top + np.arange(5) * step
+            hangs = np.abs(lines - y0).min() <= tol
+            sits = np.abs(lines - y1).min() <= tol
+        else:
+            # outside the staff: on or under a ledger line (ledger positions, ink beyond both bar ends)
+            k = np.arange(1, LEDGER_REST_LINES + 1)
+            lines = np.concatenate([top - k * step, bottom + k * step])
+            hangs = np.abs(lines - y0).min() <= tol and _ledger_at(ink, y0, x0, x1, space)
+            sits = np.abs(lines - y1).min() <= tol and _ledger_at(ink, y1, x0, x1, space)
         if hangs == sits:
             continue
         lab = rest_lab[y + h // 2, x + w // 2]
         bx, by, bw, bh, _ = rest_stats[lab] if lab else (x, y, w, h, 0)
-        pad = 0.25 * space
-        if not lab or bx < x - pad or by < y - pad or bx + bw > x + w + pad or by + bh > y + h + pad:
+        pad, padx = 0.25 * space, (0.25 if inside else 0.6) * space  # a ledger line is part of the blob
+        if not lab or bx < x - padx or by < y - pad or bx + bw > x + w + padx or by + bh > y + h + pad:
             continue
         # no stem: no ink column running on above or below the bar at its ends
         reach = max(2, round(0.6 * space))
