@@ -40,6 +40,7 @@ from frontline.music.assemble.rhythm import (
     note_type_of,
     note_value,
 )
+from frontline.music.assemble.slurs import slur_arcs
 from frontline.music.assemble.staves import (
     BARLINE_CLASSES,
     deskew_glyphs,
@@ -166,6 +167,9 @@ class AssembleConfig:
     read from a real one is often wrong, so only sure ones pay (dynamics edits 410 -> 209, 64 pages)."""
     pixel_ties: bool = True
     """Read ties from the ink between neighbouring detected notes at one height (no tie glyphs)."""
+    pixel_slurs: bool = True
+    """Read slurs from the ink (no slur glyphs): a thin curved stroke left once staff lines and detected
+    symbols are blanked, whose two ends lie near two notes of one staff, and which is no tie."""
     barline_kinds: bool = True
     """Take a barline's kind (final, double, heavy, repeat) from the ink where the detector reports a
     plain barline."""
@@ -1520,6 +1524,8 @@ def _system_pass(
                     )
                     if not ha.tie_start and tie_arc(ink, ha.glyph.bbox_xyxy, end_box, sp, lines, in_gap):
                         ha.tie_start = True
+    if ink is not None and cfg.pixel_slurs and not by_class.get("slur"):
+        _pixel_slurs(ink, system, glyphs, groups, sp, sys_top, sys_bottom)
     for sl in by_class.get("slur", []):
         sx0, sy0, sx1, sy1 = sl.bbox_xyxy
         sid = staff_of((sy0 + sy1) / 2)
@@ -1796,6 +1802,73 @@ def _tuplet_window(members: list[_Group], vals: list[Fraction], n: int, cx: floa
         if best is None or d < best[0]:
             best = (d, members[a:b])
     return best[1] if best else None
+
+
+def _pixel_slurs(
+    ink: np.ndarray,
+    system: System,
+    glyphs: list[Glyph],
+    groups: list[_Group],
+    sp: float,
+    top: float,
+    bottom: float,
+) -> None:
+    """Mark slurs read from the ink of a system's band (rows `top`-`bottom`) on its groups (in place).
+
+    Each thin arc (`slur_arcs`, with the staff lines and every detected symbol blanked) ties the note
+    nearest its left end to the note nearest its right end (the box of its heads and stem, at most 1.5
+    spaces away across plus up or down). Both must be detected notes of one staff, not grace
+    notes, not the same; an arc between two neighbouring notes with heads at one height whose ends sit
+    at one height is a tie (read by the tie check, or missed there), not a slur.
+    """
+    ya, yb = max(0, int(top)), min(ink.shape[0], int(bottom) + 1)
+    if yb - ya < 3:
+        return
+    band = ink[ya:yb]
+    lines = tuple(ly - ya for s in system.staves for ly in s.line_ys)
+    blocked = tuple(
+        (g.bbox_xyxy[0], g.bbox_xyxy[1] - ya, g.bbox_xyxy[2], g.bbox_xyxy[3] - ya)
+        for g in glyphs
+        if g.class_name != "staff" and g.bbox_xyxy[3] >= ya and g.bbox_xyxy[1] <= yb
+    )
+    notes = [gr for gr in groups if not gr.is_rest and not gr.grace and gr.detected and gr.heads]
+    if not notes:
+        return
+
+    def dist(gr: _Group, x: float, y: float) -> float:
+        """How far a point lies outside the box of the group's heads and stem (across plus up or down;
+        beyond 1.5 spaces: too far)."""
+        hx0 = min(hd.glyph.bbox_xyxy[0] for hd in gr.heads)
+        hx1 = max(hd.glyph.bbox_xyxy[2] for hd in gr.heads)
+        gy0 = min(hd.glyph.bbox_xyxy[1] for hd in gr.heads)
+        gy1 = max(hd.glyph.bbox_xyxy[3] for hd in gr.heads)
+        if gr.stem is not None:
+            gy0, gy1 = min(gy0, gr.stem.bbox_xyxy[1]), max(gy1, gr.stem.bbox_xyxy[3])
+            hx0, hx1 = min(hx0, gr.stem.bbox_xyxy[0]), max(hx1, gr.stem.bbox_xyxy[2])
+        dx = max(0.0, hx0 - x, x - hx1)
+        dy = max(0.0, gy0 - y, y - gy1)
+        return dx + dy if dx + dy <= 1.5 * sp else float("inf")
+
+    def nearest(x: float, y: float) -> _Group | None:
+        d, gr = min(((dist(gr, x, y), gr) for gr in notes), key=lambda t: t[0])
+        return gr if d < float("inf") else None
+
+    chains: dict[int, list[_Group]] = defaultdict(list)
+    for gr in sorted(notes, key=lambda g: g.x):
+        chains[gr.staff].append(gr)
+    for arc in slur_arcs(band, sp, lines, blocked):
+        (lx, ly), (rx, ry) = arc.left, arc.right
+        sa, sb = nearest(lx, ly + ya), nearest(rx, ry + ya)
+        if sa is None or sb is None or sa is sb or sa.staff != sb.staff or sa.x >= sb.x:
+            continue
+        chain = chains[sa.staff]
+        neighbours = chain.index(sb) == chain.index(sa) + 1
+        same_height = any(abs(a.cy - b.cy) <= 0.25 * sp for a in sa.heads for b in sb.heads)
+        if neighbours and same_height and abs(ly - ry) <= 0.5 * sp:
+            continue  # a tie
+        if sa.slur_start or sb.slur_stop:
+            continue
+        sa.slur_start = sb.slur_stop = True
 
 
 def _attach_ties(ties: list[Glyph], heads: list[_Head], sp: float) -> None:
