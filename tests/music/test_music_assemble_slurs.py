@@ -94,6 +94,11 @@ def test_slur_arcs_joins_an_arc_cut_by_a_symbol_and_skips_brackets() -> None:
     arcs = slur_arcs(ink, SPACE, blocked=((115.0, 0.0, 125.0, 120.0),))  # a stem box cuts it in two
     assert len(arcs) == 1 and not arcs[0].above
     assert abs(arcs[0].left[0] - 20) <= 3 and abs(arcs[0].right[0] - 220) <= 3
+    # two slurs one after the other (they meet near their notes, not out at the bulge) stay two
+    img = np.full(ink.shape, 255, np.uint8)
+    _arc(img, (20, 40), (110, 40), 12)
+    _arc(img, (125, 40), (220, 40), 12)
+    assert len(slur_arcs(img < 128, SPACE)) == 2
     # an ending's bracket: a line with a hook down at both ends bulges as much at its quarters
     ink = np.zeros((120, 300), bool)
     ink[40:42, 20:220] = True

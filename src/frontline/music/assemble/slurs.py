@@ -123,6 +123,23 @@ def slur_arcs(
     return _join_pieces(out, space, join_gap)
 
 
+def _bulges(
+    p0: tuple[float, float],
+    p1: tuple[float, float],
+    q0: tuple[float, float],
+    q1: tuple[float, float],
+    above: bool,
+    by: float,
+) -> bool:
+    """Whether the junction between two pieces (the middle of q0 and q1) lies at least `by` pixels off the
+    chord p0-p1 on the side the arc bulges to (two slurs one after the other meet near their notes,
+    on the chord's other side)."""
+    jx, jy = (q0[0] + q1[0]) / 2, (q0[1] + q1[1]) / 2
+    t = (jx - p0[0]) / max(1.0, p1[0] - p0[0])
+    off = jy - (p0[1] + t * (p1[1] - p0[1]))
+    return -off >= by if above else off >= by
+
+
 def _join_pieces(arcs: list[SlurArc], space: float, gap: float) -> list[SlurArc]:
     """Join arcs bulging to one side whose facing ends lie within `gap` spaces across and half a space
     up or down (a slur cut in two where a blanked symbol, such as a stem or a dot, crosses it)."""
@@ -134,6 +151,7 @@ def _join_pieces(arcs: list[SlurArc], space: float, gap: float) -> list[SlurArc]
                 b.above == a.above
                 and -0.5 * space <= a.left[0] - b.right[0] <= gap * space
                 and abs(a.left[1] - b.right[1]) <= 0.5 * space
+                and _bulges(b.left, a.right, b.right, a.left, a.above, 0.2 * space)
             ):
                 out[k] = SlurArc(
                     left=b.left,
