@@ -1817,7 +1817,9 @@ def _pixel_slurs(
 
     Each thin arc (`slur_arcs`, with the staff lines and every detected symbol blanked) ties the note
     nearest its left end to the note nearest its right end (the box of its heads and stem, at most 1.5
-    spaces away across plus up or down). Both must be detected notes of one staff, not grace
+    spaces away across plus up or down; where none is, the nearest to a point 0.5, 1, 1.5 or 2 spaces
+    on along the stroke's direction at that end, as a stroke running along a staff line or through a
+    blanked symbol is cut short). Both must be detected notes of one staff, not grace
     notes, not the same; an arc between two neighbouring notes with heads at one height whose ends sit
     at one height is a tie (read by the tie check, or missed there), not a slur.
     """
@@ -1859,6 +1861,15 @@ def _pixel_slurs(
     for arc in slur_arcs(band, sp, lines, blocked):
         (lx, ly), (rx, ry) = arc.left, arc.right
         sa, sb = nearest(lx, ly + ya), nearest(rx, ry + ya)
+        # an end cut short (where the stroke runs along a staff line or through a blanked symbol): the
+        # note along the stroke's direction at that end, up to 2 spaces on
+        for t in (0.5, 1.0, 1.5, 2.0):
+            if sa is None:
+                u = t * sp / float(np.hypot(1.0, arc.slopes[0]))
+                sa = nearest(lx - u, ly + ya - u * arc.slopes[0])
+            if sb is None:
+                u = t * sp / float(np.hypot(1.0, arc.slopes[1]))
+                sb = nearest(rx + u, ry + ya + u * arc.slopes[1])
         if sa is None or sb is None or sa is sb or sa.staff != sb.staff or sa.x >= sb.x:
             continue
         chain = chains[sa.staff]

@@ -27,6 +27,8 @@ class SlurArc:
     """True when the arc bulges upwards (a slur over its notes)."""
     bbox_xyxy: tuple[float, float, float, float]
     """The stroke's bounding box."""
+    slopes: tuple[float, float] = (0.0, 0.0)
+    """dy/dx of the stroke over its last half space at the left and the right end."""
 
 
 def _blank_lines(mask: np.ndarray, line_ys: tuple[float, ...], space: float) -> None:
@@ -112,12 +114,18 @@ def slur_arcs(
         at = [abs(float(off[int(np.argmin(np.abs(xs - (xa + q * (xb - xa)))))])) for q in (0.25, 0.5, 0.75)]
         if at[1] <= peak * max(at[0], at[2]):
             continue
+        e = max(2, int(round(0.5 * space)))
+        a0, a1 = xs[0], xs[min(e, len(xs) - 1)]
+        b0, b1 = xs[max(0, len(xs) - 1 - e)], xs[-1]
+        sl = float(ymean[a1] - ymean[a0]) / max(1.0, float(a1 - a0))
+        sr = float(ymean[b1] - ymean[b0]) / max(1.0, float(b1 - b0))
         out.append(
             SlurArc(
                 left=(bx + xa, by + yl),
                 right=(bx + xb, by + yr),
                 above=sag < 0,
                 bbox_xyxy=(float(bx), float(by), float(bx + bw), float(by + bh)),
+                slopes=(sl, sr),
             )
         )
     return _join_pieces(out, space, join_gap)
@@ -157,6 +165,7 @@ def _join_pieces(arcs: list[SlurArc], space: float, gap: float) -> list[SlurArc]
                     left=b.left,
                     right=a.right,
                     above=a.above,
+                    slopes=(b.slopes[0], a.slopes[1]),
                     bbox_xyxy=(
                         min(a.bbox_xyxy[0], b.bbox_xyxy[0]),
                         min(a.bbox_xyxy[1], b.bbox_xyxy[1]),
