@@ -125,6 +125,24 @@ def test_box_head_moves_boxes_halfway_only_in_the_groups_asked_for() -> None:
     assert reclassify(image, glyphs, net)[0].bbox_xyxy == glyphs[0].bbox_xyxy  # heads: not by default
 
 
+def test_small_heads_take_the_box_heads_size_but_keep_their_centre() -> None:
+    classes = ("noteheadBlackInSpace", "noteheadBlackInSpaceSmall", BACKGROUND)
+    image = np.full((100, 100), 255, np.uint8)
+    # the head's box (-8..+8, -8..+16 px around the window centre) is larger and lower than the detection
+    net = _biased_net(
+        classes,
+        {"noteheadBlackInSpaceSmall": 0.5, "noteheadBlackInSpace": 0.5},
+        box=(-0.25, -0.25, 0.25, 0.5),
+    )
+    small = Glyph("noteheadBlackInSpaceSmall", (40, 40, 52, 50), 0.9, 0)
+    normal = Glyph("noteheadBlackInSpace", (60, 40, 72, 50), 0.9, 1)
+    out = reclassify(image, [small, normal], net, ReclassifyConfig(blend=0.0))
+    # size halfway from (12, 10) to (16, 24), around the detected centre (46, 45): pitch stays
+    assert out[0].bbox_xyxy == pytest.approx((39, 36.5, 53, 53.5))
+    assert out[1].bbox_xyxy == normal.bbox_xyxy  # normal heads: not by default
+    assert reclassify(image, [small], net, ReclassifyConfig(blend=0.0, size_prefixes=()))[0] == small
+
+
 def test_octave_clefs_switch_only_on_a_near_certain_window() -> None:
     classes = ("clefF", "clefG", "clefG8va", BACKGROUND)
     image = np.full((100, 100), 255, np.uint8)
