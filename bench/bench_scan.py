@@ -186,7 +186,7 @@ def _mscore_ok(path: Path) -> bool | None:
 
 
 def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str, Any]:
-    ed = syms = ed_nl = syms_nl = tp = n_pred = n_true = 0
+    ed = syms = ed_nl = syms_nl = tp = tp_grid = n_pred = n_true = 0
     inside = errors = unreadable = empty = 0
     flagged_m = measures = 0
     valid: list[bool] = []
@@ -212,6 +212,7 @@ def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str,
         unreadable += _unreadable(truth)
         f = note_f1(asm.score, truth)
         tp, n_pred, n_true = tp + f.true_positives, n_pred + f.predicted, n_true + f.ground_truth
+        tp_grid += note_f1(asm.score, truth, grid=96).true_positives
         o = omr_ned(pred_path, truth_path)
         ed, syms = ed + o.edit_distance, syms + o.symbols_predicted + o.symbols_ground_truth
         o = omr_ned(pred_path, truth_path, lyrics=False)
@@ -226,11 +227,14 @@ def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str,
             valid.append(ok)
     prec = tp / n_pred if n_pred else 0.0
     rec = tp / n_true if n_true else 0.0
+    prec_g = tp_grid / n_pred if n_pred else 0.0
+    rec_g = tp_grid / n_true if n_true else 0.0
     return {
         "pages": len(pages),
         "ned": ed / syms if syms else 0.0,
         "ned_nl": ed_nl / syms_nl if syms_nl else 0.0,
         "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+        "f1_grid": 2 * prec_g * rec_g / (prec_g + rec_g) if prec_g + rec_g else 0.0,
         "notes": n_true,
         "unreadable": unreadable,
         "flagged": f"{flagged_m}/{measures}",
@@ -348,7 +352,7 @@ def main() -> None:
                 r = _evaluate(pages, det, tmp, f"{mode}-{name}-")
                 rows.append({"mode": mode, "set": name, **r})
         speed = [] if dev else _speed_300dpi(detector, tmp)
-    head = f"{'mode':12s} {'set':19s} {'pages':>5s} {'notes':>6s} {'GT unread':>9s} {'OMR-NED':>8s} {'w/o lyr':>8s} {'note F1':>8s} {'flagged':>9s} {'err in flagged':>14s} {'MuseScore ok':>14s} {'s/page':>7s}"
+    head = f"{'mode':12s} {'set':19s} {'pages':>5s} {'notes':>6s} {'GT unread':>9s} {'OMR-NED':>8s} {'w/o lyr':>8s} {'note F1':>8s} {'F1 1/96':>8s} {'flagged':>9s} {'err in flagged':>14s} {'MuseScore ok':>14s} {'s/page':>7s}"
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -356,7 +360,7 @@ def main() -> None:
             print(f"{r['mode']:12s} {r['set']}")
             continue
         print(
-            f"{r['mode']:12s} {r['set']:19s} {r['pages']:5d} {r['notes']:6d} {r['unreadable']:9d} {r['ned']:8.4f} {r['ned_nl']:8.4f} {r['f1']:8.4f} "
+            f"{r['mode']:12s} {r['set']:19s} {r['pages']:5d} {r['notes']:6d} {r['unreadable']:9d} {r['ned']:8.4f} {r['ned_nl']:8.4f} {r['f1']:8.4f} {r['f1_grid']:8.4f} "
             f"{r['flagged']:>9s} {r['err_in_flagged']:>14s} {r['mscore']:>14s} {r['s_per_page']:7.2f}"
         )
     if speed:

@@ -345,13 +345,14 @@ class AssembleConfig:
     edit over a dot that shifts the notes after it off their partners). Off: on the development pages
     it gained one note on each of the choice and confirmation sets but raised the confirmation set's
     OMR-NED by 0.0004 (two pages)."""
-    accidentals_per_voice: bool = True
+    accidentals_per_voice: bool = False
     """An accidental holds for the rest of its measure in its own voice only, and for notes of other
     voices struck with its note (the data engine's MusicXML, written by music21, prints accidentals voice
-    by voice; engraving practice holds them for the whole staff, as with this off). Dev pages, ground-truth
+    by voice; engraving practice, and MuseScore, Finale and Dorico, hold them for the whole staff, as with
+    this off). Off by default: it fits our synthetic pages, not printed music. Dev pages, ground-truth
     symbols: note F1 A 0.9805 -> 0.9808, B 0.9833 -> 0.9839 (one corpus measure that follows the staff rule
     lost); detected symbols: A 0.9608 -> 0.9609, B 0.9347 -> 0.9351, degraded 0.8634 -> 0.8639, OMR-NED
-    unchanged."""
+    unchanged. For pages engraved by Verovio from music21's MusicXML."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
