@@ -22,6 +22,25 @@ def note(x: float, cy: float, up: bool, gid: int, head: str = "noteheadBlack") -
     return [Glyph(f"{head}{on}", (x, cy - 5, x + 12, cy + 5), 1.0, gid), Glyph("stem", stem, 1.0, gid + 1)]
 
 
+def detected_header(beats: str, beat_type: str) -> list[Glyph]:
+    """`header` as a detector reports it: clef and time signature scored below 1 (detected symbols)."""
+    return [
+        Glyph("staff", (20.0, 99.4, 600.0, 140.6), 1.0, 0),
+        Glyph("clefG", (25, 90, 40, 150), 0.95, 1),
+        Glyph(f"timeSig{beats}", (50, 100, 60, 120), 0.9, 2),
+        Glyph(f"timeSig{beat_type}", (50, 120, 60, 140), 0.9, 3),
+    ]
+
+
+def detected_note(x: float, cy: float, up: bool, gid: int, stem: bool = True) -> list[Glyph]:
+    """A detected black head (score 0.9) centred at `cy`, with its stem (3.5 spaces, up or down) unless
+    `stem` is off (ids gid, gid + 1)."""
+    on = "OnLine" if int(cy) % 10 == 0 else "InSpace"
+    box = (x + 11, cy - 35, x + 12, cy) if up else (x, cy, x + 1, cy + 35)
+    out = [Glyph(f"noteheadBlack{on}", (x, cy - 5, x + 12, cy + 5), 0.9, gid)]
+    return out + ([Glyph("stem", box, 1.0, gid + 1)] if stem else [])
+
+
 def notes_of(m: Measure) -> list[Note]:
     """The measure's notes by onset, then pitch."""
     return sorted(m.notes(), key=lambda n: (n.onset_q, n.pitch.midi))

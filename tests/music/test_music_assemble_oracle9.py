@@ -7,18 +7,10 @@ so an unmarked note of the other voice keeps the key's alteration. The test fail
 
 from __future__ import annotations
 
+from assembly_glyphs import note as _head
+
 from frontline.music.assemble import AssembleConfig, assemble_pages
 from frontline.music.records import Glyph
-
-
-def _head(x: float, cy: float, up: bool, gid: int) -> list[Glyph]:
-    """A black head centred at `cy` with its stem (3.5 spaces, up or down)."""
-    on = "OnLine" if int(cy) % 10 == 0 else "InSpace"
-    box = (x + 11, cy - 35, x + 12, cy) if up else (x, cy, x + 1, cy + 35)
-    return [
-        Glyph(f"noteheadBlack{on}", (x, cy - 5, x + 12, cy + 5), 1.0, gid),
-        Glyph("stem", box, 1.0, gid + 1),
-    ]
 
 
 def _page() -> list[Glyph]:

@@ -5,28 +5,13 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 
+from assembly_glyphs import detected_header as _staff
+from assembly_glyphs import detected_note as _head
+
 from frontline.music.assemble import AssembleConfig, assemble_pages
 from frontline.music.assemble.repair import RhythmItem, repair_voice
 from frontline.music.assemble.voices import VoiceSlot, split_voices
 from frontline.music.records import Glyph, Measure
-
-
-def _staff(beats: str, beat_type: str) -> list[Glyph]:
-    """A detected treble staff (lines y 100..140, 10 px apart) with its time signature."""
-    return [
-        Glyph("staff", (20.0, 99.4, 600.0, 140.6), 1.0, 0),
-        Glyph("clefG", (25, 90, 40, 150), 0.95, 1),
-        Glyph(f"timeSig{beats}", (50, 100, 60, 120), 0.9, 2),
-        Glyph(f"timeSig{beat_type}", (50, 120, 60, 140), 0.9, 3),
-    ]
-
-
-def _head(x: float, cy: float, up: bool, gid: int, stem: bool = True) -> list[Glyph]:
-    """A detected black head centred at `cy`, with its stem (3.5 spaces, up or down) unless `stem` is off."""
-    on = "OnLine" if int(cy) % 10 == 0 else "InSpace"
-    box = (x + 11, cy - 35, x + 12, cy) if up else (x, cy, x + 1, cy + 35)
-    out = [Glyph(f"noteheadBlack{on}", (x, cy - 5, x + 12, cy + 5), 0.9, gid)]
-    return out + ([Glyph("stem", box, 1.0, gid + 1)] if stem else [])
 
 
 def _events(m: Measure) -> list[tuple[F, F, int]]:
