@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from frontline.music.synth.corpus import (
@@ -136,3 +138,74 @@ def test_an_ottava_cut_in_two_by_the_excerpt_is_dropped_and_kept_ones_name_their
     assert p2.count("<octave-shift") == 2 and "<staff>1</staff>" not in p2  # its own staff is kept
     assert out.count(note) == 4
     assert balance_octave_shifts(out) == out  # balanced marks are left alone
+
+
+_ROUNDED = """<?xml version="1.0" encoding="UTF-8"?>
+<score-partwise version="4.0"><part-list><score-part id="P1"><part-name>x</part-name></score-part></part-list>
+<part id="P1"><measure number="1"><attributes><divisions>1000</divisions><time><beats>2</beats>
+<beat-type>4</beat-type></time><clef><sign>G</sign><line>2</line></clef></attributes>
+{triplet}
+<direction placement="below"><direction-type><dynamics><p/></dynamics></direction-type></direction>
+<note><pitch><step>G</step><octave>4</octave></pitch><duration>1000</duration><type>quarter</type></note>
+</measure><measure number="2"><attributes><time><beats>3</beats><beat-type>4</beat-type></time></attributes>
+<note><rest measure="yes"/><duration>3000</duration><type>whole</type></note></measure></part></score-partwise>"""
+
+
+def _rounded_score() -> object:
+    from music21 import converter
+
+    notes = "".join(
+        f"<note><pitch><step>{s}</step><octave>4</octave></pitch><duration>{d}</duration>"
+        "<type>eighth</type><time-modification><actual-notes>3</actual-notes>"
+        "<normal-notes>2</normal-notes></time-modification></note>"
+        for s, d in (("C", 333), ("D", 333), ("E", 334))
+    )
+    return converter.parseData(_ROUNDED.format(triplet=notes), format="musicxml")
+
+
+def test_rounded_tuplet_lengths_get_their_notated_value_and_later_onsets_follow() -> None:
+    from fractions import Fraction
+
+    from frontline.music.synth.corpus import exact_durations
+
+    score: Any = _rounded_score()
+    m1, m2 = score.parts[0].getElementsByClass("Measure")
+    assert [Fraction(n.quarterLength) for n in m1.notes][:3] == [
+        Fraction(333, 1000),
+        Fraction(333, 1000),
+        Fraction(334, 1000),
+    ]
+    assert exact_durations(score) == 3
+    notes = list(m1.notes)
+    assert [Fraction(n.offset) for n in notes] == [0, Fraction(1, 3), Fraction(2, 3), 1]
+    assert [Fraction(n.quarterLength) for n in notes] == [Fraction(1, 3)] * 3 + [1]
+    dyn = m1.getElementsByClass("Dynamic")[0]
+    assert Fraction(dyn.offset) == 1  # a direction moves with the notes it stands at
+    # a whole-bar rest in 3/4 draws a whole rest but lasts the bar: not a rounding, left alone
+    assert Fraction(list(m2.notesAndRests)[0].quarterLength) == 3
+    assert exact_durations(score) == 0  # idempotent
+
+
+def test_excerpt_musicxml_writes_tuplet_lengths_exactly() -> None:
+    """A 13-tuplet's 2/13 is no whole number of music21's default 10080 divisions."""
+    from fractions import Fraction
+
+    from music21 import converter
+
+    from frontline.music.synth.corpus import exact_durations
+
+    notes = "".join(
+        f"<note><pitch><step>C</step><octave>5</octave></pitch><duration>{d}</duration>"
+        "<type>16th</type><time-modification><actual-notes>13</actual-notes>"
+        "<normal-notes>8</normal-notes></time-modification></note>"
+        for d in [154] * 12 + [152]
+    )
+    xml = _ROUNDED.format(triplet=notes).replace(
+        "<note><pitch><step>G</step><octave>4</octave></pitch><duration>1000</duration><type>quarter</type></note>",
+        "",
+    )
+    score: Any = converter.parseData(xml, format="musicxml")
+    assert exact_durations(score) == 13
+    back: Any = converter.parseData(_measures_xml(score, 0, 2), format="musicxml")
+    onsets = [Fraction(n.offset) for n in back.parts[0].getElementsByClass("Measure")[0].notes]
+    assert onsets == [Fraction(2 * k, 13) for k in range(13)]
