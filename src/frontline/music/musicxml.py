@@ -166,6 +166,10 @@ def _note_el(
             o_el = _sub(n_el, "ornaments")
             for o in orns:
                 _sub(o_el, o)
+    for number, syllabic, text in ev.lyrics if isinstance(ev, Note) else ():
+        ly = _sub(el, "lyric", number=str(number))
+        _sub(ly, "syllabic", syllabic)
+        _sub(ly, "text", text)
 
 
 def _directions_in_order(m: Measure) -> list[Direction]:

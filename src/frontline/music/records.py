@@ -182,6 +182,8 @@ class Note:
     fermata: bool = False
     beams: tuple[str, ...] = ()
     glyph_ids: tuple[int, ...] = ()
+    lyrics: tuple[tuple[int, str, str], ...] = ()
+    """Sung text under the note: (verse number, MusicXML syllabic, text) per verse."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ import numpy as np
 from frontline.errors import FrontlineError, InputError, JobError
 from frontline.music.assemble import AssembleConfig, Assembly, assemble_pages
 from frontline.music.layout import DewarpConfig, SplitConfig, dewarp, split_columns, staff_space
+from frontline.music.lyrics import LyricsConfig, ocr_available, read_lyrics
 from frontline.music.midi import save_midi
 from frontline.music.musicxml import _atomic_write, save_musicxml, save_mxl
 from frontline.music.normalize import IMAGE_SUFFIXES, NormalizeConfig, load_pages
@@ -85,6 +86,10 @@ class ScanConfig:
     """Level curled or keystoned staves before detection (not in oracle mode)."""
     dewarp_config: DewarpConfig = field(default_factory=DewarpConfig)
     """How staff lines are traced and levelled."""
+    lyrics: bool = False
+    """Read the lyrics under the staves (OCR) and write them to the notes (skipped with a warning if the OCR package is missing)."""
+    lyrics_config: LyricsConfig = field(default_factory=LyricsConfig)
+    """How lyric lines are found, read and attached."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -483,6 +488,12 @@ def scan_piece(
                 if on_page and end:
                     on_page()
         assembly = assemble_pages(list(zip(page_glyphs, pages, strict=True)), cfg.assemble)
+        if cfg.lyrics and ocr_available():
+            assembly = replace(assembly, score=read_lyrics(assembly, pages, cfg.lyrics_config))
+        elif cfg.lyrics:
+            warnings.append(
+                "lyrics not read: the OCR model is missing (pip install --no-deps rapidocr_onnxruntime==1.4.4)"
+            )
         if not any(p.measures for p in assembly.score.parts):
             raise JobError(
                 f"{names[0]}: no music found (no staves or no symbols); {'; '.join(assembly.warnings) or 'check the page'}"

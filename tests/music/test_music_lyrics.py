@@ -1,0 +1,136 @@
+"""Lyrics: text lines, ink pieces, syllables and their notes (pure, no OCR); one page read end to end with
+the OCR package (skipped when it is not installed)."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+from assembly_glyphs import header as _header
+from assembly_glyphs import note as _note
+
+from frontline.music.assemble import assemble_pages
+from frontline.music.lyrics import (
+    InkPiece,
+    LyricsConfig,
+    Syllable,
+    attach,
+    ink_pieces,
+    ocr_available,
+    read_lyrics,
+    syllables,
+    text_rows,
+)
+from frontline.music.musicxml import musicxml_string
+from frontline.music.records import Glyph, Measure, Note, Part, Pitch, Score
+
+CFG = LyricsConfig()
+
+
+def test_text_rows_keep_runs_of_text_height_only() -> None:
+    ink = np.zeros((80, 100), bool)
+    ink[5:20, 10:40] = True  # a text line, 15 rows (1.5 spaces of 10 px)
+    ink[30:31, 0:100] = True  # a thin line: too low for text
+    ink[40:75, 50:52] = True  # a tall stroke: 3.5 spaces, too tall
+    assert text_rows(ink, 10.0, CFG) == [(5, 20)]
+
+
+def test_ink_pieces_find_words_hyphens_and_extenders() -> None:
+    line = np.zeros((20, 200), bool)
+    line[2:18, 10:20] = True  # "Ha"
+    line[4:18, 21:30] = True  # "p" one pixel further: same word
+    line[10:12, 40:46] = True  # hyphen, middle of the line
+    line[2:18, 60:80] = True  # "py"
+    line[16:18, 90:150] = True  # extender line at the baseline
+    line[2:18, 170:190] = True  # "day"
+    kinds = [(p.x0, p.x1, p.kind) for p in ink_pieces(line, CFG)]
+    assert kinds == [
+        (10, 30, "word"),
+        (40, 46, "hyphen"),
+        (60, 80, "word"),
+        (90, 150, "extender"),
+        (170, 190, "word"),
+    ]
+
+
+def test_syllables_take_their_syllabic_from_the_hyphens() -> None:
+    pieces = [
+        InkPiece(10, 30, "word"),
+        InkPiece(40, 46, "hyphen"),
+        InkPiece(60, 80, "word"),
+        InkPiece(90, 96, "hyphen"),
+        InkPiece(110, 130, "word"),
+        InkPiece(150, 170, "word"),
+    ]
+    texts = [[("Hal", 10.0)], [("le", 60.0)], [("lu", 110.0)], [("jah!", 150.0)]]
+    out = syllables(pieces, texts)
+    assert [(s.text, s.syllabic, s.x) for s in out] == [
+        ("Hal", "begin", 10.0),
+        ("le", "middle", 60.0),
+        ("lu", "end", 110.0),
+        ("jah!", "single", 150.0),
+    ]
+
+
+def test_a_word_read_with_an_inner_hyphen_splits_into_two_syllables() -> None:
+    out = syllables([InkPiece(0, 60, "word")], [[("Ston-y", 0.0)]])
+    assert [(s.text, s.syllabic) for s in out] == [("Ston", "begin"), ("y", "end")]
+    assert out[1].x > out[0].x + 30  # the second part starts after the hyphen
+
+
+def test_attach_pairs_each_syllable_with_the_head_it_starts_under() -> None:
+    sp = 10.0
+    heads = [100.0, 160.0, 220.0]
+    sylls = [Syllable(96.0, "a"), Syllable(154.0, "b"), Syllable(300.0, "far"), Syllable(157.0, "c")]
+    got = attach(sylls, heads, sp, CFG)
+    # "b" is closer to head 160 (expected left edge 155) than "c"; "far" is beyond 2.5 spaces of any head
+    assert got == {0: 0, 1: 1}
+
+
+def test_lyrics_are_written_to_the_note_in_musicxml() -> None:
+    n = Note(Pitch("C", 0, 5), F(0), F(4), "whole", lyrics=((1, "begin", "Hal"), (2, "single", "Oh")))
+    xml = musicxml_string(Score((Part("P1", "Voice", (Measure(1, (n,)),)),)))
+    assert '<lyric number="1">' in xml and "<syllabic>begin</syllabic>" in xml and "<text>Hal</text>" in xml
+    assert '<lyric number="2">' in xml and "<text>Oh</text>" in xml
+
+
+def _page_with_text(words: list[tuple[float, str]]) -> tuple[list[Glyph], np.ndarray]:
+    """A 4/4 staff (space 10 px) with four quarter notes and `words` written under it at their x."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    glyphs = _header("4", "4")
+    for k, x in enumerate((100, 160, 220, 280)):
+        glyphs += _note(x, 125, True, 10 + 2 * k)
+    glyphs.append(Glyph("barline", (340, 100, 341, 140), 1.0, 30))
+    img = Image.new("L", (620, 260), 255)
+    draw = ImageDraw.Draw(img)
+    for y in range(100, 141, 10):
+        draw.line([(20, y), (600, y)], fill=0, width=1)
+    for g in glyphs:
+        if g.class_name.startswith(("notehead", "stem", "barline")):
+            draw.rectangle(g.bbox_xyxy, fill=0)
+    font = ImageFont.load_default(size=17)
+    for wx, text in words:
+        draw.text((wx, 160), text, fill=0, font=font)
+    return glyphs, np.asarray(img)
+
+
+@pytest.mark.skipif(not ocr_available(), reason="the OCR package rapidocr_onnxruntime is not installed")
+def test_a_lyric_line_is_read_and_attached_end_to_end() -> None:
+    glyphs, img = _page_with_text([(95, "Hap"), (133, "-"), (155, "py"), (215, "day"), (275, "now")])
+    a = assemble_pages([(glyphs, img)])
+    score = read_lyrics(a, [img])
+    notes = score.parts[0].measures[0].notes()
+    assert [n.lyrics for n in notes] == [
+        ((1, "begin", "Hap"),),
+        ((1, "end", "py"),),
+        ((1, "single", "day"),),
+        ((1, "single", "now"),),
+    ]
+    # no lyrics when the page has no text under the staff
+    plain_glyphs, plain = _page_with_text([])
+    assert all(
+        not n.lyrics
+        for n in read_lyrics(assemble_pages([(plain_glyphs, plain)]), [plain]).parts[0].measures[0].notes()
+    )
