@@ -95,24 +95,24 @@ def test_lyrics_are_written_to_the_note_in_musicxml() -> None:
     assert '<lyric number="2">' in xml and "<text>Oh</text>" in xml
 
 
-def _page_with_text(words: list[tuple[float, str]]) -> tuple[list[Glyph], np.ndarray]:
-    """A 4/4 staff (space 10 px) with four quarter notes and `words` written under it at their x."""
+def _page_with_text(words: list[tuple[float, str]], y: float = 160) -> tuple[list[Glyph], np.ndarray]:
+    """A 4/4 staff (space 10 px) with four quarter notes and `words` written under it at their x, top at `y`."""
     from PIL import Image, ImageDraw, ImageFont
 
     glyphs = _header("4", "4")
     for k, x in enumerate((100, 160, 220, 280)):
         glyphs += _note(x, 125, True, 10 + 2 * k)
     glyphs.append(Glyph("barline", (340, 100, 341, 140), 1.0, 30))
-    img = Image.new("L", (620, 260), 255)
+    img = Image.new("L", (620, 300), 255)
     draw = ImageDraw.Draw(img)
-    for y in range(100, 141, 10):
-        draw.line([(20, y), (600, y)], fill=0, width=1)
+    for ly in range(100, 141, 10):
+        draw.line([(20, ly), (600, ly)], fill=0, width=1)
     for g in glyphs:
         if g.class_name.startswith(("notehead", "stem", "barline")):
             draw.rectangle(g.bbox_xyxy, fill=0)
     font = ImageFont.load_default(size=17)
     for wx, text in words:
-        draw.text((wx, 160), text, fill=0, font=font)
+        draw.text((wx, y), text, fill=0, font=font)
     return glyphs, np.asarray(img)
 
 
@@ -128,9 +128,8 @@ def test_a_lyric_line_is_read_and_attached_end_to_end() -> None:
         ((1, "single", "day"),),
         ((1, "single", "now"),),
     ]
-    # no lyrics when the page has no text under the staff
-    plain_glyphs, plain = _page_with_text([])
-    assert all(
-        not n.lyrics
-        for n in read_lyrics(assemble_pages([(plain_glyphs, plain)]), [plain]).parts[0].measures[0].notes()
-    )
+    # no lyrics when the page has no text under the staff, or only a line far below everything (a footer)
+    for words, y in (([], 160.0), ([(95.0, "Engraved"), (215.0, "by"), (275.0, "hand")], 250.0)):
+        g, page = _page_with_text(words, y)
+        notes = read_lyrics(assemble_pages([(g, page)]), [page]).parts[0].measures[0].notes()
+        assert all(not n.lyrics for n in notes)

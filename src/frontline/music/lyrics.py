@@ -7,7 +7,9 @@ the recogniser (PP-OCRv4 recognition from the `rapidocr_onnxruntime` wheel, whic
 loaded lazily once per process) -> syllables with their left x and syllabic (single/begin/middle/end from
 the hyphens) -> each syllable on the note of that staff whose head its left edge starts under (Verovio
 left-aligns a syllable about half a staff space left of its head). A line counts as lyrics when at least
-`min_syllables` of its syllables find a note; the lines of a staff are verses 1, 2, ... top to bottom.
+`min_syllables` of its worded syllables (or `min_figures` figures: figured bass) find a note and, in the
+median, start where their heads expect them; a line far below all other ink (a footer) and dynamics
+words are not read as lyrics. The lines of a staff are verses 1, 2, ... top to bottom.
 
 Pure helpers (`text_rows`, `ink_pieces`, `syllables`, `attach`) need no OCR and are unit-tested; `read_lyrics`
 does the whole page set and returns the score with `Note.lyrics` filled in.
@@ -44,6 +46,7 @@ __all__ = [
 ]
 
 _FIGURE = re.compile(r"[0-9#bn+/]*[0-9][0-9#bn+/]*")  # a figured-bass figure as the corpus files write it
+_DYNAMIC = re.compile(r"(?:s?f+z?|p+|m[pf]|fp|r?fz|sfp|cresc\.?|dim\.?|decresc\.?)")  # marks, not lyrics
 # glyph classes whose boxes are not masked before looking for text: text itself, and long curves or
 # brackets whose boxes would erase the lyrics they pass over
 _UNMASKED = ("text", "Text", "lyric", "slur", "tie", "staff", "Hairpin", "Bracket", "brace", "bracket")
@@ -59,6 +62,8 @@ class LyricsConfig:
     """Margin kept free of the staff and of the next staff's top line."""
     ink_threshold: int = 128
     """Grey value below which a pixel is ink."""
+    max_blank_spaces: float = 4.0
+    """A text line with more blank rows than this right above it (a footer, a lone word) is not lyrics."""
     min_row_ink: int = 2
     """Inked pixels a row needs to belong to a text line."""
     min_line_spaces: float = 0.8
@@ -73,6 +78,9 @@ class LyricsConfig:
     """Largest distance between a syllable's expected and actual left edge for it to attach."""
     min_syllables: int = 2
     """A text line with fewer syllables attached to notes is not lyrics (tempo words, dynamics, titles)."""
+    max_median_offset: float = 0.6
+    """A line whose attached words start, in the median, farther than this from their heads' expected
+    spot is not lyrics."""
     min_figures: int = 3
     """A line of figures only (figured bass) needs this many attached to count."""
     min_aligned: float = 0.5
@@ -366,7 +374,7 @@ def _page_lines(
     grey: np.ndarray, staves: Sequence[Staff], glyphs: Sequence[Glyph], used: set[int], cfg: LyricsConfig
 ) -> list[tuple[int, int, int, list[InkPiece], np.ndarray]]:
     """Text lines under the staves of a page: (staff index, y0, y1, pieces, line image with the music masked)."""
-    ink = grey < cfg.ink_threshold
+    raw = grey < cfg.ink_threshold
     masked = grey.copy()
     for g in glyphs:
         if _mask_glyph(g, used):
@@ -393,7 +401,12 @@ def _page_lines(
         if y1 - y0 < cfg.min_line_spaces * sp or x1 <= x0:
             continue
         band = ink[y0:y1, x0:x1]
+        raw_rows: np.ndarray = np.asarray(raw[y0:y1, x0:x1].any(axis=1))
         for ry0, ry1 in text_rows(band, sp, cfg):
+            inked_above = np.nonzero(raw_rows[:ry0])[0]
+            blank = ry0 - (int(inked_above[-1]) + 1 if len(inked_above) else 0)
+            if blank > cfg.max_blank_spaces * sp:  # text far below everything else: a footer, not lyrics
+                continue
             pieces = ink_pieces(band[ry0:ry1], cfg)
             pieces = [InkPiece(p.x0 + x0, p.x1 + x0, p.kind) for p in pieces]
             out.append((s, y0 + ry0, y0 + ry1, pieces, masked[y0 + ry0 : y0 + ry1]))
@@ -413,6 +426,23 @@ def _is_lyric_line(sylls: Sequence[Syllable], pairs: dict[int, int], cfg: Lyrics
     if worded == 0 and len(pairs) >= cfg.min_figures and len(pairs) >= 0.8 * len(sylls):
         return all(_FIGURE.fullmatch(sylls[i].text) is not None for i in pairs)
     return False
+
+
+def _median_offset(
+    sylls: Sequence[Syllable],
+    heads_x: Sequence[float],
+    pairs: dict[int, int],
+    space: float,
+    cfg: LyricsConfig,
+) -> float:
+    """Median distance, in staff spaces, of attached syllables from where their heads expect them.
+
+    Lyrics sit where Verovio puts them (about 0 for most); tempo words, footers and dynamics that happen
+    to lie near heads scatter over the whole tolerance."""
+    if not pairs:
+        return float("inf")
+    offs = [abs(sylls[i].x - (heads_x[j] - cfg.head_offset_spaces * space)) / space for i, j in pairs.items()]
+    return float(np.median(offs))
 
 
 def _strip(line: np.ndarray, words: Sequence[InkPiece]) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
@@ -460,6 +490,8 @@ def read_lyrics(
             if page is None or page >= len(assembly.pages):
                 continue
             lay, gmap = assembly.pages[page], glyph_maps[page]
+            if not lay.staves:
+                continue
             for ei, e in enumerate(m.events):
                 notes = e.notes if isinstance(e, Chord) else (e,) if isinstance(e, Note) else ()
                 boxes = [
@@ -490,10 +522,12 @@ def read_lyrics(
                 continue
             # a lyric line's words start under note heads: test that before reading it
             sp = lay.staves[s].staff_space_px
-            hits = len(
-                attach([Syllable(p.x0, "") for p in words], [hx for hx, _ in heads[(page, s)]], sp, cfg)
-            )
-            if hits < cfg.min_syllables or hits < cfg.min_aligned * len(words):
+            word_sylls = [Syllable(p.x0, "") for p in words]
+            head_xs = [hx for hx, _ in heads[(page, s)]]
+            hits = attach(word_sylls, head_xs, sp, cfg)
+            if len(hits) < cfg.min_syllables or len(hits) < cfg.min_aligned * len(words):
+                continue
+            if _median_offset(word_sylls, head_xs, hits, sp, cfg) > cfg.max_median_offset:
                 continue
             strip, spans = _strip(img, words)
             lines.append((page, s, y0, pieces, spans, len(strips)))
@@ -506,10 +540,16 @@ def read_lyrics(
     verse: dict[tuple[int, int], int] = {}
     for page, s, _y0, pieces, spans, k in sorted(lines, key=lambda t: (t[0], t[1], t[2])):
         sp = assembly.pages[page].staves[s].staff_space_px
-        sylls = [y for y in syllables(pieces, _words_of(read[k], spans)) if y.text]
+        sylls = [
+            y
+            for y in syllables(pieces, _words_of(read[k], spans))
+            if y.text and not _DYNAMIC.fullmatch(y.text)
+        ]
         cand = heads[(page, s)]
         pairs = attach(sylls, [hx for hx, _ in cand], sp, cfg)
         if not _is_lyric_line(sylls, pairs, cfg):
+            continue
+        if _median_offset(sylls, [hx for hx, _ in cand], pairs, sp, cfg) > cfg.max_median_offset:
             continue
         number = verse.get((page, s), 0) + 1
         verse[(page, s)] = number
