@@ -81,6 +81,20 @@ class LineConfig:
     staff_shift: bool = True
     """A five-line group moves down one line when an evenly spaced sixth line below it is longer than
     its top line (a beam or slur ridge above a staff whose bottom line was also found)."""
+    stem_ridge_bridge: float = 0.0
+    """Faint-stem ridges broken by a staff line are joined across gaps up to this many spaces before
+    the `stem_ridge_length` test (beside a staff line the ridge test fails, so a blurred stem inside a
+    staff is never one run of 1.2 spaces); 0 = off. Off: at 0.45 it found more stems on the degraded dev
+    pages but moved the ends of faint stems found before, and OMR-NED there rose 0.1611 -> 0.1654."""
+    stem_follow: float = 2.0
+    """A thin vertical with no notehead at either end is followed on through the page's lenient ink
+    (20% of the paper-to-ink range, a pixel of drift allowed per row) for up to this many spaces each
+    way, and is a stem when it then reaches a head (on a deskewed blurred scan a 1-px stem steps between
+    pixel columns and the vertical opening keeps only part of it, ending 1-2 spaces short); 0 = off."""
+    staff_close: float = 1.0
+    """Dotted staff lines: gaps along a row up to this many spaces are closed in the line ink and the
+    staves found again; taken only when that finds more staves (a binarised faint scan breaks its staff
+    lines into dots: a degraded dev page lost 7 of 15 staves); 0 = off."""
     staff_extend: float = 0.12
     """Widen staff boxes left and right while the five line rows are darker than the spaces by this
     share of the paper-to-ink range (`_extend_staves`; faint lines broken by the clef, key and time
@@ -324,14 +338,21 @@ def _ledger_or_tenuto(
 
 
 def _faint_verticals(
-    image: np.ndarray, sp: float, thin: int, known: np.ndarray, contrast: float, min_length: float
+    image: np.ndarray,
+    sp: float,
+    thin: int,
+    known: np.ndarray,
+    contrast: float,
+    min_length: float,
+    bridge: float = 0.0,
 ) -> np.ndarray:
     """Boxes (K, 4) of thin vertical lines too light for the Otsu mask and not among `known` boxes.
 
     A pixel is on a ridge when it is darker by `contrast` of the paper-to-ink range than both pixels
     0.3 spaces to its left and right (a stem, not the inside of a head or a beam); ridge runs at least
     `min_length` spaces tall and at most `thin` wide are followed up and down through the page's ink
-    (a lenient 20% threshold), which takes in the head and the beams the ridge test skips.
+    (a lenient 20% threshold), which takes in the head and the beams the ridge test skips. `bridge`
+    (spaces): vertical gaps in the ridge up to this long (staff lines crossing the stem) are closed first.
     """
     import cv2
 
@@ -344,6 +365,9 @@ def _faint_verticals(
     right = np.full_like(img, 255)
     right[:, :-d] = img[:, d:]
     ridge = ((np.minimum(left, right) - img) >= contrast * rng).astype(np.uint8)
+    if bridge > 0:
+        gap = max(2, int(round(bridge * sp)) + 1)
+        ridge = cv2.morphologyEx(ridge, cv2.MORPH_CLOSE, np.ones((gap, 1), np.uint8)).astype(np.uint8)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(min_length * sp))))
     runs = _components(cv2.morphologyEx(ridge, cv2.MORPH_OPEN, kernel))
     runs = runs[(runs[:, 2] - runs[:, 0]) <= thin] if len(runs) else runs
@@ -367,6 +391,72 @@ def _faint_verticals(
             y1 += 1
         out.append((float(x0), float(y0), float(x1), float(y1)))
     return np.asarray(out, np.float64).reshape(-1, 4)
+
+
+def _run_around(row: np.ndarray, lo: int, hi: int, limit: int) -> tuple[int, int] | None:
+    """The ink run of a bool row that overlaps columns [lo - 1, hi + 1), grown at most to `limit` + 1
+    pixels wide (wider means: not a thin line here); None when no ink is there."""
+    w = len(row)
+    cols = np.nonzero(row[max(0, lo - 1) : min(w, hi + 1)])[0]
+    if not len(cols):
+        return None
+    first = max(0, lo - 1) + int(cols[0])
+    last = max(0, lo - 1) + int(cols[-1]) + 1
+    while first > 0 and row[first - 1] and last - first <= limit:
+        first -= 1
+    while last < w and row[last] and last - first <= limit:
+        last += 1
+    return first, last
+
+
+def _follow_vertical(
+    soft: np.ndarray, b: np.ndarray, reach: int, skip: int = 3
+) -> tuple[np.ndarray, tuple[bool, bool]]:
+    """Box `b` (xyxy, exclusive max) of a vertical line extended up and down through the bool ink mask
+    `soft`, at most `reach` rows each way (the column range may drift by one pixel per row), and for
+    the top and the bottom end whether the line ran into wider ink there (a notehead, a beam; the line
+    then runs on through it, as a stem does). Wide ink at most `skip` rows tall with the thin line going
+    on beyond it is a staff line crossed, not an end."""
+    h = soft.shape[0]
+    out = np.asarray(b, np.float64).copy()
+    width = int(b[2]) - int(b[0])
+    wide = [False, False]
+    for k, direction in enumerate((-1, 1)):
+        lo, hi = int(b[0]), int(b[2])
+        y = int(b[1]) - 1 if direction < 0 else int(b[3])
+        steps = 0
+        while 0 <= y < h and steps < reach:
+            run = _run_around(soft[y], lo, hi, width + 2)
+            if run is None:
+                break
+            if run[1] - run[0] > width + 2:
+                # a staff line crossed (thin again within `skip` rows), or the head or beam it ends in
+                ahead = None
+                for d in range(1, skip + 1):
+                    yy = y + d * direction
+                    if not 0 <= yy < h:
+                        break
+                    nxt = _run_around(soft[yy], lo, hi, width + 2)
+                    if nxt is not None and nxt[1] - nxt[0] <= width + 2:
+                        ahead = (yy, nxt)
+                        break
+                if ahead is None:
+                    # the head or beam it ends in: the line runs on through it while its columns hold ink
+                    wide[k] = True
+                    while 0 <= y < h and steps < reach and soft[y, max(0, lo - 1) : hi + 1].any():
+                        y += direction
+                        steps += 1
+                    break
+                steps += abs(ahead[0] - y)
+                y, run = ahead
+            lo, hi = run
+            y += direction
+            steps += 1
+        if direction < 0:
+            out[1] = y + 1
+        else:
+            out[3] = y
+    return out, (wide[0], wide[1])
 
 
 def _staff_lines(
@@ -447,6 +537,18 @@ def find_lines_normalized(
             else:
                 horiz = horiz_r
             staves = staves_r
+    if cfg.staff_close > 0:
+        gap = max(2, int(round(cfg.staff_close * sp)))
+        closed = cv2.morphologyEx(ink_h, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
+        horiz_c, staves_c = _staff_lines(image, closed, sp, thin, k_staff, cfg)
+        if len(staves_c) > len(staves):
+            # only inside the new staves: elsewhere a closed row of dashes or ledger lines is no staff line
+            in_staff = np.zeros(horiz.shape, bool)
+            for x0, y0, x1, y1 in staves_c:
+                ya, yb = max(0, int(y0 - 0.4 * sp)), int(y1 + 0.4 * sp) + 1
+                in_staff[ya:yb, max(0, int(x0 - sp)) : int(x1 + sp) + 1] = True
+            horiz = np.where(in_staff, horiz_c & ink_h, horiz).astype(np.uint8)
+            staves = staves_c
 
     # remove staff lines (only thin horizontal ink) so ledger lines and beams stand out
     no_staff = ink.copy()
@@ -465,7 +567,9 @@ def find_lines_normalized(
     vl = _components(vert)
     vl = vl[(vl[:, 2] - vl[:, 0]) <= thin] if len(vl) else vl
     if cfg.stem_ridge > 0:
-        faint = _faint_verticals(image, sp, thin, vl, cfg.stem_ridge, cfg.stem_ridge_length)
+        faint = _faint_verticals(
+            image, sp, thin, vl, cfg.stem_ridge, cfg.stem_ridge_length, cfg.stem_ridge_bridge
+        )
         vl = np.concatenate([vl.reshape(-1, 4), faint]) if len(faint) else vl
 
     classes: list[str] = []
@@ -510,6 +614,7 @@ def find_lines_normalized(
             for (x0, y0, x1, y1), inset in stroked
         )
 
+    soft_ink: np.ndarray | None = None
     for b in vl:
         spans_staff = False
         for st in staves:
@@ -525,6 +630,26 @@ def find_lines_normalized(
             classes.append("barline")
         elif has_head and (b[3] - b[1]) <= 8 * sp and not inside_stroke_symbol(b):
             classes.append("stem")
+        elif cfg.stem_follow > 0 and symbols is not None and len(heads):
+            if soft_ink is None:
+                paper, dark = np.percentile(image[::2, ::2], [60.0, 0.5])
+                soft_ink = image < paper - 0.2 * max(1.0, float(paper - dark))
+            b, wide = _follow_vertical(
+                soft_ink, b, int(round(cfg.stem_follow * sp)), max(2, int(round(0.3 * sp)))
+            )
+            # the head must be where the followed line ran into wider ink (an accidental's or a
+            # letter's stroke ends in paper next to a head, a stem ends in its head)
+            xc = (b[0] + b[2]) / 2
+            near_x = (heads[:, 0] - 0.4 * sp <= xc) & (xc <= heads[:, 2] + 0.4 * sp)
+            ends = [y for y, ok in zip((b[1], b[3]), wide, strict=True) if ok]
+            in_head = any(
+                bool((near_x & (heads[:, 1] - 0.6 * sp <= y) & (y <= heads[:, 3] + 0.6 * sp)).any())
+                for y in ends
+            )
+            if in_head and (b[3] - b[1]) <= 8 * sp and not inside_stroke_symbol(b):
+                classes.append("stem")
+            else:
+                continue
         else:
             continue
         boxes.append((float(b[0]), float(b[1]), float(b[2]), float(b[3])))

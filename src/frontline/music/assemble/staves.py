@@ -482,7 +482,25 @@ def find_barlines(
     return out
 
 
-def find_connectors(grey: np.ndarray, staves: list[Staff], ink: np.ndarray | None = None) -> list[Glyph]:
+def _rows_covered(rows: np.ndarray, sp: float, gaps: float) -> float:
+    """Share of a band's rows that hold ink (`rows`: bool per row), with up to `gaps` spaces left out at
+    both ends and inner gaps up to `gaps` spaces long counted as ink (0: the plain share)."""
+    if gaps <= 0 or not len(rows):
+        return float(rows.mean()) if len(rows) else 0.0
+    k = int(round(gaps * sp))
+    core = rows[k : len(rows) - k] if len(rows) > 2 * k + 2 else rows
+    filled = core.copy()
+    idx = np.flatnonzero(core)
+    if len(idx):
+        for a, b in zip(idx[:-1], idx[1:], strict=True):
+            if 1 < b - a <= k + 1:
+                filled[a:b] = True
+    return float(filled.mean())
+
+
+def find_connectors(
+    grey: np.ndarray, staves: list[Staff], ink: np.ndarray | None = None, brace_gaps: float = 0.75
+) -> list[Glyph]:
     """Braces and brackets read from the page's pixels, left of where neighbouring staves start.
 
     Why: the detector has no class for them, and without them two single-staff parts (a choir's or a
@@ -492,6 +510,8 @@ def find_connectors(grey: np.ndarray, staves: list[Staff], ink: np.ndarray | Non
     a brace (a part's name written there leaves rows empty).
     A bracket's box is drawn one space past both staves (its hooks), a brace's ends at the staves.
     `ink`: the page's `ink_mask`, when the caller has it already (else it is computed).
+    `brace_gaps`: a brace's rows may miss ink for up to this many spaces at its tips and in inner gaps
+    (its thin tips and waist fade out of the ink mask on a blurred scan; 0 = every row must hold ink).
     """
     if grey.ndim != 2 or grey.size == 0 or len(staves) < 2:
         return []
@@ -521,7 +541,9 @@ def find_connectors(grey: np.ndarray, staves: list[Staff], ink: np.ndarray | Non
             x = float(x_start + np.flatnonzero(full).min())
             box = (x, a.top - sp, float(x_start + np.flatnonzero(full).max() + 1), b.bottom + sp)
             out.append(Glyph("bracket", box, 0.9, -1))
-        elif band.any(axis=1).mean() >= 0.95 and cols.max() < 0.9:  # a brace runs the whole height
+        elif (
+            _rows_covered(np.asarray(band.any(axis=1)), sp, brace_gaps) >= 0.95 and cols.max() < 0.9
+        ):  # a brace runs the whole height
             xs = np.flatnonzero(band.any(axis=0))
             out.append(
                 Glyph(
