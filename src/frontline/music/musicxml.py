@@ -14,6 +14,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import defaultdict
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from frontline.music.records import (
     TimeSignature,
 )
 
-__all__ = ["load_musicxml", "musicxml_string", "save_musicxml", "save_mxl"]
+__all__ = ["ExportOptions", "load_musicxml", "musicxml_string", "save_musicxml", "save_mxl"]
 
 _DOCTYPE = (
     '<!DOCTYPE score-partwise PUBLIC "-//Recordare//DTD MusicXML 4.0 Partwise//EN" '
@@ -46,6 +47,24 @@ _TECHNICAL = ("up-bow", "down-bow")
 
 
 # --- writing -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOptions:
+    """Switches of the MusicXML writer (session 10, chosen on the scan development pages)."""
+
+    slurs_by_staff: bool = True
+    """Pair slur starts and stops per staff in time order, a stop closing the latest open start of its
+    voice, else of its staff; off: first in, first out over the part in writing order (voice by voice),
+    where one start left open shifted every later slur of the part onto the wrong notes."""
+    ending_text: bool = True
+    """Write an ending's printed text ("1.", "2."), as engravers print it; off: the number alone."""
+    wedges_at_notes: bool = True
+    """Write a hairpin's start just before the first note at or after its onset on its staff, and its
+    stop just after the note at (or last before) its stop's onset, as music21 and MuseScore write them:
+    readers such as music21 tie a hairpin to the notes around its marks and ignore <offset>; off: both
+    marks at the measure's start with an <offset> (music21 then read every hairpin as its measure's
+    first note)."""
 
 
 def _events_fractions(score: Score) -> list[Fraction]:
@@ -222,29 +241,53 @@ def _shifts_kept(part: Part) -> set[int]:
 def _shift_slots(
     m: Measure, shifts: list[Direction]
 ) -> tuple[dict[tuple[tuple[int, int], int, bool], list[Direction]], list[Direction]]:
-    """Where each octave shift goes among the measure's notes: {(stream, event index, after): marks} and
-    the marks whose staff has no event (written at the measure start with an offset).
+    """Where each octave shift (and hairpin mark, `ExportOptions.wedges_at_notes`) goes among the measure's
+    notes: {(stream, event index, after): marks} and the marks whose staff has no event (written at the
+    measure start with an offset). At one slot the marks keep the order of `shifts`.
 
     MusicXML readers (MuseScore, music21) take a shift's start as applying from the next note and its
     stop as ending on the note just before it, so a start is written before the first event of its
-    staff at its onset and a stop after the event at the onset of the last shifted note.
+    staff at its onset and a stop after the event at the onset of the last shifted note. A hairpin's
+    stop is dated at the onset where it ends: written before the note there (readers end the hairpin on
+    the note before), or after the staff's last note when it runs to the measure's end.
     """
     streams = _voice_streams(m)
     slots: dict[tuple[tuple[int, int], int, bool], list[Direction]] = defaultdict(list)
     loose: list[Direction] = []
-    for d in shifts:
-        cands = [
+    Cand = tuple[tuple[int, int], int, Event]
+
+    def cands_of(d: Direction) -> list[Cand]:
+        return [
             (key, i, e)
             for key, evs in streams.items()
             if key[0] == d.staff
             for i, e in enumerate(evs)
             if not _is_grace(e)
         ]
+
+    def start_pick(d: Direction, cands: list[Cand]) -> Cand:
+        at = [c for c in cands if c[2].onset_q == d.onset_q]
+        return (
+            at[0]
+            if at
+            else min(
+                (c for c in cands if c[2].onset_q >= d.onset_q),
+                key=lambda c: c[2].onset_q,
+                default=cands[-1],
+            )
+        )
+
+    for d in shifts:
+        cands = cands_of(d)
         if not cands:
             loose.append(d)
             continue
-        at = [c for c in cands if c[2].onset_q == d.onset_q]
-        if d.value == "stop":
+        if d.kind == "wedge" and d.value == "stop":
+            later = [c for c in cands if c[2].onset_q >= d.onset_q]
+            pick = min(later, key=lambda c: c[2].onset_q) if later else max(cands, key=lambda c: c[2].onset_q)
+            slots[(pick[0], pick[1], not later)].append(d)
+        elif d.value == "stop":
+            at = [c for c in cands if c[2].onset_q == d.onset_q]
             pick = (
                 at[0]
                 if at
@@ -256,20 +299,21 @@ def _shift_slots(
             )
             slots[(pick[0], pick[1], True)].append(d)
         else:
-            pick = (
-                at[0]
-                if at
-                else min(
-                    (c for c in cands if c[2].onset_q >= d.onset_q),
-                    key=lambda c: c[2].onset_q,
-                    default=cands[-1],
-                )
-            )
+            pick = start_pick(d, cands)
             slots[(pick[0], pick[1], False)].append(d)
     return slots, loose
 
 
-def _direction_el(parent: ET.Element, d: Direction, div: int, part_staves: int, offset: bool = True) -> None:
+def _direction_el(
+    parent: ET.Element,
+    d: Direction,
+    div: int,
+    part_staves: int,
+    offset: bool = True,
+    at: Fraction | None = None,
+) -> None:
+    """One <direction>: written at the measure start with its onset as <offset> (`offset`), or among the
+    notes at position `at` (a hairpin mark: <offset> only for the part of its onset `at` misses)."""
     if d.kind == "octave-shift":
         # placement: an 8va (shift "down" from the sounding pitches) stands above the staff
         attrs = {} if d.value == "stop" else {"placement": "above" if d.value == "down" else "below"}
@@ -284,7 +328,10 @@ def _direction_el(parent: ET.Element, d: Direction, div: int, part_staves: int, 
             _sub(dyn, d.value)
         else:
             _sub(dt, "wedge", type=d.value)
-    if d.onset_q and offset:
+    if at is not None:
+        if d.onset_q != at:
+            _sub(el, "offset", int((d.onset_q - at) * div))
+    elif d.onset_q and offset:
         _sub(el, "offset", int(d.onset_q * div))
     if part_staves > 1:
         _sub(el, "staff", d.staff)
@@ -315,18 +362,51 @@ def _writing_order(m: Measure) -> list[Note | Rest]:
     return out
 
 
-def _slur_numbers(part: Part) -> dict[int, tuple[int | None, int | None]]:
-    """(stop number, start number) per note id: slurs paired first-in first-out and numbered 1..6 so
-    that overlapping slurs never share a number; a stop with no open slur and a start never closed
-    are dropped (MuseScore reports both as errors)."""
-    order = [n for m in part.measures for n in _writing_order(m) if isinstance(n, Note)]
-    open_starts: list[int] = []  # indices into order
+def _slur_pairs_fifo(order: list[Note]) -> list[tuple[int, int]]:
+    """(start, stop) indices into `order`: each stop closes the oldest open start of the part."""
+    open_starts: list[int] = []
     pairs: list[tuple[int, int]] = []
     for i, n in enumerate(order):
         if n.slur_stop and open_starts:
             pairs.append((open_starts.pop(0), i))
         if n.slur_start:
             open_starts.append(i)
+    return pairs
+
+
+def _slur_pairs_by_staff(part: Part, order: list[Note]) -> list[tuple[int, int]]:
+    """(start, stop) indices into `order`: notes taken per staff in time order (measure, onset; grace
+    notes before their main note), each stop closing the latest open start of its voice, else the
+    latest of its staff. The assembly reads a slur between two notes of one staff, and a phrase slur
+    holds shorter slurs inside it (latest first), so an unclosed start spoils no later pair."""
+    index = {id(n): i for i, n in enumerate(order)}
+    timed: list[tuple[int, Fraction, int, int, Note]] = []  # (measure, onset, grace first, writing index)
+    for mi, m in enumerate(part.measures):
+        for e in m.events:
+            for n in e.notes if isinstance(e, Chord) else [e]:
+                if isinstance(n, Note) and (n.slur_start or n.slur_stop) and id(n) in index:
+                    timed.append((mi, n.onset_q, 0 if n.grace else 1, index[id(n)], n))
+    timed.sort(key=lambda t: t[:4])
+    open_by_staff: dict[int, list[tuple[int, int]]] = defaultdict(list)  # staff -> [(writing index, voice)]
+    pairs: list[tuple[int, int]] = []
+    for *_, i, n in timed:
+        starts = open_by_staff[n.staff]
+        ok = [k for k, (j, _) in enumerate(starts) if j < i]  # a start is written before its stop
+        if n.slur_stop and ok:
+            same = [k for k in ok if starts[k][1] == n.voice]
+            k = same[-1] if same else ok[-1]
+            pairs.append((starts.pop(k)[0], i))
+        if n.slur_start:
+            starts.append((i, n.voice))
+    return pairs
+
+
+def _slur_numbers(part: Part, by_staff: bool = True) -> dict[int, tuple[int | None, int | None]]:
+    """(stop number, start number) per note id: starts and stops paired (`_slur_pairs_by_staff`, or
+    first in, first out) and numbered 1..6 so that overlapping slurs never share a number; a stop with
+    no open slur and a start never closed are dropped (MuseScore reports both as errors)."""
+    order = [n for m in part.measures for n in _writing_order(m) if isinstance(n, Note)]
+    pairs = _slur_pairs_by_staff(part, order) if by_staff else _slur_pairs_fifo(order)
     events = sorted(
         [(a, 0, k) for k, (a, _) in enumerate(pairs)] + [(b, 1, k) for k, (_, b) in enumerate(pairs)]
     )
@@ -353,6 +433,7 @@ def _measure_el(
     first: bool,
     slurs: dict[int, tuple[int | None, int | None]],
     kept: set[int],
+    opts: ExportOptions = ExportOptions(),
 ) -> None:
     """One <measure>; `kept` holds the ids of the hairpin and octave-shift marks that pair up."""
     m_el = _sub(part_el, "measure", number=str(m.number))
@@ -365,7 +446,13 @@ def _measure_el(
         if m.repeat_start:
             _sub(bl, "bar-style", "heavy-light")
         if m.ending is not None and ending_starts:
-            _sub(bl, "ending", number=m.ending[0], type="start")
+            _sub(
+                bl,
+                "ending",
+                f"{m.ending[0]}." if opts.ending_text else None,
+                number=m.ending[0],
+                type="start",
+            )
         if m.repeat_start:
             _sub(bl, "repeat", direction="forward")
     start_clefs = [c for c in m.clefs if c.onset_q == 0]
@@ -385,9 +472,16 @@ def _measure_el(
             _sub(at, "staves", part.staves)
         for c in sorted(start_clefs, key=lambda c: c.staff):
             _clef_el(at, c.clef, c.staff if part.staves > 1 else None)
-    slots, loose = _shift_slots(m, [d for d in _shifts_in_order(m) if id(d) in kept])
+    placed = [d for d in _shifts_in_order(m) if id(d) in kept]
+    if opts.wedges_at_notes:
+        placed += [d for d in _directions_in_order(m) if d.kind == "wedge" and id(d) in kept]
+    slots, loose = _shift_slots(m, placed)
     for d in _directions_in_order(m):
-        if d.kind == "dynamic" or (d.kind == "wedge" and id(d) in kept) or any(d is o for o in loose):
+        if (
+            d.kind == "dynamic"
+            or (d.kind == "wedge" and id(d) in kept and not opts.wedges_at_notes)
+            or any(d is o for o in loose)
+        ):
             _direction_el(m_el, d, div, part.staves)
     mid_clefs = sorted((c for c in m.clefs if c.onset_q > 0), key=lambda c: c.onset_q)
     pos = Fraction(0)
@@ -407,14 +501,15 @@ def _measure_el(
                 _sub(_sub(m_el, "forward"), "duration", int((e.onset_q - pos) * div))
                 pos = e.onset_q
             for d in slots.get((key, ei, False), []):
-                _direction_el(m_el, d, div, part.staves, offset=False)
+                _direction_el(m_el, d, div, part.staves, False, e.onset_q if d.kind == "wedge" else None)
             notes: list[Note | Rest] = list(e.notes) if isinstance(e, Chord) else [e]
             for i, n in enumerate(notes):
                 _note_el(m_el, n, div, i > 0, part.staves, slurs)
             if not _is_grace(e):
                 pos = e.onset_q + e.duration_q
             for d in slots.get((key, ei, True), []):
-                _direction_el(m_el, d, div, part.staves, offset=False)
+                end = e.onset_q + e.duration_q
+                _direction_el(m_el, d, div, part.staves, False, end if d.kind == "wedge" else None)
     if m.repeat_end or m.right_barline != "regular" or ending_ends:
         bl = _sub(m_el, "barline", location="right")
         style = "light-heavy" if m.repeat_end and m.right_barline == "regular" else m.right_barline
@@ -425,11 +520,12 @@ def _measure_el(
             _sub(bl, "repeat", direction="backward")
 
 
-def musicxml_string(score: Score) -> str:
+def musicxml_string(score: Score, options: ExportOptions | None = None) -> str:
     """The score as a MusicXML 4.0 partwise document (a string with XML declaration and doctype).
 
     A score without parts has no valid MusicXML (MuseScore crashes on one): JobError.
     """
+    opts = options or ExportOptions()
     if not score.parts:
         raise JobError("the score has no parts (no music was read); nothing to write")
     div = _divisions(score)
@@ -450,9 +546,9 @@ def musicxml_string(score: Score) -> str:
         _sub(mi, "midi-program", 1)
     for part in score.parts:
         part_el = _sub(root, "part", id=part.part_id)
-        slurs, kept = _slur_numbers(part), _wedges_kept(part) | _shifts_kept(part)
+        slurs, kept = _slur_numbers(part, opts.slurs_by_staff), _wedges_kept(part) | _shifts_kept(part)
         for i, m in enumerate(part.measures):
-            _measure_el(part_el, m, part, div, i == 0, slurs, kept)
+            _measure_el(part_el, m, part, div, i == 0, slurs, kept, opts)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + _DOCTYPE + "\n" + body + "\n"
@@ -471,18 +567,18 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def save_musicxml(score: Score, out: str | Path | None = None) -> str:
+def save_musicxml(score: Score, out: str | Path | None = None, options: ExportOptions | None = None) -> str:
     """Write the score as MusicXML 4.0 to `out` (atomically) and return the document as a string.
 
     With `out=None` nothing is written: the string alone is what tests and callers want.
     """
-    text = musicxml_string(score)
+    text = musicxml_string(score, options)
     if out is not None:
         _atomic_write(Path(out), text.encode("utf-8"))
     return text
 
 
-def save_mxl(score: Score, out: str | Path) -> None:
+def save_mxl(score: Score, out: str | Path, options: ExportOptions | None = None) -> None:
     """Write the score as compressed MusicXML (.mxl: a zip with META-INF/container.xml), atomically."""
     import io
 
@@ -495,7 +591,7 @@ def save_mxl(score: Score, out: str | Path) -> None:
             '<rootfile full-path="score.musicxml" media-type="application/vnd.recordare.musicxml+xml"/>'
             "</rootfiles></container>\n",
         )
-        zf.writestr("score.musicxml", musicxml_string(score))
+        zf.writestr("score.musicxml", musicxml_string(score, options))
     _atomic_write(Path(out), buf.getvalue())
 
 

@@ -353,6 +353,26 @@ class AssembleConfig:
     symbols: note F1 A 0.9805 -> 0.9808, B 0.9833 -> 0.9839 (one corpus measure that follows the staff rule
     lost); detected symbols: A 0.9608 -> 0.9609, B 0.9347 -> 0.9351, degraded 0.8634 -> 0.8639, OMR-NED
     unchanged. For pages engraved by Verovio from music21's MusicXML."""
+    dynamics_nearest_part: bool = True
+    """A dynamic or hairpin in the gap between two parts' staves marks the part whose staff it lies
+    nearer (vocal parts carry their dynamics above the staff, lyrics below); within a grand staff, and
+    with this off, it marks the staff above it (engravers place instrumental dynamics below the staff)."""
+    dynamics_centred: bool = True
+    """A dynamic takes the onset of the note or rest nearest its centre in x (engravers centre it under
+    its note); off: the earliest note at most a space left of its left edge (often the note before)."""
+    hairpin_ends: bool = True
+    """A hairpin starts at the note nearest its left end (or with the dynamic whose text ends just before
+    it: engravers start the hairpin after the text) and stops at the note nearest its right end, or at
+    the measure's end when it runs on more than a space past the measure's last note; off: the earliest
+    note at most a space left of its left end, and the last note that starts before its right end."""
+    marks_by_side: bool = True
+    """An articulation or fermata whose class says it stands above (below) its note goes to the nearest
+    note under (over) it on either neighbouring staff; off: the nearest note of the staff nearest the
+    mark (between a grand staff's staves an accent below an upper-staff note went to the lower staff)."""
+    mordent_inverted: bool = True
+    """Read the mordent class (one class for the zigzag with and without a vertical stroke) as an inverted
+    mordent, the zigzag alone (the upper mordent or Pralltriller, the common one in printed music: 40 of
+    the 43 mordents in the development pages' ground truth); off: a mordent (with the stroke)."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
@@ -512,7 +532,8 @@ class _SystemResult:
     repeat_start_first: bool
     groups: list[_Group]
     timelines: dict[int, _StaffTimeline]
-    dynamics: list[tuple[int, float, str, str]]  # (staff, x, kind, value)
+    # (staff, x, kind, value, x of reference: a dynamic's centre, a hairpin stop's left end)
+    dynamics: list[tuple[int, float, str, str, float]]
     endings: list[tuple[float, float]] = field(default_factory=list)  # x spans of volta brackets
     skipped: list[tuple[int, float, float]] = field(default_factory=list)  # (staff, x, score) heads left out
 
@@ -1366,6 +1387,20 @@ def _system_pass(
         cx, cy = g.center_xy
         sid = staff_of(cy)
         cands = [gr for gr in groups if gr.staff == sid and (rests_too or not gr.is_rest) and not gr.grace]
+        side = 1 if g.class_name.endswith("Above") else -1 if g.class_name.endswith("Below") else 0
+        if cfg.marks_by_side and side:
+            # a mark drawn above its note (below it) takes a note under it (over it), on either of the
+            # staves around it: between the staves of a grand staff the nearer staff is often the other
+            near_ids = {staff_of(cy - 3 * sp), sid, staff_of(cy + 3 * sp)}
+            sided = [
+                gr
+                for gr in groups
+                if gr.staff in near_ids
+                and (rests_too or not gr.is_rest)
+                and not gr.grace
+                and (gr.cy - cy) * side > 0
+            ]
+            cands = sided or cands
         if not cands:
             return None
         best = min(cands, key=lambda gr: abs(gr.x - cx) + 0.2 * abs(gr.cy - cy))
@@ -1394,8 +1429,11 @@ def _system_pass(
                     ng.extra_glyphs.append(g.glyph_id)
             elif base in _ORNAMENTS:
                 ng = nearest_group(g, False, 1.5)
-                if ng is not None and _ORNAMENTS[base] not in ng.ornaments:
-                    ng.ornaments.append(_ORNAMENTS[base])
+                orn = _ORNAMENTS[base]
+                if orn == "mordent" and cfg.mordent_inverted:
+                    orn = "inverted-mordent"
+                if ng is not None and orn not in ng.ornaments:
+                    ng.ornaments.append(orn)
                     ng.extra_glyphs.append(g.glyph_id)
             elif base == "fermata":
                 ng = nearest_group(g, True, 2.0)
@@ -1419,9 +1457,16 @@ def _system_pass(
     # one (engravers place them below the staff they mark)
     def staff_below_of(y: float) -> int:
         above = [k for k, st in enumerate(system.staves) if st.top <= y]
-        return staff_ids[above[-1]] if above else staff_of(y)
+        if not above:
+            return staff_of(y)
+        k = above[-1]
+        if cfg.dynamics_nearest_part and k + 1 < len(system.staves) and y > system.staves[k].bottom:
+            same_part = any(k in ps and k + 1 in ps for ps in system.part_staves)
+            if not same_part and system.staves[k + 1].top - y < y - system.staves[k].bottom:
+                return staff_ids[k + 1]
+        return staff_ids[k]
 
-    dynamics: list[tuple[int, float, str, str]] = []
+    dynamics: list[tuple[int, float, str, str, float]] = []
     letters = [g for name in _DYN_LETTERS for g in by_class.get(name, []) if g.score >= cfg.min_mark_score]
     rows: dict[int, list[Glyph]] = defaultdict(list)
     for g in letters:  # join letters into words along one row (one staff), never across staves
@@ -1430,18 +1475,25 @@ def _system_pass(
         for cl in _cluster_x(row, 0.5 * sp):
             word = "".join(_DYN_LETTERS[g.class_name] for g in sorted(cl, key=lambda g: g.bbox_xyxy[0]))
             if word in _DYNAMICS:
-                dynamics.append((sid_row, cl[0].bbox_xyxy[0], "dynamic", word))
+                xc = (min(g.bbox_xyxy[0] for g in cl) + max(g.bbox_xyxy[2] for g in cl)) / 2
+                dynamics.append((sid_row, cl[0].bbox_xyxy[0], "dynamic", word, xc))
     for name, gs in by_class.items():
         if name.startswith("dynamicWord:"):
             for g in gs:
                 dynamics.append(
-                    (staff_below_of(g.center_xy[1]), g.bbox_xyxy[0], "dynamic", name.split(":", 1)[1])
+                    (
+                        staff_below_of(g.center_xy[1]),
+                        g.bbox_xyxy[0],
+                        "dynamic",
+                        name.split(":", 1)[1],
+                        g.center_xy[0],
+                    )
                 )
     for name, kind in (("dynamicCrescendoHairpin", "crescendo"), ("dynamicDiminuendoHairpin", "diminuendo")):
         for g in by_class.get(name, []):
             sid = staff_below_of(g.center_xy[1])
-            dynamics.append((sid, g.bbox_xyxy[0], "wedge", kind))
-            dynamics.append((sid, g.bbox_xyxy[2], "wedge", "stop"))
+            dynamics.append((sid, g.bbox_xyxy[0], "wedge", kind, g.bbox_xyxy[0]))
+            dynamics.append((sid, g.bbox_xyxy[2], "wedge", "stop", g.bbox_xyxy[0]))
 
     # ties and slurs
     heads_by_staff: dict[int, list[_Head]] = defaultdict(list)
@@ -2937,13 +2989,44 @@ def assemble_pages(
                             flagged_reasons.append(f"staff {sn}: no notes or rests read")
                     # directions
                     directions: list[Direction] = []
-                    for sid_d, x, kind, value in res.dynamics:
+                    for sid_d, x, kind, value, xc in res.dynamics:
                         if sid_d not in staff_no or not (rx0 <= x < rx1):
                             continue
                         gs_all = [g for g in res.groups if g.staff in sids and g.measure == r and not g.grace]
-                        if kind == "wedge" and value == "stop":
+                        near = min(gs_all, key=lambda g: (abs(g.x - xc), g.onset), default=None)
+                        if kind == "wedge" and value == "stop" and cfg.hairpin_ends:
+                            last = max(gs_all, key=lambda g: g.x, default=None)
+                            run_end = max((g.onset + g.duration for g in gs_all), default=expected)
+                            at_end = min(gs_all, key=lambda g: (abs(g.x - x), g.onset), default=None)
+                            if last is None or at_end is None or x > last.x + sp:
+                                onset_d = run_end
+                            elif at_end is near:  # a short hairpin under one note: it ends at the next one
+                                onset_d = min(
+                                    (g.onset for g in gs_all if g.onset > at_end.onset), default=run_end
+                                )
+                            else:
+                                onset_d = at_end.onset
+                        elif kind == "wedge" and value == "stop":
                             before = [g for g in gs_all if g.x <= x + sp]
                             onset_d = max((g.onset for g in before), default=Fraction(0))
+                        elif near is not None and (
+                            (kind == "dynamic" and cfg.dynamics_centred)
+                            or (kind == "wedge" and cfg.hairpin_ends)
+                        ):
+                            onset_d = near.onset
+                            if kind == "wedge":
+                                # a hairpin that starts where a dynamic does is drawn just after its text
+                                word_xs = [
+                                    xc_w
+                                    for sid_w, x_w, kind_w, _, xc_w in res.dynamics
+                                    if kind_w == "dynamic"
+                                    and sid_w == sid_d
+                                    and -0.5 * sp <= x - (2 * xc_w - x_w) <= 1.5 * sp
+                                ]
+                                if word_xs:
+                                    onset_d = min(
+                                        gs_all, key=lambda g: (abs(g.x - word_xs[0]), g.onset)
+                                    ).onset
                         else:
                             after = [g for g in gs_all if g.x >= x - sp]
                             onset_d = min((g.onset for g in after), default=Fraction(0))
