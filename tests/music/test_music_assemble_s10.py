@@ -55,6 +55,13 @@ def test_a_dynamic_above_the_next_part_marks_that_part() -> None:
     assert _directions(parts[1].measures[0]) == [("dynamic", "p", F(0), 1)]
     off = assemble_pages([(glyphs, None)], AssembleConfig(dynamics_nearest_part=False)).score.parts
     assert _directions(off[0].measures[0]) == [("dynamic", "p", F(0), 1)]
+    # only when clearly nearer (less than half the distance): a degraded generator page's dynamic below
+    # an instrument's staff, a little past the middle of the gap, stays with the part above
+    mid = [
+        g if g.class_name != "dynamicP" else Glyph("dynamicP", (101, 179, 113, 192), 1.0, 25) for g in glyphs
+    ]
+    parts = assemble_pages([(mid, None)]).score.parts
+    assert _directions(parts[0].measures[0]) == [("dynamic", "p", F(0), 1)]
     # within a grand staff a dynamic between the staves stays with the upper staff
     grand = assemble_pages([(_two_parts(brace=True), None)]).score.parts
     assert len(grand) == 1 and _directions(grand[0].measures[0]) == [("dynamic", "p", F(0), 1)]
@@ -251,3 +258,54 @@ def test_a_mark_below_a_note_goes_to_the_note_above_it() -> None:
     assert arts == [(1, ("accent",)), (2, ())]
     off = assemble_pages([(glyphs, None)], AssembleConfig(marks_by_side=False)).score.parts[0]
     assert sorted((n.staff, n.articulations) for n in off.measures[0].notes()) == [(1, ()), (2, ("accent",))]
+
+
+def test_a_detected_dynamics_word_is_read_from_its_ink() -> None:
+    # detector dev pages: the detector's dynamicText boxes run ~2 px taller than the glyph; read from the
+    # whole box, the ink fractions of its top and bottom thirds thinned and "pp" read as "ff" (and most
+    # words as "mf"): the word is read from the ink's own box
+    import numpy as np
+    from assembly_glyphs import detected_header, detected_note
+
+    img = np.full((300, 600), 255, np.uint8)
+    for y in (100, 110, 120, 130, 140):
+        img[y, 20:600] = 0
+    img[150:160, 150:170] = 0  # the word's ink: 20 x 10 px, dense top and bottom
+    glyphs = detected_header("4", "4") + detected_note(150, 120, True, 10) + detected_note(220, 120, True, 12)
+    glyphs += [
+        Glyph("barline", (300, 100, 301, 140), 1.0, 14),
+        Glyph("dynamicText", (150, 147, 169, 162), 0.9, 15),
+    ]
+    m = assemble_pages([(glyphs, img)]).score.parts[0].measures[0]
+    assert [(d.kind, d.value) for d in m.directions] == [("dynamic", "pp")]
+    off = assemble_pages([(glyphs, img)], AssembleConfig(dynamic_ink_box=False)).score.parts[0].measures[0]
+    assert [(d.kind, d.value) for d in off.directions] == [("dynamic", "ff")]
+
+
+def test_repeat_dots_beside_a_plain_barline_make_it_a_repeat() -> None:
+    # detector dev pages: the detector has no repeat-barline class; a repeat read as one plain barline
+    # (its thick stroke merged or missed) lost the repeat although its dots were found
+    glyphs = header("2", "4") + note(100, 120, True, 10) + note(140, 120, True, 12)
+    glyphs += [Glyph("barline", (200, 100, 201, 140), 1.0, 14)]
+    glyphs += [
+        Glyph("repeatDot", (190, 113, 194, 117), 0.9, 15),
+        Glyph("repeatDot", (190, 123, 194, 127), 0.9, 16),
+    ]
+    glyphs += (
+        note(240, 120, True, 17)
+        + note(280, 120, True, 19)
+        + [Glyph("barline", (340, 100, 341, 140), 1.0, 21)]
+    )
+    ms = assemble_pages([(glyphs, None)]).score.parts[0].measures
+    assert [(m.repeat_start, m.repeat_end) for m in ms] == [(False, True), (False, False)]
+    off = assemble_pages([(glyphs, None)], AssembleConfig(repeat_dots_at_bars=False)).score.parts[0].measures
+    assert [(m.repeat_start, m.repeat_end) for m in off] == [(False, False), (False, False)]
+    # the dots on the right: a start repeat
+    right = [
+        g
+        if g.class_name != "repeatDot"
+        else Glyph("repeatDot", (206, *g.bbox_xyxy[1:2], 210, g.bbox_xyxy[3]), 0.9, g.glyph_id)
+        for g in glyphs
+    ]
+    ms = assemble_pages([(right, None)]).score.parts[0].measures
+    assert [(m.repeat_start, m.repeat_end) for m in ms] == [(False, False), (True, False)]
