@@ -10,6 +10,9 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,bench]'
+	# the lyrics OCR model ships in this wheel; --no-deps: it asks for opencv-python, which would clash with
+	# our opencv-python-headless, and we only read its ONNX model files (run by onnxruntime, a dependency)
+	$(PY) -m pip install -q --no-deps 'rapidocr_onnxruntime==1.4.4'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
