@@ -512,6 +512,7 @@ def find_connectors(
     `ink`: the page's `ink_mask`, when the caller has it already (else it is computed).
     `brace_gaps`: a brace's rows may miss ink for up to this many spaces at its tips and in inner gaps
     (its thin tips and waist fade out of the ink mask on a blurred scan; 0 = every row must hold ink).
+    Degraded dev pages (28): two piano pages read as one-staff parts, OMR-NED w/o lyrics 0.1506 -> 0.1375.
     """
     if grey.ndim != 2 or grey.size == 0 or len(staves) < 2:
         return []
