@@ -1,6 +1,7 @@
 """Session 10: degraded pages. Stems broken short of their head on deskewed blurred scans
-(`LineConfig.stem_follow`), dotted staff lines of binarised faint scans (`LineConfig.staff_close`) and
-braces whose thin tips and waist fade out of the ink mask (`find_connectors(brace_gaps=...)`).
+(`LineConfig.stem_follow`), dotted staff lines of binarised faint scans (`LineConfig.staff_close`),
+braces whose thin tips and waist fade out of the ink mask (`find_connectors(brace_gaps=...)`) and dust
+specks read as augmentation dots (`DetectConfig.dot_margin`).
 Synthetic normalised pages, 10 px per staff space."""
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from frontline.music.assemble.staves import find_connectors, find_staves
-from frontline.music.detect import DetectConfig
+from frontline.music.detect import DetectConfig, _confident
 from frontline.music.lines import LineConfig, find_lines_normalized
+from frontline.music.records import Glyph
 
 SP = 10.0
 
@@ -141,3 +143,15 @@ def test_a_part_name_beside_two_staves_is_still_no_brace() -> None:
 def test_detect_config_carries_the_session_10_rules() -> None:
     lc = DetectConfig().line_config
     assert lc.stem_follow > 0 and lc.staff_close > 0
+
+
+def test_unsure_augmentation_dots_are_left_out() -> None:
+    box = (10.0, 10.0, 14.0, 14.0)
+    glyphs = [
+        Glyph("augmentationDot", box, 0.35, 0),  # a dust speck beside a head
+        Glyph("augmentationDot", box, 0.62, 1),
+        Glyph("articStaccatoAbove", box, 0.35, 2),
+        Glyph("noteheadBlackOnLine", box, 0.2, 3),
+    ]
+    assert [g.glyph_id for g in _confident(glyphs, 0.3, 0.0)] == [0, 1, 2]
+    assert [g.glyph_id for g in _confident(glyphs, 0.3, DetectConfig().dot_margin)] == [1, 2]
