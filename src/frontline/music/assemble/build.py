@@ -550,6 +550,7 @@ class _SystemResult:
     dynamics: list[tuple[int, float, str, str, float]]
     endings: list[tuple[float, float]] = field(default_factory=list)  # x spans of volta brackets
     skipped: list[tuple[int, float, float]] = field(default_factory=list)  # (staff, x, score) heads left out
+    dot_repeats: frozenset[int] = frozenset()  # regions whose right barline is a repeat by its dots alone
 
 
 def _read_time(cluster: list[Glyph], staff: Staff) -> TimeSignature | None:
@@ -1797,17 +1798,6 @@ def _system_pass(
         (True, False): "repeatRight",
         (False, True): "repeatLeft",
     }
-    if cfg.repeat_dots_at_bars and repeat_dots:
-        # a barline without repeat sign but with repeat dots beside it (two or more within 1.5 spaces
-        # on a side) is a repeat barline (the detector has no repeat-barline class: its strokes come
-        # as one or two barlines, read as a plain, double or final barline)
-        for ri, kind in enumerate(kinds):
-            if kind not in _PLAIN_BARS:
-                continue
-            bx = regions[ri][1]
-            left = sum(bx - 1.5 * sp <= d.center_xy[0] < bx for d in repeat_dots) >= 2
-            right = sum(bx < d.center_xy[0] <= bx + 1.5 * sp for d in repeat_dots) >= 2
-            kinds[ri] = kind_of_dots.get((left, right), kind)
     # a barline right after the system's clef/key/time (e.g. a start repeat) closes no measure: the
     # header belongs to the first measure with music. Only within 4 spaces of the header's end: a wide
     # empty first region is a measure whose notes were missed (merging it would shift every later
@@ -1821,6 +1811,9 @@ def _system_pass(
         < 4 * sp
     ):
         repeat_start_first |= kinds[0] in ("repeatLeft", "repeatLeftRight")
+        if cfg.repeat_dots_at_bars and kinds[0] in _PLAIN_BARS:  # a start repeat after the header
+            bx = regions[0][1]
+            repeat_start_first |= sum(bx < d.center_xy[0] <= bx + 1.5 * sp for d in repeat_dots) >= 2
         regions = [(regions[0][0], regions[1][1]), *regions[2:]]
         kinds = kinds[1:]
     # two barlines at most 2.5 spaces apart with nothing between them on any staff are one double or
@@ -1856,9 +1849,31 @@ def _system_pass(
                 kinds.pop(ri)
                 continue
             ri += 1
+    dot_repeats: set[int] = set()
+    if cfg.repeat_dots_at_bars and repeat_dots:
+        # a barline without repeat sign but with repeat dots beside it (two or more within 1.5 spaces
+        # on a side) is a repeat barline (the detector has no repeat-barline class: its strokes come
+        # as one or two barlines, read as a plain, double or final barline)
+        for ri, kind in enumerate(kinds):
+            bx = regions[ri][1]
+            left = sum(bx - 1.5 * sp <= d.center_xy[0] < bx for d in repeat_dots) >= 2
+            right = sum(bx < d.center_xy[0] <= bx + 1.5 * sp for d in repeat_dots) >= 2
+            if kind in _PLAIN_BARS and (left or right):
+                kinds[ri] = kind_of_dots[(left, right)]
+                dot_repeats.add(ri)
     endings = [(g.bbox_xyxy[0], g.bbox_xyxy[2]) for g in by_class.get("ending", [])]
     return _SystemResult(
-        system, staff_ids, regions, kinds, repeat_start_first, groups, timelines, dynamics, endings, skipped
+        system,
+        staff_ids,
+        regions,
+        kinds,
+        repeat_start_first,
+        groups,
+        timelines,
+        dynamics,
+        endings,
+        skipped,
+        frozenset(dot_repeats),
     )
 
 
@@ -2599,9 +2614,11 @@ def assemble_pages(
                     repeats = ("repeatLeft", "repeatRight", "repeatLeftRight") + (
                         ("barlineFinal",) if cfg.final_bar_short else ()
                     )
-                    near_repeat = (r < len(res.bar_kinds) and res.bar_kinds[r] in repeats) or (
-                        r > 0 and res.bar_kinds[r - 1] in repeats
-                    )
+                    # (not the repeats read from their dots alone: on detector dev pages that left
+                    # measures unrepaired that the repair had right)
+                    near_repeat = (
+                        r < len(res.bar_kinds) and res.bar_kinds[r] in repeats and r not in res.dot_repeats
+                    ) or (r > 0 and res.bar_kinds[r - 1] in repeats and r - 1 not in res.dot_repeats)
                     events: list[Event] = []
                     flagged_reasons: list[str] = []
                     edits: list[str] = []
