@@ -309,3 +309,33 @@ def test_repeat_dots_beside_a_plain_barline_make_it_a_repeat() -> None:
     ]
     ms = assemble_pages([(right, None)]).score.parts[0].measures
     assert [(m.repeat_start, m.repeat_end) for m in ms] == [(False, False), (True, False)]
+
+
+def test_a_repeat_read_from_its_dots_does_not_stop_the_repair_beside_it() -> None:
+    # detector dev pages: measures beside repeat signs may be short (split anacruses) and are not
+    # repaired; a repeat known only from its dots (a plain barline with repeat dots) must not switch
+    # that off, or a measure with a missed dot after it stays short (4 notes lost on one page)
+    from assembly_glyphs import detected_header, detected_note
+
+    glyphs = detected_header("2", "4") + detected_note(80, 120, True, 10) + detected_note(150, 120, True, 12)
+    glyphs += [Glyph("barline", (240, 100, 241, 140), 1.0, 14)]
+    glyphs += [
+        Glyph("repeatDot", (230, 113, 234, 117), 0.9, 15),
+        Glyph("repeatDot", (230, 123, 234, 127), 0.9, 16),
+    ]
+    glyphs += detected_note(280, 120, True, 20)  # a dotted quarter whose dot was missed
+    glyphs += detected_note(360, 120, True, 22) + [Glyph("flag8thUp", (372, 85, 380, 100), 0.9, 24)]
+    glyphs += [Glyph("barline", (440, 100, 441, 140), 1.0, 30)]
+    glyphs += detected_note(470, 120, True, 32) + detected_note(520, 120, True, 34)
+    glyphs += [Glyph("barline", (580, 100, 581, 140), 1.0, 36)]
+    a = assemble_pages([(glyphs, None)])
+    assert a.score.parts[0].measures[0].repeat_end
+    assert sorted(n.duration_q for n in a.score.parts[0].measures[1].notes()) == [F(1, 2), F(3, 2)]
+    # the same measure beside a drawn repeat barline is left as read (it may be a split anacrusis)
+    drawn = [
+        g if g.class_name != "barline" or g.glyph_id != 14 else Glyph("repeatRight", g.bbox_xyxy, 0.9, 14)
+        for g in glyphs
+    ]
+    b = assemble_pages([(drawn, None)])
+    assert b.score.parts[0].measures[0].repeat_end
+    assert sorted(n.duration_q for n in b.score.parts[0].measures[1].notes()) == [F(1, 2), F(1)]
