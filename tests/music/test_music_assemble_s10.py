@@ -339,3 +339,16 @@ def test_a_repeat_read_from_its_dots_does_not_stop_the_repair_beside_it() -> Non
     b = assemble_pages([(drawn, None)])
     assert b.score.parts[0].measures[0].repeat_end
     assert sorted(n.duration_q for n in b.score.parts[0].measures[1].notes()) == [F(1, 2), F(1)]
+
+
+def test_a_part_declares_every_staff_its_notes_use() -> None:
+    # detector dev page: the assembly put a voice on a third staff of a two-staff part; the writer
+    # declared two staves and MuseScore reported "illegal staff '3'" for each of its notes
+    notes = (
+        Note(Pitch("C", 0, 5), F(0), F(4), "whole", voice=1, staff=1),
+        Note(Pitch("C", 0, 3), F(0), F(4), "whole", voice=5, staff=2),
+        Note(Pitch("C", 0, 2), F(0), F(4), "whole", voice=9, staff=3),
+    )
+    score = Score((Part("P1", "", (Measure(1, notes),), staves=2),))
+    assert "<staves>3</staves>" in musicxml_string(score)
+    assert "<staves>2</staves>" in musicxml_string(score, ExportOptions(staves_used=False))

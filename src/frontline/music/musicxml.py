@@ -14,7 +14,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -59,6 +59,9 @@ class ExportOptions:
     where one start left open shifted every later slur of the part onto the wrong notes."""
     ending_text: bool = True
     """Write an ending's printed text ("1.", "2."), as engravers print it; off: the number alone."""
+    staves_used: bool = True
+    """Declare as many staves for a part as its notes and clefs use (an assembly that put a note on a
+    third staff of a two-staff part gave MuseScore "illegal staff" errors: one detector dev page)."""
     wedges_at_notes: bool = True
     """Write a hairpin's start just before the first note at or after its onset on its staff, and its
     stop just after the note at (or last before) its stop's onset, as music21 and MuseScore write them:
@@ -546,6 +549,11 @@ def musicxml_string(score: Score, options: ExportOptions | None = None) -> str:
         _sub(mi, "midi-program", 1)
     for part in score.parts:
         part_el = _sub(root, "part", id=part.part_id)
+        if opts.staves_used:
+            used = [e.staff for m in part.measures for e in m.events] + [
+                c.staff for m in part.measures for c in m.clefs
+            ]
+            part = replace(part, staves=max([part.staves, *used]))
         slurs, kept = _slur_numbers(part, opts.slurs_by_staff), _wedges_kept(part) | _shifts_kept(part)
         for i, m in enumerate(part.measures):
             _measure_el(part_el, m, part, div, i == 0, slurs, kept, opts)
