@@ -84,3 +84,26 @@ def test_generated_voices_share_the_accidentals_of_their_staff() -> None:
     _share_accidentals([[upper], [lower]], [0])
     assert upper[1].show_acc == ["show"] and upper[0].show_acc == [""]
     assert lower[0].show_acc == ["show"] and lower[1].show_acc == [""]
+
+
+def test_directions_of_a_multi_staff_part_name_their_staff() -> None:
+    """music21 copies a staff-less dynamic onto every staff of a piano part; the page draws one."""
+    from music21 import converter, dynamics
+
+    checked = 0
+    for seed in range(40):
+        score = random_score(np.random.default_rng(seed), GenerateConfig(rare_boost=3.0))
+        xml = score_to_musicxml(score)
+        for part in re.findall(r"<part id.*?</part>", xml, re.S):
+            if "<staves>" not in part or "<dynamics>" not in part:
+                continue
+            for d in re.findall(r"<direction\b.*?</direction>", part, re.S):
+                assert re.search(r"<staff>\d</staff>(<sound[^>]*/>)?</direction>$", d), d
+            checked += 1
+        if checked and "<dynamics>" in xml and "<staves>" in xml:
+            parsed = converter.parseData(xml, format="musicxml")
+            drawn = len(re.findall(r"<dynamics>", xml))
+            read = len(list(parsed.recurse().getElementsByClass(dynamics.Dynamic)))
+            assert read == drawn
+            return
+    pytest.fail("no generated piano part with dynamics in 40 seeds")

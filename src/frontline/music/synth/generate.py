@@ -813,6 +813,20 @@ def _dynamics(rng: np.random.Generator, ms: list[list[_Note]], boost: float) -> 
 # MusicXML writer
 
 
+def _on_staff(direction: str, staff: int, staves: int) -> str:
+    """A direction of a part with several staves names its staff (before any `<sound>`).
+
+    Why: without `<staff>` a reader may take it for the whole part; music21 (so the ground truth and
+    musicdiff) put a copy of every dynamic and hairpin of a piano part on both staves, while the page
+    draws one, under the staff of the note it belongs to (development pages: 62 dynamics inserts the
+    scanner could not avoid).
+    """
+    if staves < 2 or "<staff>" in direction:
+        return direction
+    at = direction.find("<sound") if "<sound" in direction else direction.rfind("</direction>")
+    return f"{direction[:at]}<staff>{staff}</staff>{direction[at:]}"
+
+
 def _clef_xml(clef: str, number: int) -> str:
     sign, line, octc, _ = _CLEFS[clef]
     oc = f"<clef-octave-change>{octc}</clef-octave-change>" if octc else ""
@@ -931,10 +945,10 @@ def _measure_xml(score: SynthScore, part: _Part, mi: int, first: bool, last: boo
         sounding = [i for i, n in enumerate(notes) if not n.rest and not n.grace]
         i_first, i_last = (sounding[0], sounding[-1]) if sounding else (-1, -1)
         for i, n in enumerate(notes):
-            x.extend(n.directions)
+            x.extend(_on_staff(d, staff, part.staves) for d in n.directions)
             # only ties reaching across the range ends are cut
             x.append(_note_xml(n, staff, voice, first and i == i_first, last and i == i_last))
-            x.extend(n.directions_after)
+            x.extend(_on_staff(d, staff, part.staves) for d in n.directions_after)
             total += n.duration
     right = m.right_bar
     end_ending = m.ending and not (last and m.ending == "1" and right != "repeat")
