@@ -207,3 +207,14 @@ def test_gootville_clef_change_is_annotated_over_its_ink() -> None:
     for a in clefs:
         x0, y0, x1, y1 = (int(round(v)) for v in a.a_bbox)
         assert (image[y0:y1, x0:x1] < 128).mean() > 0.1  # the box lies over the clef's ink
+
+
+def test_an_ending_over_a_system_break_is_one_box_per_system() -> None:
+    """Verovio draws such an ending once per system under one id; one box spanning both systems (the
+    space between them included) was read as one ending over the wrong measures."""
+    page = make_page(np.random.default_rng(984200), PageConfig(dpi=150, preset="clean", rare_boost=3.0))
+    assert isinstance(page, SynthPage)
+    endings = [a for a in page.annotations.annotations if a.class_name == "ending"]
+    space = page.meta["staff_space_px"]
+    assert len(endings) == 2
+    assert all(a.a_bbox[3] - a.a_bbox[1] < 4 * space for a in endings)

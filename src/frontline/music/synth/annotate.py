@@ -746,7 +746,7 @@ def annotate_svg(
                 barline_groups.setdefault(sid, []).append(p)
                 continue
             if sem == "voltaBracket":
-                grouped.setdefault(("ending", sid or str(id(p.ctx))), []).append(p)
+                grouped.setdefault(("ending", _segment_id(sid or str(id(p.ctx)), p.ctx)), []).append(p)
                 continue
             if sem == "octave":
                 grouped.setdefault(("ottavaBracket", _segment_id(sid, p.ctx)), []).append(p)
@@ -795,7 +795,7 @@ def annotate_svg(
             elif sem == "octave":
                 grouped.setdefault(("ottavaBracket", _segment_id(sid, p.ctx)), []).append(p)
             elif sem == "voltaBracket":
-                grouped.setdefault(("ending", sid or "volta"), []).append(p)
+                grouped.setdefault(("ending", _segment_id(sid or "volta", p.ctx)), []).append(p)
             elif sem == "grpSym":
                 grouped.setdefault(("bracket", sid), []).append(p)
             elif sem == "system":
@@ -811,7 +811,7 @@ def annotate_svg(
                 grouped.setdefault(("ottavaBracket", _segment_id(sid, p.ctx)), []).append(p)
                 continue
             if sem == "voltaBracket":
-                grouped.setdefault(("ending", sid or "volta"), []).append(p)
+                grouped.setdefault(("ending", _segment_id(sid or "volta", p.ctx)), []).append(p)
                 continue
             cls = {"syl": "lyricText", "verse": "lyricText", "lyric": "lyricText", "tempo": "tempoText"}.get(
                 sem, "text"
@@ -829,6 +829,9 @@ def annotate_svg(
             b = _box(pts)
             add(cls, pts, gid.split("@")[0], _ottava_staff(b, staves), comments="ottava")
             continue
+        if cls == "ending":
+            # one box per system: an ending over a system break is drawn twice (gid "id@system")
+            gid = gid.split("@")[0]
         add(cls, pts, gid, staff_of(ps[0].ctx), oriented=cls.startswith("dynamic"))
 
     for gid, ps in barline_groups.items():
