@@ -61,9 +61,10 @@ _MASKED = (
 class LyricsConfig:
     """How lyric lines are found, read and attached (lengths in staff spaces unless said otherwise)."""
 
-    band_spaces: float = 10.5
+    band_spaces: float = 11.0
     """How far below a staff's bottom line lyric lines are looked for (less if the next staff is nearer);
-    a text line cut by this edge is dropped (dev pages: lyrics end at most 10.2 spaces below, 99% by 8)."""
+    a text line cut by this edge is dropped (dev pages: lyrics end at most 10.2 spaces below, 99% by 8;
+    10.5 lost a fourth verse)."""
     gap_spaces: float = 0.6
     """Margin kept free of the staff and of the next staff's top line."""
     ink_threshold: int = 128

@@ -89,8 +89,8 @@ class ScanConfig:
     lyrics: bool = True
     """Read the lyrics under the staves (OCR) and write them to the notes (skipped with a warning if the OCR
     model is missing). Dev pages A/B (issue 5, session 10), OMR-NED with lyrics: oracle 0.183 -> 0.026 and
-    0.242 -> 0.026, detector 0.209 -> 0.050 and 0.279 -> 0.060; note F1 and OMR-NED without lyrics unchanged;
-    about 0.28 s CPU per page on average (0.58 s on pages with lyrics, up to 3.7 s on one with 1,172 syllables)."""
+    0.242 -> 0.025, detector 0.209 -> 0.050 and 0.279 -> 0.059; note F1 and OMR-NED without lyrics unchanged;
+    about 0.25 s CPU per page on average (0.53 s on pages with lyrics, up to 3.4 s on one with 1,172 syllables)."""
     lyrics_config: LyricsConfig = field(default_factory=LyricsConfig)
     """How lyric lines are found, read and attached."""
 
