@@ -4,6 +4,7 @@ the OCR package (skipped when it is not installed)."""
 from __future__ import annotations
 
 from fractions import Fraction as F
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -133,3 +134,31 @@ def test_a_lyric_line_is_read_and_attached_end_to_end() -> None:
         g, page = _page_with_text(words, y)
         notes = read_lyrics(assemble_pages([(g, page)]), [page]).parts[0].measures[0].notes()
         assert all(not n.lyrics for n in notes)
+
+
+@pytest.mark.skipif(not ocr_available(), reason="the OCR package rapidocr_onnxruntime is not installed")
+def test_scan_cli_reads_lyrics_unless_told_not_to(tmp_path: Path) -> None:
+    import json
+
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from frontline.cli import app
+
+    glyphs, img = _page_with_text([(95, "Hap"), (133, "-"), (155, "py"), (215, "day"), (275, "now")])
+    Image.fromarray(img).save(tmp_path / "song.png")
+    anns = {
+        str(g.glyph_id if g.glyph_id is not None else i): {
+            "a_bbox": list(g.bbox_xyxy),
+            "frontline": {"class_name": g.class_name},
+        }
+        for i, g in enumerate(glyphs)
+    }
+    (tmp_path / "song.json").write_text(json.dumps({"annotations": anns}))
+    for flag, expect in (("--lyrics", True), ("--no-lyrics", False)):
+        out = tmp_path / flag.strip("-")
+        args = ["music", "scan", str(tmp_path / "song.png"), "--detections", str(tmp_path / "song.json")]
+        res = CliRunner().invoke(app, [*args, "-o", str(out), "--no-overlay", flag])
+        assert res.exit_code == 0, res.output
+        xml = (out / "song.musicxml").read_text()
+        assert ("<text>Hap</text>" in xml) is expect
