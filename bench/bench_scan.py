@@ -5,6 +5,7 @@ evaluation (clean and scan-degraded), "random" pages the random score generator;
 used for training. Oracle mode assembles the pages' ground-truth symbols (measures the assembly alone);
 "detector" mode runs the shipped detector first (end to end), when its weights are there.
 Also: seconds per 300-dpi page end to end, and MuseScore (mscore3) opening every output, when installed.
+Lyrics are read as the scanner reads them (session 10); BENCH_SCAN_LYRICS=0 reads none, as before.
 
 Run: python -m bench scan        (about 13 minutes on 2 cores: 24 pages per set since session 5;
 BENCH_SCAN_PAGES=8 gives the first 8 pages of each set, the benchmark until session 4, in under 3)
@@ -23,6 +24,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +32,13 @@ import numpy as np
 
 from frontline.music.assemble import assemble_pages
 from frontline.music.evaluate.notation import note_f1, note_keys, omr_ned
+from frontline.music.lyrics import ocr_available, read_lyrics
 from frontline.music.musicxml import load_musicxml, save_musicxml
 from frontline.music.records import Glyph, Score
 
 PAGES_PER_SET = int(os.environ.get("BENCH_SCAN_PAGES", "24"))
+LYRICS = os.environ.get("BENCH_SCAN_LYRICS", "1") != "0" and ocr_available()
+"""Read lyrics as the scanner does (BENCH_SCAN_LYRICS=0: the session-9 rows, which read none)."""
 SEED0 = int(os.environ.get("BENCH_SCAN_SEED0", "90000"))
 DEV_SETS: dict[str, tuple[int, dict[str, Any]]] = {
     "dev-corpus-clean": (97_000, {"preset": "clean", "source": "train", "corpus_fraction": 1.0}),
@@ -202,6 +207,8 @@ def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str,
         else:
             glyphs = detector(page.image)
         asm = assemble_pages([(glyphs, page.image)])
+        if LYRICS:  # as `frontline music scan` does (ScanConfig.lyrics, on)
+            asm = replace(asm, score=read_lyrics(asm, [page.image]))
         secs += time.perf_counter() - t0
         pred_path = tmp / f"{tag}{i}.pred.musicxml"
         if asm.score.parts:
