@@ -222,3 +222,18 @@ def test_an_empty_score_is_refused_not_written() -> None:
 
     with pytest.raises(JobError, match="no parts"):
         save_musicxml(Score(()))
+
+
+def test_a_hairpin_stop_is_written_after_its_start_when_the_start_sits_in_a_later_voice() -> None:
+    """The start stands before voice 2's note (voice 1 has none at its onset); a stop written in voice 1's
+    stream came before it in the file, and MuseScore read 'spanner stop without spanner start'."""
+    from fractions import Fraction as F
+
+    from frontline.music.musicxml import musicxml_string
+    from frontline.music.records import Direction, Measure, Note, Part, Pitch, Score
+
+    v1 = tuple(Note(Pitch("E", 0, 5), F(k), F(2), voice=1) for k in (0, 2))
+    v2 = tuple(Note(Pitch("C", 0, 4), F(k), F(1), voice=2) for k in range(4))
+    dirs = (Direction("wedge", "crescendo", F(1)), Direction("wedge", "stop", F(2)))
+    xml = musicxml_string(Score((Part("P1", "", (Measure(1, v1 + v2, directions=dirs, time=None),)),)))
+    assert xml.index('<wedge type="crescendo"') < xml.index('<wedge type="stop"')

@@ -268,6 +268,9 @@ def _shift_slots(
             if not _is_grace(e)
         ]
 
+    def streams_cands(key: tuple[int, int]) -> list[Cand]:
+        return [(key, i, e) for i, e in enumerate(streams.get(key, []))]
+
     def start_pick(d: Direction, cands: list[Cand]) -> Cand:
         at = [c for c in cands if c[2].onset_q == d.onset_q]
         return (
@@ -280,8 +283,15 @@ def _shift_slots(
             )
         )
 
+    wedge_stream: tuple[int, int] | None = None  # stream of the hairpin start written in this measure
     for d in shifts:
         cands = cands_of(d)
+        if d.kind == "wedge" and d.value == "stop" and wedge_stream is not None:
+            # the stop goes where its start went: written in a stream before the start's (a voice or
+            # staff written earlier), MuseScore reads a stop with no start and then a start twice
+            same = [c for c in streams_cands(wedge_stream) if not _is_grace(c[2])]
+            cands = same or cands
+            wedge_stream = None
         if not cands:
             loose.append(d)
             continue
@@ -304,6 +314,8 @@ def _shift_slots(
         else:
             pick = start_pick(d, cands)
             slots[(pick[0], pick[1], False)].append(d)
+            if d.kind == "wedge":
+                wedge_stream = pick[0]
     return slots, loose
 
 
