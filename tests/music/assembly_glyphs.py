@@ -15,6 +15,19 @@ def header(beats: str, beat_type: str) -> list[Glyph]:
     ]
 
 
+def header_below(beats: str, beat_type: str, dy: float, first_id: int = 10) -> list[Glyph]:
+    """`header` moved `dy` pixels down (a second staff), glyph ids from `first_id`."""
+    return [
+        Glyph(
+            g.class_name,
+            (g.bbox_xyxy[0], g.bbox_xyxy[1] + dy, g.bbox_xyxy[2], g.bbox_xyxy[3] + dy),
+            1.0,
+            first_id + k,
+        )
+        for k, g in enumerate(header(beats, beat_type))
+    ]
+
+
 def note(x: float, cy: float, up: bool, gid: int, head: str = "noteheadBlack") -> list[Glyph]:
     """A notehead centred at height `cy` with its stem (ids gid, gid + 1), up or down."""
     on = "OnLine" if int(cy) % 10 == 0 else "InSpace"

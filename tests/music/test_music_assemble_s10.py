@@ -8,7 +8,7 @@ import re
 import warnings
 from fractions import Fraction as F
 
-from assembly_glyphs import header, note
+from assembly_glyphs import header, header_below, note
 
 from frontline.music.assemble import AssembleConfig, assemble_pages
 from frontline.music.musicxml import ExportOptions, musicxml_string
@@ -23,15 +23,7 @@ def _two_parts(brace: bool) -> list[Glyph]:
     """Two treble staves (tops 100 and 220, 8 spaces apart) joined by a systemic barline (a brace too when
     `brace`), 4/4, a whole note on each, and a "p" 1.5 spaces above the lower staff."""
     glyphs = header("4", "4")
-    glyphs += [
-        Glyph(
-            g.class_name,
-            (g.bbox_xyxy[0], g.bbox_xyxy[1] + 120, g.bbox_xyxy[2], g.bbox_xyxy[3] + 120),
-            1.0,
-            10 + k,
-        )
-        for k, g in enumerate(header("4", "4"))
-    ]
+    glyphs += header_below("4", "4", 120)
     glyphs += [Glyph("systemicBarline", (19, 100, 21, 260), 1.0, 20)]
     glyphs += [
         Glyph("barline", (300, 100, 301, 140), 1.0, 21),
@@ -232,15 +224,7 @@ def test_a_mark_below_a_note_goes_to_the_note_above_it() -> None:
     # piano dev pages: an accent under a low note of the upper staff (two ledger lines below it) lies
     # nearer the lower staff, and went to the lower staff's note at that x (one edit on each note)
     glyphs = header("4", "4")
-    glyphs += [
-        Glyph(
-            g.class_name,
-            (g.bbox_xyxy[0], g.bbox_xyxy[1] + 100, g.bbox_xyxy[2], g.bbox_xyxy[3] + 100),
-            1.0,
-            10 + k,
-        )
-        for k, g in enumerate(header("4", "4"))
-    ]
+    glyphs += header_below("4", "4", 100)
     glyphs += [
         Glyph("systemicBarline", (19, 100, 21, 240), 1.0, 20),
         Glyph("brace", (5, 100, 15, 240), 1.0, 21),

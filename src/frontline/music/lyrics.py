@@ -129,19 +129,18 @@ def text_rows(ink: np.ndarray, space: float, cfg: LyricsConfig) -> list[tuple[in
     `ink` is a boolean (rows, cols) mask; `space` the staff space in pixels.
     """
     prof: np.ndarray = np.asarray(ink.sum(axis=1) >= cfg.min_row_ink)
-    rows: list[tuple[int, int]] = []
-    y = 0
-    n = len(prof)
-    while y < n:
-        if not prof[y]:
-            y += 1
-            continue
-        y0 = y
-        while y < n and prof[y]:
-            y += 1
-        if cfg.min_line_spaces * space <= y - y0 <= cfg.max_line_spaces * space:
-            rows.append((y0, y))
-    return rows
+    return [
+        (y0, y1)
+        for y0, y1 in _true_runs(prof)
+        if cfg.min_line_spaces * space <= y1 - y0 <= cfg.max_line_spaces * space
+    ]
+
+
+def _true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of each run of True in a 1-D boolean array, left to right."""
+    padded = np.concatenate(([False], np.asarray(mask, dtype=bool), [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return [(int(edges[k]), int(edges[k + 1])) for k in range(0, len(edges), 2)]
 
 
 def ink_pieces(line: np.ndarray, cfg: LyricsConfig) -> list[InkPiece]:
@@ -152,17 +151,7 @@ def ink_pieces(line: np.ndarray, cfg: LyricsConfig) -> list[InkPiece]:
     other runs closer than `word_gap` x line height join into words.
     """
     h = line.shape[0]
-    cols: np.ndarray = np.asarray(line.any(axis=0))
-    runs: list[tuple[int, int]] = []
-    x, n = 0, len(cols)
-    while x < n:
-        if not cols[x]:
-            x += 1
-            continue
-        x0 = x
-        while x < n and cols[x]:
-            x += 1
-        runs.append((x0, x))
+    runs = _true_runs(np.asarray(line.any(axis=0)))
     out: list[InkPiece] = []
     gap = max(1.0, cfg.word_gap * h)
     for x0, x1 in runs:
