@@ -39,6 +39,8 @@ def _piano_score() -> Score:
         time=TimeSignature(4, 4, "common"),
         directions=(
             Direction("dynamic", "mf", F(0), 1),
+            Direction("words", "a tempo", F(0), 1, "above"),
+            Direction("words", "dolce", F(2), 1, "below"),
             Direction("wedge", "crescendo", F(1), 1),
             Direction("wedge", "stop", F(3), 1),
         ),
@@ -156,6 +158,8 @@ def test_music21_reads_what_we_write() -> None:
     assert pitches[:3] == ["B-4", "C5", "D5"]
     assert len(s.parts) == 1 or len(s.parts) == 2  # music21 splits a grand staff into two PartStaffs
     assert s.recurse().getElementsByClass("TimeSignature")[0].ratioString == "4/4"
+    words = {(t.content, t.placement) for t in s.recurse().getElementsByClass("TextExpression")}
+    assert words == {("dolce", "below"), ("a tempo", "above")}
 
 
 def test_reader_rejects_garbage(tmp_path: Path) -> None:

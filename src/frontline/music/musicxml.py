@@ -335,8 +335,12 @@ def _direction_el(
         el = _sub(parent, "direction", **attrs)
         dt = _sub(el, "direction-type")
         _sub(dt, "octave-shift", type=d.value, number=str(d.staff), size="8")
+    elif d.kind == "words":
+        el = _sub(parent, "direction", placement=d.placement or "above")
+        dt = _sub(el, "direction-type")
+        _sub(dt, "words", d.value)
     else:
-        el = _sub(parent, "direction", placement="below")
+        el = _sub(parent, "direction", placement=d.placement or "below")
         dt = _sub(el, "direction-type")
         if d.kind == "dynamic":
             dyn = _sub(dt, "dynamics")
@@ -493,7 +497,7 @@ def _measure_el(
     slots, loose = _shift_slots(m, placed)
     for d in _directions_in_order(m):
         if (
-            d.kind == "dynamic"
+            d.kind in ("dynamic", "words")
             or (d.kind == "wedge" and id(d) in kept and not opts.wedges_at_notes)
             or any(d is o for o in loose)
         ):
@@ -790,6 +794,11 @@ def _parse_measure(m_el: ET.Element, number: int, div: int, staves: int) -> tupl
         elif tag == "direction":
             off = Fraction(int(_text(el, "offset", "0") or 0), div)
             staff = int(_text(el, "staff", "1") or 1)
+            words = " ".join(
+                (w.text or "").strip() for dt in el.findall("direction-type") for w in dt.findall("words")
+            ).strip()
+            if words:
+                directions.append(Direction("words", words, pos + off, staff, el.get("placement", "")))
             for dt in el.findall("direction-type"):
                 dyn = dt.find("dynamics")
                 if dyn is not None:

@@ -235,15 +235,17 @@ Event = Note | Rest | Chord
 
 @dataclass(frozen=True, slots=True)
 class Direction:
-    """A dynamic, hairpin or octave-shift mark: `kind` "dynamic" (value "p", "mf", ...), "wedge" (value
-    "crescendo", "diminuendo" or "stop") or "octave-shift" (value "down" for an 8va, "up" for an 8vb,
-    "stop" dated at the last shifted note's onset), at `onset_q` quarter notes into the measure,
-    below/above `staff`."""
+    """A dynamic, hairpin, octave-shift or text mark: `kind` "dynamic" (value "p", "mf", ...), "wedge" (value
+    "crescendo", "diminuendo" or "stop"), "octave-shift" (value "down" for an 8va, "up" for an 8vb,
+    "stop" dated at the last shifted note's onset) or "words" (value the text, e.g. "dolce", "a tempo"),
+    at `onset_q` quarter notes into the measure, below/above `staff` (`placement` "above" or "below";
+    empty: the kind's usual side)."""
 
     kind: str
     value: str
     onset_q: Fraction
     staff: int = 1
+    placement: str = ""
 
 
 @dataclass(frozen=True, slots=True)
