@@ -1,0 +1,517 @@
+"""Text directions: find the words printed above and below the staves (tempo and expression marks such as
+"Allegro", "dolce", "poco rit."), read them with the lyrics' OCR recogniser and write them to the measures.
+
+Data flow per page: the page with the ink of the music symbols the assembly used masked out -> for each
+staff, the bands above its top line and below its bottom line -> text lines (runs of inked rows of text
+height) -> words (`lyrics.ink_pieces`) grouped into phrases (words closer than `phrase_gap` line heights)
+-> each phrase cut out as a strip and read by the PP-OCRv4 recogniser of `lyrics.recognise_strips` (the
+same lazily loaded model) -> a phrase is kept only when read confidently and it looks like a direction
+(enough letters, no digits, not a dynamic mark, not a lyric line) -> `Direction(kind="words")` on the
+staff it is nearest to (above or below it), in the measure under its left edge, at the onset of the note
+or rest its left edge is nearest to (Verovio left-aligns a direction with its note).
+
+A wrong word costs as many edits as it has characters (musicdiff counts a text direction one symbol per
+character), so the reader is conservative: it prefers to miss a word than to invent one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+import numpy as np
+
+from frontline.music.assemble import Assembly
+from frontline.music.lyrics import (
+    InkPiece,
+    LyricsConfig,
+    Syllable,
+    attach,
+    ink_pieces,
+    recognise_strips,
+    text_rows,
+)
+from frontline.music.records import Chord, Direction, Glyph, Measure, Note, Part, Rest, Score, Staff
+
+__all__ = [
+    "Phrase",
+    "WordsConfig",
+    "is_direction_text",
+    "phrases",
+    "read_part_names",
+    "read_phrases",
+    "read_words",
+]
+
+# symbols masked before looking for text: what the assembly made notes and rests of, and line-like or
+# header symbols. Other detections stay: the detector reports letters of words as articulations, dynamics
+# text, accidentals or ornaments, and erasing them would cut the words.
+_MASKED = (
+    "stem", "beam", "flag", "barline", "systemicBarline", "legerLine", "clef", "key", "timeSig", "notehead",
+    "rest", "accidental", "augmentationDot", "tie", "dynamicCrescendo", "dynamicDiminuendo", "lyric",
+    "brace", "bracket",
+)  # fmt: skip
+_SHORT = frozenset(
+    {"rit.", "dim.", "ten.", "leg.", "rall.", "poco", "meno", "più", "con", "sost.", "rit", "dim"}
+)
+"""Directions with fewer letters than `min_letters` that are still read (common abbreviations)."""
+_DYNAMIC = re.compile(r"(?:s?f+z?|p+|m[pf]|fp|r?fz|sfp|tr)")  # marks (and trills) read as letters
+
+
+@dataclass(frozen=True, slots=True)
+class WordsConfig:
+    """How text directions are found, read and placed (lengths in staff spaces unless said otherwise)."""
+
+    above_spaces: float = 5.0
+    """How far above a staff's top line directions are looked for (less if the staff above is nearer)."""
+    below_spaces: float = 5.0
+    """How far below a staff's bottom line directions are looked for (less if the next staff is nearer)."""
+    gap_spaces: float = 0.4
+    """Margin kept free of the staff's outer lines."""
+    ink_threshold: int = 128
+    """Grey value below which a pixel is ink."""
+    min_row_ink: int = 2
+    """Inked pixels a row needs to belong to a text line."""
+    min_line_spaces: float = 0.8
+    """Shortest text line (ascender to descender)."""
+    max_line_spaces: float = 2.6
+    """Tallest text line; taller runs of rows are not text."""
+    word_gap: float = 0.2
+    """A horizontal gap wider than this fraction of the line height separates two words."""
+    phrase_gap: float = 1.0
+    """A gap wider than this many line heights separates two phrases (two directions on one line)."""
+    max_words: int = 5
+    """A line with more words than this is not directions (lyrics, a footer)."""
+    max_phrases: int = 2
+    """A line with more phrases than this is not directions (lyrics)."""
+    min_letters: int = 4
+    """Fewest letters a phrase needs (short reads are mostly symbols read as letters)."""
+    min_mean_prob: float = 0.93
+    """Least mean character probability of a kept phrase."""
+    min_char_prob: float = 0.4
+    """Least probability of any character of a kept phrase."""
+    onset_spaces: float = 4.0
+    """Largest distance from a phrase's left edge to the note it is dated by; farther: the measure start."""
+    lyric_spaces: float = 0.6
+    """A line whose words start, in the median, this close to note heads under several words is lyrics."""
+    part_names: bool = True
+    """Also read the part names printed left of the first system and name the parts after them."""
+    name_gap_spaces: float = 0.3
+    """Margin kept free left of the staves (and their brace or bracket, masked) when reading part names."""
+    ocr: LyricsConfig = LyricsConfig(min_char_prob=0.0)
+    """Recogniser settings (height, batch, threads) shared with the lyrics reader."""
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A read phrase: its box in page pixels, the page staff it belongs to, its side and its text."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    staff: int
+    placement: str
+    text: str
+    mean_prob: float
+    min_prob: float
+
+
+_Cand = tuple[int, int, int, int, int, str, tuple[int, ...]]  # x0, y0, x1, y1, page staff, side, word x0s
+
+# --- pure helpers -------------------------------------------------------------------------------------
+
+
+def is_direction_text(text: str, cfg: WordsConfig) -> bool:
+    """Whether a read phrase can be a text direction: enough Latin letters, no digits or odd symbols,
+    not a dynamic mark or trill ("mf", "tr")."""
+    t = text.strip()
+    letters = sum(1 for c in t if c.isalpha() and unicodedata.name(c, "").startswith("LATIN"))
+    if letters < cfg.min_letters and t.lower() not in _SHORT:
+        return False
+    if any(c.isdigit() for c in t):
+        return False
+    if any(not (c.isalpha() or c in " .,'()-:;!") for c in t):
+        return False
+    if any(c.isalpha() and not unicodedata.name(c, "").startswith("LATIN") for c in t):
+        return False
+    return _DYNAMIC.fullmatch(t.strip(" .").lower()) is None
+
+
+def _group(pieces: Sequence[InkPiece], gap: float) -> list[list[InkPiece]]:
+    """Word pieces of a line grouped into phrases: neighbours closer than `gap` pixels join."""
+    groups: list[list[InkPiece]] = []
+    for p in pieces:
+        if groups and p.x0 - groups[-1][-1].x1 <= gap:
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    return groups
+
+
+def phrases(grey: np.ndarray, masked: np.ndarray, staves: Sequence[Staff], cfg: WordsConfig) -> list[_Cand]:
+    """Candidate phrases of a page: (x0, y0, x1, y1, page staff, placement, left x of each word), from the
+    masked page.
+
+    Each staff's band above (placement "above") and below ("below") is searched; a text line between two
+    staves of a column belongs to the nearer one (each line is taken once).
+    """
+    ink = masked < cfg.ink_threshold
+    h, w = grey.shape
+    order = sorted(range(len(staves)), key=lambda s: staves[s].top)
+    out: list[_Cand] = []
+    seen: set[tuple[int, int]] = set()
+    for s in order:
+        st = staves[s]
+        sp = st.staff_space_px
+        same_col = [staves[t] for t in order if t != s and staves[t].x1 > st.x0 and staves[t].x0 < st.x1]
+        above_lim = max([o.bottom for o in same_col if o.bottom < st.top] + [st.top - cfg.above_spaces * sp])
+        below_lim = min([o.top for o in same_col if o.top > st.bottom] + [st.bottom + cfg.below_spaces * sp])
+        x0, x1 = max(0, int(st.x0)), min(w, int(st.x1 + sp))
+        bands = (
+            ("above", int(max(0, above_lim + cfg.gap_spaces * sp)), int(st.top - cfg.gap_spaces * sp)),
+            ("below", int(st.bottom + cfg.gap_spaces * sp), int(min(h, below_lim - cfg.gap_spaces * sp))),
+        )
+        for side, y0, y1 in bands:
+            if y1 - y0 < cfg.min_line_spaces * sp or x1 <= x0:
+                continue
+            band = ink[y0:y1, x0:x1]
+            for ry0, ry1 in text_rows(band, sp, _rows_cfg(cfg)):
+                if ry1 - ry0 > cfg.max_line_spaces * sp:
+                    continue
+                ly0, ly1 = y0 + ry0, y0 + ry1
+                cy = (ly0 + ly1) / 2
+                # a line between two staves belongs to the nearer one
+                nearer = min([st, *same_col], key=lambda o: min(abs(cy - o.top), abs(cy - o.bottom)))
+                if nearer is not st or (ly0, x0) in seen:
+                    continue
+                seen.add((ly0, x0))
+                line = band[ry0:ry1]
+                pieces = [p for p in ink_pieces(line, _rows_cfg(cfg)) if p.kind == "word"]
+                if not pieces or len(pieces) > cfg.max_words:
+                    continue
+                for grp in _group(pieces, cfg.phrase_gap * (ry1 - ry0)):
+                    out.append(
+                        (grp[0].x0 + x0, ly0, grp[-1].x1 + x0, ly1, s, side, tuple(q.x0 + x0 for q in grp))
+                    )
+    return out
+
+
+def _rows_cfg(cfg: WordsConfig) -> LyricsConfig:
+    return replace(
+        cfg.ocr,
+        ink_threshold=cfg.ink_threshold,
+        min_row_ink=cfg.min_row_ink,
+        min_line_spaces=cfg.min_line_spaces,
+        max_line_spaces=cfg.max_line_spaces,
+        word_gap=cfg.word_gap,
+    )
+
+
+def _strip(masked: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """The phrase's pixels with white margins (the recogniser reads text with some room around it)."""
+    crop = masked[y0:y1, x0:x1]
+    hh = y1 - y0
+    pad, vpad = max(3, hh // 3), max(2, hh // 5)
+    out = np.full((hh + 2 * vpad, crop.shape[1] + 2 * pad), 255, np.uint8)
+    out[vpad : vpad + hh, pad : pad + crop.shape[1]] = crop
+    return out
+
+
+def _masked_page(grey: np.ndarray, glyphs: Sequence[Glyph], used: set[int]) -> np.ndarray:
+    masked = grey.copy()
+    for g in glyphs:
+        if g.glyph_id in used or g.class_name.startswith(_MASKED):
+            x0, y0, x1, y1 = g.bbox_xyxy
+            masked[max(0, int(y0) - 1) : int(np.ceil(y1)) + 1, max(0, int(x0) - 1) : int(np.ceil(x1)) + 1] = (
+                255
+            )
+    return masked
+
+
+# --- pages -------------------------------------------------------------------------------------------------
+
+_Event = tuple[float, int, int, int, Fraction]  # head/rest left x, part, measure index, staff in part, onset
+
+
+def _events(
+    assembly: Assembly,
+) -> tuple[dict[tuple[int, int], list[_Event]], dict[int, set[int]], dict[int, set[str]]]:
+    """Per (page, page staff) the notes and rests read there, per page the glyph ids they used and the
+    lyric syllables on its notes (lower case, without punctuation)."""
+    score = assembly.score
+    page_of = {(r.part, r.number): r.page for r in assembly.measures}
+    glyph_maps = [{g.glyph_id: g for g in lay.glyphs} for lay in assembly.pages]
+    out: dict[tuple[int, int], list[_Event]] = {}
+    used: dict[int, set[int]] = {}
+    sung: dict[int, set[str]] = {}
+    for pi, part in enumerate(score.parts):
+        for mi, m in enumerate(part.measures):
+            page = page_of.get((pi, m.number))
+            if page is None or page >= len(assembly.pages) or not assembly.pages[page].staves:
+                continue
+            lay, gmap = assembly.pages[page], glyph_maps[page]
+            for e in m.events:
+                members: tuple[Note | Rest, ...] = e.notes if isinstance(e, Chord) else (e,)
+                ids = [i for n in members for i in n.glyph_ids]
+                used.setdefault(page, set()).update(ids)
+                if isinstance(e, Chord):
+                    if e.notes[0].grace:
+                        continue
+                elif isinstance(e, Note) and e.grace:
+                    continue
+                boxes = [
+                    gmap[n.glyph_ids[0]].bbox_xyxy for n in members if n.glyph_ids and n.glyph_ids[0] in gmap
+                ]
+                if not boxes:
+                    continue
+                cy = sum((b[1] + b[3]) / 2 for b in boxes) / len(boxes)
+                staff = min(
+                    range(len(lay.staves)),
+                    key=lambda s: abs((lay.staves[s].top + lay.staves[s].bottom) / 2 - cy),
+                )
+                hx = min(b[0] for b in boxes)
+                out.setdefault((page, staff), []).append((hx, pi, mi, e.staff, e.onset_q))
+                for n in members:
+                    if isinstance(n, Note):
+                        sung.setdefault(page, set()).update(_bare(t) for _, _, t in n.lyrics)
+    return out, used, sung
+
+
+def _is_lyric_line(xs: Sequence[float], heads: Sequence[float], space: float, cfg: WordsConfig) -> bool:
+    """Whether the words of a line (their left x) are lyrics: several start where note heads expect syllables."""
+    if len(xs) < 2 or not heads:
+        return False
+    sylls = [Syllable(x, "") for x in xs]
+    pairs = attach(sylls, heads, space, cfg.ocr)
+    if len(pairs) < 2:
+        return False
+    offs = [
+        abs(sylls[i].x - (heads[j] - cfg.ocr.head_offset_spaces * space)) / space for i, j in pairs.items()
+    ]
+    return float(np.median(offs)) <= cfg.lyric_spaces
+
+
+def _bare(text: str) -> str:
+    """A word in lower case without punctuation or hyphens, for comparing reads with lyric syllables."""
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def _staff_above(staves: Sequence[Staff], s: int) -> int | None:
+    """The nearest staff above page staff `s` in the same column of the page."""
+    st = staves[s]
+    above = [
+        t
+        for t in range(len(staves))
+        if staves[t].bottom < st.top and staves[t].x1 > st.x0 and staves[t].x0 < st.x1
+    ]
+    return max(above, key=lambda t: staves[t].bottom) if above else None
+
+
+def read_phrases(
+    assembly: Assembly,
+    pages: Sequence[np.ndarray],
+    cfg: WordsConfig | None = None,
+    reader: Callable[[Sequence[np.ndarray], LyricsConfig], list[list[tuple[str, float, float]]]]
+    | None = None,
+) -> list[list[Phrase]]:
+    """Per page the text directions read (before placing them in measures), kept ones only."""
+    cfg = cfg or WordsConfig()
+    reader = reader or recognise_strips
+    events, used, sung = _events(assembly)
+    cands: list[tuple[int, _Cand]] = []
+    strips: list[np.ndarray] = []
+    for page, lay in enumerate(assembly.pages):
+        if page >= len(pages) or not lay.staves:
+            continue
+        grey = pages[page]
+        masked = _masked_page(grey, lay.glyphs, used.get(page, set()))
+        found = phrases(grey, masked, lay.staves, cfg)
+        # lines in the lyrics' zone (under a staff whose notes got lyrics) or that look like lyrics (their
+        # words start under note heads) are left to the lyrics reader
+        by_line: dict[tuple[int, str, int], list[_Cand]] = {}
+        for p in found:
+            by_line.setdefault((p[4], p[5], p[1]), []).append(p)
+        for (s, side, _), ph in by_line.items():
+            if len(ph) > cfg.max_phrases:
+                continue
+            upper = s if side == "below" else _staff_above(lay.staves, s)
+            if upper is not None and len(ph) > 1:
+                heads = [e[0] for e in events.get((page, upper), [])]
+                if _is_lyric_line([p[0] for p in ph], heads, lay.staves[upper].staff_space_px, cfg):
+                    continue
+            for p in ph:
+                cands.append((page, p))
+                strips.append(_strip(masked, p[0], p[1], p[2], p[3]))
+    out: list[list[Phrase]] = [[] for _ in pages]
+    if not strips:
+        return out
+    read = reader(strips, cfg.ocr)
+    for (page, p), chars in zip(cands, read, strict=True):
+        text = unicodedata.normalize("NFKC", "".join(c for c, _, _ in chars)).strip()
+        text = re.sub(r"\s+", " ", text)
+        probs = [pr for c, _, pr in chars if c != " "]
+        if not probs:
+            continue
+        mean_p, min_p = float(np.mean(probs)), float(min(probs))
+        if mean_p < cfg.min_mean_prob or min_p < cfg.min_char_prob or not is_direction_text(text, cfg):
+            continue
+        words = [_bare(w) for w in text.split()]
+        if sum(w in sung.get(page, set()) for w in words) > len(words) / 2:  # the lyrics reader's words
+            continue
+        out[page].append(Phrase(p[0], p[1], p[2], p[3], p[4], p[5], text, mean_p, min_p))
+    return out
+
+
+def read_words(
+    assembly: Assembly,
+    pages: Sequence[np.ndarray],
+    cfg: WordsConfig | None = None,
+    reader: Callable[[Sequence[np.ndarray], LyricsConfig], list[list[tuple[str, float, float]]]]
+    | None = None,
+) -> Score:
+    """The assembled score with the text directions read from the page images added to its measures.
+
+    `pages` are the greyscale images the assembly read (same order and pixels); `reader` maps strips to
+    characters (default: the lyrics' `recognise_strips`, which loads the OCR model on first use).
+    """
+    cfg = cfg or WordsConfig()
+    score = assembly.score
+    if cfg.part_names:
+        names = read_part_names(assembly, pages, cfg, reader)
+        if names:
+            score = replace(
+                score,
+                parts=tuple(replace(p, name=names.get(i, p.name)) for i, p in enumerate(score.parts)),
+            )
+    read = read_phrases(assembly, pages, cfg, reader)
+    if not any(read):
+        return score
+    events, _, _ = _events(assembly)
+    reports = assembly.measures
+    part_index: dict[tuple[int, int], int] = {}
+    for pi, part in enumerate(score.parts):
+        for mi, m in enumerate(part.measures):
+            part_index[(pi, m.number)] = mi
+    added: dict[tuple[int, int], list[Direction]] = {}
+    for page, found in enumerate(read):
+        lay = assembly.pages[page]
+        for ph in found:
+            st = lay.staves[ph.staff]
+            sp = st.staff_space_px
+            cy = (st.top + st.bottom) / 2
+            # the measure (of the part that holds this staff) under the phrase's left edge
+            rows = [
+                r
+                for r in reports
+                if r.page == page
+                and r.bbox_xyxy[1] - sp <= cy <= r.bbox_xyxy[3] + sp
+                and r.bbox_xyxy[0] - 2 * sp <= ph.x0 < r.bbox_xyxy[2]
+            ]
+            if not rows:
+                continue
+            rep = min(
+                rows, key=lambda r: (abs(r.bbox_xyxy[0] - ph.x0) if ph.x0 < r.bbox_xyxy[0] else 0, r.part)
+            )
+            found_mi = part_index.get((rep.part, rep.number))
+            if found_mi is None:
+                continue
+            mi = found_mi
+            evs = [e for e in events.get((page, ph.staff), []) if e[1] == rep.part and e[2] == mi]
+            staff_in_part = evs[0][3] if evs else _staff_in_part(lay.staves, ph.staff, rep.bbox_xyxy)
+            onset = Fraction(0)
+            if evs:
+                near = min(evs, key=lambda e: (abs(e[0] - ph.x0), e[4]))
+                if abs(near[0] - ph.x0) <= cfg.onset_spaces * sp:
+                    onset = near[4]
+            added.setdefault((rep.part, mi), []).append(
+                Direction("words", ph.text, onset, staff_in_part, ph.placement)
+            )
+    parts: list[Part] = []
+    for pi, part in enumerate(score.parts):
+        measures: list[Measure] = []
+        for mi, m in enumerate(part.measures):
+            new = added.get((pi, mi))
+            measures.append(replace(m, directions=(*m.directions, *new)) if new else m)
+        parts.append(replace(part, measures=tuple(measures)))
+    return replace(score, parts=tuple(parts))
+
+
+def read_part_names(
+    assembly: Assembly,
+    pages: Sequence[np.ndarray],
+    cfg: WordsConfig | None = None,
+    reader: Callable[[Sequence[np.ndarray], LyricsConfig], list[list[tuple[str, float, float]]]]
+    | None = None,
+) -> dict[int, str]:
+    """Part index -> the name printed left of the part's staves in the piece's first system (confident
+    reads only; parts without a printed name are left out)."""
+    cfg = cfg or WordsConfig()
+    reader = reader or recognise_strips
+    if not assembly.pages or not pages or not assembly.pages[0].systems:
+        return {}
+    lay, grey = assembly.pages[0], pages[0]
+    system = lay.systems[0]
+    if len(system.part_staves) != len(assembly.score.parts):
+        return {}
+    _, used, _ = _events(assembly)
+    masked = _masked_page(grey, lay.glyphs, used.get(0, set()))
+    ink = masked < cfg.ink_threshold
+    rcfg = _rows_cfg(cfg)
+    boxes: list[tuple[int, int, int, int, int]] = []
+    for pi, idx in enumerate(system.part_staves):
+        staves = [system.staves[k] for k in idx]
+        if not staves:
+            continue
+        sp = staves[0].staff_space_px
+        top, bottom = min(st.top for st in staves), max(st.bottom for st in staves)
+        y0, y1 = max(0, int(top - sp)), min(grey.shape[0], int(bottom + sp))
+        x1 = int(min(st.x0 for st in staves) - cfg.name_gap_spaces * sp)
+        if x1 <= 0 or y1 <= y0:
+            continue
+        region = _without_tall(ink[y0:y1, :x1], cfg.max_line_spaces * sp)  # braces, brackets
+        rows = [(a, b) for a, b in text_rows(region, sp, rcfg) if b - a <= cfg.max_line_spaces * sp]
+        if not rows:
+            continue
+        mid = (top + bottom) / 2 - y0
+        a, b = min(rows, key=lambda r: abs((r[0] + r[1]) / 2 - mid))
+        pieces = [q for q in ink_pieces(region[a:b], rcfg) if q.kind == "word"]
+        if not pieces:
+            continue
+        grp = _group(pieces, cfg.phrase_gap * (b - a))[-1]  # the phrase nearest the staves
+        boxes.append((pi, grp[0].x0, y0 + a, grp[-1].x1, y0 + b))
+    if not boxes:
+        return {}
+    read = reader([_strip(masked, x0, ya, x1, yb) for _, x0, ya, x1, yb in boxes], cfg.ocr)
+    out: dict[int, str] = {}
+    for (pi, *_), chars in zip(boxes, read, strict=True):
+        text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", "".join(c for c, _, _ in chars))).strip()
+        probs = [pr for c, _, pr in chars if c != " "]
+        if not probs or float(np.mean(probs)) < cfg.min_mean_prob or min(probs) < cfg.min_char_prob:
+            continue
+        letters = sum(1 for c in text if c.isalpha())
+        if letters >= 3 and all(c.isalnum() or c in " .-'()" for c in text):
+            out[pi] = text
+    return out
+
+
+def _without_tall(ink: np.ndarray, height: float) -> np.ndarray:
+    """The ink mask without its connected pieces taller than `height` pixels."""
+    import cv2
+
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    tall = np.flatnonzero(stats[:, cv2.CC_STAT_HEIGHT] > height)
+    tall = tall[tall > 0]
+    return ink & ~np.isin(labels, tall) if len(tall) else ink
+
+
+def _staff_in_part(staves: Sequence[Staff], s: int, bbox: tuple[float, float, float, float]) -> int:
+    """1-based rank of page staff `s` among the staves inside a measure box (top to bottom)."""
+    inside = sorted(
+        (t for t in range(len(staves)) if bbox[1] - 1 <= staves[t].top and staves[t].bottom <= bbox[3] + 1),
+        key=lambda t: staves[t].top,
+    )
+    return inside.index(s) + 1 if s in inside else 1

@@ -1,0 +1,98 @@
+"""Text directions: which reads count as directions, where candidate phrases are found (pure, no OCR); a
+word drawn above a staff read, dated and written to MusicXML end to end with the OCR package (skipped when
+it is not installed)."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+from assembly_glyphs import header as _header
+from assembly_glyphs import note as _note
+
+from frontline.music.assemble import assemble_pages
+from frontline.music.lyrics import ocr_available
+from frontline.music.musicxml import load_musicxml, musicxml_string
+from frontline.music.records import Direction, Glyph, Staff
+from frontline.music.words import WordsConfig, is_direction_text, phrases, read_words
+
+CFG = WordsConfig()
+needs_ocr = pytest.mark.skipif(not ocr_available(), reason="the OCR package rapidocr_onnxruntime is not installed")
+
+
+def test_direction_text_needs_letters_and_no_digits_or_dynamics() -> None:
+    for text in ("Allegro", "poco rit.", "rit.", "Adagio ma non troppo", "(espress.)", "dolce"):
+        assert is_direction_text(text, CFG), text
+    for text in ("mf", "sfz", "pp", "tr", "JJJ", "12", "Ped. 3", "E", "a=b", "ΑΒΓΔ", ""):
+        assert not is_direction_text(text, CFG), text
+
+
+def test_phrases_are_found_above_and_below_and_split_at_wide_gaps() -> None:
+    page = np.full((300, 620), 255, np.uint8)
+    for ly in range(100, 141, 10):
+        page[ly, 20:600] = 0
+    page[70:84, 100:130] = 0  # a word above the staff
+    page[70:84, 134:160] = 0  # the next word, a short gap away: same phrase
+    page[70:84, 400:440] = 0  # far right: a phrase of its own
+    page[160:172, 200:260] = 0  # a word below the staff
+    staff = Staff(0, (100.0, 110.0, 120.0, 130.0, 140.0), 20.0, 600.0)
+    found = phrases(page, page, [staff], CFG)
+    got = sorted((p[0], p[2], p[5], len(p[6])) for p in found)
+    assert got == [(100, 160, "above", 2), (200, 260, "below", 1), (400, 440, "above", 1)]
+    # nothing but the staff: no phrases
+    blank = np.full((300, 620), 255, np.uint8)
+    for ly in range(100, 141, 10):
+        blank[ly, 20:600] = 0
+    assert phrases(blank, blank, [staff], CFG) == []
+
+
+def _page(words: list[tuple[float, float, str]]) -> tuple[list[Glyph], np.ndarray]:
+    """A 4/4 staff (space 10 px) with four quarter notes and `words` drawn at (x, top y)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    glyphs = _header("4", "4")
+    for k, x in enumerate((100, 160, 220, 280)):
+        glyphs += _note(x, 125, True, 10 + 2 * k)
+    glyphs.append(Glyph("barline", (340, 100, 341, 140), 1.0, 30))
+    img = Image.new("L", (620, 300), 255)
+    draw = ImageDraw.Draw(img)
+    for ly in range(100, 141, 10):
+        draw.line([(20, ly), (600, ly)], fill=0, width=1)
+    for g in glyphs:
+        if g.class_name.startswith(("notehead", "stem", "barline")):
+            draw.rectangle(g.bbox_xyxy, fill=0)
+    font = ImageFont.load_default(size=17)
+    for wx, wy, text in words:
+        draw.text((wx, wy), text, fill=0, font=font)
+    return glyphs, np.asarray(img)
+
+
+@needs_ocr
+def test_a_tempo_word_above_the_staff_is_read_dated_and_written() -> None:
+    glyphs, img = _page([(160, 62, "Allegro")])
+    score = read_words(assemble_pages([(glyphs, img)]), [img])
+    dirs = score.parts[0].measures[0].directions
+    assert dirs == (Direction("words", "Allegro", F(1), 1, "above"),)
+    xml = musicxml_string(score)
+    assert '<direction placement="above">' in xml and "<words>Allegro</words>" in xml
+    back = load_musicxml(xml)
+    assert [d for d in back.parts[0].measures[0].directions if d.kind == "words"] == list(dirs)
+
+
+@needs_ocr
+def test_a_word_below_the_staff_is_read_with_placement_below() -> None:
+    glyphs, img = _page([(220, 165, "dolce")])
+    dirs = read_words(assemble_pages([(glyphs, img)]), [img]).parts[0].measures[0].directions
+    assert dirs == (Direction("words", "dolce", F(2), 1, "below"),)
+
+
+@needs_ocr
+def test_no_words_on_a_page_without_text_and_none_from_a_lyric_line() -> None:
+    glyphs, img = _page([])
+    a = assemble_pages([(glyphs, img)])
+    assert read_words(a, [img]) == a.score
+    # a lyric line: its words start under the note heads; left to the lyrics reader
+    glyphs, img = _page([(95, 160, "Hap"), (155, 160, "py"), (215, 160, "day"), (275, 160, "now")])
+    a = assemble_pages([(glyphs, img)])
+    assert read_words(a, [img]).parts[0].measures[0].directions == ()
