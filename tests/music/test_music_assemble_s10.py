@@ -260,9 +260,11 @@ def test_a_detected_dynamics_word_is_read_from_its_ink() -> None:
         Glyph("barline", (300, 100, 301, 140), 1.0, 14),
         Glyph("dynamicText", (150, 147, 169, 162), 0.9, 15),
     ]
-    m = assemble_pages([(glyphs, img)]).score.parts[0].measures[0]
+    rules = AssembleConfig(dynamic_fonts=False)  # the pixel rules (session 11 reads words by the fonts)
+    m = assemble_pages([(glyphs, img)], rules).score.parts[0].measures[0]
     assert [(d.kind, d.value) for d in m.directions] == [("dynamic", "pp")]
-    off = assemble_pages([(glyphs, img)], AssembleConfig(dynamic_ink_box=False)).score.parts[0].measures[0]
+    off_cfg = AssembleConfig(dynamic_fonts=False, dynamic_ink_box=False)
+    off = assemble_pages([(glyphs, img)], off_cfg).score.parts[0].measures[0]
     assert [(d.kind, d.value) for d in off.directions] == [("dynamic", "ff")]
 
 

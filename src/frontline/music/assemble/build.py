@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from frontline.music.assemble.dynamics import match_dynamic_word
 from frontline.music.assemble.pitch import (
     ACCIDENTAL_ALTER,
     AccidentalState,
@@ -387,6 +388,21 @@ class AssembleConfig:
     """Read the mordent class (one class for the zigzag with and without a vertical stroke) as an inverted
     mordent, the zigzag alone (the upper mordent or Pralltriller, the common one in printed music: 40 of
     the 43 mordents in the development pages' ground truth); off: a mordent (with the stroke)."""
+    drop_tuplets_together: bool = True
+    """The measure repair may drop every tuplet of a voice at once when that alone fills the measure
+    (a figured bass's digits under the staff read as tuplet numbers; before: one tuplet at a time)."""
+    tuplet_second_mark: bool = True
+    """A tuplet number over events another number already made a tuplet marks the other events under it
+    when they fill as many units as its number (two voices' triplets whose numbers overlap)."""
+    dynamic_fonts: bool = True
+    """Read the word of a combined dynamics glyph by matching its ink against the SMuFL fonts' dynamics
+    letters (`dynamics.match_dynamic_word`); off: the pixel rules of `dynamic_word`."""
+    min_dynamic_match: float = 0.3
+    """With `dynamic_fonts`: a dynamics glyph whose best font match scores below this is no word (text
+    the detector took for dynamics; dev pages: every true one scored 0.44 or more)."""
+    tuplet_between_staves: bool = True
+    """A tuplet mark between two staves (not on a beam) belongs to the staff whose events under it reach
+    nearest to it (a bracket over the lower staff's up-stems), not to the staff whose lines are nearest."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
@@ -1655,10 +1671,14 @@ def _system_pass(
             if gr.beams
             and any(beams[b].bbox_xyxy[0] - sp <= cx <= beams[b].bbox_xyxy[2] + sp for b in gr.beams)
         ]
+        on_beam = False
         if beamed:
             best_gr = min(beamed, key=lambda gr: min(abs(beams[b].center_xy[1] - cy) for b in gr.beams))
             if min(abs(beams[b].center_xy[1] - cy) for b in best_gr.beams) <= 3 * sp:
                 sid = best_gr.staff
+                on_beam = True
+        if cfg.tuplet_between_staves and not on_beam:
+            sid = _tuplet_staff(g, sid, system, staff_ids, groups, brackets, sp)
         span: tuple[float, float] | None = None
         direction = ""
         for b in brackets:
@@ -1730,6 +1750,15 @@ def _system_pass(
             # are as many as its number, are the tuplet
             others = sorted((gr for gr in inside if gr not in members), key=lambda gr: gr.x)
             if len(others) == mark_ratio[0]:
+                members = others
+        if cfg.tuplet_second_mark and mark_ratio and members and all(gr.tuplet for gr in members):
+            # a second number over events an earlier number made a tuplet (two voices' numbers drawn
+            # at one place): the other events under it, when they are as many units as its number
+            others = sorted((gr for gr in inside if gr.tuplet is None and not gr.grace), key=lambda gr: gr.x)
+            o_vals = [
+                gr.value if gr.is_rest else note_value(gr.kind, gr.flags + gr.beam_levels) for gr in others
+            ]
+            if others and sum(o_vals, Fraction(0)) == mark_ratio[0] * min(o_vals):
                 members = others
         ratio = mark_ratio or _ratio_for_count(len(members))
         if ratio is None:
@@ -1885,6 +1914,53 @@ def _ink_row(ink: np.ndarray, y: float, x0: float, x1: float, space: float) -> b
     if b <= a or d <= c:
         return True
     return bool((ink[a:b, c:d].mean(axis=1) >= 0.7).any())
+
+
+def _reach(gr: _Group, y: float) -> float:
+    """Vertical distance from `y` to the ink of a group (its heads, stem or rest); 0 inside it."""
+    boxes = [h.glyph.bbox_xyxy for h in gr.heads]
+    if gr.stem is not None:
+        boxes.append(gr.stem.bbox_xyxy)
+    if gr.rest_glyph is not None:
+        boxes.append(gr.rest_glyph.bbox_xyxy)
+    if not boxes:
+        return float("inf")
+    y0, y1 = min(b[1] for b in boxes), max(b[3] for b in boxes)
+    return max(0.0, y0 - y, y - y1)
+
+
+def _tuplet_staff(
+    mark: Glyph,
+    sid: int,
+    system: System,
+    staff_ids: list[int],
+    groups: list[_Group],
+    brackets: list[Glyph],
+    sp: float,
+) -> int:
+    """The staff a tuplet mark between two staves belongs to: the one whose events under the mark
+    (its bracket's span, else a space either side of it) reach nearest to it (`sid`, the nearest
+    staff by its lines, when the neighbour's events do not come nearer)."""
+    cx, cy = mark.center_xy
+    if sid not in staff_ids:
+        return sid
+    k = staff_ids.index(sid)
+    st = system.staves[k]
+    other = k + 1 if cy > st.bottom else k - 1 if cy < st.top else -1
+    if not 0 <= other < len(staff_ids):
+        return sid
+    lo, hi = cx - 1.5 * sp, cx + 1.5 * sp
+    for b in brackets:
+        if b.bbox_xyxy[0] - sp <= cx <= b.bbox_xyxy[2] + sp and abs(b.center_xy[1] - cy) <= 2 * sp:
+            lo, hi = b.bbox_xyxy[0] - 0.5 * sp, b.bbox_xyxy[2] + 0.5 * sp
+
+    def reach(s: int) -> float:
+        return min(
+            (_reach(gr, cy) for gr in groups if gr.staff == s and not gr.grace and lo <= gr.x <= hi),
+            default=float("inf"),
+        )
+
+    return staff_ids[other] if reach(staff_ids[other]) < reach(sid) else sid
 
 
 def _tuplet_window(members: list[_Group], vals: list[Fraction], n: int, cx: float) -> list[_Group] | None:
@@ -2418,7 +2494,10 @@ def assemble_pages(
                     crop = image[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1]
                     if cfg.dynamic_ink_box and dg.score < 1.0:
                         crop = _ink_box(crop)
-                    word = dynamic_word(crop, space)
+                    if cfg.dynamic_fonts:
+                        word = match_dynamic_word(_ink_box(crop), cfg.min_dynamic_match)
+                    else:
+                        word = dynamic_word(crop, space)
                     if word:
                         dg = Glyph(f"dynamicWord:{word}", dg.bbox_xyxy, dg.score, dg.glyph_id)
                 named.append(dg)
@@ -2846,6 +2925,7 @@ def assemble_pages(
                                     only=tiers,
                                     rest_neighbours=rest_nb,
                                     dotted_pairs=cfg.dotted_pairs,
+                                    drop_tuplets=cfg.drop_tuplets_together,
                                 )
                                 if fix.fits and _align_to(
                                     vg,
@@ -2885,7 +2965,14 @@ def assemble_pages(
                             )
                             rep = (
                                 repair_voice(
-                                    items, expected, allow_short, tiers, rest_nb, cfg.dotted_pairs, agrees
+                                    items,
+                                    expected,
+                                    allow_short,
+                                    tiers,
+                                    rest_nb,
+                                    cfg.dotted_pairs,
+                                    agrees,
+                                    cfg.drop_tuplets_together,
                                 )
                                 if cfg.repair
                                 else None

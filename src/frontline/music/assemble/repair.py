@@ -124,6 +124,7 @@ def repair_voice(
     rest_neighbours: bool = False,
     dotted_pairs: bool = False,
     agrees: Callable[[list[RhythmItem]], bool] | None = None,
+    drop_tuplets: bool = False,
 ) -> Repair:
     """Make a voice fill `expected` quarter notes with at most one edit, if exactly one edit does.
 
@@ -135,15 +136,17 @@ def repair_voice(
     sixteenth: the dot a detector missed). With `agrees` (whether an edited voice's onsets agree with the
     notes another voice strikes with it), edits it rejects are left out of every tier first, so a later
     tier's edit that agrees wins over an earlier one that does not; when no edit agrees, as without it.
+    `drop_tuplets` adds a tier after "drop tuplet" that drops every tuplet of the voice at once (numbers
+    read in a figured bass under the staff, two or more in one measure).
     """
     total = _total(items)
     if total == expected or (allow_short and total < expected):
         return Repair(tuple(items), True)
     if agrees is not None:
-        rep = _repair(items, expected, total, only, rest_neighbours, dotted_pairs, agrees)
+        rep = _repair(items, expected, total, only, rest_neighbours, dotted_pairs, agrees, drop_tuplets)
         if rep.fits:
             return rep
-    return _repair(items, expected, total, only, rest_neighbours, dotted_pairs, None)
+    return _repair(items, expected, total, only, rest_neighbours, dotted_pairs, None, drop_tuplets)
 
 
 def _repair(
@@ -154,6 +157,7 @@ def _repair(
     rest_neighbours: bool,
     dotted_pairs: bool,
     agrees: Callable[[list[RhythmItem]], bool] | None,
+    drop_tuplets: bool = False,
 ) -> Repair:
     """`repair_voice`'s tiers, keeping only the edits `agrees` accepts (all when None)."""
     # likeliest detector or engraving omissions first: a missed dot, an unmarked triplet (three equal
@@ -166,6 +170,7 @@ def _repair(
         ("triplet",),
         ("triplets",),
         ("drop tuplet",),
+        ("drop tuplets",),
         ("drop dot",),
         ("add beam", "drop beam"),
         ("rest value",),
@@ -240,6 +245,15 @@ def _repair(
                 edited = [replace(it, scale=Fraction(1)) if k in idx else it for k, it in enumerate(items)]
                 if _total(edited) == expected:
                     fixes.append((edited, f"drop tuplet on events {idx[0] + 1}-{idx[-1] + 1}"))
+        elif tier == ("drop tuplets",):
+            # several numbers read where there are none (a figured bass under the staff): every
+            # tuplet of the voice at face value
+            idx = [k for k, it in enumerate(items) if it.scale != 1]
+            runs = {(sum(1 for it in items[:k] if it.scale == 1), items[k].beam_group) for k in idx}
+            if drop_tuplets and len(runs) > 1:
+                edited = [replace(it, scale=Fraction(1)) if k in idx else it for k, it in enumerate(items)]
+                if _total(edited) == expected:
+                    fixes.append((edited, f"drop tuplets on events {idx[0] + 1}-{idx[-1] + 1}"))
         elif tier == ("triplets",):
             # every beamed group of three equal notes a triplet (editions mark the first, or none)
             idx = [k for gid in _triplet_groups(items) for k in gid]

@@ -1,0 +1,140 @@
+"""Read the word of a combined dynamics glyph (pp, mf, sfz, ...) by matching it against the SMuFL fonts.
+
+Why: the detector (like the data engine) has one class, "dynamicText", for every multi-letter dynamics
+word, and the pixel rules of `build.dynamic_word` confuse words of one shape (fp read as mf, pppp as ppp,
+pp as fff). Here every candidate word is drawn from the dynamics letters (U+E520-E525) of the SMuFL
+fonts Verovio ships, letter after letter by the font's advance widths, and the crop's ink is compared
+with each drawing at the crop's height: the word whose drawing overlaps the ink best wins. The drawings
+are made on first use (cairosvg, cached per process), never at import time.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["WORDS", "dynamic_match", "match_dynamic_word"]
+
+WORDS: tuple[str, ...] = (
+    "p", "pp", "ppp", "pppp", "f", "ff", "fff", "ffff", "mp", "mf", "sf", "sfp", "sfpp", "fp", "rf", "rfz",
+    "sfz", "sffz", "fz", "pf", "sfzp",
+)  # fmt: skip
+"""Candidate words (the dynamics MusicXML names and the assembly writes)."""
+
+_CODES = {"p": "E520", "m": "E521", "f": "E522", "r": "E523", "s": "E524", "z": "E525"}
+_FONTS = ("Leipzig", "Bravura", "Gootville", "Leland", "Petaluma")
+_H = 32  # height (pixels) the ink and the drawings are compared at
+
+
+def _font_dir() -> Path | None:
+    try:
+        import verovio
+    except ImportError:  # pragma: no cover - verovio is a dependency
+        return None
+    return Path(verovio.__file__).parent / "data"
+
+
+@cache
+def _letters(font: str) -> dict[str, tuple[str, float]]:
+    """Letter -> (SVG path data, advance width in font units) of one font; {} when the font is missing."""
+    root = _font_dir()
+    if root is None or not (root / f"{font}.xml").exists():
+        return {}
+    meta = (root / f"{font}.xml").read_text(encoding="utf-8")
+    out: dict[str, tuple[str, float]] = {}
+    for letter, code in _CODES.items():
+        glyph = root / font / f"{code}.xml"
+        adv = re.search(rf'c="{code}"[^>]*h-a-x="([-0-9.]+)"', meta)
+        if not glyph.exists() or adv is None:
+            continue
+        d = re.search(r'\sd="([^"]+)"', glyph.read_text(encoding="utf-8"))
+        if d is not None:
+            out[letter] = (d.group(1), float(adv.group(1)))
+    return out
+
+
+def _ink_crop(mask: np.ndarray) -> np.ndarray:
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not len(rows):
+        return mask
+    return mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _resize(mask: np.ndarray, h: int, w: int) -> np.ndarray:
+    """A binary mask scaled to h x w as coverage fractions (area averaging by a 4x supersampled grid)."""
+    ys = (np.arange(4 * h) + 0.5) * mask.shape[0] / (4 * h)
+    xs = (np.arange(4 * w) + 0.5) * mask.shape[1] / (4 * w)
+    big = mask[np.minimum(ys.astype(int), mask.shape[0] - 1)][
+        :, np.minimum(xs.astype(int), mask.shape[1] - 1)
+    ]
+    return big.reshape(h, 4, w, 4).mean(axis=(1, 3)).astype(np.float32)
+
+
+@cache
+def _drawing(word: str, font: str) -> np.ndarray | None:
+    """The word's ink in one font at height `_H` (coverage fractions), or None when it cannot be drawn."""
+    letters = _letters(font)
+    if not word or any(ch not in letters for ch in word):
+        return None
+    import cairosvg
+    from PIL import Image
+
+    parts, x = [], 0.0
+    for ch in word:
+        d, adv = letters[ch]
+        parts.append(f'<path transform="translate({x:.1f},0) scale(1,-1)" d="{d}"/>')
+        x += adv
+    w = x + 600.0
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w / 10:.1f}" height="160" '
+        f'viewBox="-300 -1000 {w:.1f} 1600"><rect x="-300" y="-1000" width="{w:.1f}" height="1600" '
+        f'fill="white"/><g fill="black">{"".join(parts)}</g></svg>'
+    )
+    png = cairosvg.svg2png(bytestring=svg.encode(), output_width=int(w / 5))
+    ink = np.asarray(Image.open(io.BytesIO(png)).convert("L")) < 128
+    ink = _ink_crop(ink)
+    if not ink.any():
+        return None
+    wd = max(1, int(round(_H * ink.shape[1] / ink.shape[0])))
+    return _resize(ink, _H, wd)
+
+
+def dynamic_match(crop: np.ndarray, words: tuple[str, ...] = WORDS) -> tuple[str, float]:
+    """The dynamics word whose font drawing best matches the ink of a grey crop, and its score in [0, 1]
+    (("", 0.0) without ink).
+
+    The crop is cut to its ink (pixels darker than 128) and scaled to each drawing's size; the score is
+    the soft intersection over union of the two inks, times the ratio of the smaller to the larger aspect
+    (a word of another letter count is wider or narrower).
+    """
+    if crop.ndim != 2 or crop.shape[0] < 4 or crop.shape[1] < 2:
+        return "", 0.0
+    ink = _ink_crop(crop < 128)
+    if not ink.any() or ink.shape[0] < 4:
+        return "", 0.0
+    aspect = ink.shape[1] / ink.shape[0]
+    best, best_score = "", -1.0
+    for word in words:
+        for font in _FONTS:
+            t = _drawing(word, font)
+            if t is None:
+                continue
+            a = _resize(ink, t.shape[0], t.shape[1])
+            inter = float(np.minimum(a, t).sum())
+            union = float(np.maximum(a, t).sum())
+            t_aspect = t.shape[1] / t.shape[0]
+            score = inter / max(union, 1e-6) * min(aspect, t_aspect) / max(aspect, t_aspect)
+            if score > best_score:
+                best, best_score = word, score
+    return best, max(0.0, best_score)
+
+
+def match_dynamic_word(crop: np.ndarray, min_score: float = 0.0) -> str:
+    """The word `dynamic_match` reads in a crop, or "" when its score is below `min_score` (no dynamics
+    word: text the detector took for one)."""
+    word, score = dynamic_match(crop)
+    return word if score >= min_score else ""
