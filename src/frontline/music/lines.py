@@ -14,7 +14,32 @@ import numpy as np
 from frontline.music.normalize import NormalizedPage, row_ridges
 from frontline.music.records import Glyph
 
-__all__ = ["LineConfig", "LineSegments", "find_lines", "find_lines_normalized", "segment_recall"]
+__all__ = [
+    "CLEF_CENTRE",
+    "LineConfig",
+    "LineSegments",
+    "find_lines",
+    "find_lines_normalized",
+    "segment_recall",
+    "staves_from_symbols",
+]
+
+CLEF_CENTRE: dict[str, tuple[float, float]] = {
+    "clefG": (0.08, 4.0),
+    "clefG8vb": (0.35, 4.0),
+    "clefG8va": (-0.3, 4.0),
+    "clefF": (-0.4, 2.0),
+    "clefF8vb": (0.15, 2.5),
+    "clefF8va": (-0.7, 2.5),
+    "clefCAlto": (0.0, 3.0),
+    "clefC": (0.0, 3.0),
+    "clefCTenor": (-1.0, 3.0),
+}
+"""Per clef class: where the detector's box centre lies below the staff's middle line, and the least
+height of its box, in spaces. Detected boxes on the clean dev pages (G, F, G8vb: centre +0.12, -0.36,
++0.49; height 6.9, 3.4, 8.1) and on the degraded ones (+0.03, -0.47, +0.21; 5.5, 2.5, 7.0; 3rd
+percentile 4.2, 2.0, 4.6); the others from their drawing (the octave 8 adds about a space, a C clef
+centres on its line). A smaller "clef" is something else (the engraver's logo read as a C clef)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +122,15 @@ class LineConfig:
     staves found again; taken only when that finds more staves (a binarised faint scan breaks its staff
     lines into dots: a degraded dev page lost 7 of 15 staves, 323 -> 203 edits; on the clean dev pages
     one page found 12 of its 15 staves instead of 11, its notes unchanged); 0 = off."""
+    staff_from_symbols: bool = True
+    """No staff found from lines (bleached or dotted away): staves from the symbols instead
+    (`staves_from_symbols`: barlines one staff tall give a staff's top and bottom, clefs its middle
+    line). Runs only where the line finder found no staff at all, so pages with staff lines cannot
+    change."""
+    staff_from_clefs: bool = True
+    """Staves were found but a clef at the start of a line (within 3 spaces of the leftmost staff
+    start) lies on none of them: that staff comes from the symbols too (`staves_from_symbols`; staves
+    lost to faint lines on degraded pages)."""
     staff_extend: float = 0.12
     """Widen staff boxes left and right while the five line rows are darker than the spaces by this
     share of the paper-to-ink range (`_extend_staves`; faint lines broken by the clef, key and time
@@ -263,6 +297,94 @@ def _extend_staves(
         new1 = last + 1
         out.append((float(min(x0, new0)), y0, float(max(x1, new1)), y1))
     return out
+
+
+def staves_from_symbols(
+    verticals: np.ndarray,
+    symbols: list[tuple[str, tuple[float, float, float, float]]],
+    space: float,
+    bar_range: tuple[float, float] = (3.6, 4.7),
+    start_x: float | None = None,
+) -> list[tuple[float, float, float, float]]:
+    """Staff boxes (xyxy) of a page whose staff lines are gone, from its barlines and clefs.
+
+    `verticals`: thin vertical lines (N, 4); those `bar_range` spaces tall with no notehead at either
+    end are barlines of one staff (its top to its bottom line). A clef gives its staff's middle line
+    (`CLEF_CENTRE`). Anchors whose middle lines lie within a space of each other form one staff, kept
+    when it has a clef or two barlines; its middle line is the barlines' median (the clefs' when it has
+    none), its left end the clef's (0.6 space before it) or the first anchor's, its right end the
+    rightmost barline (one through its middle lines, a system's too) or symbol within two spaces of it
+    (right ends within 2 spaces of the page's rightmost are made one: justified lines). The box holds
+    the lines as a `staff` glyph's. With `start_x`, only staves with a clef starting left of it.
+    """
+    sp = float(space)
+    heads = np.asarray([b for c, b in symbols if c.startswith("notehead")], np.float64).reshape(-1, 4)
+    anchors: list[tuple[float, float, float, bool]] = []  # (middle y, x0, x1, is a clef)
+    tall: list[np.ndarray] = []  # barlines one staff tall or taller (a system's)
+    for b in np.asarray(verticals, np.float64).reshape(-1, 4):
+        length = b[3] - b[1]
+        if length < bar_range[0] * sp:
+            continue
+        xc = (b[0] + b[2]) / 2
+        near_x = (heads[:, 0] - 0.4 * sp <= xc) & (xc <= heads[:, 2] + 0.4 * sp)
+        at_end = ((heads[:, 1] - 0.6 * sp <= b[1]) & (b[1] <= heads[:, 3] + 0.6 * sp)) | (
+            (heads[:, 1] - 0.6 * sp <= b[3]) & (b[3] <= heads[:, 3] + 0.6 * sp)
+        )
+        if bool((near_x & at_end).any()):
+            continue  # a stem
+        tall.append(b)
+        if length <= bar_range[1] * sp:
+            anchors.append(((b[1] + b[3]) / 2, float(b[0]), float(b[2]), False))
+    for c, (x0, y0, x1, y1) in symbols:
+        if c in CLEF_CENTRE and (y1 - y0) >= CLEF_CENTRE[c][1] * sp:
+            anchors.append(((y0 + y1) / 2 - CLEF_CENTRE[c][0] * sp, x0, x1, True))
+    anchors.sort()
+    groups: list[list[tuple[float, float, float, bool]]] = []
+    for a in anchors:
+        if groups and abs(a[0] - float(np.median([g[0] for g in groups[-1]]))) <= sp:
+            groups[-1].append(a)
+        else:
+            groups.append([a])
+    boxes = np.asarray([b for c, b in symbols], np.float64).reshape(-1, 4)
+    out: list[tuple[int, tuple[float, float, float, float]]] = []  # (anchors, box)
+    for grp in groups:
+        bars = [g for g in grp if not g[3]]
+        clefs = [g for g in grp if g[3]]
+        if not clefs and len(bars) < 2:
+            continue
+        if start_x is not None and not any(g[1] <= start_x for g in clefs):
+            continue
+        mid = float(np.median([g[0] for g in (bars or clefs)]))
+        x0 = min(g[1] for g in clefs) - 0.6 * sp if clefs else min(g[1] for g in grp)
+        x1 = max(g[2] for g in grp)
+        if len(boxes):
+            cy = (boxes[:, 1] + boxes[:, 3]) / 2
+            inside = (np.abs(cy - mid) <= 2 * sp) & (boxes[:, 0] >= x0)
+            if inside.any():
+                x1 = max(x1, float(boxes[inside, 2].max()))
+        for b in tall:  # a system's barlines through this staff's middle three lines end it
+            if b[1] <= mid - sp and b[3] >= mid + sp and b[0] >= x0 - sp:
+                x1 = max(x1, float(b[2]))
+        half = 2 * sp + sp / 16
+        out.append((len(grp), (float(x0), mid - half, float(x1), mid + half)))
+    # two staves cannot overlap: of two that do, the one with more anchors stays
+    kept: list[tuple[int, tuple[float, float, float, float]]] = []
+    for n, box in out:
+        prev = kept[-1][1] if kept else None
+        if prev is not None and box[1] < prev[3] and min(box[2], prev[2]) > max(box[0], prev[0]):
+            if n > kept[-1][0]:
+                kept[-1] = (n, box)
+            continue
+        kept.append((n, box))
+    boxes_out = [box for _, box in kept]
+    # justified lines end at one x: right ends within 2 spaces of the page's rightmost take its median
+    # (the deskewed page's staves then end at one x, as the assembly's skew from staff boxes expects)
+    if boxes_out:
+        right = max(b[2] for b in boxes_out)
+        near = [b[2] for b in boxes_out if b[2] >= right - 2 * sp]
+        end = float(np.median(near))
+        boxes_out = [(b[0], b[1], end, b[3]) if b[2] >= right - 2 * sp else b for b in boxes_out]
+    return boxes_out
 
 
 def _ledger_or_tenuto(
@@ -573,6 +695,16 @@ def find_lines_normalized(
             image, sp, thin, vl, cfg.stem_ridge, cfg.stem_ridge_length, cfg.stem_ridge_bridge
         )
         vl = np.concatenate([vl.reshape(-1, 4), faint]) if len(faint) else vl
+    if cfg.staff_from_symbols and not staves and symbols:
+        staves = staves_from_symbols(vl, symbols, sp)
+    elif cfg.staff_from_clefs and staves and symbols:
+        start = min(st[0] for st in staves) + 3 * sp
+        extra = [
+            b
+            for b in staves_from_symbols(vl, symbols, sp, start_x=start)
+            if not any(b[1] < st[3] + sp and st[1] - sp < b[3] for st in staves)
+        ]
+        staves = sorted(list(staves) + extra, key=lambda b: b[1])
 
     classes: list[str] = []
     boxes: list[tuple[float, float, float, float]] = []

@@ -225,11 +225,12 @@ def _clef_at_start(glyphs: list[Glyph], staff: Staff, name: str) -> bool:
     )
 
 
-def group_systems(staves: list[Staff], glyphs: list[Glyph]) -> list[System]:
+def group_systems(staves: list[Staff], glyphs: list[Glyph], complete: bool = True) -> list[System]:
     """Group staves into systems and each system's staves into parts.
 
     Neighbouring staves belong to one system when a connector (systemic barline, brace, bracket) or a
-    barline spans the gap between them. A brace makes its staves one part (a grand staff), and so does a
+    barline spans the gap between them; with `complete`, also consecutive systems smaller than the
+    page's usual one that add up to it (`_complete_systems`). A brace makes its staves one part (a grand staff), and so does a
     hookless "bracket" (a brace drawn as a path) around exactly two staves whose barlines run through
     both; every other staff is a part of its own.
     """
@@ -256,6 +257,8 @@ def group_systems(staves: list[Staff], glyphs: list[Glyph]) -> list[System]:
                     # a bracket's hooks reach past the outer lines; a brace (drawn as a path) does not
                     hooks = max(a.top - y0, y1 - b.bottom) / a.staff_space_px
                     pair_group[i] = hooks < 0.6
+    if complete:
+        links = _complete_systems(staves, links)
     # a two-staff group without bracket hooks whose barlines run through both staves is a grand staff,
     # whether the engraver drew its brace as a glyph (brace) or as a path (seen as bracket)
     braced = [br or (pg and bj) for br, pg, bj in zip(braced, pair_group, bar_joined, strict=True)]
@@ -325,13 +328,72 @@ def estimate_skew(grey: np.ndarray, max_deg: float = 3.0) -> float:
     return float(fine[int(np.argmax([sharpness(a) for a in fine]))])
 
 
-def skew_from_staff_boxes(glyphs: list[Glyph]) -> float | None:
+def _complete_systems(staves: list[Staff], links: list[bool]) -> list[bool]:
+    """Join runs of consecutive systems that are each smaller than the page's usual system and together
+    make exactly one, when the gaps between them are no wider than 1.25 times the widest gap inside a
+    system and their staves start within a space of each other.
+
+    Why: on a page whose staff lines are gone the systemic barline at the systems' start is often gone
+    too, and the barlines of a choir's staves stop at each staff: a dev page's first four-staff system
+    fell apart into 2 + 1 + 1 and every later part was out of step. The usual size is the commonest one
+    among at least two systems of two or more staves.
+    """
+    sizes: list[int] = []
+    n = 1
+    for lk in links:
+        if lk:
+            n += 1
+        else:
+            sizes.append(n)
+            n = 1
+    sizes.append(n)
+    big = [z for z in sizes if z >= 2]
+    if len(big) < 2:
+        return links
+    usual = max(set(big), key=big.count)
+    if big.count(usual) < 2:
+        return links
+    inner = [staves[i + 1].top - staves[i].bottom for i, lk in enumerate(links) if lk]
+    if not inner:
+        return links
+    limit = 1.25 * max(inner)
+    starts = np.cumsum([0] + sizes[:-1])
+    out = list(links)
+    k = 0
+    while k < len(sizes):
+        total, m = 0, k
+        while m < len(sizes) and sizes[m] < usual and total + sizes[m] <= usual:
+            total += sizes[m]
+            m += 1
+            if total == usual:
+                break
+        if total == usual and m - k >= 2:
+            first, last = int(starts[k]), int(starts[m - 1]) + sizes[m - 1] - 1
+            members = staves[first : last + 1]
+            gaps_ok = all(
+                staves[int(starts[j])].top - staves[int(starts[j]) - 1].bottom <= limit
+                for j in range(k + 1, m)
+            )
+            x0s = [st.x0 for st in members]
+            if gaps_ok and max(x0s) - min(x0s) <= members[0].staff_space_px:
+                for i in range(first, last):
+                    out[i] = True
+                k = m
+                continue
+        k += 1
+    return out
+
+
+def skew_from_staff_boxes(glyphs: list[Glyph], barlines: bool = True) -> float | None:
     """Page rotation in degrees (as `estimate_skew`) from where the `staff` glyph boxes end on the right.
 
     Why: justified staves all end at one x on the unrotated page, so on a rotated page their right
     edges drift in x with y by tan(angle). This holds where the page's staff lines are too faint for
     `estimate_skew` (it then measures beams and slurs). The median slope over pairs of staves at least a
-    staff apart (a short last line is outvoted); None with fewer than three such pairs.
+    staff apart (a short last line is outvoted). With fewer than three such pairs and `barlines`, the
+    drift in y along x of the centres of the barlines inside each staff box (`_skew_from_barlines`; a
+    page of one or two staves whose lines are gone: a dev page's oracle and detector runs both read
+    every pitch off a 1.3-degree tilt); None when neither can tell.
     """
     boxes = [g.bbox_xyxy for g in glyphs if g.class_name == "staff"]
     slopes = []
@@ -341,8 +403,29 @@ def skew_from_staff_boxes(glyphs: list[Glyph]) -> float | None:
             if abs(dy) >= max(a[3] - a[1], b[3] - b[1]):
                 slopes.append((b[2] - a[2]) / dy)
     if len(slopes) < 3:
-        return None
+        return _skew_from_barlines(glyphs, boxes) if barlines else None
     return -float(np.degrees(np.arctan(np.median(slopes))))
+
+
+def _skew_from_barlines(glyphs: list[Glyph], boxes: list[tuple[float, float, float, float]]) -> float | None:
+    """Rotation from the barlines' centres per staff box: least-squares slope of y on x, one intercept
+    per staff; None with fewer than three barlines or an x spread under a fifth of the widest staff."""
+    bars = [g.center_xy for g in glyphs if g.class_name in BARLINE_CLASSES]
+    if len(bars) < 3 or not boxes:
+        return None
+    sxy = sxx = 0.0
+    for x0, y0, x1, y1 in boxes:
+        inside = np.asarray([(x, y) for x, y in bars if x0 <= x <= x1 and y0 <= y <= y1], np.float64)
+        if len(inside) < 2:
+            continue
+        dx = inside[:, 0] - inside[:, 0].mean()
+        dy = inside[:, 1] - inside[:, 1].mean()
+        sxy += float((dx * dy).sum())
+        sxx += float((dx * dx).sum())
+    width = max(b[2] - b[0] for b in boxes)
+    if sxx < (0.2 * width) ** 2:
+        return None
+    return float(np.degrees(np.arctan(sxy / sxx)))
 
 
 def deskew_glyphs(glyphs: list[Glyph], angle_deg: float, center: tuple[float, float]) -> list[Glyph]:
