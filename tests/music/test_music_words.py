@@ -4,6 +4,8 @@ it is not installed)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction as F
 
 import numpy as np
@@ -12,19 +14,42 @@ from assembly_glyphs import header as _header
 from assembly_glyphs import note as _note
 
 from frontline.music.assemble import assemble_pages
-from frontline.music.lyrics import ocr_available
+from frontline.music.lyrics import LyricsConfig, ocr_available
 from frontline.music.musicxml import load_musicxml, musicxml_string
 from frontline.music.records import Direction, Glyph, Staff
-from frontline.music.words import WordsConfig, is_direction_text, phrases, read_words
+from frontline.music.words import (
+    WordsConfig,
+    is_direction_text,
+    phrases,
+    read_part_names,
+    read_phrases,
+    read_words,
+)
 
 CFG = WordsConfig()
-needs_ocr = pytest.mark.skipif(not ocr_available(), reason="the OCR package rapidocr_onnxruntime is not installed")
+needs_ocr = pytest.mark.skipif(
+    not ocr_available(), reason="the OCR package rapidocr_onnxruntime is not installed"
+)
 
 
 def test_direction_text_needs_letters_and_no_digits_or_dynamics() -> None:
     for text in ("Allegro", "poco rit.", "rit.", "Adagio ma non troppo", "(espress.)", "dolce"):
         assert is_direction_text(text, CFG), text
-    for text in ("mf", "sfz", "pp", "tr", "JJJ", "12", "Ped. 3", "E", "a=b", "ΑΒΓΔ", ""):
+    for text in (
+        "mf",
+        "sfz",
+        "pp",
+        "tr",
+        "JJJ",
+        "12",
+        "Ped. 3",
+        "E",
+        "a=b",
+        "ΑΒΓΔ",
+        "",
+        "krankt,",
+        "rom-men",
+    ):
         assert not is_direction_text(text, CFG), text
 
 
@@ -40,11 +65,43 @@ def test_phrases_are_found_above_and_below_and_split_at_wide_gaps() -> None:
     found = phrases(page, page, [staff], CFG)
     got = sorted((p[0], p[2], p[5], len(p[6])) for p in found)
     assert got == [(100, 160, "above", 2), (200, 260, "below", 1), (400, 440, "above", 1)]
+    # centred over the page's top staff: a title; going on above the band's top (y 54): 4 spaces tall
+    for y0, y1, x0, x1, loose in (
+        (56, 66, 290, 330, replace(CFG, title_centre=0.0)),
+        (20, 64, 500, 540, replace(CFG, max_line_spaces=4.5)),
+    ):
+        other = page.copy()
+        other[y0:y1, x0:x1] = 0
+        assert (x0, x1) not in {(p[0], p[2]) for p in phrases(other, other, [staff], CFG)}
+        assert (x0, x1) in {(p[0], p[2]) for p in phrases(other, other, [staff], loose)}
     # nothing but the staff: no phrases
     blank = np.full((300, 620), 255, np.uint8)
     for ly in range(100, 141, 10):
         blank[ly, 20:600] = 0
     assert phrases(blank, blank, [staff], CFG) == []
+
+
+def test_a_space_goes_where_the_words_of_a_phrase_are_apart_if_the_recogniser_read_none() -> None:
+    glyphs = _header("4", "4") + [x for k in range(4) for x in _note(100 + 60 * k, 125, True, 10 + 2 * k)]
+    page = np.full((300, 620), 255, np.uint8)
+    for ly in range(100, 141, 10):
+        page[ly, 20:600] = 0
+    for g in glyphs:
+        if g.class_name.startswith(("notehead", "stem")):
+            x0, y0, x1, y1 = (int(v) for v in g.bbox_xyxy)
+            page[y0:y1, x0:x1] = 0
+    page[70:84, 100:160] = 0  # "sotto": 60 px
+    page[70:84, 168:240] = 0  # "voce", 8 px (0.57 line heights) further
+    seen: list[int] = []
+
+    def reader(strips: Sequence[np.ndarray], cfg: LyricsConfig) -> list[list[tuple[str, float, float]]]:
+        seen.extend(s.shape[1] for s in strips)
+        pad = 4  # the strip's left margin for a 14 px line
+        return [[(c, pad + 12.0 * i + (8 if i >= 5 else 0), 0.99) for i, c in enumerate("sottovoce")]]
+
+    found = read_phrases(assemble_pages([(glyphs, page)]), [page], CFG, reader)
+    assert len(seen) == 1 and [p.text for p in found[0]] == ["sotto voce"]
+    assert (found[0][0].placement, found[0][0].staff) == ("above", 0)
 
 
 def _page(words: list[tuple[float, float, str]]) -> tuple[list[Glyph], np.ndarray]:
@@ -96,3 +153,36 @@ def test_no_words_on_a_page_without_text_and_none_from_a_lyric_line() -> None:
     glyphs, img = _page([(95, 160, "Hap"), (155, 160, "py"), (215, 160, "day"), (275, 160, "now")])
     a = assemble_pages([(glyphs, img)])
     assert read_words(a, [img]).parts[0].measures[0].directions == ()
+
+
+@needs_ocr
+def test_the_part_name_left_of_the_first_system_names_the_part() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    dx = 130  # the staff starts at x 150: room for a name on its left
+    glyphs = [
+        Glyph(
+            g.class_name,
+            (g.bbox_xyxy[0] + dx, g.bbox_xyxy[1], g.bbox_xyxy[2] + dx, g.bbox_xyxy[3]),
+            1.0,
+            g.glyph_id,
+        )
+        for g in _header("4", "4") + [x for k in range(4) for x in _note(100 + 60 * k, 125, True, 10 + 2 * k)]
+    ]
+    img = Image.new("L", (760, 300), 255)
+    draw = ImageDraw.Draw(img)
+    for ly in range(100, 141, 10):
+        draw.line([(150, ly), (730, ly)], fill=0, width=1)
+    for g in glyphs:
+        if g.class_name.startswith(("notehead", "stem")):
+            draw.rectangle(g.bbox_xyxy, fill=0)
+    page = np.asarray(img)
+    a = assemble_pages([(glyphs, page)])
+    assert read_part_names(a, [page]) == {}  # nothing printed there
+    draw.text((40, 110), "Violin", fill=0, font=ImageFont.load_default(size=17))
+    cfg = WordsConfig(single_staff_names=True)
+    page = np.asarray(img)
+    a = assemble_pages([(glyphs, page)])
+    assert read_part_names(a, [page]) == {}  # a one-staff part keeps its name by default
+    assert read_part_names(a, [page], cfg) == {0: "Violin"}
+    assert read_words(a, [page], cfg).parts[0].name == "Violin"

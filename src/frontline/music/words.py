@@ -84,12 +84,20 @@ class WordsConfig:
     phrase_gap: float = 1.0
     """A gap wider than this many line heights separates two phrases (two directions on one line)."""
     max_words: int = 5
-    """A line with more words than this is not directions (lyrics, a footer)."""
+    """A line with more words read than this is not directions (lyrics, a footer)."""
+    title_centre: float = 0.06
+    """A text line above a page's top staff whose centre is this close (share of the page width) to the
+    page's centre, and that spans less than 70% of the staff, is a title, not a direction."""
+    max_pieces: int = 12
+    """A line with more pieces of ink than this is not read (lyrics, a footer)."""
     max_phrases: int = 2
-    """A line with more phrases than this is not directions (lyrics)."""
+    """A line with more phrases read as text than this is not directions (lyrics)."""
+    space_gap: float = 0.35
+    """A gap between two words at least this many line heights wide is a space in the text (the
+    recogniser sometimes reads none)."""
     min_letters: int = 4
     """Fewest letters a phrase needs (short reads are mostly symbols read as letters)."""
-    min_mean_prob: float = 0.93
+    min_mean_prob: float = 0.9
     """Least mean character probability of a kept phrase."""
     min_char_prob: float = 0.4
     """Least probability of any character of a kept phrase."""
@@ -99,6 +107,10 @@ class WordsConfig:
     """A line whose words start, in the median, this close to note heads under several words is lyrics."""
     part_names: bool = True
     """Also read the part names printed left of the first system and name the parts after them."""
+    single_staff_names: bool = False
+    """Name one-staff parts too. Off: the writer gives the name to the instrument as well, and music21
+    then takes e.g. "Trumpet" or "Bb Clarinet" for a transposing instrument and reads other pitches and
+    measures (dev pages: 5 -> 870 edits on one page); grand staves ("Piano", "MusicXML Part") are safe."""
     name_gap_spaces: float = 0.3
     """Margin kept free left of the staves (and their brace or bracket, masked) when reading part names."""
     ocr: LyricsConfig = LyricsConfig(min_char_prob=0.0)
@@ -120,21 +132,21 @@ class Phrase:
     min_prob: float
 
 
-_Cand = tuple[int, int, int, int, int, str, tuple[int, ...]]  # x0, y0, x1, y1, page staff, side, word x0s
+_Cand = tuple[int, int, int, int, int, str, tuple[tuple[int, int], ...]]  # x0, y0, x1, y1, staff, side, words
 
 # --- pure helpers -------------------------------------------------------------------------------------
 
 
 def is_direction_text(text: str, cfg: WordsConfig) -> bool:
-    """Whether a read phrase can be a text direction: enough Latin letters, no digits or odd symbols,
-    not a dynamic mark or trill ("mf", "tr")."""
+    """Whether a read phrase can be a text direction: enough Latin letters, no digits, hyphens or other
+    punctuation than . ' ( ) (lyrics carry , ; : ! ? and hyphens), not a dynamic mark or trill ("mf", "tr")."""
     t = text.strip()
     letters = sum(1 for c in t if c.isalpha() and unicodedata.name(c, "").startswith("LATIN"))
     if letters < cfg.min_letters and t.lower() not in _SHORT:
         return False
     if any(c.isdigit() for c in t):
         return False
-    if any(not (c.isalpha() or c in " .,'()-:;!") for c in t):
+    if any(not (c.isalpha() or c in " .'()") for c in t):  # digits, lyrics' , ; : ! ? and hyphens
         return False
     if any(c.isalpha() and not unicodedata.name(c, "").startswith("LATIN") for c in t):
         return False
@@ -153,8 +165,8 @@ def _group(pieces: Sequence[InkPiece], gap: float) -> list[list[InkPiece]]:
 
 
 def phrases(grey: np.ndarray, masked: np.ndarray, staves: Sequence[Staff], cfg: WordsConfig) -> list[_Cand]:
-    """Candidate phrases of a page: (x0, y0, x1, y1, page staff, placement, left x of each word), from the
-    masked page.
+    """Candidate phrases of a page: (x0, y0, x1, y1, page staff, placement, (x0, x1) of each word), from
+    the masked page.
 
     Each staff's band above (placement "above") and below ("below") is searched; a text line between two
     staves of a column belongs to the nearer one (each line is taken once).
@@ -182,7 +194,13 @@ def phrases(grey: np.ndarray, masked: np.ndarray, staves: Sequence[Staff], cfg: 
             for ry0, ry1 in text_rows(band, sp, _rows_cfg(cfg)):
                 if ry1 - ry0 > cfg.max_line_spaces * sp:
                     continue
-                ly0, ly1 = y0 + ry0, y0 + ry1
+                # a line cut by the band's far edge goes on beyond it: measured in full, and dropped if
+                # too tall for text (a title, music)
+                cols = x0 + np.flatnonzero(band[ry0:ry1].any(axis=0))
+                up, down = side == "above" and ry0 == 0, side == "below" and ry1 == band.shape[0]
+                ly0, ly1 = _extend(ink, y0 + ry0, y0 + ry1, cols, cfg.min_row_ink, up, down)
+                if ly1 - ly0 > cfg.max_line_spaces * sp:
+                    continue
                 cy = (ly0 + ly1) / 2
                 # a line between two staves belongs to the nearer one
                 nearer = min([st, *same_col], key=lambda o: min(abs(cy - o.top), abs(cy - o.bottom)))
@@ -191,13 +209,40 @@ def phrases(grey: np.ndarray, masked: np.ndarray, staves: Sequence[Staff], cfg: 
                 seen.add((ly0, x0))
                 line = band[ry0:ry1]
                 pieces = [p for p in ink_pieces(line, _rows_cfg(cfg)) if p.kind == "word"]
-                if not pieces or len(pieces) > cfg.max_words:
+                if not pieces or len(pieces) > cfg.max_pieces:
                     continue
+                if side == "above" and not any(o.bottom < st.top for o in same_col):
+                    # a line centred over the page's top staff, not spanning most of it, is a title
+                    lx0, lx1 = pieces[0].x0 + x0, pieces[-1].x1 + x0
+                    if abs((lx0 + lx1) / 2 - w / 2) < cfg.title_centre * w and lx1 - lx0 < 0.7 * (
+                        st.x1 - st.x0
+                    ):
+                        continue
                 for grp in _group(pieces, cfg.phrase_gap * (ry1 - ry0)):
                     out.append(
-                        (grp[0].x0 + x0, ly0, grp[-1].x1 + x0, ly1, s, side, tuple(q.x0 + x0 for q in grp))
+                        (
+                            grp[0].x0 + x0,
+                            ly0,
+                            grp[-1].x1 + x0,
+                            ly1,
+                            s,
+                            side,
+                            tuple((q.x0 + x0, q.x1 + x0) for q in grp),
+                        )
                     )
     return out
+
+
+def _extend(
+    ink: np.ndarray, y0: int, y1: int, cols: np.ndarray, min_ink: int, up: bool, down: bool
+) -> tuple[int, int]:
+    """Rows [y0, y1) of a text line grown up (`up`) and down (`down`) while the rows next to it have ink
+    in its columns."""
+    while up and y0 > 0 and ink[y0 - 1, cols].sum() >= min_ink:
+        y0 -= 1
+    while down and y1 < ink.shape[0] and ink[y1, cols].sum() >= min_ink:
+        y1 += 1
+    return y0, y1
 
 
 def _rows_cfg(cfg: WordsConfig) -> LyricsConfig:
@@ -215,10 +260,38 @@ def _strip(masked: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray
     """The phrase's pixels with white margins (the recogniser reads text with some room around it)."""
     crop = masked[y0:y1, x0:x1]
     hh = y1 - y0
-    pad, vpad = max(3, hh // 3), max(2, hh // 5)
+    pad, vpad = _pad(hh), max(2, hh // 5)
     out = np.full((hh + 2 * vpad, crop.shape[1] + 2 * pad), 255, np.uint8)
     out[vpad : vpad + hh, pad : pad + crop.shape[1]] = crop
     return out
+
+
+def _pad(height: int) -> int:
+    """White margin left and right of a strip of a text line `height` pixels tall."""
+    return max(3, height // 3)
+
+
+def _spaced(
+    chars: Sequence[tuple[str, float, float]],
+    words: Sequence[tuple[int, int]],
+    x0: int,
+    height: int,
+    gap: float,
+) -> str:
+    """The characters read in a phrase's strip as text, with a space put in at each gap between its words
+    wider than `gap` line heights where the recogniser read none (it runs close words together)."""
+    pad = _pad(height)
+    out: list[str] = []
+    k = 0
+    gaps = [(a[1], b[0]) for a, b in zip(words, words[1:], strict=False) if b[0] - a[1] >= gap * height]
+    for ch, x, _ in chars:
+        page_x = x0 + x - pad
+        while k < len(gaps) and page_x >= gaps[k][0] + 0.25 * (gaps[k][1] - gaps[k][0]):
+            if ch != " " and out and out[-1] != " ":
+                out.append(" ")
+            k += 1
+        out.append(ch)
+    return "".join(out)
 
 
 def _masked_page(grey: np.ndarray, glyphs: Sequence[Glyph], used: set[int]) -> np.ndarray:
@@ -330,39 +403,47 @@ def read_phrases(
         grey = pages[page]
         masked = _masked_page(grey, lay.glyphs, used.get(page, set()))
         found = phrases(grey, masked, lay.staves, cfg)
-        # lines in the lyrics' zone (under a staff whose notes got lyrics) or that look like lyrics (their
-        # words start under note heads) are left to the lyrics reader
-        by_line: dict[tuple[int, str, int], list[_Cand]] = {}
         for p in found:
-            by_line.setdefault((p[4], p[5], p[1]), []).append(p)
-        for (s, side, _), ph in by_line.items():
-            if len(ph) > cfg.max_phrases:
-                continue
-            upper = s if side == "below" else _staff_above(lay.staves, s)
-            if upper is not None and len(ph) > 1:
-                heads = [e[0] for e in events.get((page, upper), [])]
-                if _is_lyric_line([p[0] for p in ph], heads, lay.staves[upper].staff_space_px, cfg):
-                    continue
-            for p in ph:
-                cands.append((page, p))
-                strips.append(_strip(masked, p[0], p[1], p[2], p[3]))
+            cands.append((page, p))
+            strips.append(_strip(masked, p[0], p[1], p[2], p[3]))
     out: list[list[Phrase]] = [[] for _ in pages]
     if not strips:
         return out
     read = reader(strips, cfg.ocr)
+    kept: dict[tuple[int, int, str, int], list[Phrase]] = {}  # per text line: its directions
+    texts: dict[tuple[int, int, str, int], int] = {}
+    words_of: dict[tuple[int, int, str, int], int] = {}
     for (page, p), chars in zip(cands, read, strict=True):
-        text = unicodedata.normalize("NFKC", "".join(c for c, _, _ in chars)).strip()
+        text = unicodedata.normalize("NFKC", _spaced(chars, p[6], p[0], p[3] - p[1], cfg.space_gap)).strip()
         text = re.sub(r"\s+", " ", text)
         probs = [pr for c, _, pr in chars if c != " "]
         if not probs:
             continue
         mean_p, min_p = float(np.mean(probs)), float(min(probs))
-        if mean_p < cfg.min_mean_prob or min_p < cfg.min_char_prob or not is_direction_text(text, cfg):
+        key = (page, p[4], p[5], p[1])
+        if mean_p < cfg.min_mean_prob or not any(c.isalpha() for c in text):
             continue
+        texts[key] = texts.get(key, 0) + 1  # phrases of the line read as text (directions or not)
         words = [_bare(w) for w in text.split()]
+        words_of[key] = words_of.get(key, 0) + len(words)
+        if min_p < cfg.min_char_prob or not is_direction_text(text, cfg):
+            continue
         if sum(w in sung.get(page, set()) for w in words) > len(words) / 2:  # the lyrics reader's words
             continue
-        out[page].append(Phrase(p[0], p[1], p[2], p[3], p[4], p[5], text, mean_p, min_p))
+        kept.setdefault(key, []).append(Phrase(p[0], p[1], p[2], p[3], p[4], p[5], text, mean_p, min_p))
+    # a line of many words or phrases, or whose phrases start under note heads, is lyrics (left to the
+    # lyrics reader)
+    for key, line in kept.items():
+        page, s, side, _ = key
+        if texts[key] > cfg.max_phrases or words_of[key] > cfg.max_words:
+            continue
+        lay = assembly.pages[page]
+        upper = s if side == "below" else _staff_above(lay.staves, s)
+        if upper is not None and len(line) > 1:
+            heads = [e[0] for e in events.get((page, upper), [])]
+            if _is_lyric_line([q.x0 for q in line], heads, lay.staves[upper].staff_space_px, cfg):
+                continue
+        out[page].extend(line)
     return out
 
 
@@ -448,7 +529,8 @@ def read_part_names(
     | None = None,
 ) -> dict[int, str]:
     """Part index -> the name printed left of the part's staves in the piece's first system (confident
-    reads only; parts without a printed name are left out)."""
+    reads only; parts without a printed name, and one-staff parts unless `single_staff_names`, are left
+    out)."""
     cfg = cfg or WordsConfig()
     reader = reader or recognise_strips
     if not assembly.pages or not pages or not assembly.pages[0].systems:
@@ -464,7 +546,7 @@ def read_part_names(
     boxes: list[tuple[int, int, int, int, int]] = []
     for pi, idx in enumerate(system.part_staves):
         staves = [system.staves[k] for k in idx]
-        if not staves:
+        if len(staves) < 2 and not cfg.single_staff_names:
             continue
         sp = staves[0].staff_space_px
         top, bottom = min(st.top for st in staves), max(st.bottom for st in staves)
