@@ -146,3 +146,96 @@ def test_the_repair_drops_a_figured_bass_read_as_tuplets() -> None:
     one = [RhythmItem(e, 0, beamable=True, beam_group=0) for _ in range(5)]
     one += [RhythmItem(e, 0, Fraction(2, 3), True, 1) for _ in range(3)]
     assert repair_voice(one, Fraction(4), drop_tuplets=True).edit.startswith("drop tuplet on")
+
+
+def _volta_page(thickness: int) -> tuple[list[Glyph], np.ndarray]:
+    """Detected glyphs and page of two 2/4 measures (barlines at 300 and 560) with a line `thickness`
+    pixels thick 2.5 spaces above the staff over the second measure, a hook down from its left end."""
+    from assembly_glyphs import detected_header, detected_note
+
+    img = np.full((300, 600), 255, np.uint8)
+    for y in (100, 110, 120, 130, 140):
+        img[y, 20:580] = 0
+    for x in (300, 560):
+        img[100:141, x] = 0
+    img[75 : 75 + thickness, 302:555] = 0
+    img[75:92, 302] = 0
+    glyphs = detected_header("2", "4")
+    for k, x in enumerate((150, 220, 350, 420)):
+        glyphs += detected_note(x, 120, True, 10 + 2 * k)
+    glyphs += [
+        Glyph("barline", (300, 100, 301, 140), 1.0, 30),
+        Glyph("barline", (560, 100, 561, 140), 1.0, 31),
+    ]
+    return glyphs, img
+
+
+def test_an_ending_bracket_is_read_from_the_ink() -> None:
+    # detector dev pages (C-10, C-13, R-1, R-11, ...): the detector has no class for endings, so every
+    # first and second ending was lost (90 edits on the clean dev set)
+    glyphs, img = _volta_page(1)
+    ms = assemble_pages([(glyphs, img)]).score.parts[0].measures
+    assert [m.ending is not None for m in ms] == [False, True]
+    assert ms[1].ending is not None and ms[1].ending[0] == "1"
+    off = assemble_pages([(glyphs, img)], AssembleConfig(ink_endings=False)).score.parts[0].measures
+    assert [m.ending for m in off] == [None, None]
+    # a thick line (a beam above the staff) is no ending
+    glyphs, img = _volta_page(5)
+    assert [m.ending for m in assemble_pages([(glyphs, img)]).score.parts[0].measures] == [None, None]
+
+
+def test_a_short_measure_under_a_fermata_keeps_its_notes() -> None:
+    # detector dev page (C-20, a chorale): a phrase-end measure of 4/4 holds a half note under a
+    # fermata and a quarter rest (three beats, as printed); the repair added a dot to the half note in
+    # every part (a wrong duration and a shifted rest per part)
+    from assembly_glyphs import detected_header, detected_note
+
+    glyphs = detected_header("4", "4")
+    for k, x in enumerate((80, 110, 140, 170)):  # a full measure before and after
+        glyphs += detected_note(x, 125, True, 40 + 2 * k) + detected_note(x + 300, 125, True, 50 + 2 * k)
+    glyphs += [Glyph("noteheadHalfInSpace", (220, 120, 232, 130), 0.9, 10)]
+    glyphs += [Glyph("stem", (231, 90, 232, 125), 1.0, 11)]
+    glyphs += [
+        Glyph("fermataAbove", (218, 78, 236, 88), 0.9, 12),
+        Glyph("restQuarter", (260, 108, 270, 132), 0.9, 13),
+        Glyph("barline", (200, 100, 201, 140), 1.0, 14),
+        Glyph("barline", (360, 100, 361, 140), 1.0, 15),
+        Glyph("barline", (490, 100, 491, 140), 1.0, 16),
+    ]
+
+    def half(cfg: AssembleConfig) -> tuple[int, F]:
+        m = assemble_pages([(glyphs, None)], cfg).score.parts[0].measures[1]
+        n = next(iter(m.notes()))
+        return n.dots, n.duration_q
+
+    assert half(AssembleConfig()) == (0, F(2))
+    assert half(AssembleConfig(fermata_short=False)) == (1, F(3))
+
+
+def test_a_beam_over_a_rest_joins_its_notes() -> None:
+    # detector dev pages (R-1, ...): the detector has no beam class, beams are read in the ink between
+    # neighbouring stems up to 8 spaces apart; an eighth, an eighth rest and an eighth under one beam
+    # (12 spaces from stem to stem) came out as two flagged eighths
+    from assembly_glyphs import detected_header, detected_note
+
+    img = np.full((300, 600), 255, np.uint8)
+    for y in (100, 110, 120, 130, 140):
+        img[y, 20:580] = 0
+    img[100:141, 400] = 0
+    glyphs = detected_header("3", "8")
+    for k, x in enumerate((100, 220)):
+        glyphs += detected_note(x, 125, True, 10 + 2 * k)
+        img[120:131, x : x + 12] = 0
+        img[90:126, x + 11 : x + 13] = 0
+    img[90:95, 111:233] = 0  # the beam from stem top to stem top
+    glyphs += [
+        Glyph("rest8th", (160, 112, 170, 128), 0.9, 20),
+        Glyph("barline", (400, 100, 401, 140), 1.0, 21),
+    ]
+
+    def beams(cfg: AssembleConfig) -> list[tuple[str, ...]]:
+        m = assemble_pages([(glyphs, img)], cfg).score.parts[0].measures[0]
+        return [n.beams for n in sorted(m.notes(), key=lambda n: n.onset_q)]
+
+    assert beams(AssembleConfig()) == [("begin",), ("end",)]
+    assert beams(AssembleConfig(links_over_rests=False)) == [(), ()]

@@ -30,6 +30,7 @@ from frontline.music.assemble.pixels import (
     staccato_dot,
     stem_end_strokes,
     tie_arc,
+    volta_lines,
 )
 from frontline.music.assemble.repair import TRUSTED_TIERS, RhythmItem, repair_voice
 from frontline.music.assemble.rhythm import (
@@ -388,6 +389,17 @@ class AssembleConfig:
     """Read the mordent class (one class for the zigzag with and without a vertical stroke) as an inverted
     mordent, the zigzag alone (the upper mordent or Pralltriller, the common one in printed music: 40 of
     the 43 mordents in the development pages' ground truth); off: a mordent (with the stroke)."""
+    links_over_rests: bool = True
+    """Detected symbols: two stems up to 16 spaces apart with a rest between them are beamed together
+    when a beam runs in the ink between their far ends (before: only stems up to 8 spaces apart, so a
+    beam over a rest was lost)."""
+    fermata_short: bool = True
+    """Detected symbols: a voice short of its measure that holds a fermata is repaired only as annotated
+    ones are (an unmarked triplet): a phrase end under a fermata is short on purpose (chorales), and
+    a dot added there was wrong in every part."""
+    ink_endings: bool = True
+    """Detector mode: ending (volta) brackets above a system's top staff read from the ink
+    (`pixels.volta_lines`; the detector has no class for them)."""
     drop_tuplets_together: bool = True
     """The measure repair may drop every tuplet of a voice at once when that alone fills the measure
     (a figured bass's digits under the staff read as tuplet numbers; before: one tuplet at a time)."""
@@ -1810,12 +1822,22 @@ def _system_pass(
             ),
             key=lambda gr: gr.x,
         )
+        rests_x = [gr.x for gr in groups if gr.staff == sid and gr.is_rest and not gr.grace]
         for left_g, right_g in zip(chain, chain[1:], strict=False):
+            close = right_g.x - left_g.x <= 8 * sp
+            if (
+                not close
+                and cfg.links_over_rests
+                and ink is not None
+                and right_g.x - left_g.x <= 16 * sp
+                and any(left_g.x < x < right_g.x for x in rests_x)
+            ):
+                close = _beam_ink_between(ink, left_g, right_g, sp)
             if (
                 left_g.stem_dir == right_g.stem_dir
                 and left_g.px_strokes[1] > 0
                 and right_g.px_strokes[0] > 0
-                and right_g.x - left_g.x <= 8 * sp
+                and close
                 and not set(left_g.beams) & set(right_g.beams)
             ):
                 left_g.links.append(link)
@@ -1914,6 +1936,26 @@ def _ink_row(ink: np.ndarray, y: float, x0: float, x1: float, space: float) -> b
     if b <= a or d <= c:
         return True
     return bool((ink[a:b, c:d].mean(axis=1) >= 0.7).any())
+
+
+def _beam_ink_between(ink: np.ndarray, a: _Group, b: _Group, space: float) -> bool:
+    """Whether a beam runs in the ink from the far end of `a`'s stem to the far end of `b`'s (over a
+    rest between them): in nine of ten columns spaced evenly between the stems, ink within 0.3 spaces
+    of the straight line joining the two stem ends."""
+    if a.stem is None or b.stem is None:
+        return False
+    up = a.stem_dir == "up"
+    xa, xb = a.stem.center_xy[0], b.stem.center_xy[0]
+    ya = a.stem.bbox_xyxy[1] if up else a.stem.bbox_xyxy[3]
+    yb = b.stem.bbox_xyxy[1] if up else b.stem.bbox_xyxy[3]
+    hits = 0
+    for k in range(1, 11):
+        t = k / 11
+        x, y = int(round(xa + t * (xb - xa))), ya + t * (yb - ya)
+        r0, r1 = max(0, int(y - 0.3 * space)), min(ink.shape[0], int(y + 0.3 * space) + 1)
+        if 0 <= x < ink.shape[1] and r1 > r0 and ink[r0:r1, x].any():
+            hits += 1
+    return hits >= 9
 
 
 def _reach(gr: _Group, y: float) -> float:
@@ -2459,10 +2501,13 @@ def assemble_pages(
             glyphs = deskew_glyphs(glyphs, angle, center)
         staves = staves_from_glyphs(glyphs)
         ink: np.ndarray | None = None
+        light_ink: np.ndarray | None = None
         if image is not None and upright is not None:
             # staves the symbols miss (a line finder may skip some) come from the page's row profile
             page_ink = ink_mask(upright)  # one mask for every pixel check of the page
             ink = page_ink if cfg.pixel_beams or cfg.pixel_stems else None
+            if cfg.ink_endings and any(g.score < 1.0 for g in glyphs):
+                light_ink = ink_mask(upright, 0.2)
             staves = _merge_staves(staves, image_staves)
             if cfg.image_barlines and staves:
                 glyphs = glyphs + _new_barlines(
@@ -2520,6 +2565,21 @@ def assemble_pages(
         for sys_i, system in enumerate(systems):
             res = _system_pass(staves, system, sys_glyphs[sys_i], cfg, ink)
             sp = float(np.median([s.staff_space_px for s in system.staves]))
+            if light_ink is not None and not any(g.class_name == "ending" for g in sys_glyphs[sys_i]):
+                # the detector has no class for endings: volta brackets above the system from the ink
+                top = system.staves[0]
+                res.endings.extend(
+                    volta_lines(
+                        light_ink,
+                        top.top,
+                        (top.x0, top.x1),
+                        tuple(a for a, _ in res.regions) + (res.regions[-1][1],),
+                        sp,
+                        max((st.bottom for st in staves if st.bottom < top.top), default=0.0) + sp,
+                        tuple(y for st in staves for y in st.line_ys),
+                        res.regions[0][1] - sp,
+                    )
+                )
             while len(states) < len(system.part_staves):
                 states.append(_PartState())
                 part_staves_count.append(len(system.part_staves[len(states) - 1]))
@@ -2906,8 +2966,11 @@ def assemble_pages(
                             tiers = (
                                 TRUSTED_TIERS
                                 if cfg.trusted_repairs_only
-                                and not any(g.detected for g in vg)
                                 and _total_of(vg) < expected
+                                and (
+                                    not any(g.detected for g in vg)
+                                    or (cfg.fermata_short and any(g.fermata for g in vg))
+                                )
                                 else None
                             )
                             anchors = filled + part_filled

@@ -357,3 +357,66 @@ def ink_bracket(
             return None
         ends.append(float(last))
     return ends[0], ends[1]
+
+
+def volta_lines(
+    ink: np.ndarray,
+    staff_top: float,
+    x_range: tuple[float, float],
+    bar_xs: tuple[float, ...],
+    space: float,
+    y_min: float = 0.0,
+    line_ys: tuple[float, ...] = (),
+    first_bar: float = 0.0,
+) -> list[tuple[float, float]]:
+    """(left, right) x of each ending (volta) bracket drawn above a staff, read in the ink.
+
+    Why: the detector has no class for endings. A volta is a thin straight line 1-8 spaces above the
+    staff's top line (and below `y_min`, e.g. the staff above), at least four spaces long, on no staff
+    line (`line_ys`), with nothing drawn on it (a beam or text is thick, a slur bends), a hook down from
+    its left end (at least a space long) and its left end within a space of a barline (`bar_xs`, the
+    measure starts) or left of `first_bar` (the system's first measure, whose ending starts after the
+    clef and key): what a tuplet bracket, an ottava line (dashed), a lyric extender or a hairpin
+    (slanted) is not. Lines found on neighbouring rows count once.
+    """
+    h, w = ink.shape
+    ya = max(0, int(max(y_min, staff_top - 8.0 * space)))
+    yb = max(0, int(staff_top - 1.0 * space))
+    xa, xb = max(0, int(x_range[0])), min(w, int(x_range[1]) + 1)
+    if yb - ya < 2 or xb - xa < 4 * space:
+        return []
+    off = max(2, int(round(0.25 * space)))  # rows a thin line leaves empty above and below (a beam fills)
+    hook = max(3, int(round(1.0 * space)))
+    found: list[tuple[int, float, float]] = []  # (row, x0, x1)
+    for y in range(ya, yb):
+        if any(abs(y - ly) <= 1.5 for ly in line_ys):
+            continue
+        row = ink[y, xa:xb]
+        cols = np.flatnonzero(row)
+        if cols.size < 4 * space:
+            continue
+        breaks = np.flatnonzero(np.diff(cols) > 2)
+        starts = np.concatenate(([0], breaks + 1))
+        ends = np.concatenate((breaks, [cols.size - 1]))
+        for s, e in zip(starts, ends, strict=True):
+            c0, c1 = int(cols[s]) + xa, int(cols[e]) + xa
+            if c1 - c0 < 4 * space:
+                continue
+            if not any(abs(c0 - bx) <= 1.0 * space for bx in bar_xs) and c0 >= first_bar:
+                continue
+            above = ink[max(0, y - off), c0 : c1 + 1].mean() if y - off >= 0 else 0.0
+            below = ink[min(h - 1, y + off), c0 : c1 + 1].mean()
+            if above > 0.15 or below > 0.35:
+                continue
+            left = ink[y : min(h, y + hook + 1), max(0, c0 - 1) : c0 + 2].any(axis=1)
+            if left.size < hook or left.mean() < 0.9:
+                continue
+            found.append((y, float(c0), float(c1)))
+    lines: list[list[float]] = []  # [last row, x0, x1]
+    for y, fx0, fx1 in found:
+        same = next((ln for ln in lines if y - ln[0] <= 2 and abs(fx0 - ln[1]) <= space), None)
+        if same is None:
+            lines.append([float(y), fx0, fx1])
+        else:
+            same[:] = [float(y), min(same[1], fx0), max(same[2], fx1)]
+    return [(ln[1], ln[2]) for ln in lines]
