@@ -7,9 +7,11 @@ from __future__ import annotations
 import numpy as np
 
 from frontline.music.assemble.staves import group_systems, skew_from_staff_boxes, staves_from_glyphs
+from frontline.music.layout import SplitConfig, split_columns
 from frontline.music.lines import LineConfig, find_lines_normalized, staves_from_symbols
 from frontline.music.normalize import NormalizeConfig, normalize_page, space_from_barlines
 from frontline.music.records import Glyph, Staff
+from frontline.music.refine import drop_missing_octave_eights
 
 SP = 10.0
 Box = tuple[float, float, float, float]
@@ -168,3 +170,44 @@ def test_a_staff_whose_lines_faded_is_added_from_its_clef_beside_found_staves() 
     on = find_lines_normalized(img, SP, LineConfig(), syms)
     tops = sorted(float(b[1]) for c, b in zip(on.classes, on.boxes, strict=True) if c == "staff")
     assert len(tops) == 2 and abs(tops[1] - 200.0) <= 1.5
+
+
+def _clef_page(eight: str, bracket: bool = False) -> tuple[np.ndarray, Glyph, list[Box]]:
+    """A staff (top line 40) with a treble-clef-like stroke ending in a ball 1.5 spaces below the bottom
+    line; `eight`: "" none, "apart" an 8 just under the ball, "joined" an 8 touching it. Then the next
+    staff's clef top 2 spaces below (choir staves standing close)."""
+    img = np.full((220, 200), 250, np.uint8)
+    for k in range(5):
+        img[40 + k * 10, 10:190] = 0
+    bottom = 80
+    img[20 : bottom + 13, 40:43] = 0  # the clef's stroke down through the staff
+    yy, xx = np.mgrid[0:220, 0:200]
+    img[((xx - 38) / 4.0) ** 2 + ((yy - (bottom + 12)) / 4.0) ** 2 <= 1.0] = 0  # the ball, to 1.6 spaces
+    if eight:
+        top = bottom + 17 if eight == "apart" else bottom + 15
+        for cy in (top + 2.5, top + 7.5):  # an 8: two small rings
+            ring = np.abs(np.hypot(xx - 41, yy - cy) - 2.5) <= 1.0
+            img[ring] = 0
+    img[bottom + 21 :, 44:47] = 0  # the next staff's clef top
+    if bracket:
+        img[30:200, 30:32] = 0
+    g = Glyph("clefG8vb", (33.0, 24.0, 58.0, float(bottom + 16)), 0.9, 0)
+    return img, g, [(10.0, 40.0, 190.0, 80.0)]
+
+
+def test_a_g_clef_8vb_without_an_8_below_is_a_treble_clef() -> None:
+    for bracket in (False, True):
+        img, g, staves = _clef_page("", bracket)
+        assert drop_missing_octave_eights(img, [g], staves, SP)[0].class_name == "clefG"
+        for eight in ("apart", "joined"):
+            img, g, staves = _clef_page(eight, bracket)
+            assert drop_missing_octave_eights(img, [g], staves, SP)[0].class_name == "clefG8vb"
+
+
+def test_a_page_without_staff_lines_is_not_split_at_a_gap_between_its_beams() -> None:
+    img, _ = _lineless_page(10.0, [100.0, 250.0, 400.0], 900, 560)
+    for y, t in ((70, 4), (225, 7), (377, 5)):  # beams left and right of an empty middle
+        img[y : y + t, 60:400] = 0
+        img[y : y + t, 520:860] = 0
+    assert len(split_columns(img, SplitConfig(lineless_whole=False))) == 2
+    assert split_columns(img) == [(0, 900)]

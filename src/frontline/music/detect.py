@@ -33,6 +33,7 @@ from frontline.music.refine import (
     SNAP_CLASS_PREFIXES,
     drop_heads_off_staff,
     drop_letters_as_heads,
+    drop_missing_octave_eights,
     find_articulation_blobs,
     find_grace_slashes,
     find_octave_clefs,
@@ -126,6 +127,8 @@ class DetectConfig:
     """Fit whole/half/double-whole rest boxes to their solid bar (refine.snap_rest_bars)."""
     octave_clefs: bool = True
     """A treble clef with a small 8 above it is a clefG8va (refine.find_octave_clefs)."""
+    octave_eights: bool = True
+    """A G-clef-8vb with no 8 below it is a plain treble clef (refine.drop_missing_octave_eights)."""
     breve_rests: bool = True
     """Double-whole rests on a staff fill the space that holds them (refine.fit_breve_rests); then they
     are not ink-fitted by `snap_rest_bars`."""
@@ -393,6 +396,7 @@ def decode_page(
     space = norm.staff.space_px * norm.transform.scale
     line_glyphs: list[Glyph] = []
     rest_bars: list[Glyph] = []
+    staves: list[tuple[float, float, float, float]] = []
     t3 = time.perf_counter()
     normed = to_glyphs(dets, classes)
     if cfg.lines:
@@ -470,6 +474,8 @@ def decode_page(
         if rest_bars:
             glyphs = glyphs + confirm_rest_bars(norm, rest_bars, cfg)
         timing["classify"] = time.perf_counter() - t4
+    if cfg.octave_eights and staves:  # after the glyph classifier, which reads such clefs as clefG8vb too
+        glyphs = _octave_eights(norm, glyphs, staves, space)
     allg = _confident(glyphs, cfg.min_score, cfg.dot_margin) + line_glyphs
     if cfg.classes is not None:
         keep = set(cfg.classes)
@@ -479,6 +485,28 @@ def decode_page(
     if not glyphs:
         warn.append("staff lines found but no symbols detected")
     return PageDetections(tuple(allg), (w, h), norm.staff.space_px, tuple(warn), timing)
+
+
+def _octave_eights(
+    norm: NormalizedPage, glyphs: list[Glyph], staves: list[tuple[float, float, float, float]], space: float
+) -> list[Glyph]:
+    """`refine.drop_missing_octave_eights` for glyphs in original pixels (tested on the normalised page)."""
+    idx = [i for i, g in enumerate(glyphs) if g.class_name == "clefG8vb"]
+    if not idx:
+        return glyphs
+    boxes = np.asarray([glyphs[i].bbox_xyxy for i in idx], np.float64)
+    corners = np.concatenate([boxes[:, [0, 1]], boxes[:, [2, 1]], boxes[:, [0, 3]], boxes[:, [2, 3]]])
+    pts = norm.transform.to_normalized_points(corners).reshape(4, len(idx), 2)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    normed = [
+        replace(glyphs[i], bbox_xyxy=(float(a[0]), float(a[1]), float(b[0]), float(b[1])))
+        for i, a, b in zip(idx, lo, hi, strict=True)
+    ]
+    out = list(glyphs)
+    for i, g in zip(idx, drop_missing_octave_eights(norm.image, normed, staves, space), strict=True):
+        if g.class_name != out[i].class_name:
+            out[i] = replace(out[i], class_name=g.class_name)
+    return out
 
 
 def _confident(glyphs: list[Glyph], min_score: float, dot_margin: float) -> list[Glyph]:

@@ -43,6 +43,10 @@ class SplitConfig:
     """Each part needs a column crossed by at least this many staff-line pixels (two staves' lines)."""
     max_parts: int = 4
     """Most parts one image is split into."""
+    lineless_whole: bool = True
+    """A page with no staff lines but with lone barlines of one height (`normalize.space_from_barlines`:
+    the lines bleached away) is one page: its long beams and gaps between them made the splitter cut a
+    degraded dev page in two."""
 
 
 def staff_space(grey: np.ndarray, measure_width: int = 2600) -> float | None:
@@ -145,6 +149,11 @@ def split_columns(
         return [(0, w)]
     if space_px is None:
         space_px = staff_space(grey, cfg.measure_width)
+    if space_px is None and cfg.lineless_whole:
+        from frontline.music.normalize import space_from_barlines
+
+        if space_from_barlines(grey) > 0:
+            return [(0, w)]
     profile, f = _line_profile(grey, cfg, space_px)
     n = profile.size
     cuts: list[int] = []
