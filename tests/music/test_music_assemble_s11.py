@@ -239,3 +239,28 @@ def test_a_beam_over_a_rest_joins_its_notes() -> None:
 
     assert beams(AssembleConfig()) == [("begin",), ("end",)]
     assert beams(AssembleConfig(links_over_rests=False)) == [(), ()]
+
+
+def test_a_hairpin_is_read_from_the_ink() -> None:
+    # detector dev pages: the detector has no class for hairpins, so every crescendo and diminuendo
+    # wedge was lost (52 edits on the clean dev set)
+    from assembly_glyphs import detected_header, detected_note
+
+    img = np.full((300, 600), 255, np.uint8)
+    for y in (100, 110, 120, 130, 140):
+        img[y, 20:580] = 0
+    glyphs = detected_header("4", "4")
+    for k, x in enumerate((100, 160, 220, 280)):
+        glyphs += detected_note(x, 125, True, 10 + 2 * k)
+    glyphs += [Glyph("barline", (340, 100, 341, 140), 1.0, 30)]
+    for x in range(100, 261):  # two lines opening from a point at x 100 to 12 px apart at x 260
+        half = 6 * (x - 100) / 160
+        img[int(round(165 - half)), x] = 0
+        img[int(round(165 + half)), x] = 0
+
+    def wedges(cfg: AssembleConfig) -> list[str]:
+        m = assemble_pages([(glyphs, img)], cfg).score.parts[0].measures[0]
+        return [d.value for d in m.directions if d.kind == "wedge"]
+
+    assert wedges(AssembleConfig()) == ["crescendo", "stop"]
+    assert wedges(AssembleConfig(ink_hairpins=False)) == []

@@ -26,6 +26,7 @@ from frontline.music.assemble.pitch import (
 from frontline.music.assemble.pixels import (
     find_stem,
     ink_bracket,
+    ink_hairpins,
     ink_mask,
     staccato_dot,
     stem_end_strokes,
@@ -397,6 +398,9 @@ class AssembleConfig:
     """Detected symbols: a voice short of its measure that holds a fermata is repaired only as annotated
     ones are (an unmarked triplet): a phrase end under a fermata is short on purpose (chorales), and
     a dot added there was wrong in every part."""
+    ink_hairpins: bool = True
+    """Detector mode: crescendo and diminuendo hairpins read from the ink (`pixels.ink_hairpins`; the
+    detector has no class for them)."""
     ink_endings: bool = True
     """Detector mode: ending (volta) brackets above a system's top staff read from the ink
     (`pixels.volta_lines`; the detector has no class for them)."""
@@ -2523,6 +2527,20 @@ def assemble_pages(
                         replace(c, glyph_id=next_id + k)
                         for k, c in enumerate(find_connectors(upright, staves, page_ink))
                     ]
+            if (
+                cfg.ink_hairpins
+                and staves
+                and any(g.score < 1.0 for g in glyphs)
+                and not any(g.class_name.endswith("Hairpin") for g in glyphs)
+            ):
+                # the detector has no class for hairpins: wedges read from the ink
+                next_id = max((g.glyph_id for g in glyphs), default=-1) + 1
+                space = float(np.median([st.staff_space_px for st in staves]))
+                lines = tuple(y for st in staves for y in st.line_ys)
+                glyphs = glyphs + [
+                    Glyph(name, box, 0.9, next_id + k)
+                    for k, (name, box) in enumerate(ink_hairpins(page_ink, space, lines))
+                ]
         if not staves:
             warnings.append(f"page {page_i + 1}: no staves found; nothing to read")
             layouts.append(PageLayout(page_i, (), (), tuple(original), (), angle))

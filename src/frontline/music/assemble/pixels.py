@@ -420,3 +420,47 @@ def volta_lines(
         else:
             same[:] = [float(y), min(same[1], fx0), max(same[2], fx1)]
     return [(ln[1], ln[2]) for ln in lines]
+
+
+def ink_hairpins(
+    ink: np.ndarray, space: float, line_ys: tuple[float, ...] = ()
+) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """(class name, box) of each hairpin (crescendo / diminuendo wedge) drawn in the ink.
+
+    Why: the detector has no class for hairpins. A hairpin is a connected piece of ink at least three
+    spaces wide and 0.5-2.5 spaces tall, on no staff line (`line_ys`), thin (a quarter of its box inked
+    at most), whose opening (top to bottom ink in each column) grows or shrinks in a straight line from
+    at most 0.3 spaces at one end to at least 0.5 at the other: "dynamicCrescendoHairpin" when it
+    opens to the right, "dynamicDiminuendoHairpin" when it closes.
+    """
+    from scipy import ndimage
+
+    lab, _ = ndimage.label(ink, structure=np.ones((3, 3), bool))
+    out: list[tuple[str, tuple[float, float, float, float]]] = []
+    for k, sl in enumerate(ndimage.find_objects(lab), start=1):
+        if sl is None:
+            continue
+        ys, xs = sl
+        h, w = ys.stop - ys.start, xs.stop - xs.start
+        if w < 3 * space or not 0.5 * space <= h <= 2.5 * space:
+            continue
+        if any(ys.start - 1 <= ly <= ys.stop + 1 for ly in line_ys):
+            continue
+        comp = lab[sl] == k
+        if comp.mean() > 0.25 or not comp.any(axis=0).all():
+            continue
+        top = comp.argmax(axis=0)
+        bottom = h - 1 - comp[::-1].argmax(axis=0)
+        gaps = (bottom - top).astype(np.float64)
+        t = np.arange(w, dtype=np.float64)
+        fit = np.polyfit(t, gaps, 1)
+        if float(np.abs(np.polyval(fit, t) - gaps).mean()) > 0.15 * space:
+            continue
+        end = max(1, w // 10)
+        g0, g1 = float(gaps[:end].mean()), float(gaps[-end:].mean())
+        box = (float(xs.start), float(ys.start), float(xs.stop - 1), float(ys.stop - 1))
+        if g0 <= 0.3 * space and g1 >= 0.5 * space:
+            out.append(("dynamicCrescendoHairpin", box))
+        elif g1 <= 0.3 * space and g0 >= 0.5 * space:
+            out.append(("dynamicDiminuendoHairpin", box))
+    return out
