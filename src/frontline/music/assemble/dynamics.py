@@ -74,29 +74,54 @@ def _resize(mask: np.ndarray, h: int, w: int) -> np.ndarray:
     return big.reshape(h, 4, w, 4).mean(axis=(1, 3)).astype(np.float32)
 
 
+_BLOCK = 2000.0  # font units between the letters of one font's sheet
+_SCALE = 0.2  # pixels per font unit the letters are drawn at
+
+
 @cache
-def _drawing(word: str, font: str) -> np.ndarray | None:
-    """The word's ink in one font at height `_H` (coverage fractions), or None when it cannot be drawn."""
+def _sheet(font: str) -> dict[str, tuple[np.ndarray, float]]:
+    """Letter -> (darkness of its block, 0..1, drawn at `_SCALE` with its origin 60 px from the block's
+    left edge; advance width in font units) for one font: every letter drawn in one SVG (one raster)."""
     letters = _letters(font)
-    if not word or any(ch not in letters for ch in word):
-        return None
+    if not letters:
+        return {}
     import cairosvg
     from PIL import Image
 
-    parts, x = [], 0.0
-    for ch in word:
-        d, adv = letters[ch]
-        parts.append(f'<path transform="translate({x:.1f},0) scale(1,-1)" d="{d}"/>')
-        x += adv
-    w = x + 600.0
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w / 10:.1f}" height="160" '
-        f'viewBox="-300 -1000 {w:.1f} 1600"><rect x="-300" y="-1000" width="{w:.1f}" height="1600" '
-        f'fill="white"/><g fill="black">{"".join(parts)}</g></svg>'
+    order = sorted(letters)
+    paths = "".join(
+        f'<path transform="translate({k * _BLOCK:.0f},0) scale(1,-1)" d="{letters[ch][0]}"/>'
+        for k, ch in enumerate(order)
     )
-    png = cairosvg.svg2png(bytestring=svg.encode(), output_width=int(w / 5))
-    ink = np.asarray(Image.open(io.BytesIO(png)).convert("L")) < 128
-    ink = _ink_crop(ink)
+    width = _BLOCK * len(order)
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width / 10:.0f}" height="160" '
+        f'viewBox="-300 -1000 {width:.0f} 1600"><rect x="-300" y="-1000" width="{width:.0f}" '
+        f'height="1600" fill="white"/><g fill="black">{paths}</g></svg>'
+    )
+    png = cairosvg.svg2png(bytestring=svg.encode(), output_width=int(width * _SCALE))
+    dark = 1.0 - np.asarray(Image.open(io.BytesIO(png)).convert("L"), np.float32) / 255.0
+    step = int(_BLOCK * _SCALE)
+    return {ch: (dark[:, k * step : (k + 1) * step], letters[ch][1]) for k, ch in enumerate(order)}
+
+
+@cache
+def _drawing(word: str, font: str) -> np.ndarray | None:
+    """The word's ink in one font at height `_H` (coverage fractions), or None when it cannot be drawn:
+    its letters' drawings set side by side by the font's advance widths."""
+    sheet = _sheet(font)
+    if not word or any(ch not in sheet for ch in word):
+        return None
+    step = int(_BLOCK * _SCALE)
+    total = sum(sheet[ch][1] for ch in word)
+    canvas = np.zeros((sheet[word[0]][0].shape[0], int(total * _SCALE) + step + 1), np.float32)
+    x = 0.0
+    for ch in word:
+        block, adv = sheet[ch]
+        left = int(round(x * _SCALE))
+        canvas[:, left : left + step] = np.maximum(canvas[:, left : left + step], block)
+        x += adv
+    ink = _ink_crop(canvas >= 0.5)
     if not ink.any():
         return None
     wd = max(1, int(round(_H * ink.shape[1] / ink.shape[0])))
@@ -118,12 +143,15 @@ def dynamic_match(crop: np.ndarray, words: tuple[str, ...] = WORDS) -> tuple[str
         return "", 0.0
     aspect = ink.shape[1] / ink.shape[0]
     best, best_score = "", -1.0
+    scaled: dict[int, np.ndarray] = {}  # the crop at each drawing width met (height `_H`)
     for word in words:
         for font in _FONTS:
             t = _drawing(word, font)
             if t is None:
                 continue
-            a = _resize(ink, t.shape[0], t.shape[1])
+            a = scaled.get(t.shape[1])
+            if a is None:
+                a = scaled[t.shape[1]] = _resize(ink, t.shape[0], t.shape[1])
             inter = float(np.minimum(a, t).sum())
             union = float(np.maximum(a, t).sum())
             t_aspect = t.shape[1] / t.shape[0]
