@@ -2510,7 +2510,8 @@ def assemble_pages(
             # staves the symbols miss (a line finder may skip some) come from the page's row profile
             page_ink = ink_mask(upright)  # one mask for every pixel check of the page
             ink = page_ink if cfg.pixel_beams or cfg.pixel_stems else None
-            if cfg.ink_endings and any(g.score < 1.0 for g in glyphs):
+            detected = any(g.score < 1.0 for g in glyphs)  # a detector's symbols (not annotations)
+            if cfg.ink_endings and detected:
                 light_ink = ink_mask(upright, 0.2)
             staves = _merge_staves(staves, image_staves)
             if cfg.image_barlines and staves:
@@ -2530,7 +2531,7 @@ def assemble_pages(
             if (
                 cfg.ink_hairpins
                 and staves
-                and any(g.score < 1.0 for g in glyphs)
+                and detected
                 and not any(g.class_name.endswith("Hairpin") for g in glyphs)
             ):
                 # the detector has no class for hairpins: wedges read from the ink
