@@ -391,34 +391,23 @@ class AssembleConfig:
     mordent, the zigzag alone (the upper mordent or Pralltriller, the common one in printed music: 40 of
     the 43 mordents in the development pages' ground truth); off: a mordent (with the stroke)."""
     links_over_rests: bool = True
-    """Detected symbols: two stems up to 16 spaces apart with a rest between them are beamed together
-    when a beam runs in the ink between their far ends (before: only stems up to 8 spaces apart, so a
-    beam over a rest was lost)."""
+    """Detected symbols: stems up to 16 spaces apart with a rest between are beamed when ink joins them."""
     fermata_short: bool = True
-    """Detected symbols: a voice short of its measure that holds a fermata is repaired only as annotated
-    ones are (an unmarked triplet): a phrase end under a fermata is short on purpose (chorales), and
-    a dot added there was wrong in every part."""
+    """Detected symbols: a short voice holding a fermata gets only the annotated repairs (a phrase end)."""
     ink_hairpins: bool = True
-    """Detector mode: crescendo and diminuendo hairpins read from the ink (`pixels.ink_hairpins`; the
-    detector has no class for them)."""
+    """Detector mode: crescendo and diminuendo hairpins read from the ink (`pixels.ink_hairpins`)."""
     ink_endings: bool = True
-    """Detector mode: ending (volta) brackets above a system's top staff read from the ink
-    (`pixels.volta_lines`; the detector has no class for them)."""
+    """Detector mode: ending (volta) brackets above a system read from the ink (`pixels.volta_lines`)."""
     drop_tuplets_together: bool = True
-    """The measure repair may drop every tuplet of a voice at once when that alone fills the measure
-    (a figured bass's digits under the staff read as tuplet numbers; before: one tuplet at a time)."""
+    """The measure repair may drop all of a voice's tuplets at once (a figured bass read as tuplets)."""
     tuplet_second_mark: bool = True
-    """A tuplet number over events another number already made a tuplet marks the other events under it
-    when they fill as many units as its number (two voices' triplets whose numbers overlap)."""
+    """A second tuplet number over already-marked events marks the other voice's events under it."""
     dynamic_fonts: bool = True
-    """Read the word of a combined dynamics glyph by matching its ink against the SMuFL fonts' dynamics
-    letters (`dynamics.match_dynamic_word`); off: the pixel rules of `dynamic_word`."""
+    """Read combined dynamics words by matching the SMuFL fonts' letters (off: `dynamic_word`'s rules)."""
     min_dynamic_match: float = 0.3
-    """With `dynamic_fonts`: a dynamics glyph whose best font match scores below this is no word (text
-    the detector took for dynamics; dev pages: every true one scored 0.44 or more)."""
+    """With `dynamic_fonts`: a best font match scoring below this is no word (dev: true ones >= 0.44)."""
     tuplet_between_staves: bool = True
-    """A tuplet mark between two staves (not on a beam) belongs to the staff whose events under it reach
-    nearest to it (a bracket over the lower staff's up-stems), not to the staff whose lines are nearest."""
+    """A tuplet mark between two staves goes to the staff whose events under it reach nearest to it."""
     min_tuplet_score: float = 0.6
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
