@@ -211,3 +211,12 @@ def test_a_page_without_staff_lines_is_not_split_at_a_gap_between_its_beams() ->
         img[y : y + t, 520:860] = 0
     assert len(split_columns(img, SplitConfig(lineless_whole=False))) == 2
     assert split_columns(img) == [(0, 900)]
+
+
+def test_letters_that_pass_for_barlines_and_clefs_make_no_staff_without_noteheads() -> None:
+    img, syms = _lineless_page(SP, [60.0, 200.0], 700, 300)
+    no_heads = [s for s in syms if not s[0].startswith("notehead")]
+    assert "staff" not in find_lines_normalized(img, SP, LineConfig(), no_heads).classes
+    assert (
+        find_lines_normalized(img, SP, LineConfig(symbol_staff_heads=0), no_heads).classes.count("staff") == 2
+    )

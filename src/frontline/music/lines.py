@@ -127,6 +127,10 @@ class LineConfig:
     (`staves_from_symbols`: barlines one staff tall give a staff's top and bottom, clefs its middle
     line). Runs only where the line finder found no staff at all, so pages with staff lines cannot
     change."""
+    symbol_staff_heads: int = 3
+    """Staves from the symbols alone (`staff_from_symbols`) need this many noteheads per staff on
+    average: a text page's letters pass for barlines of one height and for F clefs, not for noteheads
+    (a rendered text page gave 40 staves and 354 empty measures instead of "no music found")."""
     staff_from_clefs: bool = True
     """Staves were found but a clef at the start of a line (within 3 spaces of the leftmost staff
     start) lies on none of them: that staff comes from the symbols too (`staves_from_symbols`; staves
@@ -305,6 +309,7 @@ def staves_from_symbols(
     space: float,
     bar_range: tuple[float, float] = (3.6, 4.7),
     start_x: float | None = None,
+    min_heads: int = 0,
 ) -> list[tuple[float, float, float, float]]:
     """Staff boxes (xyxy) of a page whose staff lines are gone, from its barlines and clefs.
 
@@ -315,7 +320,8 @@ def staves_from_symbols(
     none), its left end the clef's (0.6 space before it) or the first anchor's, its right end the
     rightmost barline (one through its middle lines, a system's too) or symbol within two spaces of it
     (right ends within 2 spaces of the page's rightmost are made one: justified lines). The box holds
-    the lines as a `staff` glyph's. With `start_x`, only staves with a clef starting left of it.
+    the lines as a `staff` glyph's. With `start_x`, only staves with a clef starting left of it; with
+    `min_heads`, none unless the staves hold that many noteheads each on average (within 2 spaces).
     """
     sp = float(space)
     heads = np.asarray([b for c, b in symbols if c.startswith("notehead")], np.float64).reshape(-1, 4)
@@ -377,6 +383,13 @@ def staves_from_symbols(
             continue
         kept.append((n, box))
     boxes_out = [box for _, box in kept]
+    if min_heads > 0 and boxes_out:
+        hx, hy = (heads[:, 0] + heads[:, 2]) / 2, (heads[:, 1] + heads[:, 3]) / 2
+        near = np.zeros(len(heads), bool)
+        for x0, y0, x1, y1 in boxes_out:
+            near |= (hx >= x0) & (hx <= x1) & (hy >= y0 - 2 * sp) & (hy <= y1 + 2 * sp)
+        if int(near.sum()) < min_heads * len(boxes_out):
+            return []  # letters, not music
     # justified lines end at one x: right ends within 2 spaces of the page's rightmost take its median
     # (the deskewed page's staves then end at one x, as the assembly's skew from staff boxes expects)
     if boxes_out:
@@ -696,7 +709,7 @@ def find_lines_normalized(
         )
         vl = np.concatenate([vl.reshape(-1, 4), faint]) if len(faint) else vl
     if cfg.staff_from_symbols and not staves and symbols:
-        staves = staves_from_symbols(vl, symbols, sp)
+        staves = staves_from_symbols(vl, symbols, sp, min_heads=cfg.symbol_staff_heads)
     elif cfg.staff_from_clefs and staves and symbols:
         start = min(st[0] for st in staves) + 3 * sp
         extra = [
