@@ -385,10 +385,10 @@ def staves_from_symbols(
     boxes_out = [box for _, box in kept]
     if min_heads > 0 and boxes_out:
         hx, hy = (heads[:, 0] + heads[:, 2]) / 2, (heads[:, 1] + heads[:, 3]) / 2
-        near = np.zeros(len(heads), bool)
+        on_staff = np.zeros(len(heads), bool)
         for x0, y0, x1, y1 in boxes_out:
-            near |= (hx >= x0) & (hx <= x1) & (hy >= y0 - 2 * sp) & (hy <= y1 + 2 * sp)
-        if int(near.sum()) < min_heads * len(boxes_out):
+            on_staff |= (hx >= x0) & (hx <= x1) & (hy >= y0 - 2 * sp) & (hy <= y1 + 2 * sp)
+        if int(on_staff.sum()) < min_heads * len(boxes_out):
             return []  # letters, not music
     # justified lines end at one x: right ends within 2 spaces of the page's rightmost take its median
     # (the deskewed page's staves then end at one x, as the assembly's skew from staff boxes expects)
