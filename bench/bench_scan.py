@@ -35,10 +35,13 @@ from frontline.music.evaluate.notation import note_f1, note_keys, omr_ned
 from frontline.music.lyrics import ocr_available, read_lyrics
 from frontline.music.musicxml import load_musicxml, save_musicxml
 from frontline.music.records import Glyph, Score
+from frontline.music.words import read_words
 
 PAGES_PER_SET = int(os.environ.get("BENCH_SCAN_PAGES", "24"))
 LYRICS = os.environ.get("BENCH_SCAN_LYRICS", "1") != "0" and ocr_available()
 """Read lyrics as the scanner does (BENCH_SCAN_LYRICS=0: the session-9 rows, which read none)."""
+WORDS = os.environ.get("BENCH_SCAN_WORDS", "1") != "0" and ocr_available()
+"""Read text directions as the scanner does (ScanConfig.words; BENCH_SCAN_WORDS=0: the session-10 rows)."""
 SEED0 = int(os.environ.get("BENCH_SCAN_SEED0", "90000"))
 DEV_SETS: dict[str, tuple[int, dict[str, Any]]] = {
     "dev-corpus-clean": (97_000, {"preset": "clean", "source": "train", "corpus_fraction": 1.0}),
@@ -209,6 +212,8 @@ def _evaluate(pages: list[Any], detector: Any, tmp: Path, tag: str) -> dict[str,
         asm = assemble_pages([(glyphs, page.image)])
         if LYRICS:  # as `frontline music scan` does (ScanConfig.lyrics, on)
             asm = replace(asm, score=read_lyrics(asm, [page.image]))
+        if WORDS:  # as `frontline music scan` does (ScanConfig.words, on)
+            asm = replace(asm, score=read_words(asm, [page.image]))
         secs += time.perf_counter() - t0
         pred_path = tmp / f"{tag}{i}.pred.musicxml"
         if asm.score.parts:

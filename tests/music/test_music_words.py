@@ -33,7 +33,16 @@ needs_ocr = pytest.mark.skipif(
 
 
 def test_direction_text_needs_letters_and_no_digits_or_dynamics() -> None:
-    for text in ("Allegro", "poco rit.", "rit.", "Adagio ma non troppo", "(espress.)", "dolce"):
+    for text in (
+        "Allegro",
+        "poco rit.",
+        "rit.",
+        "Adagio ma non troppo",
+        "(espress.)",
+        "dolce",
+        "Langsam (",
+        "dolce e espr.",
+    ):
         assert is_direction_text(text, CFG), text
     for text in (
         "mf",

@@ -86,8 +86,12 @@ class WordsConfig:
     max_words: int = 5
     """A line with more words read than this is not directions (lyrics, a footer)."""
     title_centre: float = 0.06
-    """A text line above a page's top staff whose centre is this close (share of the page width) to the
-    page's centre, and that spans less than 70% of the staff, is a title, not a direction."""
+    """A phrase high above a page's top staff whose centre is this close (share of the page width) to the
+    page's centre is a title, not a direction (so is a whole line centred so, spanning under 70% of the
+    staff)."""
+    title_gap_spaces: float = 2.5
+    """Titles stand at least this far above the top staff (dev pages: 3.3-3.8 spaces; centred directions
+    close above it, 0.5, are kept)."""
     max_pieces: int = 12
     """A line with more pieces of ink than this is not read (lyrics, a footer)."""
     max_phrases: int = 2
@@ -150,6 +154,8 @@ def is_direction_text(text: str, cfg: WordsConfig) -> bool:
         return False
     if any(c.isalpha() and not unicodedata.name(c, "").startswith("LATIN") for c in t):
         return False
+    if any(len(w) == 1 and w.isalpha() and w.lower() not in "ae" for w in t.split()):  # broken up: "ch i o"
+        return False
     return _DYNAMIC.fullmatch(t.strip(" .").lower()) is None
 
 
@@ -194,43 +200,44 @@ def phrases(grey: np.ndarray, masked: np.ndarray, staves: Sequence[Staff], cfg: 
             for ry0, ry1 in text_rows(band, sp, _rows_cfg(cfg)):
                 if ry1 - ry0 > cfg.max_line_spaces * sp:
                     continue
-                # a line cut by the band's far edge goes on beyond it: measured in full, and dropped if
-                # too tall for text (a title, music)
-                cols = x0 + np.flatnonzero(band[ry0:ry1].any(axis=0))
-                up, down = side == "above" and ry0 == 0, side == "below" and ry1 == band.shape[0]
-                ly0, ly1 = _extend(ink, y0 + ry0, y0 + ry1, cols, cfg.min_row_ink, up, down)
-                if ly1 - ly0 > cfg.max_line_spaces * sp:
-                    continue
-                cy = (ly0 + ly1) / 2
+                cy = (ry0 + ry1) / 2 + y0
                 # a line between two staves belongs to the nearer one
                 nearer = min([st, *same_col], key=lambda o: min(abs(cy - o.top), abs(cy - o.bottom)))
-                if nearer is not st or (ly0, x0) in seen:
+                if nearer is not st or (y0 + ry0, x0) in seen:
                     continue
-                seen.add((ly0, x0))
+                seen.add((y0 + ry0, x0))
                 line = band[ry0:ry1]
                 pieces = [p for p in ink_pieces(line, _rows_cfg(cfg)) if p.kind == "word"]
                 if not pieces or len(pieces) > cfg.max_pieces:
                     continue
-                if side == "above" and not any(o.bottom < st.top for o in same_col):
-                    # a line centred over the page's top staff, not spanning most of it, is a title
-                    lx0, lx1 = pieces[0].x0 + x0, pieces[-1].x1 + x0
-                    if abs((lx0 + lx1) / 2 - w / 2) < cfg.title_centre * w and lx1 - lx0 < 0.7 * (
-                        st.x1 - st.x0
-                    ):
-                        continue
+                top_staff = (
+                    side == "above"
+                    and not any(o.bottom < st.top for o in same_col)
+                    and st.top - (y0 + ry1) >= cfg.title_gap_spaces * sp
+                )
+                # a line centred over the page's top staff, not spanning most of it, is a title
+                big = [q for q in pieces if q.x1 - q.x0 >= 0.5 * (ry1 - ry0)] or pieces  # not specks
+                lx0, lx1 = big[0].x0 + x0, big[-1].x1 + x0
+                if top_staff and _centred(lx0, lx1, w, cfg) and lx1 - lx0 < 0.7 * (st.x1 - st.x0):
+                    continue
+                up, down = side == "above" and ry0 == 0, side == "below" and ry1 == band.shape[0]
                 for grp in _group(pieces, cfg.phrase_gap * (ry1 - ry0)):
-                    out.append(
-                        (
-                            grp[0].x0 + x0,
-                            ly0,
-                            grp[-1].x1 + x0,
-                            ly1,
-                            s,
-                            side,
-                            tuple((q.x0 + x0, q.x1 + x0) for q in grp),
-                        )
-                    )
+                    gx0, gx1 = grp[0].x0 + x0, grp[-1].x1 + x0
+                    if top_staff and _centred(gx0, gx1, w, cfg):
+                        continue
+                    # a phrase cut by the band's far edge goes on beyond it: measured in full, and dropped
+                    # if too tall for text (a title, music)
+                    cols = gx0 + np.flatnonzero(line[:, gx0 - x0 : gx1 - x0].any(axis=0))
+                    ly0, ly1 = _extend(ink, y0 + ry0, y0 + ry1, cols, cfg.min_row_ink, up, down)
+                    if ly1 - ly0 > cfg.max_line_spaces * sp:
+                        continue
+                    out.append((gx0, ly0, gx1, ly1, s, side, tuple((q.x0 + x0, q.x1 + x0) for q in grp)))
     return out
+
+
+def _centred(x0: float, x1: float, width: int, cfg: WordsConfig) -> bool:
+    """Whether [x0, x1) is centred on a page `width` pixels wide (within `title_centre` of the width)."""
+    return abs((x0 + x1) / 2 - width / 2) < cfg.title_centre * width
 
 
 def _extend(
