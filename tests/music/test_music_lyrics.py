@@ -3,6 +3,7 @@ the OCR package (skipped when it is not installed)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction as F
 from pathlib import Path
 
@@ -53,6 +54,17 @@ def test_ink_pieces_find_words_hyphens_and_extenders() -> None:
         (90, 150, "extender"),
         (170, 190, "word"),
     ]
+
+
+def test_letters_of_thin_print_that_stand_apart_stay_one_word() -> None:
+    line = np.zeros((20, 200), bool)
+    for x in (10, 19, 28, 37):  # four letters 5 px apart (eroded print), then a word gap of 12 px
+        line[4:18, x : x + 4] = True
+    for x in (53, 62, 71):
+        line[4:18, x : x + 4] = True
+    words = [(p.x0, p.x1) for p in ink_pieces(line, CFG) if p.kind == "word"]
+    assert words == [(10, 41), (53, 75)]
+    assert len(ink_pieces(line, replace(CFG, letter_gaps=0.0))) == 7  # a fixed gap splits every letter
 
 
 def test_syllables_take_their_syllabic_from_the_hyphens() -> None:
@@ -162,3 +174,40 @@ def test_scan_cli_reads_lyrics_unless_told_not_to(tmp_path: Path) -> None:
         assert res.exit_code == 0, res.output
         xml = (out / "song.musicxml").read_text()
         assert ("<text>Hap</text>" in xml) is expect
+
+
+@pytest.mark.skipif(not ocr_available(), reason="the OCR package rapidocr_onnxruntime is not installed")
+def test_lyrics_of_a_tilted_page_are_read_in_the_frame_of_its_deskewed_staves() -> None:
+    import cv2
+
+    from frontline.music.assemble.staves import deskew_glyphs
+
+    glyphs, img = _page_with_text([(95, "Hap"), (133, "-"), (155, "py"), (215, "day"), (275, "now")])
+    angle = 1.5  # a page scanned 1.5 degrees off: the text line drifts by 10 px over the staff's width
+    h, w = img.shape
+    tilted = cv2.warpAffine(
+        img, cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0), (w, h), borderValue=255
+    )
+    a = assemble_pages([(deskew_glyphs(glyphs, -angle, (w / 2, h / 2)), tilted)])
+    assert abs(a.pages[0].angle_deg - angle) < 0.5
+    notes = read_lyrics(a, [tilted]).parts[0].measures[0].notes()
+    assert [n.lyrics[0][2] if n.lyrics else "" for n in notes] == ["Hap", "py", "day", "now"]
+
+
+@pytest.mark.skipif(not ocr_available(), reason="the OCR package rapidocr_onnxruntime is not installed")
+def test_a_sixth_verse_far_below_the_staff_is_still_read() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    glyphs, small = _page_with_text([])
+    img = Image.new("L", (620, 420), 255)
+    img.paste(Image.fromarray(small), (0, 0))
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=17)
+    verses = ["the", "two", "red", "lid", "sky", "big"]
+    for k, word in enumerate(verses):  # six verses, 2.3 spaces apart: the last ends 14.5 spaces below
+        for x in (95, 155, 215, 275):
+            draw.text((x, 150 + 23 * k), word, fill=0, font=font)
+    page = np.asarray(img)
+    notes = read_lyrics(assemble_pages([(glyphs, page)]), [page]).parts[0].measures[0].notes()
+    assert [sorted(v for v, _, _ in n.lyrics) for n in notes] == [[1, 2, 3, 4, 5, 6]] * 4
+    assert [t for _, _, t in sorted(notes[0].lyrics)] == verses

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from frontline.errors import JobError
-from frontline.music.assemble import Assembly
+from frontline.music.assemble import Assembly, PageLayout
+from frontline.music.assemble.staves import deskew_glyphs
 from frontline.music.records import Chord, Glyph, Measure, Note, Part, Rest, Score, Staff
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "recognise_strips",
     "syllables",
     "text_rows",
+    "upright_page",
 ]
 
 _FIGURE = re.compile(r"[0-9#bn+/]*[0-9][0-9#bn+/]*")  # a figured-bass figure as the corpus files write it
@@ -61,10 +63,10 @@ _MASKED = (
 class LyricsConfig:
     """How lyric lines are found, read and attached (lengths in staff spaces unless said otherwise)."""
 
-    band_spaces: float = 11.0
+    band_spaces: float = 16.0
     """How far below a staff's bottom line lyric lines are looked for (less if the next staff is nearer);
-    a text line cut by this edge is dropped (dev pages: lyrics end at most 10.2 spaces below, 99% by 8;
-    10.5 lost a fourth verse)."""
+    a text line cut by this edge is dropped (session 10: 11, which lost the fifth and sixth verses of a
+    chorale; session-11 dev pages, oracle with lyrics: A 2362 -> 1977 edits, 16 = 22, degraded D unchanged)."""
     gap_spaces: float = 0.6
     """Margin kept free of the staff and of the next staff's top line."""
     ink_threshold: int = 128
@@ -79,6 +81,12 @@ class LyricsConfig:
     """Tallest text line; taller runs of rows are not text."""
     word_gap: float = 0.2
     """A horizontal gap wider than this fraction of the line height separates two words."""
+    letter_gaps: float = 2.0
+    """A gap must also be this many times the line's median gap to separate words (letters of thin,
+    eroded print stand apart; 0 = off). Session-11 dev, oracle with lyrics: degraded D 4983 -> 2761 edits,
+    clean A 1977 -> 1958 (3.0: 2757 / 1998; a fixed word_gap of 0.35 instead: 3240 / 2013)."""
+    max_word_gap: float = 0.5
+    """Largest word gap, as a fraction of the line height, that `letter_gaps` can ask for."""
     head_offset_spaces: float = 0.5
     """Where a syllable starts relative to its note head's left edge (Verovio: about half a space left)."""
     attach_spaces: float = 2.5
@@ -154,6 +162,9 @@ def ink_pieces(line: np.ndarray, cfg: LyricsConfig) -> list[InkPiece]:
     runs = _true_runs(np.asarray(line.any(axis=0)))
     out: list[InkPiece] = []
     gap = max(1.0, cfg.word_gap * h)
+    blanks = [b[0] - a[1] for a, b in zip(runs, runs[1:], strict=False)]
+    if cfg.letter_gaps and len(blanks) >= 4:  # thin, eroded print: letters stand apart, words farther
+        gap = min(max(gap, cfg.letter_gaps * float(np.median(blanks))), cfg.max_word_gap * h)
     for x0, x1 in runs:
         ys = np.nonzero(line[:, x0:x1].any(axis=1))[0]
         top, bottom = int(ys[0]), int(ys[-1]) + 1
@@ -362,6 +373,20 @@ def _mask_glyph(g: Glyph, used: set[int]) -> bool:
     return g.glyph_id in used or g.class_name == "text" or g.class_name.startswith(_MASKED)
 
 
+def upright_page(layout: PageLayout, image: np.ndarray | None) -> tuple[np.ndarray | None, list[Glyph]]:
+    """A page's image and glyphs in the frame of its assembled staves: rotated back by the skew the
+    assembly undid (`layout.angle_deg`), as they are when the page was not tilted."""
+    glyphs = list(layout.glyphs)
+    if image is None or abs(layout.angle_deg) < 0.05:
+        return image, glyphs
+    import cv2
+
+    h, w = image.shape
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), layout.angle_deg, 1.0)
+    upright = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    return upright, deskew_glyphs(glyphs, layout.angle_deg, (w / 2.0, h / 2.0))
+
+
 def _page_lines(
     grey: np.ndarray, staves: Sequence[Staff], glyphs: Sequence[Glyph], used: set[int], cfg: LyricsConfig
 ) -> list[tuple[int, int, int, list[InkPiece], np.ndarray]]:
@@ -487,7 +512,9 @@ def read_lyrics(
     # notes that can carry a syllable, per (page, page staff): (head left x, (part, measure, event))
     heads: dict[tuple[int, int], list[tuple[float, tuple[int, int, int]]]] = {}
     used: dict[int, set[int]] = {}
-    glyph_maps = [{g.glyph_id: g for g in lay.glyphs} for lay in assembly.pages]
+    # the assembly's staves are in the deskewed frame of a tilted page: read its image and glyphs there too
+    frames = [upright_page(lay, pages[i] if i < len(pages) else None) for i, lay in enumerate(assembly.pages)]
+    glyph_maps = [{g.glyph_id: g for g in glyphs} for _, glyphs in frames]
     for pi, part in enumerate(score.parts):
         for mi, m in enumerate(part.measures):
             page = page_of.get((pi, m.number))
@@ -517,10 +544,11 @@ def read_lyrics(
     lines = []
     strips: list[np.ndarray] = []
     for page, lay in enumerate(assembly.pages):
-        if page >= len(pages) or not any(k[0] == page for k in heads):
+        image = frames[page][0]
+        if image is None or not any(k[0] == page for k in heads):
             continue
         for s, y0, _y1, pieces, img in _page_lines(
-            pages[page], lay.staves, lay.glyphs, used.get(page, set()), cfg
+            image, lay.staves, frames[page][1], used.get(page, set()), cfg
         ):
             words = [p for p in pieces if p.kind == "word"]
             if not words or (page, s) not in heads:
