@@ -195,3 +195,17 @@ def test_the_part_name_left_of_the_first_system_names_the_part() -> None:
     assert read_part_names(a, [page]) == {}  # a one-staff part keeps its name by default
     assert read_part_names(a, [page], cfg) == {0: "Violin"}
     assert read_words(a, [page], cfg).parts[0].name == "Violin"
+
+
+def test_a_line_between_the_staves_of_a_grand_staff_goes_above_the_lower_one() -> None:
+    page = np.full((400, 620), 255, np.uint8)
+    upper = Staff(0, (100.0, 110.0, 120.0, 130.0, 140.0), 20.0, 600.0)
+    lower = Staff(1, (250.0, 260.0, 270.0, 280.0, 290.0), 20.0, 600.0)
+    for st in (upper, lower):
+        for ly in st.line_ys:
+            page[int(ly), 20:600] = 0
+    page[160:174, 100:160] = 0  # nearer the upper staff
+    got = [(p[4], p[5]) for p in phrases(page, page, [upper, lower], CFG)]
+    assert got == [(0, "below")]
+    got = [(p[4], p[5]) for p in phrases(page, page, [upper, lower], CFG, frozenset({(0, 1)}))]
+    assert got == [(1, "above")]

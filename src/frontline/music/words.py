@@ -34,7 +34,7 @@ from frontline.music.lyrics import (
     recognise_strips,
     text_rows,
 )
-from frontline.music.records import Chord, Direction, Glyph, Measure, Note, Part, Rest, Score, Staff
+from frontline.music.records import Chord, Direction, Glyph, Measure, Note, Part, Rest, Score, Staff, System
 
 __all__ = [
     "Phrase",
@@ -46,13 +46,14 @@ __all__ = [
     "read_words",
 ]
 
-# symbols masked before looking for text: what the assembly made notes and rests of, and line-like or
-# header symbols. Other detections stay: the detector reports letters of words as articulations, dynamics
-# text, accidentals or ornaments, and erasing them would cut the words.
+# symbols masked before looking for text: what the assembly made notes and rests of, line-like or header
+# symbols, and dynamic letters (a "pp" under a word would join its text line). Other detections stay: the
+# detector reports letters of words as articulations, "dynamicText", accidentals or ornaments (dev pages:
+# never as a dynamic letter), and erasing them would cut the words.
 _MASKED = (
     "stem", "beam", "flag", "barline", "systemicBarline", "legerLine", "clef", "key", "timeSig", "notehead",
     "rest", "accidental", "augmentationDot", "tie", "dynamicCrescendo", "dynamicDiminuendo", "lyric",
-    "brace", "bracket",
+    "brace", "bracket", "dynamicF", "dynamicM", "dynamicP", "dynamicR", "dynamicS", "dynamicZ",
 )  # fmt: skip
 _SHORT = frozenset(
     {"rit.", "dim.", "ten.", "leg.", "rall.", "poco", "meno", "più", "con", "sost.", "rit", "dim"}
@@ -170,18 +171,25 @@ def _group(pieces: Sequence[InkPiece], gap: float) -> list[list[InkPiece]]:
     return groups
 
 
-def phrases(grey: np.ndarray, masked: np.ndarray, staves: Sequence[Staff], cfg: WordsConfig) -> list[_Cand]:
+def phrases(
+    grey: np.ndarray,
+    masked: np.ndarray,
+    staves: Sequence[Staff],
+    cfg: WordsConfig,
+    grand: frozenset[tuple[int, int]] = frozenset(),
+) -> list[_Cand]:
     """Candidate phrases of a page: (x0, y0, x1, y1, page staff, placement, (x0, x1) of each word), from
     the masked page.
 
     Each staff's band above (placement "above") and below ("below") is searched; a text line between two
-    staves of a column belongs to the nearer one (each line is taken once).
+    staves of a column belongs to the nearer one, or to the lower one ("above" it) when the two are the
+    staves of one part (`grand`: (upper, lower) page staff indices; dev pages: 7 of 8 such texts are
+    written above the lower staff); each line is taken once.
     """
     ink = masked < cfg.ink_threshold
     h, w = grey.shape
     order = sorted(range(len(staves)), key=lambda s: staves[s].top)
     out: list[_Cand] = []
-    seen: set[tuple[int, int]] = set()
     for s in order:
         st = staves[s]
         sp = st.staff_space_px
@@ -200,12 +208,18 @@ def phrases(grey: np.ndarray, masked: np.ndarray, staves: Sequence[Staff], cfg: 
             for ry0, ry1 in text_rows(band, sp, _rows_cfg(cfg)):
                 if ry1 - ry0 > cfg.max_line_spaces * sp:
                     continue
-                cy = (ry0 + ry1) / 2 + y0
-                # a line between two staves belongs to the nearer one
+                up, down = side == "above" and ry0 == 0, side == "below" and ry1 == band.shape[0]
+                line_cols = x0 + np.flatnonzero(band[ry0:ry1].any(axis=0))
+                ey0, ey1 = _extend(ink, y0 + ry0, y0 + ry1, line_cols, cfg.min_row_ink, up, down)
+                cy = (ey0 + ey1) / 2  # the line's middle, measured in full
+                # a line between two staves belongs to the nearer one (the lower one of a grand staff)
                 nearer = min([st, *same_col], key=lambda o: min(abs(cy - o.top), abs(cy - o.bottom)))
-                if nearer is not st or (y0 + ry0, x0) in seen:
+                if nearer is not st:
                     continue
-                seen.add((y0 + ry0, x0))
+                owner, place = s, side
+                pair = next(((a, b) for a, b in grand if staves[a].bottom < cy < staves[b].top), None)
+                if pair is not None and s in pair:
+                    owner, place = pair[1], "above"
                 line = band[ry0:ry1]
                 pieces = [p for p in ink_pieces(line, _rows_cfg(cfg)) if p.kind == "word"]
                 if not pieces or len(pieces) > cfg.max_pieces:
@@ -220,7 +234,6 @@ def phrases(grey: np.ndarray, masked: np.ndarray, staves: Sequence[Staff], cfg: 
                 lx0, lx1 = big[0].x0 + x0, big[-1].x1 + x0
                 if top_staff and _centred(lx0, lx1, w, cfg) and lx1 - lx0 < 0.7 * (st.x1 - st.x0):
                     continue
-                up, down = side == "above" and ry0 == 0, side == "below" and ry1 == band.shape[0]
                 for grp in _group(pieces, cfg.phrase_gap * (ry1 - ry0)):
                     gx0, gx1 = grp[0].x0 + x0, grp[-1].x1 + x0
                     if top_staff and _centred(gx0, gx1, w, cfg):
@@ -231,7 +244,7 @@ def phrases(grey: np.ndarray, masked: np.ndarray, staves: Sequence[Staff], cfg: 
                     ly0, ly1 = _extend(ink, y0 + ry0, y0 + ry1, cols, cfg.min_row_ink, up, down)
                     if ly1 - ly0 > cfg.max_line_spaces * sp:
                         continue
-                    out.append((gx0, ly0, gx1, ly1, s, side, tuple((q.x0 + x0, q.x1 + x0) for q in grp)))
+                    out.append((gx0, ly0, gx1, ly1, owner, place, tuple((q.x0 + x0, q.x1 + x0) for q in grp)))
     return out
 
 
@@ -375,6 +388,19 @@ def _is_lyric_line(xs: Sequence[float], heads: Sequence[float], space: float, cf
     return float(np.median(offs)) <= cfg.lyric_spaces
 
 
+def _grand_pairs(staves: Sequence[Staff], systems: Sequence[System]) -> frozenset[tuple[int, int]]:
+    """(upper, lower) indices into `staves` of neighbouring staves that belong to one part of a system."""
+    where = {id(st): k for k, st in enumerate(staves)}
+    by_line = {st.line_ys: k for k, st in enumerate(staves)}
+    out: set[tuple[int, int]] = set()
+    for sy in systems:
+        for idx in sy.part_staves:
+            ks = [where.get(id(sy.staves[i]), by_line.get(sy.staves[i].line_ys, -1)) for i in idx]
+            ks = sorted((k for k in ks if k >= 0), key=lambda k: staves[k].top)
+            out.update(zip(ks, ks[1:], strict=False))
+    return frozenset(out)
+
+
 def _bare(text: str) -> str:
     """A word in lower case without punctuation or hyphens, for comparing reads with lyric syllables."""
     return "".join(c for c in text.lower() if c.isalnum())
@@ -409,7 +435,7 @@ def read_phrases(
             continue
         grey = pages[page]
         masked = _masked_page(grey, lay.glyphs, used.get(page, set()))
-        found = phrases(grey, masked, lay.staves, cfg)
+        found = phrases(grey, masked, lay.staves, cfg, _grand_pairs(lay.staves, lay.systems))
         for p in found:
             cands.append((page, p))
             strips.append(_strip(masked, p[0], p[1], p[2], p[3]))
