@@ -491,9 +491,9 @@ def _octave_eights(
     norm: NormalizedPage, glyphs: list[Glyph], staves: list[tuple[float, float, float, float]], space: float
 ) -> list[Glyph]:
     """`refine.drop_missing_octave_eights` for glyphs in original pixels (tested on the normalised page)."""
-    idx = [i for i, g in enumerate(glyphs) if g.class_name == "clefG8vb"]
-    if not idx:
+    if not any(g.class_name == "clefG8vb" for g in glyphs):
         return glyphs
+    idx = [i for i, g in enumerate(glyphs) if g.class_name in ("clefG8vb", "clefG")]
     boxes = np.asarray([glyphs[i].bbox_xyxy for i in idx], np.float64)
     corners = np.concatenate([boxes[:, [0, 1]], boxes[:, [2, 1]], boxes[:, [0, 3]], boxes[:, [2, 3]]])
     pts = norm.transform.to_normalized_points(corners).reshape(4, len(idx), 2)

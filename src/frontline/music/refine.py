@@ -719,78 +719,86 @@ def find_octave_clefs(
     return out
 
 
+def _clef_below(
+    ink: np.ndarray, g: Glyph, staves: Sequence[tuple[float, float, float, float]], space: float
+) -> tuple[float, bool] | None:
+    """How far a treble clef's ink reaches below its staff's bottom line (spaces), and whether a separate
+    8-like blob hangs under it (`drop_missing_octave_eights`); None off a staff or without ink there."""
+    import cv2
+
+    h_img, w_img = ink.shape
+    x0, y0, x1, y1 = g.bbox_xyxy
+    cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
+    on = [st for st in staves if st[0] - 2.0 * space <= cx <= st[2] and st[1] - space <= cy <= st[3] + space]
+    if not on:
+        return None
+    bottom_line = on[0][3]
+    # the clef's middle columns: a bracket or systemic line left of it is no part of it
+    xa, xb = int(max(0.0, cx - 0.8 * space)), int(min(w_img, cx + 0.8 * space + 1))
+    ya, yb = int(max(0.0, bottom_line + 0.3 * space)), int(min(h_img, bottom_line + 3.5 * space))
+    if yb - ya < 5 or xb - xa < 5:
+        return None
+    win = np.ascontiguousarray(ink[ya:yb, xa:xb].astype(np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(win, connectivity=8)
+    top_rows = int(max(0.0, min(yb, y1) - ya))
+    clef = set(int(v) for v in np.unique(labels[:top_rows]) if v > 0) if top_rows > 0 else set()
+    if not clef:
+        return None
+    lowest = ya + max(int(stats[k, cv2.CC_STAT_TOP] + stats[k, cv2.CC_STAT_HEIGHT]) for k in clef)
+    eight = False
+    for k in range(1, n):
+        kx, ky, kw, kh = (int(v) for v in stats[k, :4])
+        if (
+            k not in clef
+            and ya + ky <= lowest + 0.8 * space
+            and ya + ky + kh >= lowest + 0.3 * space  # on below the clef
+            and 0.5 * space <= kh <= 2.2 * space
+            and ky + kh < yb - ya  # whole in the window (not the top of something below)
+            and x0 <= xa + kx + kw / 2.0 <= x1
+        ):
+            eight = True
+            break
+    return (lowest - bottom_line) / space, eight
+
+
 def drop_missing_octave_eights(
     image: np.ndarray,
     glyphs: Sequence[Glyph],
     staves: Sequence[tuple[float, float, float, float]],
     space: float,
-    max_depth: float = 1.95,
+    margin: float = 0.3,
+    ink_share: float = 0.25,
 ) -> list[Glyph]:
     """Name a G-clef-8vb a plain treble clef when no 8 hangs below it.
 
     Why: on a choir page whose staves stand close, the next staff's clef sits under each treble clef
     where a tenor clef's 8 would be, and the network read the sopranos' and altos' clefs as clefG8vb (a
     degraded dev page: 3 of 6 treble clefs, every note of those parts an octave low). The 8 of a printed
-    G-clef-8vb hangs from the clef's tail: the clef's ink (the blobs that meet its box) then reaches
-    more than `max_depth` spaces below the staff's bottom line, or a separate blob 0.5-2.2 spaces tall
-    (an 8, or on a faded page an 8 run into the clef's ball), centred within the clef's width and whole
-    inside 3.5 spaces below the staff (the next staff's clef is not), starts at most 0.8 space below
-    the clef's lowest ink (a faded tail leaves a gap) and reaches 0.3 space or more further down.
-    Without either the class becomes clefG. `staves`: (x0, top line, x1, bottom line), all in the
+    G-clef-8vb hangs from the clef's tail, so its ink reaches further below the staff than that of the
+    page's plain treble clefs (same font): a clefG8vb whose ink (the blobs in its middle columns that
+    meet its box) ends no more than `margin` spaces below the median of the page's clefG ones, with no
+    separate blob 0.5-2.2 spaces tall (an 8, or on a faded page an 8 run into the clef's ball), centred
+    within the clef's width and whole inside 3.5 spaces below the staff (the next staff's clef is not),
+    starting at most 0.8 space below the clef's lowest ink (a faded tail leaves a gap) and reaching 0.3
+    space further down, becomes clefG. A page without a plain treble clef to compare with is left as
+    it is (how deep a ball sits differs between fonts: a tuning page's 8 ended 1.78 spaces down, the
+    balls of a dev page's plain clefs 1.6). `staves`: (x0, top line, x1, bottom line), all in the
     glyphs' pixels of the normalised page `image`.
     """
-    import cv2
-
     if not any(g.class_name == "clefG8vb" for g in glyphs):
         return list(glyphs)
-    ink = _ink(image, 0.45)
-    h_img, w_img = ink.shape
+    ink = _ink(image, ink_share)
+    plain = [d for g in glyphs if g.class_name == "clefG" for d in [_clef_below(ink, g, staves, space)] if d]
+    if not plain:
+        return list(glyphs)
+    ref = float(np.median([d[0] for d in plain]))
     out: list[Glyph] = []
     for g in glyphs:
-        if g.class_name != "clefG8vb":
-            out.append(g)
-            continue
-        x0, y0, x1, y1 = g.bbox_xyxy
-        cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
-        on = [
-            st for st in staves if st[0] - 2.0 * space <= cx <= st[2] and st[1] - space <= cy <= st[3] + space
-        ]
-        if not on:
-            out.append(g)
-            continue
-        bottom_line = on[0][3]
-        # the clef's middle columns: a bracket or systemic line left of it is no part of it
-        xa, xb = int(max(0.0, cx - 0.8 * space)), int(min(w_img, cx + 0.8 * space + 1))
-        ya, yb = int(max(0.0, bottom_line + 0.3 * space)), int(min(h_img, bottom_line + 3.5 * space))
-        if yb - ya < 5 or xb - xa < 5:
-            out.append(g)
-            continue
-        win = np.ascontiguousarray(ink[ya:yb, xa:xb].astype(np.uint8))
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(win, connectivity=8)
-        top_rows = int(max(0.0, min(yb, y1) - ya))
-        clef = set(int(v) for v in np.unique(labels[:top_rows]) if v > 0) if top_rows > 0 else set()
-        if not clef:
-            out.append(g)
-            continue
-        lowest = ya + max(int(stats[k, cv2.CC_STAT_TOP] + stats[k, cv2.CC_STAT_HEIGHT]) for k in clef)
-        if (lowest - bottom_line) / space > max_depth:
-            out.append(g)
-            continue
-        eight = False
-        for k in range(1, n):
-            kx, ky, kw, kh = (int(v) for v in stats[k, :4])
-            if k in clef:
-                continue
-            if (
-                ya + ky <= lowest + 0.8 * space
-                and ya + ky + kh >= lowest + 0.3 * space  # on below the clef
-                and 0.5 * space <= kh <= 2.2 * space
-                and ky + kh < yb - ya  # whole in the window (not the top of something below)
-                and x0 <= xa + kx + kw / 2.0 <= x1
-            ):
-                eight = True
-                break
-        out.append(g if eight else replace(g, class_name="clefG"))
+        if g.class_name == "clefG8vb":
+            below = _clef_below(ink, g, staves, space)
+            if below is not None and below[0] <= ref + margin and not below[1]:
+                g = replace(g, class_name="clefG")
+        out.append(g)
     return out
 
 
