@@ -97,10 +97,10 @@ class ScanConfig:
     words: bool = True
     """Read the text directions above and below the staves (tempo and expression words, OCR) and write them
     as <words>, and the names printed left of a grand staff's first system (skipped with a warning if the
-    OCR model is missing). Session-11 dev pages (issue 5), OMR-NED with lyrics: clean oracle 0.0240 ->
-    0.0212 (piano pages 0.0224 -> 0.0178), clean detector 0.0521 -> 0.0496, degraded detector 0.2352 ->
-    0.2306; note F1 unchanged; text direction + staff-group name edits 520 -> 264 (oracle); about 0.1 s
-    CPU per page (0.47 s at most)."""
+    OCR model is missing). Session-11 dev pages (issue 5), OMR-NED with lyrics: clean oracle 0.0191 ->
+    0.0163 (piano pages 0.0212 -> 0.0166), clean detector 0.0442 -> 0.0418, degraded detector 0.1449 ->
+    0.1404; note F1 unchanged; text direction + staff-group name edits 520 -> 264 (oracle); about 0.1 s
+    CPU per page (0.44 s at most)."""
     words_config: WordsConfig = field(default_factory=WordsConfig)
     """How text directions are found, read and placed."""
 

@@ -1,7 +1,8 @@
 """Text directions: find the words printed above and below the staves (tempo and expression marks such as
 "Allegro", "dolce", "poco rit."), read them with the lyrics' OCR recogniser and write them to the measures.
 
-Data flow per page: the page with the ink of the music symbols the assembly used masked out -> for each
+Data flow per page: the page (a tilted one turned upright into its staves' frame, as for the lyrics) with
+the ink of the music symbols the assembly used masked out -> for each
 staff, the bands above its top line and below its bottom line -> text lines (runs of inked rows of text
 height) -> words (`lyrics.ink_pieces`) grouped into phrases (words closer than `phrase_gap` line heights)
 -> each phrase cut out as a strip and read by the PP-OCRv4 recogniser of `lyrics.recognise_strips` (the
@@ -33,6 +34,7 @@ from frontline.music.lyrics import (
     ink_pieces,
     recognise_strips,
     text_rows,
+    upright_page,
 )
 from frontline.music.records import Chord, Direction, Glyph, Measure, Note, Part, Rest, Score, Staff, System
 
@@ -330,14 +332,23 @@ def _masked_page(grey: np.ndarray, glyphs: Sequence[Glyph], used: set[int]) -> n
 _Event = tuple[float, int, int, int, Fraction]  # head/rest left x, part, measure index, staff in part, onset
 
 
+_Frame = tuple[np.ndarray | None, list[Glyph]]
+
+
+def _frames(assembly: Assembly, pages: Sequence[np.ndarray]) -> list[_Frame]:
+    """Per page its image and glyphs in the frame of the assembled staves (a tilted page turned upright,
+    as the lyrics reader does)."""
+    return [upright_page(lay, pages[i] if i < len(pages) else None) for i, lay in enumerate(assembly.pages)]
+
+
 def _events(
-    assembly: Assembly,
+    assembly: Assembly, frames: Sequence[_Frame]
 ) -> tuple[dict[tuple[int, int], list[_Event]], dict[int, set[int]], dict[int, set[str]]]:
     """Per (page, page staff) the notes and rests read there, per page the glyph ids they used and the
-    lyric syllables on its notes (lower case, without punctuation)."""
+    lyric syllables on its notes (lower case, without punctuation); x from the glyphs of `frames`."""
     score = assembly.score
     page_of = {(r.part, r.number): r.page for r in assembly.measures}
-    glyph_maps = [{g.glyph_id: g for g in lay.glyphs} for lay in assembly.pages]
+    glyph_maps = [{g.glyph_id: g for g in glyphs} for _, glyphs in frames]
     out: dict[tuple[int, int], list[_Event]] = {}
     used: dict[int, set[int]] = {}
     sung: dict[int, set[str]] = {}
@@ -427,14 +438,15 @@ def read_phrases(
     """Per page the text directions read (before placing them in measures), kept ones only."""
     cfg = cfg or WordsConfig()
     reader = reader or recognise_strips
-    events, used, sung = _events(assembly)
+    frames = _frames(assembly, pages)
+    events, used, sung = _events(assembly, frames)
     cands: list[tuple[int, _Cand]] = []
     strips: list[np.ndarray] = []
     for page, lay in enumerate(assembly.pages):
-        if page >= len(pages) or not lay.staves:
+        grey, glyphs = frames[page]
+        if grey is None or not lay.staves:
             continue
-        grey = pages[page]
-        masked = _masked_page(grey, lay.glyphs, used.get(page, set()))
+        masked = _masked_page(grey, glyphs, used.get(page, set()))
         found = phrases(grey, masked, lay.staves, cfg, _grand_pairs(lay.staves, lay.systems))
         for p in found:
             cands.append((page, p))
@@ -504,7 +516,7 @@ def read_words(
     read = read_phrases(assembly, pages, cfg, reader)
     if not any(read):
         return score
-    events, _, _ = _events(assembly)
+    events, _, _ = _events(assembly, _frames(assembly, pages))
     reports = assembly.measures
     part_index: dict[tuple[int, int], int] = {}
     for pi, part in enumerate(score.parts):
@@ -568,12 +580,13 @@ def read_part_names(
     reader = reader or recognise_strips
     if not assembly.pages or not pages or not assembly.pages[0].systems:
         return {}
-    lay, grey = assembly.pages[0], pages[0]
+    frames = _frames(assembly, pages)
+    lay, (grey, glyphs) = assembly.pages[0], frames[0]
     system = lay.systems[0]
-    if len(system.part_staves) != len(assembly.score.parts):
+    if grey is None or len(system.part_staves) != len(assembly.score.parts):
         return {}
-    _, used, _ = _events(assembly)
-    masked = _masked_page(grey, lay.glyphs, used.get(0, set()))
+    _, used, _ = _events(assembly, frames)
+    masked = _masked_page(grey, glyphs, used.get(0, set()))
     ink = masked < cfg.ink_threshold
     rcfg = _rows_cfg(cfg)
     boxes: list[tuple[int, int, int, int, int]] = []
