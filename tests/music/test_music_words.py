@@ -209,3 +209,27 @@ def test_a_line_between_the_staves_of_a_grand_staff_goes_above_the_lower_one() -
     assert got == [(0, "below")]
     got = [(p[4], p[5]) for p in phrases(page, page, [upper, lower], CFG, frozenset({(0, 1)}))]
     assert got == [(1, "above")]
+
+
+@needs_ocr
+def test_scan_cli_reads_text_directions_unless_told_not_to(tmp_path) -> None:
+    import json
+
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from frontline.cli import app
+
+    glyphs, img = _page([(160, 62, "Allegro")])
+    Image.fromarray(img).save(tmp_path / "tempo.png")
+    anns = {
+        str(g.glyph_id): {"a_bbox": list(g.bbox_xyxy), "frontline": {"class_name": g.class_name}}
+        for g in glyphs
+    }
+    (tmp_path / "tempo.json").write_text(json.dumps({"annotations": anns}))
+    for flag, expect in (("--words", True), ("--no-words", False)):
+        out = tmp_path / flag.strip("-")
+        args = ["music", "scan", str(tmp_path / "tempo.png"), "--detections", str(tmp_path / "tempo.json")]
+        res = CliRunner().invoke(app, [*args, "-o", str(out), "--no-overlay", flag])
+        assert res.exit_code == 0, res.output
+        assert ("<words>Allegro</words>" in (out / "tempo.musicxml").read_text()) is expect

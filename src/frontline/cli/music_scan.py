@@ -37,6 +37,11 @@ def register(app: typer.Typer) -> None:
             "--lyrics/--no-lyrics",
             help="Read lyrics under the staves (OCR; about 0.5 s per page with lyrics).",
         ),
+        words: bool = typer.Option(
+            True,
+            "--words/--no-words",
+            help="Read text directions (tempo, expression words) and grand-staff names (OCR; about 0.1 s per page).",
+        ),
     ) -> None:
         """Scan sheet music into MusicXML, MIDI, a notation-graph JSON and overlays.
 
@@ -54,6 +59,7 @@ def register(app: typer.Typer) -> None:
             model_path=model,
             split_spreads=not no_split,
             lyrics=lyrics,
+            words=words,
         )
         summary = scan(list(inputs), cfg)
         for p in summary.pieces:
