@@ -143,6 +143,12 @@ class AssembleConfig:
     """Flag a measure for review when one of its noteheads or rests was detected with a lower score."""
     deskew: bool = True
     """Measure the page's rotation on the image and undo it on the glyph boxes before reading staves."""
+    skew_from_barlines: bool = True
+    """A page of one or two staves whose lines are gone takes its rotation from its barlines' centres
+    (`staves.skew_from_staff_boxes`; session 11: a lineless dev page 401 -> 5 oracle edits)."""
+    complete_systems: bool = True
+    """Neighbouring systems that together make the page's usual system size are one system (a four-staff
+    system read as 2 + 1 + 1 when a degraded page lost its connectors; `staves.group_systems`)."""
     pixel_beams: bool = True
     """Count the strokes (beams, flags) at each unflagged stem's far end in the page's ink, and take that
     count where it is larger than the beam glyphs' (the detector's classical line finder misses beams).
@@ -2486,7 +2492,7 @@ def assemble_pages(
                 # no staff line seen in the deskewed page: the angle was measured on other long strokes
                 # (beams, slurs) of a page whose staff lines are too faint; take it from where the staff
                 # glyphs end on the right (justified lines end at one x), or leave the page as it is
-                boxed = skew_from_staff_boxes(glyphs)
+                boxed = skew_from_staff_boxes(glyphs, barlines=cfg.skew_from_barlines)
                 angle = boxed if boxed is not None else 0.0
                 upright = _rotate_image(image, angle) if abs(angle) >= 0.05 else image
                 image_staves = find_staves(upright, refine_lines=cfg.refine_staff_lines)
@@ -2535,7 +2541,7 @@ def assemble_pages(
             warnings.append(f"page {page_i + 1}: no staves found; nothing to read")
             layouts.append(PageLayout(page_i, (), (), tuple(original), (), angle))
             continue
-        systems = group_systems(staves, glyphs)
+        systems = group_systems(staves, glyphs, complete=cfg.complete_systems)
         voice_of: list[tuple[int, int]] = []
         if image is not None:  # name the word of each combined dynamics glyph from the page's pixels
             space = float(np.median([st.staff_space_px for st in staves]))
