@@ -161,6 +161,19 @@ def test_skew_of_a_page_of_two_staves_comes_from_its_barlines() -> None:
     assert angle is not None and abs(angle - 1.2) < 0.05
 
 
+def test_a_short_last_system_is_no_page_tilt() -> None:
+    # an upright page: three full-width staves, then a second system of three staves ending at a third of
+    # the width (not justified); pairs across the systems alone would read a tilt of over 10 degrees
+    glyphs = [Glyph("staff", (100.0, 200.0 + 120 * k, 1700.0, 241.0 + 120 * k), 1.0, k) for k in range(3)]
+    glyphs += [Glyph("staff", (100.0, 700.0 + 120 * k, 600.0, 741.0 + 120 * k), 1.0, 3 + k) for k in range(3)]
+    assert skew_from_staff_boxes(glyphs, barlines=False) is None
+    bars = [
+        Glyph("barline", (x, 200.0, x + 2, 241.0), 1.0, 10 + i) for i, x in enumerate((400.0, 900.0, 1400.0))
+    ]
+    angle = skew_from_staff_boxes(glyphs + bars)  # the barlines of an upright staff tell: no tilt
+    assert angle is not None and abs(angle) < 0.05
+
+
 def test_a_staff_whose_lines_faded_is_added_from_its_clef_beside_found_staves() -> None:
     img, syms = _lineless_page(SP, [60.0, 200.0], 700, 300)
     lined, _ = _lineless_page(SP, [60.0], 700, 300, lines=True)

@@ -384,7 +384,7 @@ def _complete_systems(staves: list[Staff], links: list[bool]) -> list[bool]:
     return out
 
 
-def skew_from_staff_boxes(glyphs: list[Glyph], barlines: bool = True) -> float | None:
+def skew_from_staff_boxes(glyphs: list[Glyph], barlines: bool = True, max_deg: float = 3.0) -> float | None:
     """Page rotation in degrees (as `estimate_skew`) from where the `staff` glyph boxes end on the right.
 
     Why: justified staves all end at one x on the unrotated page, so on a rotated page their right
@@ -393,7 +393,9 @@ def skew_from_staff_boxes(glyphs: list[Glyph], barlines: bool = True) -> float |
     staff apart (a short last line is outvoted). With fewer than three such pairs and `barlines`, the
     drift in y along x of the centres of the barlines inside each staff box (`_skew_from_barlines`; a
     page of one or two staves whose lines are gone: a dev page's oracle and detector runs both read
-    every pitch off a 1.3-degree tilt); None when neither can tell.
+    every pitch off a 1.3-degree tilt); None when neither can tell or the angle is beyond `max_deg`
+    (the range `estimate_skew` searches: two systems of unequal length, the second not justified, gave
+    13.9 degrees on a fresh degraded page and every staff read empty).
     """
     boxes = [g.bbox_xyxy for g in glyphs if g.class_name == "staff"]
     slopes = []
@@ -402,9 +404,10 @@ def skew_from_staff_boxes(glyphs: list[Glyph], barlines: bool = True) -> float |
             dy = (b[1] + b[3]) / 2 - (a[1] + a[3]) / 2
             if abs(dy) >= max(a[3] - a[1], b[3] - b[1]):
                 slopes.append((b[2] - a[2]) / dy)
-    if len(slopes) < 3:
-        return _skew_from_barlines(glyphs, boxes) if barlines else None
-    return -float(np.degrees(np.arctan(np.median(slopes))))
+    angle = -float(np.degrees(np.arctan(np.median(slopes)))) if len(slopes) >= 3 else None
+    if (angle is None or abs(angle) > max_deg) and barlines:
+        angle = _skew_from_barlines(glyphs, boxes)
+    return angle if angle is not None and abs(angle) <= max_deg else None
 
 
 def _skew_from_barlines(glyphs: list[Glyph], boxes: list[tuple[float, float, float, float]]) -> float | None:
