@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from frontline.music.records import Glyph, Measure, Note
 
 
@@ -57,3 +59,26 @@ def detected_note(x: float, cy: float, up: bool, gid: int, stem: bool = True) ->
 def notes_of(m: Measure) -> list[Note]:
     """The measure's notes by onset, then pitch."""
     return sorted(m.notes(), key=lambda n: (n.onset_q, n.pitch.midi))
+
+
+def text_page(texts: list[tuple[float, float, str]], height: int = 300) -> tuple[list[Glyph], Any]:
+    """A 4/4 staff (space 10 px, lines y 100-140) with four quarter notes drawn on a 620-px-wide page
+    and each text of `texts` written with its top left at (x, y): glyphs and the uint8 image."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    glyphs = header("4", "4")
+    for k, x in enumerate((100, 160, 220, 280)):
+        glyphs += note(x, 125, True, 10 + 2 * k)
+    glyphs.append(Glyph("barline", (340, 100, 341, 140), 1.0, 30))
+    img = Image.new("L", (620, height), 255)
+    draw = ImageDraw.Draw(img)
+    for ly in range(100, 141, 10):
+        draw.line([(20, ly), (600, ly)], fill=0, width=1)
+    for g in glyphs:
+        if g.class_name.startswith(("notehead", "stem", "barline")):
+            draw.rectangle(g.bbox_xyxy, fill=0)
+    font = ImageFont.load_default(size=17)
+    for tx, ty, text in texts:
+        draw.text((tx, ty), text, fill=0, font=font)
+    return glyphs, np.asarray(img)

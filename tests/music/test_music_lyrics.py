@@ -9,8 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from assembly_glyphs import header as _header
-from assembly_glyphs import note as _note
+from assembly_glyphs import text_page
 
 from frontline.music.assemble import assemble_pages
 from frontline.music.lyrics import (
@@ -110,23 +109,7 @@ def test_lyrics_are_written_to_the_note_in_musicxml() -> None:
 
 def _page_with_text(words: list[tuple[float, str]], y: float = 160) -> tuple[list[Glyph], np.ndarray]:
     """A 4/4 staff (space 10 px) with four quarter notes and `words` written under it at their x, top at `y`."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    glyphs = _header("4", "4")
-    for k, x in enumerate((100, 160, 220, 280)):
-        glyphs += _note(x, 125, True, 10 + 2 * k)
-    glyphs.append(Glyph("barline", (340, 100, 341, 140), 1.0, 30))
-    img = Image.new("L", (620, 300), 255)
-    draw = ImageDraw.Draw(img)
-    for ly in range(100, 141, 10):
-        draw.line([(20, ly), (600, ly)], fill=0, width=1)
-    for g in glyphs:
-        if g.class_name.startswith(("notehead", "stem", "barline")):
-            draw.rectangle(g.bbox_xyxy, fill=0)
-    font = ImageFont.load_default(size=17)
-    for wx, text in words:
-        draw.text((wx, y), text, fill=0, font=font)
-    return glyphs, np.asarray(img)
+    return text_page([(x, y, text) for x, text in words])
 
 
 @pytest.mark.skipif(not ocr_available(), reason="the OCR package rapidocr_onnxruntime is not installed")
