@@ -111,6 +111,21 @@ def test_dynamics_words_are_read_against_the_fonts() -> None:
     assert dynamic_match(box)[1] < 0.3 and match_dynamic_word(box, 0.3) == ""
 
 
+def test_the_shipped_letter_rasters_are_the_installed_fonts_drawn() -> None:
+    # the rasters spare each process the cairosvg drawing (0.3-0.5 s); they must be what it would draw
+    from frontline.music.assemble import dynamics
+
+    for font in ("Leipzig", "Bravura", "Gootville", "Leland", "Petaluma"):
+        letters = dynamics._letters(font)
+        shipped = dynamics._shipped_raster(font, letters)
+        assert shipped is not None, f"{font}: rasters out of date; run dynamics.write_letter_rasters()"
+        assert np.array_equal(shipped, dynamics._raster(letters))
+    # other outlines (another Verovio's fonts) are drawn, not taken from the shipped file
+    letters = dict(dynamics._letters("Bravura"))
+    letters["p"] = (letters["p"][0], letters["p"][1] + 1.0)
+    assert dynamics._shipped_raster("Bravura", letters) is None
+
+
 def test_the_assembly_names_a_dynamics_glyph_by_the_font_match() -> None:
     # a combined dynamics glyph ("dynamicText") under a note, drawn on the page image as "fp"
     glyphs = header("4", "4") + note(100, 120, True, 10, head="noteheadWhole")[:1]

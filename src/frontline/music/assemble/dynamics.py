@@ -5,19 +5,24 @@ word, and the pixel rules of `build.dynamic_word` confuse words of one shape (fp
 pp as fff). Here every candidate word is drawn from the dynamics letters (U+E520-E525) of the SMuFL
 fonts Verovio ships, letter after letter by the font's advance widths, and the crop's ink is compared
 with each drawing at the crop's height: the word whose drawing overlaps the ink best wins. The drawings
-are made on first use (cairosvg, cached per process), never at import time.
+are made on first use (cached per process), never at import time: from the rasters shipped in
+`dynamics_letters/` (made by `python -c "from frontline.music.assemble.dynamics import
+write_letter_rasters; write_letter_rasters()"`) when they were drawn from the
+same font outlines as the installed Verovio's, else drawn here with cairosvg (0.3-0.5 s per process).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["WORDS", "dynamic_match", "match_dynamic_word"]
+__all__ = ["WORDS", "dynamic_match", "match_dynamic_word", "write_letter_rasters"]
 
 WORDS: tuple[str, ...] = (
     "p", "pp", "ppp", "pppp", "f", "ff", "fff", "ffff", "mp", "mf", "sf", "sfp", "sfpp", "fp", "rf", "rfz",
@@ -78,13 +83,19 @@ _BLOCK = 2000.0  # font units between the letters of one font's sheet
 _SCALE = 0.2  # pixels per font unit the letters are drawn at
 
 
-@cache
-def _sheet(font: str) -> dict[str, tuple[np.ndarray, float]]:
-    """Letter -> (darkness of its block, 0..1, drawn at `_SCALE` with its origin 60 px from the block's
-    left edge; advance width in font units) for one font: every letter drawn in one SVG (one raster)."""
-    letters = _letters(font)
-    if not letters:
-        return {}
+_SHIPPED = Path(__file__).parent / "dynamics_letters"
+"""Rasters of the fonts' letters as `_raster` draws them (FONT.png) and the outlines' fingerprints
+(fingerprints.json)."""
+
+
+def _fingerprint(letters: dict[str, tuple[str, float]]) -> str:
+    """A hash of a font's letter outlines and advances: a shipped raster is used only for the same."""
+    text = json.dumps(sorted(letters.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _raster(letters: dict[str, tuple[str, float]]) -> np.ndarray:
+    """The letters drawn side by side, `_BLOCK` font units apart, at `_SCALE`: one uint8 grey image."""
     import cairosvg
     from PIL import Image
 
@@ -100,9 +111,57 @@ def _sheet(font: str) -> dict[str, tuple[np.ndarray, float]]:
         f'height="1600" fill="white"/><g fill="black">{paths}</g></svg>'
     )
     png = cairosvg.svg2png(bytestring=svg.encode(), output_width=int(width * _SCALE))
-    dark = 1.0 - np.asarray(Image.open(io.BytesIO(png)).convert("L"), np.float32) / 255.0
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"), np.uint8)
+
+
+def _shipped_raster(font: str, letters: dict[str, tuple[str, float]]) -> np.ndarray | None:
+    """The shipped raster of a font when it was drawn from these outlines, else None."""
+    try:
+        marks = json.loads((_SHIPPED / "fingerprints.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    path = _SHIPPED / f"{font}.png"
+    if marks.get(font) != _fingerprint(letters) or not path.is_file():
+        return None
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("L"), np.uint8)
+
+
+@cache
+def _sheet(font: str) -> dict[str, tuple[np.ndarray, float]]:
+    """Letter -> (darkness of its block, 0..1, drawn at `_SCALE` with its origin 60 px from the block's
+    left edge; advance width in font units) for one font: every letter drawn in one SVG (one raster)."""
+    letters = _letters(font)
+    if not letters:
+        return {}
+    grey = _shipped_raster(font, letters)
+    if grey is None:
+        grey = _raster(letters)
+    dark = 1.0 - grey.astype(np.float32) / 255.0
+    order = sorted(letters)
     step = int(_BLOCK * _SCALE)
     return {ch: (dark[:, k * step : (k + 1) * step], letters[ch][1]) for k, ch in enumerate(order)}
+
+
+def write_letter_rasters(out: Path = _SHIPPED) -> list[Path]:
+    """Draw every font's letters with cairosvg and write FONT.png plus fingerprints.json to `out` (the
+    files `_sheet` ships with); returns the files written."""
+    from PIL import Image
+
+    out.mkdir(parents=True, exist_ok=True)
+    marks: dict[str, str] = {}
+    written = []
+    for font in _FONTS:
+        letters = _letters(font)
+        if not letters:
+            continue
+        Image.fromarray(_raster(letters)).save(out / f"{font}.png", optimize=True)
+        marks[font] = _fingerprint(letters)
+        written.append(out / f"{font}.png")
+    (out / "fingerprints.json").write_text(json.dumps(marks, indent=1) + "\n", encoding="utf-8")
+    return [*written, out / "fingerprints.json"]
 
 
 @cache
