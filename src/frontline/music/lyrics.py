@@ -38,6 +38,7 @@ __all__ = [
     "LyricsConfig",
     "Syllable",
     "attach",
+    "blank_boxes",
     "ink_pieces",
     "ocr_available",
     "read_lyrics",
@@ -387,18 +388,20 @@ def upright_page(layout: PageLayout, image: np.ndarray | None) -> tuple[np.ndarr
     return upright, deskew_glyphs(glyphs, layout.angle_deg, (w / 2.0, h / 2.0))
 
 
+def blank_boxes(grey: np.ndarray, boxes: Sequence[tuple[float, float, float, float]]) -> np.ndarray:
+    """A copy of the page with each box (x0, y0, x1, y1), grown by a pixel on every side, painted white."""
+    out = grey.copy()
+    for x0, y0, x1, y1 in boxes:
+        out[max(0, int(y0) - 1) : int(np.ceil(y1)) + 1, max(0, int(x0) - 1) : int(np.ceil(x1)) + 1] = 255
+    return out
+
+
 def _page_lines(
     grey: np.ndarray, staves: Sequence[Staff], glyphs: Sequence[Glyph], used: set[int], cfg: LyricsConfig
 ) -> list[tuple[int, int, int, list[InkPiece], np.ndarray]]:
     """Text lines under the staves of a page: (staff index, y0, y1, pieces, line image with the music masked)."""
     raw = grey < cfg.ink_threshold
-    masked = grey.copy()
-    for g in glyphs:
-        if _mask_glyph(g, used):
-            x0, y0, x1, y1 = g.bbox_xyxy
-            masked[max(0, int(y0) - 1) : int(np.ceil(y1)) + 1, max(0, int(x0) - 1) : int(np.ceil(x1)) + 1] = (
-                255
-            )
+    masked = blank_boxes(grey, [g.bbox_xyxy for g in glyphs if _mask_glyph(g, used)])
     ink = masked < cfg.ink_threshold
     order = sorted(range(len(staves)), key=lambda s: staves[s].top)
     out = []

@@ -31,6 +31,7 @@ from frontline.music.lyrics import (
     LyricsConfig,
     Syllable,
     attach,
+    blank_boxes,
     ink_pieces,
     recognise_strips,
     text_rows,
@@ -317,14 +318,9 @@ def _spaced(
 
 
 def _masked_page(grey: np.ndarray, glyphs: Sequence[Glyph], used: set[int]) -> np.ndarray:
-    masked = grey.copy()
-    for g in glyphs:
-        if g.glyph_id in used or g.class_name.startswith(_MASKED):
-            x0, y0, x1, y1 = g.bbox_xyxy
-            masked[max(0, int(y0) - 1) : int(np.ceil(y1)) + 1, max(0, int(x0) - 1) : int(np.ceil(x1)) + 1] = (
-                255
-            )
-    return masked
+    return blank_boxes(
+        grey, [g.bbox_xyxy for g in glyphs if g.glyph_id in used or g.class_name.startswith(_MASKED)]
+    )
 
 
 # --- pages -------------------------------------------------------------------------------------------------
