@@ -1,0 +1,61 @@
+"""Session-12 assembly rules found on annotated (oracle) symbols: each test fails without its rule."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+from assembly_glyphs import header, note
+
+from frontline.music.assemble import AssembleConfig, assemble_pages
+from frontline.music.records import Glyph, Note, Score
+
+
+def _two_systems(slurs: list[Glyph]) -> list[Glyph]:
+    """Two one-staff systems in 4/4 (staff lines y 100-140, then 300-340), two measures of quarters in the
+    first and one in the second, plus `slurs`."""
+    glyphs = header("4", "4")
+    glyphs += [
+        Glyph("staff", (20.0, 299.4, 600.0, 340.6), 1.0, 4),
+        Glyph("clefG", (25, 290, 40, 350), 1.0, 5),
+    ]
+    gid = 10
+    for x in (100, 160, 220, 280, 380, 440, 500, 560):
+        glyphs += note(x, 125, True, gid)
+        gid += 2
+    for x in (100, 160, 220, 280):
+        glyphs += note(x, 325, True, gid)
+        gid += 2
+    glyphs += [
+        Glyph("barline", (340, 100, 341, 140), 1.0, 60),
+        Glyph("barline", (599, 100, 600, 140), 1.0, 61),
+        Glyph("barline", (340, 300, 341, 340), 1.0, 62),
+    ]
+    return glyphs + slurs
+
+
+def _slur_marks(score: Score) -> list[tuple[int, F, str]]:
+    """(measure index, onset, "start"/"stop") of every slur mark of the first part."""
+    out = []
+    for mi, m in enumerate(score.parts[0].measures):
+        for e in m.events:
+            if isinstance(e, Note):
+                out += [(mi, e.onset_q, "start")] if e.slur_start else []
+                out += [(mi, e.onset_q, "stop")] if e.slur_stop else []
+    return sorted(out)
+
+
+def test_slur_cut_by_a_system_break_joins_its_two_pieces() -> None:
+    # a slur from the second measure's second quarter drawn on to the end of the first system, then from
+    # just before the second system's first note (after its clef) to its third quarter
+    slurs = [Glyph("slur", (446, 70, 598, 88), 1.0, 70), Glyph("slur", (88, 270, 226, 288), 1.0, 71)]
+    score = assemble_pages([(_two_systems(slurs), None)]).score
+    assert _slur_marks(score) == [(1, F(1), "start"), (2, F(2), "stop")]
+    # before: the first piece was dropped and the second made a slur of its own
+    old = assemble_pages([(_two_systems(slurs), None)], AssembleConfig(slur_system_break=False)).score
+    assert _slur_marks(old) == [(2, F(0), "start"), (2, F(2), "stop")]
+
+
+def test_slur_inside_a_system_is_unchanged() -> None:
+    slurs = [Glyph("slur", (106, 70, 226, 88), 1.0, 70)]
+    score = assemble_pages([(_two_systems(slurs), None)]).score
+    assert _slur_marks(score) == [(0, F(0), "start"), (0, F(2), "stop")]
