@@ -63,6 +63,15 @@ def test_direction_text_needs_letters_and_no_digits_or_dynamics() -> None:
         assert not is_direction_text(text, CFG), text
 
 
+def test_direction_text_may_hold_digits_as_words_of_their_own() -> None:
+    for text in ("Du Konig (6 x)", "Dein' gottlich Macht (6 x)"):
+        assert is_direction_text(text, CFG), text
+        assert not is_direction_text(text, replace(CFG, digit_words=False)), text
+    # a word mixing letters and digits is a misread; few letters per digit is no direction
+    for text in ("reo S1. ch'io vox", "Var. 12", "Andante 4/4", "rit. 1."):
+        assert not is_direction_text(text, CFG), text
+
+
 def test_phrases_are_found_above_and_below_and_split_at_wide_gaps() -> None:
     page = np.full((300, 620), 255, np.uint8)
     for ly in range(100, 141, 10):
