@@ -37,6 +37,17 @@ def test_text_rows_keep_runs_of_text_height_only() -> None:
     assert text_rows(ink, 10.0, CFG) == [(5, 20)]
 
 
+def test_text_rows_cut_touching_verse_lines_at_their_gap() -> None:
+    ink = np.zeros((60, 100), bool)
+    ink[5:20, 10:40] = True  # verse 1, 15 rows (1.9 spaces of 8 px)
+    ink[21:36, 10:40] = True  # verse 2 right below it
+    ink[20, 30:33] = True  # a descender touching the next line: one run of 31 rows, taller than a line
+    assert text_rows(ink, 8.0, CFG) == [(5, 20), (21, 36)]
+    assert text_rows(ink, 8.0, replace(CFG, split_lines=0.0)) == []  # off: the run is not text
+    ink[20, 10:40] = True  # no gap at all: a block of ink, not lines of text
+    assert text_rows(ink, 8.0, CFG) == []
+
+
 def test_ink_pieces_find_words_hyphens_and_extenders() -> None:
     line = np.zeros((20, 200), bool)
     line[2:18, 10:20] = True  # "Ha"

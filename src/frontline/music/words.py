@@ -289,6 +289,7 @@ def _rows_cfg(cfg: WordsConfig) -> LyricsConfig:
         min_line_spaces=cfg.min_line_spaces,
         max_line_spaces=cfg.max_line_spaces,
         word_gap=cfg.word_gap,
+        split_lines=0.0,  # rows of directions are not stacked verses: keep the reader's tested behaviour
     )
 
 
