@@ -383,3 +383,16 @@ def main() -> None:
     print(
         "targets: oracle OMR-NED <= 0.02, F1 >= 0.99; detector OMR-NED <= 0.08 clean / 0.15 degraded; <= 2 s/page"
     )
+    print(_text_font_line())
+
+
+def _text_font_line() -> str:
+    """Which font the data engine set the pages' text in: the pages, and so the lyrics rows, depend on it."""
+    from frontline.music.synth.engrave import text_font
+
+    if (font := text_font()) is not None:
+        return f"pages' text font: {font} (rows comparable with the benchmark of record)"
+    return (
+        "pages' text font: fallback (no FreeSerif or Liberation Serif installed; Debian: fonts-freefont-ttf). "
+        "Verses are set tighter, lyrics rows are NOT comparable with the benchmark of record"
+    )

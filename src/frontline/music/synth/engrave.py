@@ -207,6 +207,13 @@ def _serif_family() -> str:
     return "FreeSerif" if files and "freefont" in files[0] else "Liberation Serif"
 
 
+def text_font() -> str | None:
+    """The Times-like family pages' text (lyrics, titles, directions) is set in, None when neither FreeSerif
+    nor Liberation Serif is installed: then CairoSVG draws it in a fallback font whose verses sit closer
+    together, so pages (and benchmark rows with lyrics) differ from machines that have one."""
+    return _serif_family() if _serif_fonts() else None
+
+
 def rasterize(svg: str, width: int, height: int) -> np.ndarray:
     """Render an SVG page to a (height, width) uint8 greyscale image on white paper.
 
