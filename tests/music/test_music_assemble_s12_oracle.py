@@ -59,3 +59,29 @@ def test_slur_inside_a_system_is_unchanged() -> None:
     slurs = [Glyph("slur", (106, 70, 226, 88), 1.0, 70)]
     score = assemble_pages([(_two_systems(slurs), None)]).score
     assert _slur_marks(score) == [(0, F(0), "start"), (0, F(2), "stop")]
+
+
+def test_a_high_bass_note_on_ledger_lines_near_the_staff_above_stays_on_its_staff() -> None:
+    # violin staff (lines 100-140) over a cello staff in bass clef (lines 200-240); the cello's D5 whole
+    # note sits on the fifth ledger line above its staff (ledgers 190 .. 150), one space under the violin
+    # staff, where a violin C4 would sit on its first ledger line
+    glyphs = header("4", "4") + [
+        Glyph("staff", (20.0, 199.4, 600.0, 240.6), 1.0, 4),
+        Glyph("clefF", (25, 200, 40, 225), 1.0, 5),
+        Glyph("timeSig4", (50, 200, 60, 220), 1.0, 6),
+        Glyph("timeSig4", (50, 220, 60, 240), 1.0, 7),
+        Glyph("noteheadWholeInSpace", (100, 125, 114, 135), 1.0, 10),  # violin G4
+        Glyph("noteheadWholeOnLine", (100, 145, 114, 155), 1.0, 11),  # cello D5
+        Glyph("barline", (300, 100, 301, 240), 1.0, 30),
+    ]
+    glyphs += [
+        Glyph("legerLine", (97, y - 0.6, 117, y + 0.6), 1.0, 20 + k)
+        for k, y in enumerate(range(150, 191, 10))
+    ]
+
+    def pitches(cfg: AssembleConfig) -> list[tuple[int, str]]:
+        score = assemble_pages([(glyphs, None)], cfg).score
+        return sorted((n.staff, str(n.pitch)) for p in score.parts for n in p.measures[0].notes())
+
+    assert pitches(AssembleConfig()) == [(1, "G4"), (2, "D5")]
+    assert pitches(AssembleConfig(ledger_beyond=False)) == [(1, "C4"), (1, "G4")]
