@@ -21,6 +21,7 @@ from frontline.music.records import Direction, Glyph, Staff
 from frontline.music.words import (
     WordsConfig,
     is_direction_text,
+    lexicon_text,
     phrases,
     read_part_names,
     read_phrases,
@@ -128,6 +129,36 @@ def _page(words: list[tuple[float, float, str]]) -> tuple[list[Glyph], np.ndarra
     return text_page(words)
 
 
+def test_a_misread_quartet_word_snaps_to_the_lexicon() -> None:
+    for read, word in (
+        ("piZZ.", "pizz."),
+        ("DIZZ.", "pizz."),
+        ("esress.", "espress."),
+        ("poco rit.", "poco rit."),
+    ):
+        assert lexicon_text(read) == word, read
+    for read in ("gut im Taki", "Langsam", "ARIE.", "sempre p"):
+        assert lexicon_text(read) is None, read
+    # a read too unsure for a plain phrase is kept when it snaps to the lexicon
+    glyphs = _header("4", "4") + [x for k in range(4) for x in _note(100 + 60 * k, 125, True, 10 + 2 * k)]
+    page = np.full((300, 620), 255, np.uint8)
+    for ly in range(100, 141, 10):
+        page[ly, 20:600] = 0
+    page[70:84, 100:140] = 0  # a word above the staff
+
+    def reader(strips: Sequence[np.ndarray], cfg: LyricsConfig) -> list[list[tuple[str, float, float]]]:
+        return [
+            [
+                (c, 4 + 8.0 * i, p)
+                for i, (c, p) in enumerate(zip("DIZZ.", (0.66, 0.63, 0.78, 0.63, 1.0), strict=True))
+            ]
+        ]
+
+    assembly = assemble_pages([(glyphs, page)])
+    assert [p.text for p in read_phrases(assembly, [page], CFG, reader)[0]] == ["pizz."]
+    assert read_phrases(assembly, [page], replace(CFG, lexicon=False), reader)[0] == []
+
+
 @needs_ocr
 def test_a_tempo_word_above_the_staff_is_read_dated_and_written() -> None:
     glyphs, img = _page([(160, 62, "Allegro")])
@@ -156,6 +187,21 @@ def test_no_words_on_a_page_without_text_and_none_from_a_lyric_line() -> None:
     glyphs, img = _page([(95, 160, "Hap"), (155, 160, "py"), (215, 160, "day"), (275, 160, "now")])
     a = assemble_pages([(glyphs, img)])
     assert read_words(a, [img]).parts[0].measures[0].directions == ()
+
+
+@needs_ocr
+def test_a_line_of_three_directions_starting_at_their_notes_is_no_lyric_line() -> None:
+    # a quartet part's line under the staff: "cresc." and "dim." left-aligned with their notes, "dolce" in
+    # the next measure; lyrics would start left of their heads (centred syllables)
+    glyphs, img = _page([(100, 165, "cresc."), (160, 165, "dim."), (280, 165, "dolce")])
+    a = assemble_pages([(glyphs, img)])
+    dirs = [d for m in read_words(a, [img]).parts[0].measures for d in m.directions]
+    assert [(d.value, d.onset_q) for d in dirs] == [("cresc.", F(0)), ("dim.", F(1)), ("dolce", F(3))]
+    old = WordsConfig(max_phrases=2, lyric_lead=0.0)
+    assert [d for m in read_words(a, [img], old).parts[0].measures for d in m.directions] == []
+    assert [
+        d for m in read_words(a, [img], replace(old, max_phrases=6)).parts[0].measures for d in m.directions
+    ] == []
 
 
 @needs_ocr
