@@ -269,5 +269,5 @@ def test_a_head_on_a_ledger_line_of_one_staff_close_above_the_next_stays_with_it
     glyphs.append(Glyph("noteheadWholeOnLine", (100, 193, 114, 203), 1.0, 14))
     glyphs.append(Glyph("barline", (300, 100, 301, 218), 1.0, 15))
     for flag, want in ((True, [1, 2]), (False, [2, 2])):
-        score = assemble_pages([(glyphs, None)], AssembleConfig(ledger_grid=flag)).score
+        score = assemble_pages([(glyphs, None)], AssembleConfig(ledger_grid=flag, ledger_beyond=flag)).score
         assert sorted(n.staff for p in score.parts for n in p.measures[0].notes()) == want
