@@ -7,6 +7,7 @@ from fractions import Fraction as F
 from assembly_glyphs import header, note
 
 from frontline.music.assemble import AssembleConfig, assemble_pages
+from frontline.music.musicxml import load_musicxml, musicxml_string
 from frontline.music.records import Glyph, Note, Score
 
 
@@ -85,3 +86,45 @@ def test_a_high_bass_note_on_ledger_lines_near_the_staff_above_stays_on_its_staf
 
     assert pitches(AssembleConfig()) == [(1, "G4"), (2, "D5")]
     assert pitches(AssembleConfig(ledger_beyond=False)) == [(1, "C4"), (1, "G4")]
+
+
+def _three_staves(bracket: bool) -> list[Glyph]:
+    """Three treble staves in 4/4 (lines 100-140, 200-240, 300-340) joined by a barline, each with a whole
+    note, and a bracket with hooks over all three when `bracket`."""
+    glyphs = header("4", "4")
+    for k, dy in enumerate((100, 200)):
+        glyphs += [
+            Glyph("staff", (20.0, 99.4 + dy, 600.0, 140.6 + dy), 1.0, 4 + 4 * k),
+            Glyph("clefG", (25, 90 + dy, 40, 150 + dy), 1.0, 5 + 4 * k),
+            Glyph("timeSig4", (50, 100 + dy, 60, 120 + dy), 1.0, 6 + 4 * k),
+            Glyph("timeSig4", (50, 120 + dy, 60, 140 + dy), 1.0, 7 + 4 * k),
+        ]
+    glyphs += [
+        Glyph("noteheadWholeInSpace", (100, 125 + dy, 114, 135 + dy), 1.0, 20 + k)
+        for k, dy in enumerate((0, 100, 200))
+    ]
+    glyphs += [
+        Glyph("barline", (300, 100, 301, 340), 1.0, 30),
+        Glyph("systemicBarline", (18, 100, 20, 340), 1.0, 31),
+    ]
+    return glyphs + ([Glyph("bracket", (8, 90, 17, 350), 1.0, 32)] if bracket else [])
+
+
+def test_a_bracket_over_the_staves_groups_the_parts_and_is_written() -> None:
+    score = assemble_pages([(_three_staves(True), None)]).score
+    assert len(score.parts) == 3 and score.part_groups == ((0, 2),)
+    xml = musicxml_string(score)
+    assert '<part-group type="start" number="1">' in xml and "<group-symbol>bracket</group-symbol>" in xml
+    assert load_musicxml(xml).part_groups == ((0, 2),)
+    assert assemble_pages([(_three_staves(False), None)]).score.part_groups == ()
+    off = assemble_pages([(_three_staves(True), None)], AssembleConfig(part_groups=False)).score
+    assert off.part_groups == () and "part-group" not in musicxml_string(off)
+
+
+def test_brackets_read_per_pair_of_staves_make_one_group() -> None:
+    # the pixels' connector finder reports a bracket per pair of neighbouring staves
+    glyphs = _three_staves(False) + [
+        Glyph("bracket", (8, 90, 17, 250), 0.9, 40),
+        Glyph("bracket", (8, 190, 17, 350), 0.9, 41),
+    ]
+    assert assemble_pages([(glyphs, None)]).score.part_groups == ((0, 2),)

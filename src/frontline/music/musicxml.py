@@ -556,6 +556,11 @@ def musicxml_string(score: Score, options: ExportOptions | None = None) -> str:
     _sub(enc, "software", "frontline")
     pl = _sub(root, "part-list")
     for i, part in enumerate(score.parts):
+        for k, (first, _) in enumerate(score.part_groups):
+            if first == i:
+                pg = _sub(pl, "part-group", type="start", number=str(k + 1))
+                _sub(pg, "group-symbol", "bracket")
+                _sub(pg, "group-barline", "yes")
         sp = _sub(pl, "score-part", id=part.part_id)
         _sub(sp, "part-name", part.name)
         inst = f"{part.part_id}-I1"
@@ -563,6 +568,9 @@ def musicxml_string(score: Score, options: ExportOptions | None = None) -> str:
         mi = _sub(sp, "midi-instrument", id=inst)
         _sub(mi, "midi-channel", i % 16 + 1 if i % 16 != 9 else 11)
         _sub(mi, "midi-program", 1)
+        for k, (_, last) in enumerate(score.part_groups):
+            if last == i:
+                _sub(pl, "part-group", type="stop", number=str(k + 1))
     for part in score.parts:
         part_el = _sub(root, "part", id=part.part_id)
         if opts.staves_used:
@@ -868,6 +876,17 @@ def load_musicxml(source: str | Path) -> Score:
     """Read a partwise MusicXML document (a path, an .mxl archive, or the XML text itself) into a Score."""
     root = _read_root(source)
     names = {sp.get("id", ""): _text(sp, "part-name", "") for sp in root.iter("score-part")}
+    groups: list[tuple[int, int]] = []
+    open_groups: dict[str, int] = {}
+    seen = 0
+    part_list = root.find("part-list")
+    for el in part_list if part_list is not None else ():
+        if el.tag == "score-part":
+            seen += 1
+        elif el.tag == "part-group" and el.get("type") == "start":
+            open_groups[el.get("number", "1")] = seen
+        elif el.tag == "part-group" and el.get("type") == "stop" and el.get("number", "1") in open_groups:
+            groups.append((open_groups.pop(el.get("number", "1")), seen - 1))
     parts: list[Part] = []
     for part_el in root.findall("part"):
         pid = part_el.get("id", f"P{len(parts) + 1}")
@@ -882,4 +901,4 @@ def load_musicxml(source: str | Path) -> Score:
             measures.append(m)
         parts.append(Part(pid, names.get(pid, ""), tuple(measures), staves))
     title = _text(root.find("work"), "work-title", "") or _text(root, "movement-title", "")
-    return Score(tuple(parts), title)
+    return Score(tuple(parts), title, tuple(sorted(g for g in groups if g[1] > g[0])))

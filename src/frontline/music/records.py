@@ -94,6 +94,8 @@ class System:
     staves: tuple[Staff, ...]
     part_staves: tuple[tuple[int, ...], ...]
     barline_xs: tuple[float, ...] = ()
+    part_brackets: tuple[tuple[int, int], ...] = ()
+    """(first, last) indices into `part_staves` of parts joined by a bracket drawn left of the system."""
 
 
 # --- score model ---------------------------------------------------------------------------------------
@@ -309,3 +311,5 @@ class Score:
 
     parts: tuple[Part, ...]
     title: str = ""
+    part_groups: tuple[tuple[int, int], ...] = ()
+    """(first, last) indices into `parts` of each bracketed group of parts (MusicXML <part-group>)."""

@@ -232,7 +232,8 @@ def group_systems(staves: list[Staff], glyphs: list[Glyph], complete: bool = Tru
     barline spans the gap between them; with `complete`, also consecutive systems smaller than the
     page's usual one that add up to it (`_complete_systems`). A brace makes its staves one part (a grand staff), and so does a
     hookless "bracket" (a brace drawn as a path) around exactly two staves whose barlines run through
-    both; every other staff is a part of its own.
+    both; every other staff is a part of its own. A bracket over two or more whole parts groups them
+    (`System.part_brackets`).
     """
     if not staves:
         return []
@@ -240,11 +241,14 @@ def group_systems(staves: list[Staff], glyphs: list[Glyph], complete: bool = Tru
     braced = [False] * (len(staves) - 1)
     bar_joined = [False] * (len(staves) - 1)
     pair_group = [False] * (len(staves) - 1)
+    bracketed: list[list[int]] = []  # the staves each bracket covers
     for g in glyphs:
         if g.class_name not in _CONNECTORS and g.class_name not in BARLINE_CLASSES:
             continue
         _, y0, _, y1 = g.bbox_xyxy
         covered = [i for i, s in enumerate(staves) if y0 <= s.bottom and y1 >= s.top]
+        if g.class_name == "bracket" and len(covered) >= 2:
+            bracketed.append(covered)
         for i in range(len(staves) - 1):
             a, b = staves[i], staves[i + 1]
             if _spans(g, a, b, a.staff_space_px):
@@ -257,6 +261,14 @@ def group_systems(staves: list[Staff], glyphs: list[Glyph], complete: bool = Tru
                     # a bracket's hooks reach past the outer lines; a brace (drawn as a path) does not
                     hooks = max(a.top - y0, y1 - b.bottom) / a.staff_space_px
                     pair_group[i] = hooks < 0.6
+    # brackets read from the pixels come one per pair of neighbouring staves: overlapping ones are one
+    merged: list[list[int]] = []
+    for cov in sorted(bracketed):
+        if merged and cov[0] <= merged[-1][-1]:
+            merged[-1] = sorted(set(merged[-1]) | set(cov))
+        else:
+            merged.append(cov)
+    bracketed = merged
     if complete:
         links = _complete_systems(staves, links)
     # a two-staff group without bracket hooks whose barlines run through both staves is a grand staff,
@@ -288,7 +300,17 @@ def group_systems(staves: list[Staff], glyphs: list[Glyph], complete: bool = Tru
                     k += 1
                 parts.append(tuple(range(j, k + 1)))
                 j = k + 1
-            systems.append(System(tuple(members), tuple(parts)))
+            groups = []
+            for cov in bracketed:
+                inside = [p for p, idx in enumerate(parts) if all(start + j in cov for j in idx)]
+                if (
+                    cov[0] >= start
+                    and cov[-1] <= i
+                    and len(inside) >= 2
+                    and inside[-1] - inside[0] == len(inside) - 1
+                ):
+                    groups.append((inside[0], inside[-1]))
+            systems.append(System(tuple(members), tuple(parts), part_brackets=tuple(sorted(set(groups)))))
             start = i + 1
     return systems
 
