@@ -121,6 +121,20 @@ def test_a_bracket_over_the_staves_groups_the_parts_and_is_written() -> None:
     assert off.part_groups == () and "part-group" not in musicxml_string(off)
 
 
+def test_a_mordent_drawn_with_its_stroke_is_no_inverted_mordent() -> None:
+    # the mordent class holds the zigzag alone (1 space tall, the common inverted mordent) and the zigzag
+    # with a vertical stroke (1.6 spaces, the mordent)
+    def ornament(height: float, cfg: AssembleConfig) -> tuple[str, ...]:
+        glyphs = header("4", "4") + note(100, 125, False, 10)
+        glyphs.append(Glyph("ornamentMordent", (98, 88 - height, 116, 88), 1.0, 20))
+        (n,) = assemble_pages([(glyphs, None)], cfg).score.parts[0].measures[0].notes()
+        return n.ornaments
+
+    assert ornament(10, AssembleConfig()) == ("inverted-mordent",)
+    assert ornament(16, AssembleConfig()) == ("mordent",)
+    assert ornament(16, AssembleConfig(mordent_stroke_spaces=0)) == ("inverted-mordent",)
+
+
 def test_brackets_read_per_pair_of_staves_make_one_group() -> None:
     # the pixels' connector finder reports a bracket per pair of neighbouring staves
     glyphs = _three_staves(False) + [

@@ -418,6 +418,11 @@ class AssembleConfig:
     """A detected tuplet number scored below this marks nothing (stray 3s and 6s read on fingerings,
     lyrics and slurs). Chosen on the development pages: note F1 0.8665 / 0.8670 / 0.8649 at 0.5 / 0.6 /
     0.7 on corpus and generator pages, 0.805 / 0.814 / 0.822 on piano pieces; 0.6 gains on both."""
+    mordent_stroke_spaces: float = 1.3
+    """A mordent-class glyph at least this tall (spaces) has the vertical stroke: a mordent, whatever
+    `mordent_inverted` says (the zigzag alone is 1.0 space tall, with the stroke 1.6: dev ground truth 4
+    inverted mordents at 0.97-0.99, one mordent at 1.58, read inverted before). Dev A oracle 692 -> 691
+    edits w/o lyrics (no OCR), detector unchanged. 0 = off."""
     part_groups: bool = True
     """Write the parts a bracket joins on the page as a bracketed group (MusicXML <part-group>): a
     bracketed quartet read as four loose parts cost 4 musicdiff edits a page. Dev A OMR-NED w/o lyrics
@@ -1502,7 +1507,8 @@ def _system_pass(
             elif base in _ORNAMENTS:
                 ng = nearest_group(g, False, 1.5)
                 orn = _ORNAMENTS[base]
-                if orn == "mordent" and cfg.mordent_inverted:
+                tall = g.bbox_xyxy[3] - g.bbox_xyxy[1] >= cfg.mordent_stroke_spaces * sp
+                if orn == "mordent" and cfg.mordent_inverted and not (cfg.mordent_stroke_spaces > 0 and tall):
                     orn = "inverted-mordent"
                 if ng is not None and orn not in ng.ornaments:
                     ng.ornaments.append(orn)
