@@ -1,0 +1,49 @@
+"""Session 12: degraded pages in detector mode. A faint stem whose darker end, beside its beam, is all
+the Otsu mask keeps (`LineConfig.stem_ridge_cover`).
+Synthetic normalised pages, 10 px per staff space."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from frontline.music.lines import LineConfig, find_lines_normalized
+
+SP = 10.0
+
+
+def _stems(
+    img: np.ndarray, cfg: LineConfig, symbols: list[tuple[str, tuple[float, float, float, float]]]
+) -> list[tuple[float, ...]]:
+    segs = find_lines_normalized(img, SP, cfg, symbols)
+    return [tuple(float(v) for v in b) for c, b in zip(segs.classes, segs.boxes, strict=True) if c == "stem"]
+
+
+def _head(img: np.ndarray, cx: float, cy: float) -> tuple[str, tuple[float, float, float, float]]:
+    yy, xx = np.mgrid[0 : img.shape[0], 0 : img.shape[1]]
+    img[((xx - cx) / 6.5) ** 2 + ((yy - cy) / 5.0) ** 2 <= 1.0] = 0
+    return "noteheadBlackOnLine", (cx - 6.5, cy - 5.0, cx + 6.5, cy + 5.0)
+
+
+def test_a_faint_stem_whose_beam_end_alone_is_dark_is_one_stem_to_its_head() -> None:
+    img = np.full((140, 220), 250, np.uint8)
+    img[120:130, 170:210] = 0  # the page's darkest ink
+    head = _head(img, 107.0, 30.0)
+    img[30:62, 100:102] = 180  # a faint stem from the head down ...
+    img[62:86, 100:102] = 0  # ... whose last 2.4 spaces, by the beam, the Otsu mask keeps
+    img[79:86, 100:160] = 0  # the beam
+    assert _stems(img, LineConfig(stem_ridge_cover=0.0), [head]) == []
+    found = _stems(img, LineConfig(), [head])
+    assert len(found) == 1
+    x0, y0, x1, y1 = found[0]
+    assert (x0, x1) == (100.0, 102.0)
+    assert y0 <= 35.0 and y1 >= 84.0  # from the head to the beam
+
+
+def test_a_stem_the_otsu_mask_keeps_whole_is_found_once() -> None:
+    img = np.full((140, 220), 250, np.uint8)
+    img[120:130, 170:210] = 0
+    head = _head(img, 107.0, 30.0)
+    img[30:86, 100:102] = 0
+    img[79:86, 100:160] = 0
+    assert _stems(img, LineConfig(), [head]) == _stems(img, LineConfig(stem_ridge_cover=0.0), [head])
+    assert len(_stems(img, LineConfig(), [head])) == 1
