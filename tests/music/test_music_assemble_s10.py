@@ -40,7 +40,7 @@ def _two_parts(brace: bool) -> list[Glyph]:
 def test_a_dynamic_above_the_next_part_marks_that_part() -> None:
     # choral dev pages: vocal staves carry their dynamics above the staff (the lyrics go below), so a
     # dynamic nearer the lower part's staff was put into the part above it (one edit per dynamic twice)
-    glyphs = _two_parts(brace=False)
+    glyphs = [*_two_parts(brace=False), Glyph("lyricText", (100, 150, 120, 162), 1.0, 40)]  # upper's lyrics
     parts = assemble_pages([(glyphs, None)]).score.parts
     assert len(parts) == 2
     assert _directions(parts[0].measures[0]) == []

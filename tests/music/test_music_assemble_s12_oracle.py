@@ -142,3 +142,20 @@ def test_brackets_read_per_pair_of_staves_make_one_group() -> None:
         Glyph("bracket", (8, 190, 17, 350), 0.9, 41),
     ]
     assert assemble_pages([(glyphs, None)]).score.part_groups == ((0, 2),)
+
+
+def test_a_dynamic_pushed_down_near_the_next_part_marks_the_part_above_unless_the_gap_holds_lyrics() -> None:
+    # a "p" in the gap between the first two bracketed parts, just over the second part's staff (stacked
+    # under words below the first part); a vocal first part would have lyrics in that gap
+    dyn = Glyph("dynamicP", (100, 184, 110, 196), 1.0, 50)
+    lyric = Glyph("lyricText", (160, 150, 190, 162), 1.0, 51)
+
+    def marked(glyphs: list[Glyph], cfg: AssembleConfig) -> list[int]:
+        score = assemble_pages([(glyphs, None)], cfg).score
+        return [
+            i for i, p in enumerate(score.parts) if any(d.kind == "dynamic" for d in p.measures[0].directions)
+        ]
+
+    assert marked([*_three_staves(True), dyn], AssembleConfig()) == [0]
+    assert marked([*_three_staves(True), dyn], AssembleConfig(dynamics_below_unsung=False)) == [1]
+    assert marked([*_three_staves(True), dyn, lyric], AssembleConfig()) == [1]
