@@ -106,9 +106,9 @@ class WordsConfig:
     """A gap wider than this many line heights separates two phrases (two directions on one line)."""
     max_words: int = 12
     """A line with more words read than this is not directions (lyrics, a footer). 5 until session 12:
-    a chorale's six-word direction was dropped (dev A oracle with words: 397 -> 369 edits w/o lyrics
-    with `max_phrases`, `lyric_lead` and `lexicon`, that page 31 -> 3; no lyric page changed, also with
-    the lyrics read)."""
+    a chorale's six-word direction was dropped (dev A with words, no lyrics read, OMR-NED w/o lyrics:
+    oracle 397 -> 369 edits, detector 2527 -> 2499, that page only; with the lyrics read no lyric page
+    changed)."""
     title_centre: float = 0.06
     """A phrase high above a page's top staff whose centre is this close (share of the page width) to the
     page's centre is a title, not a direction (so is a whole line centred so, spanning under 70% of the
@@ -118,10 +118,16 @@ class WordsConfig:
     close above it, 0.5, are kept)."""
     max_pieces: int = 12
     """A line with more pieces of ink than this is not read (lyrics, a footer)."""
-    max_phrases: int = 6
-    """A line with more phrases read as text than this is not directions (lyrics). 2 until session 12: a
-    quartet part's line of "cresc." ... "dim." ... "dolce" was dropped (hand-built quartet page with 23
-    directions, oracle: 213 -> 60 edits with `lyric_lead`, 28 with `lexicon` too)."""
+    max_phrases: int = 2
+    """A line with more phrases read as text than this is not directions (lyrics), unless every phrase
+    kept is lexicon words (`max_lexicon_phrases`)."""
+    max_lexicon_phrases: int = 6
+    """A line of up to this many phrases read as text is directions when every phrase kept is words of
+    the lexicon (`lexicon_text`): a quartet part's line of "cresc." ... "dim." ... "dolce" was dropped
+    (hand-built quartet page with 23 directions, oracle: 177 -> 40 edits with `lyric_lead`, 24 with the
+    `lexicon` snapping too). Any line of up to 6 phrases let lyric words through on detector pages,
+    where the lyrics are not masked (dev A detector with words, no lyrics read: +31 edits on three
+    pages); gated so, dev A is unchanged but for the chorale page of `max_words`."""
     space_gap: float = 0.35
     """A gap between two words at least this many line heights wide is a space in the text (the
     recogniser sometimes reads none)."""
@@ -131,7 +137,7 @@ class WordsConfig:
     """Snap a phrase whose every word is a `_LEXICON` word or one letter off one (words of 4+ letters) to
     those words, and keep it read less surely (mean character probability at least `min_lexicon_prob`,
     no per-character minimum). On a hand-built quartet page "pizz." was read "piZZ." or "DIZZ." at mean
-    probability 0.74-0.81 and dropped, and "espress." kept as "esress." (60 -> 28 edits); no dev A
+    probability 0.74-0.81 and dropped, and "espress." kept as "esress." (40 -> 24 edits); no dev A
     phrase changes."""
     min_lexicon_prob: float = 0.6
     """Least mean character probability of a phrase kept because its words snap to the lexicon."""
@@ -559,7 +565,11 @@ def read_phrases(
     # lyrics reader)
     for key, line in kept.items():
         page, s, side, _ = key
-        if texts[key] > cfg.max_phrases or words_of[key] > cfg.max_words:
+        if words_of[key] > cfg.max_words:
+            continue
+        if texts[key] > cfg.max_phrases and not (
+            texts[key] <= cfg.max_lexicon_phrases and all(lexicon_text(q.text) is not None for q in line)
+        ):
             continue
         lay = assembly.pages[page]
         upper = s if side == "below" else _staff_above(lay.staves, s)
