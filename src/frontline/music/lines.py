@@ -118,12 +118,15 @@ class LineConfig:
     in the Otsu mask, too far from its head for `stem_follow`, and the whole stem was lost. Degraded dev
     pages D (36, detector mode): OMR-NED w/o lyrics 0.1064 -> 0.1014, note F1 0.9211 -> 0.9268; the 56
     clean dev pages A detect the same symbols; fresh degraded F 0.1772 =."""
-    stem_follow: float = 2.0
+    stem_follow: float = 3.0
     """A thin vertical with no notehead at either end is followed on through the page's lenient ink
     (20% of the paper-to-ink range; a pixel of drift per row; staff lines crossed) for up to this many
     spaces each way, and is a stem when it runs into a head (on a deskewed blurred scan a 1-px stem steps
     between pixel columns and the vertical opening keeps only part of it, 1-2 spaces short of its head);
-    0 = off. Degraded dev pages (28): OMR-NED w/o lyrics 0.1432 -> 0.1375, note F1 0.8829 -> 0.8885."""
+    0 = off. Degraded dev pages (28): OMR-NED w/o lyrics 0.1432 -> 0.1375, note F1 0.8829 -> 0.8885.
+    Session 12, 2 -> 3 spaces (faint 150-dpi stems fade for up to 3 spaces above their heads): degraded
+    dev D (36) 0.1009 -> 0.0983, note F1 0.9268 -> 0.9295 (4 spaces: the same); clean A two stems moved,
+    edits equal; fresh degraded F 0.1772 =."""
     staff_close: float = 1.0
     """Dotted staff lines: gaps along a row up to this many spaces are closed in the line ink and the
     staves found again; taken only when that finds more staves (a binarised faint scan breaks its staff
