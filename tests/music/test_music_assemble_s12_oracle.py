@@ -159,3 +159,18 @@ def test_a_dynamic_pushed_down_near_the_next_part_marks_the_part_above_unless_th
     assert marked([*_three_staves(True), dyn], AssembleConfig()) == [0]
     assert marked([*_three_staves(True), dyn], AssembleConfig(dynamics_below_unsung=False)) == [1]
     assert marked([*_three_staves(True), dyn, lyric], AssembleConfig()) == [1]
+
+
+def test_a_tremolo_on_a_stem_is_its_notes_single_tremolo_and_is_written() -> None:
+    glyphs = header("4", "4") + note(100, 125, True, 10) + [Glyph("tremolo3", (106, 100, 117, 112), 1.0, 20)]
+    score = assemble_pages([(glyphs, None)]).score
+    (n,) = score.parts[0].measures[0].notes()
+    assert n.ornaments == ("tremolo-3",)
+    xml = musicxml_string(score)
+    assert '<tremolo type="single">3</tremolo>' in xml
+    (back,) = load_musicxml(xml).parts[0].measures[0].notes()
+    assert back.ornaments == ("tremolo-3",)
+    (off,) = (
+        assemble_pages([(glyphs, None)], AssembleConfig(tremolos=False)).score.parts[0].measures[0].notes()
+    )
+    assert off.ornaments == ()

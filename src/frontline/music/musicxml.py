@@ -187,7 +187,10 @@ def _note_el(
         if orns:
             o_el = _sub(n_el, "ornaments")
             for o in orns:
-                _sub(o_el, o)
+                if o.startswith("tremolo-"):  # "tremolo-3": a single-note tremolo of 3 strokes
+                    _sub(o_el, "tremolo", o.removeprefix("tremolo-"), type="single")
+                else:
+                    _sub(o_el, o)
     for number, syllabic, text in ev.lyrics if isinstance(ev, Note) else ():
         ly = _sub(el, "lyric", number=str(number))
         _sub(ly, "syllabic", syllabic)
@@ -700,7 +703,11 @@ def _parse_note(el: ET.Element, onset: Fraction, dur: Fraction, staves: int) -> 
             arts += tuple(a.tag for a in t_el if a.tag in _TECHNICAL)
         o_el = nots.find("ornaments")
         if o_el is not None:
-            orns = tuple(o.tag for o in o_el if o.tag != "accidental-mark")
+            orns = tuple(
+                f"tremolo-{(o.text or '3').strip()}" if o.tag == "tremolo" else o.tag
+                for o in o_el
+                if o.tag != "accidental-mark"
+            )
         for s in nots.findall("slur"):
             slur_start |= s.get("type") == "start"
             slur_stop |= s.get("type") == "stop"
