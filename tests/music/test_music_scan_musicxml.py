@@ -162,6 +162,20 @@ def test_music21_reads_what_we_write() -> None:
     assert words == {("dolce", "below"), ("a tempo", "above")}
 
 
+def test_music21_reads_an_unslashed_grace_note_as_unslashed() -> None:
+    music21 = pytest.importorskip("music21")
+    for slash in (False, True):
+        notes = (
+            Note(Pitch("D", 0, 5), F(0), F(0), "eighth", grace=True, grace_slash=slash),
+            Note(Pitch("C", 0, 5), F(0), F(4), "whole"),
+        )
+        m = Measure(1, clefs=(ClefChange(1, Clef("G", 2)),), time=TimeSignature(4, 4), events=notes)
+        score = Score(parts=(Part("P1", "Flute", measures=(m,)),))
+        s = music21.converter.parse(save_musicxml(score), format="musicxml")
+        (grace,) = [n for n in s.recurse().notes if n.duration.isGrace]
+        assert grace.duration.slash is slash  # music21 reads a bare <grace/> as slashed
+
+
 def test_reader_rejects_garbage(tmp_path: Path) -> None:
     bad = tmp_path / "bad.musicxml"
     bad.write_text("<score-partwise><part>")

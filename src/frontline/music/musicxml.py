@@ -116,7 +116,8 @@ def _note_el(
 ) -> None:
     el = _sub(parent, "note")
     if isinstance(ev, Note) and ev.grace:
-        _sub(el, "grace", **({"slash": "yes"} if ev.grace_slash else {}))
+        # slash stated both ways: music21 (and so musicdiff) reads a bare <grace/> as slashed
+        _sub(el, "grace", slash="yes" if ev.grace_slash else "no")
     if in_chord:
         _sub(el, "chord")
     if isinstance(ev, Note):

@@ -847,7 +847,8 @@ def _note_xml(n: _Note, staff: int, voice: int, cut_stop: bool, cut_start: bool)
     for ci, (k, d) in enumerate(members):
         x = ["<note>"]
         if n.grace:
-            x.append('<grace slash="yes"/>' if n.grace_slash else "<grace/>")
+            # "no" stated: music21 reads a bare <grace/> as slashed, Verovio draws it without the slash
+            x.append('<grace slash="yes"/>' if n.grace_slash else '<grace slash="no"/>')
         if ci > 0:
             x.append("<chord/>")
         if n.rest or k is None or d is None:
