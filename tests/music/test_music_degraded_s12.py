@@ -63,3 +63,15 @@ def test_a_stem_faded_for_almost_three_spaces_above_its_head_is_followed_into_it
     found = _stems(img, LineConfig(), [head])
     assert len(found) == 1
     assert found[0][1] == 20.0 and found[0][3] >= 90.0
+
+
+def test_a_faint_stem_is_found_whole_when_its_dark_end_covers_over_half_of_it() -> None:
+    img = np.full((140, 220), 250, np.uint8)
+    img[120:130, 170:210] = 0
+    head = _head(img, 107.0, 20.0)
+    img[20:53, 100:102] = 180  # 3.3 faint spaces from the head (past `stem_follow`) ...
+    img[53:95, 100:102] = 0  # ... and 4.2 dark ones by the beam: over half of the ridge run
+    img[88:95, 100:160] = 0
+    assert _stems(img, LineConfig(stem_ridge_cover=0.5), [head]) == []
+    found = _stems(img, LineConfig(), [head])
+    assert len(found) == 1 and found[0][1] <= 22.0 and found[0][3] >= 93.0
