@@ -7,26 +7,12 @@ Synthetic normalised pages, 10 px per staff space."""
 from __future__ import annotations
 
 import numpy as np
+from line_pages import SP, draw_head, found_stems
 
 from frontline.music.assemble.staves import find_connectors, find_staves
 from frontline.music.detect import DetectConfig, _confident
 from frontline.music.lines import LineConfig, find_lines_normalized
 from frontline.music.records import Glyph
-
-SP = 10.0
-
-
-def _stems(
-    img: np.ndarray, cfg: LineConfig, symbols: list[tuple[str, tuple[float, float, float, float]]]
-) -> list:
-    segs = find_lines_normalized(img, SP, cfg, symbols)
-    return [tuple(float(v) for v in b) for c, b in zip(segs.classes, segs.boxes, strict=True) if c == "stem"]
-
-
-def _head(img: np.ndarray, cx: float, cy: float) -> tuple[str, tuple[float, float, float, float]]:
-    yy, xx = np.mgrid[0 : img.shape[0], 0 : img.shape[1]]
-    img[((xx - cx) / 6.5) ** 2 + ((yy - cy) / 5.0) ** 2 <= 1.0] = 0
-    return "noteheadBlackOnLine", (cx - 6.5, cy - 5.0, cx + 6.5, cy + 5.0)
 
 
 def _page(h: int = 120, w: int = 200) -> np.ndarray:
@@ -41,10 +27,10 @@ def test_a_stem_that_steps_a_pixel_column_still_reaches_its_head() -> None:
     img = _page()
     img[30:70, 100] = 0
     img[70:88, 101] = 0
-    head = _head(img, 108.0, 87.0)
+    head = draw_head(img, 108.0, 87.0)
     # (stem_ridge_cover off: since session 12 the faint-ridge rule also finds this stem, a pixel wider)
-    assert _stems(img, LineConfig(stem_follow=0.0, stem_ridge_cover=0.0), [head]) == []
-    found = _stems(img, LineConfig(stem_ridge_cover=0.0), [head])
+    assert found_stems(img, LineConfig(stem_follow=0.0, stem_ridge_cover=0.0), [head]) == []
+    found = found_stems(img, LineConfig(stem_ridge_cover=0.0), [head])
     assert len(found) == 1
     x0, y0, x1, y1 = found[0]
     assert (x0, x1) == (100.0, 101.0) and y0 == 30.0
@@ -57,9 +43,9 @@ def test_a_followed_stem_crosses_a_staff_line_on_its_way_to_the_head() -> None:
         img[y, 20:180] = 0  # staff lines: wide ink one row tall, the stem goes on below them
     img[20:78, 100] = 0
     img[78:89, 101] = 0  # a pixel column on, across the line at y 80: too short for the opening
-    head = _head(img, 107.5, 91.0)
-    assert _stems(img, LineConfig(stem_follow=0.0), [head]) == []
-    found = _stems(img, LineConfig(), [head])
+    head = draw_head(img, 107.5, 91.0)
+    assert found_stems(img, LineConfig(stem_follow=0.0), [head]) == []
+    found = found_stems(img, LineConfig(), [head])
     assert len(found) == 1
     assert found[0][1] == 20.0 and 86.0 <= found[0][3] <= 97.0
 
@@ -69,8 +55,8 @@ def test_a_stroke_that_ends_in_paper_beside_a_head_is_no_stem() -> None:
     img = _page()
     img[55:90, 100] = 0
     img[49:55, 101] = 0  # a lighter tail up towards the head's height
-    head = _head(img, 109.0, 41.0)
-    assert _stems(img, LineConfig(), [head]) == []
+    head = draw_head(img, 109.0, 41.0)
+    assert found_stems(img, LineConfig(), [head]) == []
 
 
 def _dotted_staff(img: np.ndarray, top: int, rng: np.random.Generator) -> None:

@@ -6,34 +6,20 @@ Synthetic normalised pages, 10 px per staff space."""
 from __future__ import annotations
 
 import numpy as np
+from line_pages import draw_head, found_stems
 
-from frontline.music.lines import LineConfig, find_lines_normalized
-
-SP = 10.0
-
-
-def _stems(
-    img: np.ndarray, cfg: LineConfig, symbols: list[tuple[str, tuple[float, float, float, float]]]
-) -> list[tuple[float, ...]]:
-    segs = find_lines_normalized(img, SP, cfg, symbols)
-    return [tuple(float(v) for v in b) for c, b in zip(segs.classes, segs.boxes, strict=True) if c == "stem"]
-
-
-def _head(img: np.ndarray, cx: float, cy: float) -> tuple[str, tuple[float, float, float, float]]:
-    yy, xx = np.mgrid[0 : img.shape[0], 0 : img.shape[1]]
-    img[((xx - cx) / 6.5) ** 2 + ((yy - cy) / 5.0) ** 2 <= 1.0] = 0
-    return "noteheadBlackOnLine", (cx - 6.5, cy - 5.0, cx + 6.5, cy + 5.0)
+from frontline.music.lines import LineConfig
 
 
 def test_a_faint_stem_whose_beam_end_alone_is_dark_is_one_stem_to_its_head() -> None:
     img = np.full((140, 220), 250, np.uint8)
     img[120:130, 170:210] = 0  # the page's darkest ink
-    head = _head(img, 107.0, 18.0)
+    head = draw_head(img, 107.0, 18.0)
     img[18:62, 100:102] = 180  # a faint stem from the head down ...
     img[62:86, 100:102] = 0  # ... whose last 2.4 spaces, by the beam, the Otsu mask keeps
     img[79:86, 100:160] = 0  # the beam
-    assert _stems(img, LineConfig(stem_ridge_cover=0.0), [head]) == []
-    found = _stems(img, LineConfig(), [head])
+    assert found_stems(img, LineConfig(stem_ridge_cover=0.0), [head]) == []
+    found = found_stems(img, LineConfig(), [head])
     assert len(found) == 1
     x0, y0, x1, y1 = found[0]
     assert (x0, x1) == (100.0, 102.0)
@@ -43,11 +29,13 @@ def test_a_faint_stem_whose_beam_end_alone_is_dark_is_one_stem_to_its_head() -> 
 def test_a_stem_the_otsu_mask_keeps_whole_is_found_once() -> None:
     img = np.full((140, 220), 250, np.uint8)
     img[120:130, 170:210] = 0
-    head = _head(img, 107.0, 18.0)
+    head = draw_head(img, 107.0, 18.0)
     img[18:86, 100:102] = 0
     img[79:86, 100:160] = 0
-    assert _stems(img, LineConfig(), [head]) == _stems(img, LineConfig(stem_ridge_cover=0.0), [head])
-    assert len(_stems(img, LineConfig(), [head])) == 1
+    assert found_stems(img, LineConfig(), [head]) == found_stems(
+        img, LineConfig(stem_ridge_cover=0.0), [head]
+    )
+    assert len(found_stems(img, LineConfig(), [head])) == 1
 
 
 def test_a_stem_faded_for_almost_three_spaces_above_its_head_is_followed_into_it() -> None:
@@ -58,9 +46,9 @@ def test_a_stem_faded_for_almost_three_spaces_above_its_head_is_followed_into_it
     img[20:60, 100] = 0
     for y in range(60, 92):
         img[y, 101 + (y - 60) // 8] = 150
-    head = _head(img, 108.0, 93.0)
-    assert _stems(img, LineConfig(stem_follow=2.0), [head]) == []
-    found = _stems(img, LineConfig(), [head])
+    head = draw_head(img, 108.0, 93.0)
+    assert found_stems(img, LineConfig(stem_follow=2.0), [head]) == []
+    found = found_stems(img, LineConfig(), [head])
     assert len(found) == 1
     assert found[0][1] == 20.0 and found[0][3] >= 90.0
 
@@ -68,10 +56,10 @@ def test_a_stem_faded_for_almost_three_spaces_above_its_head_is_followed_into_it
 def test_a_faint_stem_is_found_whole_when_its_dark_end_covers_over_half_of_it() -> None:
     img = np.full((140, 220), 250, np.uint8)
     img[120:130, 170:210] = 0
-    head = _head(img, 107.0, 20.0)
+    head = draw_head(img, 107.0, 20.0)
     img[20:53, 100:102] = 180  # 3.3 faint spaces from the head (past `stem_follow`) ...
     img[53:95, 100:102] = 0  # ... and 4.2 dark ones by the beam: over half of the ridge run
     img[88:95, 100:160] = 0
-    assert _stems(img, LineConfig(stem_ridge_cover=0.5), [head]) == []
-    found = _stems(img, LineConfig(), [head])
+    assert found_stems(img, LineConfig(stem_ridge_cover=0.5), [head]) == []
+    found = found_stems(img, LineConfig(), [head])
     assert len(found) == 1 and found[0][1] <= 22.0 and found[0][3] >= 93.0

@@ -1,0 +1,25 @@
+"""Builders shared by the line-finder tests: stems found on a drawn page, a drawn notehead."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from frontline.music.lines import LineConfig, find_lines_normalized
+
+SP = 10.0
+"""Staff space of the drawn pages, in pixels."""
+
+
+def found_stems(
+    img: np.ndarray, cfg: LineConfig, symbols: list[tuple[str, tuple[float, float, float, float]]]
+) -> list[tuple[float, ...]]:
+    """Boxes of the stems the line finder finds on `img` (staff space `SP`) given the detected `symbols`."""
+    segs = find_lines_normalized(img, SP, cfg, symbols)
+    return [tuple(float(v) for v in b) for c, b in zip(segs.classes, segs.boxes, strict=True) if c == "stem"]
+
+
+def draw_head(img: np.ndarray, cx: float, cy: float) -> tuple[str, tuple[float, float, float, float]]:
+    """Draw a black notehead centred at (cx, cy) on `img` and return it as a detected symbol."""
+    yy, xx = np.mgrid[0 : img.shape[0], 0 : img.shape[1]]
+    img[((xx - cx) / 6.5) ** 2 + ((yy - cy) / 5.0) ** 2 <= 1.0] = 0
+    return "noteheadBlackOnLine", (cx - 6.5, cy - 5.0, cx + 6.5, cy + 5.0)
