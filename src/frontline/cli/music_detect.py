@@ -20,6 +20,25 @@ def register(app: typer.Typer) -> None:
     app.command("detect")(detect)
     app.command("train")(train)
     app.command("train-glyphs")(train_glyphs)
+    app.command("export-onnx")(export_onnx)
+
+
+@handle_errors
+def export_onnx(
+    checkpoint: Path = typer.Argument(..., help="Detector checkpoint (.pt), e.g. runs/dwd-.../best.pt."),
+    out: Path = typer.Option(
+        None, "-o", "--out", help="ONNX file (default: beside the checkpoint, STEM.onnx)."
+    ),
+) -> None:
+    """Export a detector checkpoint's network to ONNX; beside the checkpoint, detection runs it in ONNX Runtime.
+
+    Needs the onnx package (pip install onnx). Example: frontline music export-onnx runs/dwd-x/best.pt
+    """
+    from frontline.music.detect import export_onnx as run_export
+
+    if not checkpoint.is_file():
+        raise InputError(f"{checkpoint}: no such checkpoint file")
+    typer.echo(str(run_export(checkpoint, out)))
 
 
 @handle_errors

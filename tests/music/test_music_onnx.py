@@ -1,0 +1,89 @@
+"""The detector's network in ONNX Runtime: the same maps as PyTorch, and only for the weights it was exported from."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from frontline.music import detect
+from frontline.music.dwd import create_model
+
+CLASSES = ("noteheadBlackInSpace", "augmentationDot", "accidentalSharp")
+
+
+def _page(seed: int = 1, h: int = 300, w: int = 420) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    img = np.full((h, w), 255, np.uint8)
+    for _ in range(40):
+        y, x = rng.integers(5, h - 10), rng.integers(5, w - 10)
+        img[y : y + 6, x : x + 8] = 0
+    return img
+
+
+def _checkpoint(path: Path, seed: int) -> Path:
+    """A tiny detector checkpoint in the training code's format, with batch-norm statistics that are not
+    the identity (as after training)."""
+    torch.manual_seed(seed)
+    model = create_model("dwd_tiny", CLASSES)
+    model.train()
+    with torch.no_grad():
+        for _ in range(3):
+            model(torch.rand(2, 1, 64, 64) * 2.0)
+    model.eval()
+    torch.save({"model_config": asdict(model.config), "model": model.state_dict()}, path)
+    return path
+
+
+def _maps_agree(a: detect.NetworkMaps, b: detect.NetworkMaps) -> None:
+    for x, y in zip(a.dense(), b.dense(), strict=True):
+        assert x.shape == y.shape
+        np.testing.assert_allclose(x, y, atol=1e-3)
+
+
+def test_the_shipped_weights_run_in_onnx_runtime_with_the_same_maps() -> None:
+    model = detect.load_model()
+    assert detect.onnx_session(model) is not None, "dwd_small.onnx missing or exported from other weights"
+    img = _page()
+    _maps_agree(detect.network_maps(model, img), detect.network_maps(model, img, engine="torch"))
+
+
+def test_export_beside_a_checkpoint_is_found_and_gives_the_torch_maps(tmp_path: Path) -> None:
+    pytest.importorskip("onnx")  # exporting needs it; running the export needs only onnxruntime
+    ckpt = _checkpoint(tmp_path / "det.pt", 0)
+    assert detect.export_onnx(ckpt) == tmp_path / "det.onnx"
+    model = detect.load_model(ckpt)
+    assert detect.onnx_session(model) is not None
+    big = _page(2, h=520, w=600)  # tiles of 256 as well as one pass
+    for tile in (256, 4096):
+        _maps_agree(detect.network_maps(model, big, tile), detect.network_maps(model, big, tile, "torch"))
+    # a model whose weights changed since it was loaded (a training step) runs in PyTorch
+    with torch.no_grad():
+        bias = model.head_energy.bias
+        assert bias is not None
+        bias.add_(1.0)
+    assert detect.onnx_session(model) is None
+    assert (
+        detect.network_maps(model, big).energy.mean()
+        > detect.network_maps(detect.load_model(ckpt), big).energy.mean() + 0.9
+    )
+
+
+def test_an_export_of_other_weights_is_not_used(tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    detect.export_onnx(_checkpoint(tmp_path / "a.pt", 0), tmp_path / "b.onnx")
+    other = detect.load_model(_checkpoint(tmp_path / "b.pt", 1))  # b.onnx lies beside b.pt but is a's
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert detect.onnx_session(other) is None
+    assert any("exported from other weights" in str(w.message) for w in caught)
+    img = _page(3)
+    np.testing.assert_allclose(
+        detect.network_maps(other, img).energy,
+        detect.network_maps(other, img, engine="torch").energy,
+        atol=1e-4,
+    )
