@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from frontline.errors import InputError
+from frontline.music.quantiles import level_counts, percentiles_u8, quantiles
 
 __all__ = [
     "NormalizeConfig",
@@ -249,6 +250,11 @@ def _binarize(grey: np.ndarray) -> np.ndarray:
     return mask.astype(bool)
 
 
+def _percentiles(image: np.ndarray, qs: list[float]) -> np.ndarray:
+    """`np.percentile(image, qs)`, from the histogram when the image is 8-bit."""
+    return percentiles_u8(image, qs) if image.dtype == np.uint8 else np.percentile(image, qs)
+
+
 def row_ridges(image: np.ndarray, sp: float, contrast: float) -> np.ndarray:
     """uint8 mask of thin horizontal lines darker than the rows 0.4 spaces above and below them.
 
@@ -259,7 +265,7 @@ def row_ridges(image: np.ndarray, sp: float, contrast: float) -> np.ndarray:
     """
     import cv2
 
-    paper, dark = np.percentile(image[::2, ::2], [60.0, 0.5])
+    paper, dark = _percentiles(image[::2, ::2], [60.0, 0.5])
     rng = max(1.0, float(paper - dark))
     k = max(3, int(round(sp)))
     hb = cv2.blur(image, (k, 1)).astype(np.int16)
@@ -287,7 +293,7 @@ def _staff_line_mask(grey: np.ndarray, space_px: float, ridge: float = 0.0) -> n
     """
     import cv2
 
-    paper, dark = np.percentile(grey[::2, ::2], [60.0, 0.5])
+    paper, dark = _percentiles(grey[::2, ::2], [60.0, 0.5])
     ink = (grey < paper - 0.25 * max(1.0, paper - dark)).astype(np.uint8)
     if ridge > 0:  # faint lines (blurred, noisy scans) are lighter than that threshold
         ink |= row_ridges(grey, space_px, ridge)
@@ -349,13 +355,21 @@ def estimate_staff(grey: np.ndarray, config: NormalizeConfig | None = None) -> S
     # faint or noisy staff lines: average along rows first, then call "ink" anything clearly darker
     # than the paper (threshold from the paper level and the noise left after the row average)
     k = max(9, int(round(mask.shape[1] / 80)))  # ~3 staff spaces on a typical page, any resolution
-    hb = cv2.blur(grey, (k, 1)).astype(np.float32)
-    paper = float(np.median(hb))
-    sigma = 1.4826 * float(np.median(np.abs(hb - paper)))
+    blurred = cv2.blur(grey, (k, 1))
+    hb = blurred.astype(np.float32)
+    if blurred.dtype == np.uint8:  # the same statistics from the 256-level histogram (quantiles.py)
+        counts, levels = level_counts(blurred), np.arange(256, dtype=np.float64)
+        paper = float(np.float32(quantiles(counts, levels, [50.0])[0]))
+        sigma = 1.4826 * float(np.float32(quantiles(counts, np.abs(levels - paper), [50.0])[0]))
+        low = float(np.float32(quantiles(counts, levels, [0.1])[0]))
+    else:
+        paper = float(np.median(hb))
+        sigma = 1.4826 * float(np.median(np.abs(hb - paper)))
+        low = float(np.percentile(hb, 0.1))
     # the margin also scales with the ink contrast: on a clean page sigma is 0, and flattening can
     # leave the paper between staff lines 12-14 levels below the page median, which then merged
     # whole staves into one black run (a one-staff page found no staff at all)
-    contrast = paper - float(np.percentile(hb, 0.1))
+    contrast = paper - low
     dark = hb < paper - max(12.0, 5.0 * sigma, 0.15 * contrast)
     horiz = cv2.morphologyEx(dark.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, k), np.uint8)).astype(bool)
     step = max(1, mask.shape[1] // 400)

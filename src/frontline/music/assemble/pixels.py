@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from frontline.music.quantiles import level_counts, quantiles
+
 __all__ = ["darkness", "find_stem", "ink_bracket", "ink_mask", "staccato_dot", "stem_end_strokes", "tie_arc"]
 
 
@@ -26,9 +28,15 @@ def darkness(grey: np.ndarray, paper: float) -> np.ndarray:
 def ink_mask(grey: np.ndarray, fraction: float = 0.35) -> np.ndarray:
     """Boolean ink mask: darkness above the paper (median) of at least `fraction` of the page's ink
     level (99.5th percentile of darkness). A lower fraction keeps thin strokes a blur made light."""
-    paper = float(np.median(grey))
-    dark = np.clip(paper - grey.astype(np.float32), 0, 255)
-    level = float(np.percentile(dark, 99.5)) if dark.size else 0.0
+    if grey.dtype == np.uint8 and grey.size:  # the same statistics from the histogram (quantiles.py)
+        counts, levels = level_counts(grey), np.arange(256, dtype=np.float64)
+        paper = float(quantiles(counts, levels, [50.0])[0])
+        dark = np.clip(paper - grey.astype(np.float32), 0, 255)
+        level = float(np.float32(quantiles(counts, np.clip(paper - levels, 0, 255), [99.5])[0]))
+    else:
+        paper = float(np.median(grey))
+        dark = np.clip(paper - grey.astype(np.float32), 0, 255)
+        level = float(np.percentile(dark, 99.5)) if dark.size else 0.0
     if level <= 8:
         return np.zeros(grey.shape, bool)
     return dark >= fraction * level

@@ -1,0 +1,22 @@
+"""Histogram medians and percentiles give what NumPy gives on 8-bit images."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from frontline.music.quantiles import level_counts, median_u8, percentiles_u8, quantiles
+
+
+def test_percentiles_and_medians_equal_numpy_on_8_bit_images() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        lo, hi = sorted(int(v) for v in rng.integers(0, 256, 2))
+        img = rng.integers(lo, hi + 1, (int(rng.integers(1, 60)), int(rng.integers(1, 60)))).astype(np.uint8)
+        qs = [float(rng.uniform(0, 100)), 0.1, 0.5, 50.0, 60.0, 99.5]
+        np.testing.assert_array_equal(percentiles_u8(img, qs), np.percentile(img, qs))
+        assert median_u8(img) == float(np.median(img))
+        # a function of the levels: darkness above a paper level that can fall between two levels
+        paper = float(np.median(img.astype(np.float32)))
+        dark = np.clip(paper - img.astype(np.float32), 0, 255)
+        mine = quantiles(level_counts(img), np.clip(paper - np.arange(256.0), 0, 255), [99.5])[0]
+        assert float(np.float32(mine)) == float(np.percentile(dark, 99.5))
