@@ -921,9 +921,9 @@ def _measure_xml(score: SynthScore, part: _Part, mi: int, first: bool, last: boo
             '<barline location="left"><bar-style>heavy-light</bar-style><repeat direction="forward"/></barline>'
         )
     if m.ending and not (first and m.ending == "2"):
-        x.append(
-            f'<barline location="left"><ending number="{m.ending}" type="start">{m.ending}.</ending></barline>'
-        )
+        # the number alone, as music21 writes endings (musicdiff reads text "1." and number "1" apart);
+        # Verovio draws "1." either way (pixels and annotations identical)
+        x.append(f'<barline location="left"><ending number="{m.ending}" type="start"/></barline>')
     attrs: list[str] = []
     if first:
         attrs.append(f"<divisions>{DIVISIONS}</divisions>")
