@@ -87,3 +87,24 @@ def test_an_export_of_other_weights_is_not_used(tmp_path: Path) -> None:
         detect.network_maps(other, img, engine="torch").energy,
         atol=1e-4,
     )
+
+
+def test_the_shipped_glyph_classifier_runs_in_onnx_runtime_with_the_same_decisions() -> None:
+    from frontline.music import onnxrt
+    from frontline.music.glyphnet import ReclassifyConfig, load_glyph_classifier, reclassify
+    from frontline.music.records import Glyph
+
+    classifier = load_glyph_classifier()
+    assert onnxrt.session(classifier[0]) is not None, "glyphnet.onnx missing or exported from other weights"
+    img = _page(4, h=200, w=300)
+    glyphs = [
+        Glyph(name, (float(x), float(y), float(x + 12), float(y + 10)), 0.8, i)
+        for i, (name, x, y) in enumerate(
+            [("augmentationDot", 40, 40), ("articStaccatoAbove", 100, 60), ("accidentalSharp", 200, 120)]
+        )
+    ]
+    fast = reclassify(img, glyphs, classifier, ReclassifyConfig())
+    slow = reclassify(img, glyphs, classifier, ReclassifyConfig(onnx=False))
+    assert [g.class_name for g in fast] == [g.class_name for g in slow]
+    np.testing.assert_allclose([g.score for g in fast], [g.score for g in slow], atol=1e-4)
+    np.testing.assert_allclose([g.bbox_xyxy for g in fast], [g.bbox_xyxy for g in slow], atol=1e-2)

@@ -30,15 +30,23 @@ def export_onnx(
         None, "-o", "--out", help="ONNX file (default: beside the checkpoint, STEM.onnx)."
     ),
 ) -> None:
-    """Export a detector checkpoint's network to ONNX; beside the checkpoint, detection runs it in ONNX Runtime.
+    """Export a detector or glyph-classifier checkpoint to ONNX; beside the checkpoint, the scanner runs it in ONNX Runtime.
 
     Needs the onnx package (pip install onnx). Example: frontline music export-onnx runs/dwd-x/best.pt
     """
-    from frontline.music.detect import export_onnx as run_export
+    import torch
+
+    from frontline.music.detect import export_onnx as export_detector
+    from frontline.music.glyphnet import export_glyph_onnx
 
     if not checkpoint.is_file():
         raise InputError(f"{checkpoint}: no such checkpoint file")
-    typer.echo(str(run_export(checkpoint, out)))
+    try:
+        mc = torch.load(checkpoint, map_location="cpu", weights_only=False)["model_config"]
+    except Exception:
+        raise InputError(f"{checkpoint}: not a frontline checkpoint (no model_config)") from None
+    run = export_glyph_onnx if "crop" in mc else export_detector
+    typer.echo(str(run(checkpoint, out)))
 
 
 @handle_errors

@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import warnings
-import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from frontline.errors import InputError
+from frontline.music import onnxrt
 from frontline.music.decode import DecodeConfig, RawDetections, decode_maps, to_glyphs
 from frontline.music.glyphnet import ReclassifyConfig
 from frontline.music.lines import LineConfig
@@ -209,66 +208,13 @@ def load_model(path: str | Path | None = None, threads: int | None = None) -> DW
     model.eval()
     if threads:
         torch.set_num_threads(threads)
-    onnx = p.with_suffix(".onnx")
-    if onnx.is_file():
-        _ONNX[model] = (_weights_key(model), onnx, _sha256(p), None)
+    onnxrt.attach(model, p)
     return model
 
 
-_ONNX: weakref.WeakKeyDictionary[Any, tuple[tuple[int, ...], Path, str, Any]] = weakref.WeakKeyDictionary()
-"""Model loaded by `load_model` -> (its weights' key at load, the ONNX export beside its checkpoint, the
-checkpoint's sha256, the ONNX Runtime session once made)."""
-
-ONNX_SOURCE_KEY = "frontline.source_sha256"
-"""ONNX metadata key: sha256 of the checkpoint file the export was made from."""
-
-
-def _weights_key(model: Any) -> tuple[int, ...]:
-    return (int(model.training),) + tuple(
-        v for t in (*model.parameters(), *model.buffers()) for v in (id(t), t._version)
-    )
-
-
 def onnx_session(model: DWD) -> Any | None:
-    """The ONNX Runtime session for `model`'s network, or None (then PyTorch runs it).
-
-    Why: on this 2-core machine ONNX Runtime computes a normalised page's energy and decoder features
-    about 1.8x as fast as the fused channels-last PyTorch network (the same function: largest difference
-    3e-5). Used only for a model `load_model` read from a checkpoint with an export of exactly that
-    file beside it (`export_onnx`: the export records the checkpoint's sha256), and only while the
-    model's weights are the ones loaded; anything else runs in PyTorch.
-    """
-    hit = _ONNX.get(model)
-    if hit is None:
-        return None
-    key, path, sha, sess = hit
-    if key != _weights_key(model):
-        return None
-    if sess is None:
-        import onnxruntime as ort
-        import torch
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, torch.get_num_threads())
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        try:
-            sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # a damaged export must not stop the scan: PyTorch still has the model
-            warnings.warn(
-                f"{path}: cannot load the ONNX export ({exc.__class__.__name__}); using PyTorch", stacklevel=3
-            )
-            sess = False
-        else:
-            if sess.get_modelmeta().custom_metadata_map.get(ONNX_SOURCE_KEY) != sha:
-                warnings.warn(
-                    f"{path} was exported from other weights than the checkpoint beside it; using PyTorch "
-                    "(export again: frontline music export-onnx CHECKPOINT)",
-                    stacklevel=3,
-                )
-                sess = False
-        _ONNX[model] = (key, path, sha, sess)
-    return sess or None
+    """The ONNX Runtime session of the detector's export (`onnxrt.session`), or None: PyTorch runs it."""
+    return onnxrt.session(model)
 
 
 def export_onnx(checkpoint: str | Path, out: str | Path | None = None) -> Path:
@@ -280,15 +226,10 @@ def export_onnx(checkpoint: str | Path, out: str | Path | None = None) -> Path:
     """
     import torch
 
-    try:
-        import onnx
-    except ImportError:
-        raise InputError("exporting to ONNX needs the onnx package: pip install onnx") from None
-    src = Path(checkpoint)
-    model = load_model(src)
     from frontline.music.dwd import inference_network
 
-    net = inference_network(model)
+    src = Path(checkpoint)
+    net = inference_network(load_model(src))
 
     class _Maps(torch.nn.Module):
         def __init__(self) -> None:
@@ -299,34 +240,11 @@ def export_onnx(checkpoint: str | Path, out: str | Path | None = None) -> Path:
             f = self.net.forward_features(x)
             return self.net.head_energy(f), f.permute(0, 2, 3, 1)
 
+    axes = {"ink": {2: "h", 3: "w"}, "energy": {2: "hs", 3: "ws"}, "features": {1: "hs", 2: "ws"}}
     dst = Path(out) if out is not None else src.with_suffix(".onnx")
-    tmp = dst.with_name(dst.name + ".part")
-    x = torch.zeros(1, 1, 256, 256)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation note
-        torch.onnx.export(
-            _Maps().eval(),
-            (x,),
-            str(tmp),
-            input_names=["ink"],
-            output_names=["energy", "features"],
-            dynamic_axes={
-                "ink": {2: "h", 3: "w"},
-                "energy": {2: "hs", 3: "ws"},
-                "features": {1: "hs", 2: "ws"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
-    proto = onnx.load(str(tmp))
-    proto.metadata_props.add(key=ONNX_SOURCE_KEY, value=_sha256(src))
-    onnx.save(proto, str(tmp))
-    tmp.replace(dst)
-    return dst
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return onnxrt.export(
+        _Maps(), torch.zeros(1, 1, 256, 256), src, dst, ["ink"], ["energy", "features"], axes
+    )
 
 
 @dataclass(frozen=True, slots=True)

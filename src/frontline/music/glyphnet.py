@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from frontline.errors import InputError
+from frontline.music import onnxrt
 from frontline.music.records import Glyph
 
 if TYPE_CHECKING:
@@ -237,6 +238,9 @@ class ReclassifyConfig:
     """Margin needed to change a notehead's duration kind (black, half, whole, breve; normal or small)."""
     lift: bool = False
     """Let the blend raise a score (False: scores only go down, so no new symbol crosses a threshold)."""
+    onnx: bool = True
+    """Run the classifier in ONNX Runtime when its weights have their export beside them (`onnxrt`); off:
+    always PyTorch."""
 
 
 def reclassify(
@@ -271,8 +275,16 @@ def reclassify(
     for sc in np.unique(scales):
         windows[scales == sc] = crop_windows(image, at[scales == sc], nc.crop, int(sc))
     probs, rel = [], []
+    sess = onnxrt.session(net) if cfg.onnx else None
     with torch.inference_mode():
         for k in range(0, len(todo), cfg.batch):
+            if sess is not None:
+                ink = 1.0 - windows[k : k + cfg.batch].astype(np.float32)[:, None] / 255.0
+                got = sess.run(None, {"windows": ink})
+                probs.append(got[0])
+                if len(got) > 1:
+                    rel.append(got[1])
+                continue
             logits, box = net.forward_both(to_input(windows[k : k + cfg.batch]))  # type: ignore[operator]
             probs.append(torch.softmax(logits, 1).numpy())
             if box is not None:
@@ -349,7 +361,32 @@ def _load(path: str, mtime: float) -> tuple[nn.Module, GlyphNetConfig]:
             "train one with `frontline music train-glyphs`"
         ) from None
     net.eval()
+    onnxrt.attach(net, Path(path))
     return net, config
+
+
+def export_glyph_onnx(checkpoint: str | Path, out: str | Path | None = None) -> Path:
+    """Write the ONNX export of a glyph classifier checkpoint (windows (N, 1, S, S) of ink in [0, 1] ->
+    class probabilities (N, C) and, with a box head, boxes (N, 4)), by default beside it as STEM.onnx,
+    where the classifier's loader finds it. Needs the `onnx` package (`pip install onnx`)."""
+    import torch
+
+    src = Path(checkpoint)
+    net, nc = _load(str(src.resolve()), src.stat().st_mtime)
+
+    class _Probs(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, x: torch.Tensor) -> Any:
+            logits, box = self.net.forward_both(x)  # type: ignore[operator]
+            return (torch.softmax(logits, 1), box) if box is not None else torch.softmax(logits, 1)
+
+    outputs = ["probs", "box"] if nc.box_head else ["probs"]
+    axes = {name: {0: "n"} for name in ["windows", *outputs]}
+    dst = Path(out) if out is not None else src.with_suffix(".onnx")
+    return onnxrt.export(_Probs(), torch.zeros(2, 1, nc.crop, nc.crop), src, dst, ["windows"], outputs, axes)
 
 
 def load_glyph_classifier(path: str | Path | None = None) -> tuple[nn.Module, GlyphNetConfig]:
