@@ -6,12 +6,14 @@ whose stems were missed one common value, add one dot, make
 three equal beamed notes a triplet (editions often omit the 3), or every such group, drop a tuplet (a stray "3" read over a
 group: its notes at face value), drop one dot, add or drop one beam
 level, change one rest's value (a detector confuses neighbouring rest classes), add or drop one beam
-level along a whole beamed group; when several edits of a tier fit the measure is flagged for review,
-and so when none does. Pure.
+level along a whole beamed group; when several edits of a tier fit the measure is flagged for review
+(with `metric_ties`: unless one of them alone puts the onsets on the simplest beat grid), and so when
+none does. Pure.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -64,6 +66,19 @@ _REST_VALUES = (Fraction(4), Fraction(2), Fraction(1), Fraction(1, 2), Fraction(
 
 def _total(items: tuple[RhythmItem, ...] | list[RhythmItem]) -> Fraction:
     return sum((i.duration for i in items), Fraction(0))
+
+
+def _onset_cost(items: Sequence[RhythmItem]) -> float:
+    """How far a voice's onsets lie off the beat: the sum over events of log2 of the onset's denominator.
+
+    Onsets in quarter notes from the measure start: on a beat 0, on an eighth 1, on a sixteenth 2, on
+    a triplet eighth log2(3). Music places most notes on simple subdivisions of the beat.
+    """
+    t, cost = Fraction(0), 0.0
+    for it in items:
+        cost += math.log2(t.denominator)
+        t += it.duration
+    return cost
 
 
 def _candidates(items: list[RhythmItem]) -> list[tuple[int, RhythmItem, str]]:
@@ -125,6 +140,7 @@ def repair_voice(
     dotted_pairs: bool = False,
     agrees: Callable[[list[RhythmItem]], bool] | None = None,
     drop_tuplets: bool = False,
+    metric_ties: bool = False,
 ) -> Repair:
     """Make a voice fill `expected` quarter notes with at most one edit, if exactly one edit does.
 
@@ -137,16 +153,24 @@ def repair_voice(
     notes another voice strikes with it), edits it rejects are left out of every tier first, so a later
     tier's edit that agrees wins over an earlier one that does not; when no edit agrees, as without it.
     `drop_tuplets` adds a tier after "drop tuplet" that drops every tuplet of the voice at once (numbers
-    read in a figured bass under the staff, two or more in one measure).
+    read in a figured bass under the staff, two or more in one measure). `metric_ties` settles a tie
+    between several edits of one tier by the one whose onsets lie on the simplest beat grid
+    (`_onset_cost`), when exactly one is lowest: a dust speck read as a dot on a sixteenth, where dropping
+    the dot of the dotted eighth beside it would fill the measure as well, shifts the notes after it off
+    the eighths.
     """
     total = _total(items)
     if total == expected or (allow_short and total < expected):
         return Repair(tuple(items), True)
     if agrees is not None:
-        rep = _repair(items, expected, total, only, rest_neighbours, dotted_pairs, agrees, drop_tuplets)
+        rep = _repair(
+            items, expected, total, only, rest_neighbours, dotted_pairs, agrees, drop_tuplets, metric_ties
+        )
         if rep.fits:
             return rep
-    return _repair(items, expected, total, only, rest_neighbours, dotted_pairs, None, drop_tuplets)
+    return _repair(
+        items, expected, total, only, rest_neighbours, dotted_pairs, None, drop_tuplets, metric_ties
+    )
 
 
 def _repair(
@@ -158,6 +182,7 @@ def _repair(
     dotted_pairs: bool,
     agrees: Callable[[list[RhythmItem]], bool] | None,
     drop_tuplets: bool = False,
+    metric_ties: bool = False,
 ) -> Repair:
     """`repair_voice`'s tiers, keeping only the edits `agrees` accepts (all when None)."""
     # likeliest detector or engraving omissions first: a missed dot, an unmarked triplet (three equal
@@ -288,6 +313,11 @@ def _repair(
                     fixes = paired
         if agrees is not None:
             fixes = [f for f in fixes if agrees(f[0])]
+        if len(fixes) > 1 and metric_ties:
+            costs = [_onset_cost(f[0]) for f in fixes]
+            low = min(costs)
+            if sum(c <= low + 1e-9 for c in costs) == 1:
+                fixes = [fixes[costs.index(low)]]
         if len(fixes) == 1:
             return Repair(tuple(fixes[0][0]), True, fixes[0][1])
         if len(fixes) > 1:
