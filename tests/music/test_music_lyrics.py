@@ -205,3 +205,13 @@ def test_a_sixth_verse_far_below_the_staff_is_still_read() -> None:
     notes = read_lyrics(assemble_pages([(glyphs, page)]), [page]).parts[0].measures[0].notes()
     assert [sorted(v for v, _, _ in n.lyrics) for n in notes] == [[1, 2, 3, 4, 5, 6]] * 4
     assert [t for _, _, t in sorted(notes[0].lyrics)] == verses
+
+
+def test_ocr_threads_follow_omp_num_threads_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from frontline.music import lyrics
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the scanner's parallel workers
+    assert lyrics._auto_threads() == 1
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert 1 <= lyrics._auto_threads() <= 4
+    assert LyricsConfig().threads == 0 and LyricsConfig(threads=3).threads == 3

@@ -18,6 +18,7 @@ does the whole page set and returns the score with `Note.lyrics` filled in.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import threading
 import unicodedata
@@ -112,8 +113,9 @@ class LyricsConfig:
     """Height the recogniser reads strips at (the model was trained at 48; 40 reads our pages as well, 0.6x the time)."""
     batch: int = 8
     """Strips per recogniser call."""
-    threads: int = 1
-    """Threads of the ONNX runtime session."""
+    threads: int = 0
+    """Threads of the ONNX runtime session (0: OMP_NUM_THREADS when set, else the CPU count, at most 4;
+    the scanner's parallel workers set OMP_NUM_THREADS=1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +302,11 @@ def ocr_available() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None and _model_path() is not None
 
 
+def _auto_threads() -> int:
+    env = os.environ.get("OMP_NUM_THREADS", "")
+    return max(1, int(env)) if env.isdigit() else max(1, min(4, os.cpu_count() or 1))
+
+
 def _recogniser(threads: int) -> tuple[Any, list[str]]:
     """The ONNX session of the PP-OCRv4 recogniser and its character list (index 0 = CTC blank); once per process."""
     with _LOCK:
@@ -330,7 +337,7 @@ def recognise_strips(strips: Sequence[np.ndarray], cfg: LyricsConfig) -> list[li
     Strips are scaled to `rec_height` rows, batched by width; CTC greedy decoding, each character placed
     at the centre of its first time step.
     """
-    sess, chars = _recogniser(cfg.threads)
+    sess, chars = _recogniser(cfg.threads or _auto_threads())
     out: list[list[tuple[str, float, float]]] = [[] for _ in strips]
     order = sorted(range(len(strips)), key=lambda i: strips[i].shape[1] / max(1, strips[i].shape[0]))
     import cv2
