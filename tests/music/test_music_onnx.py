@@ -108,3 +108,19 @@ def test_the_shipped_glyph_classifier_runs_in_onnx_runtime_with_the_same_decisio
     assert [g.class_name for g in fast] == [g.class_name for g in slow]
     np.testing.assert_allclose([g.score for g in fast], [g.score for g in slow], atol=1e-4)
     np.testing.assert_allclose([g.bbox_xyxy for g in fast], [g.bbox_xyxy for g in slow], atol=1e-2)
+
+
+def test_prepare_loads_the_export_before_any_page_and_a_damaged_one_only_warns(tmp_path: Path) -> None:
+    ckpt = _checkpoint(tmp_path / "det.pt", 0)
+    (tmp_path / "det.onnx").write_bytes(b"not an onnx file")
+    model = detect.load_model(ckpt)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        detect.prepare(model, detect.DetectConfig(glyph_classifier=False))
+    assert any("cannot load the ONNX export" in str(w.message) for w in caught)
+    img = _page(5)  # the page still runs, in PyTorch
+    np.testing.assert_allclose(
+        detect.network_maps(model, img).energy,
+        detect.network_maps(model, img, engine="torch").energy,
+        atol=1e-5,
+    )

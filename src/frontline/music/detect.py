@@ -217,6 +217,21 @@ def onnx_session(model: DWD) -> Any | None:
     return onnxrt.session(model)
 
 
+def prepare(model: DWD, config: DetectConfig | None = None) -> None:
+    """Make now what the first page would otherwise make: the detector's and the glyph classifier's ONNX
+    Runtime sessions and the classifier's weights (a scan loads its models once, before its pages; a
+    damaged export warns here)."""
+    cfg = config or DetectConfig()
+    if cfg.onnx:
+        onnx_session(model)
+    if cfg.glyph_classifier:
+        from frontline.music.glyphnet import load_glyph_classifier
+
+        net, _ = load_glyph_classifier(cfg.glyph_model or None)
+        if cfg.reclassify.onnx:
+            onnxrt.session(net)
+
+
 def export_onnx(checkpoint: str | Path, out: str | Path | None = None) -> Path:
     """Write the ONNX export of a detector checkpoint's network (energy and decoder features), by default
     beside it as STEM.onnx, where `load_model` finds it. Needs the `onnx` package (`pip install onnx`).

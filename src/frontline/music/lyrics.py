@@ -307,6 +307,13 @@ def _auto_threads() -> int:
     return max(1, int(env)) if env.isdigit() else max(1, min(4, os.cpu_count() or 1))
 
 
+def prepare_ocr(cfg: LyricsConfig | None = None) -> None:
+    """Load the OCR session now (a scan does, before its pages, when it reads lyrics or text); JobError
+    when the model is missing."""
+    c = cfg or LyricsConfig()
+    _recogniser(c.threads or _auto_threads())
+
+
 def _recogniser(threads: int) -> tuple[Any, list[str]]:
     """The ONNX session of the PP-OCRv4 recogniser and its character list (index 0 = CTC blank); once per process."""
     with _LOCK:

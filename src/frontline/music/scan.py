@@ -7,6 +7,7 @@ piece is written atomically; a bad file is reported and the batch goes on.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -23,7 +24,7 @@ import numpy as np
 from frontline.errors import FrontlineError, InputError, JobError
 from frontline.music.assemble import AssembleConfig, Assembly, assemble_pages
 from frontline.music.layout import DewarpConfig, SplitConfig, dewarp, split_columns, staff_space
-from frontline.music.lyrics import LyricsConfig, ocr_available, read_lyrics
+from frontline.music.lyrics import LyricsConfig, ocr_available, prepare_ocr, read_lyrics
 from frontline.music.midi import save_midi
 from frontline.music.musicxml import _atomic_write, save_musicxml, save_mxl
 from frontline.music.normalize import IMAGE_SUFFIXES, NormalizeConfig, load_pages
@@ -425,6 +426,7 @@ def _detector(cfg: ScanConfig) -> Callable[[np.ndarray], tuple[list[Glyph], list
         ) from None
     try:
         model = detect.load_model(cfg.model_path, threads=None)
+        detect.prepare(model)
     except FrontlineError as exc:
         raise JobError(f"cannot load the symbol detector: {exc}; use --detections for oracle mode") from None
 
@@ -650,6 +652,9 @@ def scan(inputs: list[str | Path], config: ScanConfig | None = None) -> ScanSumm
                     return ScanSummary(
                         tuple(PieceResult(s, tuple(map(str, f)), error=str(exc)) for s, f in pieces)
                     )
+            if (cfg.lyrics or cfg.words) and ocr_available():
+                with contextlib.suppress(JobError):  # each piece then says why it read no text
+                    prepare_ocr(cfg.lyrics_config)  # loaded once, before the pages, like the detector
             for stem, files in pieces:
                 results.append(scan_piece(stem, files, cfg, detector, on_page=tick))
     finally:
