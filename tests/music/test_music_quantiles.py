@@ -30,3 +30,18 @@ def test_level_counts_are_exact_on_images_larger_than_float32_counts_hold() -> N
     np.testing.assert_array_equal(
         level_counts(img[::3, ::2]), np.bincount(img[::3, ::2].ravel(), minlength=256)
     )
+
+
+def test_ink_mask_equals_the_float_formula_on_8_bit_pages() -> None:
+    from frontline.music.assemble.pixels import ink_mask
+
+    rng = np.random.default_rng(2)
+    for _ in range(40):
+        h, w = int(rng.integers(5, 80)), int(rng.integers(5, 80))  # odd sizes: half-integer medians
+        grey = np.clip(rng.normal(rng.uniform(150, 250), rng.uniform(5, 60), (h, w)), 0, 255).astype(np.uint8)
+        fraction = float(rng.uniform(0.05, 0.9))
+        paper = float(np.median(grey))
+        dark = np.clip(paper - grey.astype(np.float32), 0, 255)
+        level = float(np.percentile(dark, 99.5))
+        expect = np.zeros(grey.shape, bool) if level <= 8 else dark >= fraction * level
+        np.testing.assert_array_equal(ink_mask(grey, fraction), expect)

@@ -7,6 +7,8 @@ it. Pure functions of a greyscale page (uint8, 255 = paper) and boxes in its pix
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from frontline.music.quantiles import level_counts, quantiles
@@ -31,8 +33,13 @@ def ink_mask(grey: np.ndarray, fraction: float = 0.35) -> np.ndarray:
     if grey.dtype == np.uint8 and grey.size:  # the same statistics from the histogram (quantiles.py)
         counts, levels = level_counts(grey), np.arange(256, dtype=np.float64)
         paper = float(quantiles(counts, levels, [50.0])[0])
-        dark = np.clip(paper - grey.astype(np.float32), 0, 255)
         level = float(np.float32(quantiles(counts, np.clip(paper - levels, 0, 255), [99.5])[0]))
+        if level <= 8:
+            return np.zeros(grey.shape, bool)
+        # the float32 test below, clip(paper - grey) >= fraction * level, on whole grey levels: paper is
+        # a half-integer and the bound a float32, so their difference is exact in float64
+        bound = float(np.float32(fraction * level))
+        return grey <= math.floor(paper - bound)
     else:
         paper = float(np.median(grey))
         dark = np.clip(paper - grey.astype(np.float32), 0, 255)
