@@ -420,6 +420,9 @@ class AssembleConfig:
     """Read combined dynamics words by matching the SMuFL fonts' letters (off: `dynamic_word`'s rules)."""
     min_dynamic_match: float = 0.3
     """With `dynamic_fonts`: a best font match scoring below this is no word (dev: true ones >= 0.44)."""
+    dynamic_whole_glyphs: bool = True
+    """With `dynamic_fonts`: also match each word's precomposed SMuFL glyph (Verovio draws sfz, sf, fp, mf,
+    ... with one glyph, not letter by letter; quartet dev pages: 7 of 19 sf/sfz read rf/rfz/sfp)."""
     tuplet_between_staves: bool = True
     """A tuplet mark between two staves goes to the staff whose events under it reach nearest to it."""
     min_tuplet_score: float = 0.6
@@ -2659,7 +2662,9 @@ def assemble_pages(
                     if cfg.dynamic_ink_box and dg.score < 1.0:
                         crop = _ink_box(crop)
                     if cfg.dynamic_fonts:
-                        word = match_dynamic_word(_ink_box(crop), cfg.min_dynamic_match)
+                        word = match_dynamic_word(
+                            _ink_box(crop), cfg.min_dynamic_match, cfg.dynamic_whole_glyphs
+                        )
                     else:
                         word = dynamic_word(crop, space)
                     if word:
