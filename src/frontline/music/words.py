@@ -65,6 +65,7 @@ _SHORT = frozenset(
 )
 """Directions with fewer letters than `min_letters` that are still read (common abbreviations)."""
 _DYNAMIC = re.compile(r"(?:s?f+z?|p+|m[pf]|fp|r?fz|sfp|tr)")  # marks (and trills) read as letters
+_DYNAMICS_RUN = re.compile(r"(?:s?f+z?|p+|m[pf]|fp|r?fz|sfp)+")  # one or more marks run together
 _LEXICON_WORDS = (
     "pizz.", "arco", "cresc.", "crescendo", "dim.", "diminuendo", "decresc.", "decrescendo", "dolce",
     "dolciss.", "dolcissimo", "espress.", "espressivo", "rit.", "ritard.", "ritardando", "riten.", "rall.",
@@ -139,6 +140,10 @@ class WordsConfig:
     no per-character minimum). On a hand-built quartet page "pizz." was read "piZZ." or "DIZZ." at mean
     probability 0.74-0.81 and dropped, and "espress." kept as "esress." (40 -> 24 edits); no dev A
     phrase changes."""
+    lexicon_join: bool = True
+    """With `lexicon`: a word that is no lexicon word joins the next when together they are one: a wide
+    gap between two letters of "cresc." was read as a space ("poco a poco c resc.", dropped for its
+    one-letter word; quartet dev pages)."""
     min_lexicon_prob: float = 0.6
     """Least mean character probability of a phrase kept because its words snap to the lexicon."""
     digit_words: bool = True
@@ -168,6 +173,19 @@ class WordsConfig:
     measures (dev pages: 5 -> 870 edits on one page); grand staves ("Piano", "MusicXML Part") are safe."""
     name_gap_spaces: float = 0.3
     """Margin kept free left of the staves (and their brace or bracket, masked) when reading part names."""
+    strip_dynamics: bool = True
+    """Drop the words of a phrase that are dynamics marks (`_without_dynamics`); off: "pp calando" kept
+    whole, "mpfp" kept as a direction."""
+    owner_by_clearance: bool = True
+    """A text line between the staves of two parts of one system belongs to the staff whose ink (in the
+    line's columns) comes closer to it (`_by_clearance`); off: to the staff whose lines are nearer
+    (between systems, and between the staves of one part, always so: applied between systems, text
+    above a system's top staff went to the bass below it)."""
+    split_columns: bool = True
+    """Look for text lines inside a run of inked rows too tall for one line within each cluster of its
+    columns alone (`_line_spans`): two directions set at different heights were read as one run."""
+    column_gap_spaces: float = 1.5
+    """Least blank width (staff spaces) between two column clusters of `split_columns`."""
     ocr: LyricsConfig = LyricsConfig(min_char_prob=0.0)
     """Recogniser settings (height, batch, threads) shared with the lyrics reader."""
 
@@ -226,21 +244,51 @@ def _one_off(a: str, b: str) -> bool:
     return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
 
 
-def lexicon_text(text: str) -> str | None:
+def _lexicon_word(w: str) -> str | None:
+    """The `_LEXICON` word `w` reads as (see `lexicon_text`), or None."""
+    low = w.lower()
+    if low in _LEXICON:
+        return w if w[1:] == w[1:].lower() else _LEXICON[low]
+    near = [k for k in _LEXICON if len(k) >= 4 and _one_off(low, k)]
+    return _LEXICON[near[0]] if len(near) == 1 else None
+
+
+def lexicon_text(text: str, join: bool = True) -> str | None:
     """The phrase with each word replaced by the `_LEXICON` word it reads as (the same letters in any case,
     or one character off for words of at least 4 letters; a word in its own case stays as read unless its
-    case is mixed inside, as in "piZZ."), or None when a word is no lexicon word."""
+    case is mixed inside, as in "piZZ."), or None when a word is no lexicon word. With `join` a word that
+    is none joins the next when together they are one ("c resc." -> "cresc.": the space put in at a wide
+    gap between two letters, `_spaced`)."""
+    words = text.split()
     out = []
-    for w in text.split():
-        low = w.lower()
-        if low in _LEXICON:
-            out.append(w if w[1:] == w[1:].lower() else _LEXICON[low])
-            continue
-        near = [k for k in _LEXICON if len(k) >= 4 and _one_off(low, k)]
-        if len(near) != 1:
+    i = 0
+    while i < len(words):
+        got = _lexicon_word(words[i])
+        if got is None and join and i + 1 < len(words):
+            got = _lexicon_word(words[i] + words[i + 1])
+            if got is not None:
+                i += 1
+        if got is None:
             return None
-        out.append(_LEXICON[near[0]])
+        out.append(got)
+        i += 1
     return " ".join(out) if out else None
+
+
+def _without_dynamics(text: str, words: Sequence[tuple[int, int]], x0: int) -> tuple[str, int]:
+    """The phrase without its words that are dynamics marks ("pp calando" -> "calando", "mpfp" -> ""),
+    and its left edge: the first kept word's when the words read match the ink words one to one.
+
+    Why: a combined dynamics glyph is not masked (the detector names letters of words so), and one set
+    just left of a direction joined its phrase ("pp calando", quartet dev pages)."""
+    tokens = text.split()
+    keep = [_DYNAMICS_RUN.fullmatch(t.strip(" .").lower()) is None for t in tokens]
+    if all(keep):
+        return text, x0
+    first = keep.index(True) if any(keep) else 0
+    if len(tokens) == len(words) and any(keep):
+        x0 = words[first][0]
+    return " ".join(t for t, k in zip(tokens, keep, strict=True) if k), x0
 
 
 def _group(pieces: Sequence[InkPiece], gap: float) -> list[list[InkPiece]]:
@@ -260,6 +308,7 @@ def phrases(
     staves: Sequence[Staff],
     cfg: WordsConfig,
     grand: frozenset[tuple[int, int]] = frozenset(),
+    neighbours: frozenset[tuple[int, int]] = frozenset(),
 ) -> list[_Cand]:
     """Candidate phrases of a page: (x0, y0, x1, y1, page staff, placement, (x0, x1) of each word), from
     the masked page.
@@ -270,40 +319,58 @@ def phrases(
     written above the lower staff); each line is taken once.
     """
     ink = masked < cfg.ink_threshold
+    grey_ink = grey < cfg.ink_threshold
+    apart = {(id(staves[a]), id(staves[b])) for a, b in neighbours - grand}  # `_by_clearance` decides
     h, w = grey.shape
     order = sorted(range(len(staves)), key=lambda s: staves[s].top)
     out: list[_Cand] = []
+    seen_by: dict[int, list[tuple[int, int]]] = {}  # staff -> rows [y0, y1) of its two bands
     for s in order:
         st = staves[s]
         sp = st.staff_space_px
         same_col = [staves[t] for t in order if t != s and staves[t].x1 > st.x0 and staves[t].x0 < st.x1]
         above_lim = max([o.bottom for o in same_col if o.bottom < st.top] + [st.top - cfg.above_spaces * sp])
         below_lim = min([o.top for o in same_col if o.top > st.bottom] + [st.bottom + cfg.below_spaces * sp])
+        seen_by[s] = [
+            (int(max(0, above_lim + cfg.gap_spaces * sp)), int(st.top - cfg.gap_spaces * sp)),
+            (int(st.bottom + cfg.gap_spaces * sp), int(min(h, below_lim - cfg.gap_spaces * sp))),
+        ]
+    for s in order:
+        st = staves[s]
+        sp = st.staff_space_px
+        same_col = [staves[t] for t in order if t != s and staves[t].x1 > st.x0 and staves[t].x0 < st.x1]
         x0, x1 = max(0, int(st.x0)), min(w, int(st.x1 + sp))
-        bands = (
-            ("above", int(max(0, above_lim + cfg.gap_spaces * sp)), int(st.top - cfg.gap_spaces * sp)),
-            ("below", int(st.bottom + cfg.gap_spaces * sp), int(min(h, below_lim - cfg.gap_spaces * sp))),
-        )
+        bands = (("above", *seen_by[s][0]), ("below", *seen_by[s][1]))
         for side, y0, y1 in bands:
             if y1 - y0 < cfg.min_line_spaces * sp or x1 <= x0:
                 continue
             band = ink[y0:y1, x0:x1]
-            for ry0, ry1 in text_rows(band, sp, _rows_cfg(cfg)):
+            for ry0, ry1, c0, c1 in _line_spans(band, sp, cfg):
                 if ry1 - ry0 > cfg.max_line_spaces * sp:
                     continue
                 up, down = side == "above" and ry0 == 0, side == "below" and ry1 == band.shape[0]
-                line_cols = x0 + np.flatnonzero(band[ry0:ry1].any(axis=0))
+                ox = x0 + c0  # page x of the span's first column
+                line_cols = ox + np.flatnonzero(band[ry0:ry1, c0:c1].any(axis=0))
                 ey0, ey1 = _extend(ink, y0 + ry0, y0 + ry1, line_cols, cfg.min_row_ink, up, down)
                 cy = (ey0 + ey1) / 2  # the line's middle, measured in full
                 # a line between two staves belongs to the nearer one (the lower one of a grand staff)
                 nearer = min([st, *same_col], key=lambda o: min(abs(cy - o.top), abs(cy - o.bottom)))
+                owner, place = s, side
+                if cfg.owner_by_clearance:
+                    by_ink = _by_clearance(grey_ink, ey0, ey1, line_cols, [st, *same_col], apart)
+                    nearer = by_ink or nearer
+                    if by_ink is not None and by_ink is not st:
+                        # taken here unless the other staff's own band holds it (it takes it then)
+                        k = next(t for t in order if staves[t] is by_ink)
+                        if any(b0 <= cy < b1 for b0, b1 in seen_by[k]):
+                            continue
+                        owner, place, nearer = k, "below" if by_ink.bottom < cy else "above", st
                 if nearer is not st:
                     continue
-                owner, place = s, side
                 pair = next(((a, b) for a, b in grand if staves[a].bottom < cy < staves[b].top), None)
                 if pair is not None and s in pair:
                     owner, place = pair[1], "above"
-                line = band[ry0:ry1]
+                line = band[ry0:ry1, c0:c1]
                 pieces = [p for p in ink_pieces(line, _rows_cfg(cfg)) if p.kind == "word"]
                 if not pieces or len(pieces) > cfg.max_pieces:
                     continue
@@ -314,20 +381,84 @@ def phrases(
                 )
                 # a line centred over the page's top staff, not spanning most of it, is a title
                 big = [q for q in pieces if q.x1 - q.x0 >= 0.5 * (ry1 - ry0)] or pieces  # not specks
-                lx0, lx1 = big[0].x0 + x0, big[-1].x1 + x0
+                lx0, lx1 = big[0].x0 + ox, big[-1].x1 + ox
                 if top_staff and _centred(lx0, lx1, w, cfg) and lx1 - lx0 < 0.7 * (st.x1 - st.x0):
                     continue
                 for grp in _group(pieces, cfg.phrase_gap * (ry1 - ry0)):
-                    gx0, gx1 = grp[0].x0 + x0, grp[-1].x1 + x0
+                    gx0, gx1 = grp[0].x0 + ox, grp[-1].x1 + ox
                     if top_staff and _centred(gx0, gx1, w, cfg):
                         continue
                     # a phrase cut by the band's far edge goes on beyond it: measured in full, and dropped
                     # if too tall for text (a title, music)
-                    cols = gx0 + np.flatnonzero(line[:, gx0 - x0 : gx1 - x0].any(axis=0))
+                    cols = gx0 + np.flatnonzero(line[:, gx0 - ox : gx1 - ox].any(axis=0))
                     ly0, ly1 = _extend(ink, y0 + ry0, y0 + ry1, cols, cfg.min_row_ink, up, down)
                     if ly1 - ly0 > cfg.max_line_spaces * sp:
                         continue
-                    out.append((gx0, ly0, gx1, ly1, owner, place, tuple((q.x0 + x0, q.x1 + x0) for q in grp)))
+                    out.append((gx0, ly0, gx1, ly1, owner, place, tuple((q.x0 + ox, q.x1 + ox) for q in grp)))
+    return out
+
+
+def _by_clearance(
+    ink: np.ndarray,
+    y0: int,
+    y1: int,
+    cols: np.ndarray,
+    staves: Sequence[Staff],
+    apart: set[tuple[int, int]],
+) -> Staff | None:
+    """The staff a text line (rows [y0, y1), columns `cols`) between two staves of different parts of one
+    system belongs to: the one whose ink in its columns (notes, marks, staff lines) comes closer, or None
+    when the line is not between two such staves (`apart`: (id(upper), id(lower)) of those pairs).
+
+    Why: Verovio sets a direction a fixed margin from its own staff's content (below the upper staff's
+    lowest note, above the lower staff's highest), while the other staff's content may come closer to
+    the staff lines; nearest staff lines put quartet directions on the wrong part (session 13).
+    """
+    if cols.size == 0:
+        return None
+    above = [o for o in staves if o.bottom < y0]
+    below = [o for o in staves if o.top >= y1]
+    if not above or not below:
+        return None
+    up, down = max(above, key=lambda o: o.bottom), min(below, key=lambda o: o.top)
+    if (id(up), id(down)) not in apart:  # one part's staves, or two systems: staff lines decide
+        return None
+    seg_up: np.ndarray = np.asarray(ink[int(up.bottom) : y0][:, cols].any(axis=1))
+    seg_down: np.ndarray = np.asarray(ink[y1 : int(down.top) + 1][:, cols].any(axis=1))
+    gap_up = len(seg_up) - 1 - int(np.flatnonzero(seg_up)[-1]) if seg_up.any() else len(seg_up)
+    gap_down = int(np.flatnonzero(seg_down)[0]) if seg_down.any() else len(seg_down)
+    return up if gap_up <= gap_down else down
+
+
+def _line_spans(band: np.ndarray, space: float, cfg: WordsConfig) -> list[tuple[int, int, int, int]]:
+    """Text lines of a band as (y0, y1, x0, x1) in band pixels: `text_rows` over the band's full width,
+    and (`WordsConfig.split_columns`) inside each run of inked rows too tall for one line, the lines of
+    each cluster of its columns (columns apart by at least `column_gap_spaces` spaces) found alone.
+
+    Why: Verovio sets two directions of one staff at different heights when they are close ("decresc."
+    a little above "poco a poco cresc."); their rows overlap into one run taller than a text line and
+    neither was read (session 13, quartet dev pages).
+    """
+    rcfg = _rows_cfg(cfg)
+    out = [(y0, y1, 0, band.shape[1]) for y0, y1 in text_rows(band, space, rcfg)]
+    if not cfg.split_columns:
+        return out
+    prof = band.sum(axis=1) >= cfg.min_row_ink
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], prof.astype(np.int8), [0]))))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if b - a <= cfg.max_line_spaces * space:
+            continue
+        cols = np.flatnonzero(band[a:b].any(axis=0))
+        if cols.size == 0:
+            continue
+        cuts = np.flatnonzero(np.diff(cols) > cfg.column_gap_spaces * space)
+        starts = np.concatenate(([cols[0]], cols[cuts + 1]))
+        ends = np.concatenate((cols[cuts], [cols[-1]])) + 1
+        if len(starts) < 2:
+            continue
+        for c0, c1 in zip(starts, ends, strict=True):
+            for y0, y1 in text_rows(band[a:b, c0:c1], space, rcfg):
+                out.append((int(a + y0), int(a + y1), int(c0), int(c1)))
     return out
 
 
@@ -499,6 +630,18 @@ def _bare(text: str) -> str:
     return "".join(c for c in text.lower() if c.isalnum())
 
 
+def _system_pairs(staves: Sequence[Staff], systems: Sequence[System]) -> frozenset[tuple[int, int]]:
+    """(upper, lower) indices into `staves` of neighbouring staves of one system (any parts)."""
+    where = {id(st): k for k, st in enumerate(staves)}
+    by_line = {st.line_ys: k for k, st in enumerate(staves)}
+    out: set[tuple[int, int]] = set()
+    for sy in systems:
+        ks = [where.get(id(st), by_line.get(st.line_ys, -1)) for st in sy.staves]
+        ks = sorted((k for k in ks if k >= 0), key=lambda k: staves[k].top)
+        out.update(zip(ks, ks[1:], strict=False))
+    return frozenset(out)
+
+
 def _staff_above(staves: Sequence[Staff], s: int) -> int | None:
     """The nearest staff above page staff `s` in the same column of the page."""
     st = staves[s]
@@ -529,7 +672,14 @@ def read_phrases(
         if grey is None or not lay.staves:
             continue
         masked = _masked_page(grey, glyphs, used.get(page, set()))
-        found = phrases(grey, masked, lay.staves, cfg, _grand_pairs(lay.staves, lay.systems))
+        found = phrases(
+            grey,
+            masked,
+            lay.staves,
+            cfg,
+            _grand_pairs(lay.staves, lay.systems),
+            _system_pairs(lay.staves, lay.systems),
+        )
         for p in found:
             cands.append((page, p))
             strips.append(_strip(masked, p[0], p[1], p[2], p[3]))
@@ -543,12 +693,15 @@ def read_phrases(
     for (page, p), chars in zip(cands, read, strict=True):
         text = unicodedata.normalize("NFKC", _spaced(chars, p[6], p[0], p[3] - p[1], cfg.space_gap)).strip()
         text = re.sub(r"\s+", " ", text)
+        x_start = p[0]
+        if cfg.strip_dynamics:
+            text, x_start = _without_dynamics(text, p[6], p[0])
         probs = [pr for c, _, pr in chars if c != " "]
         if not probs:
             continue
         mean_p, min_p = float(np.mean(probs)), float(min(probs))
         key = (page, p[4], p[5], p[1])
-        lex = lexicon_text(text) if cfg.lexicon and mean_p >= cfg.min_lexicon_prob else None
+        lex = lexicon_text(text, cfg.lexicon_join) if cfg.lexicon and mean_p >= cfg.min_lexicon_prob else None
         if lex is not None:
             text = lex
         elif mean_p < cfg.min_mean_prob or not any(c.isalpha() for c in text):
@@ -560,7 +713,7 @@ def read_phrases(
             continue
         if sum(w in sung.get(page, set()) for w in words) > len(words) / 2:  # the lyrics reader's words
             continue
-        kept.setdefault(key, []).append(Phrase(p[0], p[1], p[2], p[3], p[4], p[5], text, mean_p, min_p))
+        kept.setdefault(key, []).append(Phrase(x_start, p[1], p[2], p[3], p[4], p[5], text, mean_p, min_p))
     # a line of many words or phrases, or whose phrases start under note heads, is lyrics (left to the
     # lyrics reader)
     for key, line in kept.items():
@@ -568,7 +721,8 @@ def read_phrases(
         if words_of[key] > cfg.max_words:
             continue
         if texts[key] > cfg.max_phrases and not (
-            texts[key] <= cfg.max_lexicon_phrases and all(lexicon_text(q.text) is not None for q in line)
+            texts[key] <= cfg.max_lexicon_phrases
+            and all(lexicon_text(q.text, cfg.lexicon_join) is not None for q in line)
         ):
             continue
         lay = assembly.pages[page]
