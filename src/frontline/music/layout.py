@@ -54,7 +54,7 @@ def staff_space(grey: np.ndarray, measure_width: int = 2600) -> float | None:
     `measure_width` wide (photos are 4-6k pixels wide; the run-length histograms do not need that)."""
     import cv2
 
-    from frontline.music.normalize import estimate_staff
+    from frontline.music.normalize import checked_staff
 
     h, w = grey.shape[:2]
     f0 = min(1.0, measure_width / max(w, 1))
@@ -63,7 +63,7 @@ def staff_space(grey: np.ndarray, measure_width: int = 2600) -> float | None:
         if f0 >= 1.0
         else cv2.resize(grey, (round(w * f0), max(1, round(h * f0))), interpolation=cv2.INTER_AREA)
     )
-    staff = estimate_staff(probe)
+    staff, _ = checked_staff(probe)
     return staff.space_px / f0 if staff.found else None
 
 

@@ -64,6 +64,12 @@ class NormalizeConfig:
     bottom line) and go on; off = such a page gives no detections. Degraded pages whose staff lines
     were bleached away entirely still show their barlines, clefs and notes (two of 36 degraded dev
     pages gave an empty score)."""
+    bar_check_support: float = 0.25
+    """A staff space read from run lengths with less support than this is checked against the barlines
+    (`checked_staff`); 0 = never. Binarised scans keep a line or two of each staff, and the distance
+    from one staff's remaining line to the next staff's was read as the space (84 px for 9.4)."""
+    bar_check_ratio: float = 2.5
+    """... and rejected when it is more than this many times the space the lone barlines give."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,6 +404,22 @@ def estimate_staff(grey: np.ndarray, config: NormalizeConfig | None = None) -> S
     return StaffEstimate(float(line), space, support, bool(found))
 
 
+def checked_staff(
+    grey: np.ndarray, config: NormalizeConfig | None = None
+) -> tuple[StaffEstimate, float | None]:
+    """`estimate_staff`, with a weakly supported space checked against the lone barlines' (see
+    `NormalizeConfig.bar_check_support`): one that disagrees is returned as not found. Also gives the
+    barlines' space when it was measured (else None)."""
+    cfg = config or NormalizeConfig()
+    staff = estimate_staff(grey, cfg)
+    if not staff.found or staff.support >= cfg.bar_check_support:
+        return staff, None
+    bar_space = space_from_barlines(grey)
+    if bar_space > 0 and staff.space_px > cfg.bar_check_ratio * bar_space:
+        return StaffEstimate(staff.line_px, staff.space_px, staff.support, False), bar_space
+    return staff, bar_space
+
+
 def _lone_barlines(grey: np.ndarray, min_count: int) -> np.ndarray:
     """(N, 3) centre x, centre y and height of the barlines of the commonest height (`space_from_barlines`)."""
     import cv2
@@ -504,11 +526,11 @@ def normalize_page(grey: np.ndarray, config: NormalizeConfig | None = None) -> N
     grey = np.ascontiguousarray(grey.astype(np.uint8))
     h, w = grey.shape
     work = _flatten(grey) if cfg.flatten_illumination else grey
-    staff = estimate_staff(work, cfg)
+    staff, bar_space = checked_staff(work, cfg)
     notes: list[str] = []
     bar_skew: float | None = None
     if not staff.found and cfg.space_from_barlines:
-        bar_space = space_from_barlines(work)
+        bar_space = space_from_barlines(work) if bar_space is None else bar_space
         if cfg.min_space_px <= bar_space <= cfg.max_space_px:
             staff = StaffEstimate(max(1.0, 0.12 * bar_space), bar_space, staff.support, True)
             notes.append(f"no staff lines found; staff space {bar_space:.1f} px from the barlines' height")
