@@ -6,7 +6,8 @@ whose stems were missed one common value, add one dot, make
 three equal beamed notes a triplet (editions often omit the 3), or every such group, drop a tuplet (a stray "3" read over a
 group: its notes at face value), drop one dot, add or drop one beam
 level, change one rest's value (a detector confuses neighbouring rest classes), add or drop one beam
-level along a whole beamed group; when several edits of a tier fit the measure is flagged for review
+level along a whole beamed group, (optionally) give an unbeamed note its beamed neighbour's value or
+make one beam edit on two notes; when several edits of a tier fit the measure is flagged for review
 (with `metric_ties`: unless one of them alone puts the onsets on the simplest beat grid), and so when
 none does. Pure.
 """
@@ -141,6 +142,8 @@ def repair_voice(
     agrees: Callable[[list[RhythmItem]], bool] | None = None,
     drop_tuplets: bool = False,
     metric_ties: bool = False,
+    beam_bridge: bool = False,
+    beam_pairs: bool = False,
 ) -> Repair:
     """Make a voice fill `expected` quarter notes with at most one edit, if exactly one edit does.
 
@@ -157,19 +160,41 @@ def repair_voice(
     between several edits of one tier by the one whose onsets lie on the simplest beat grid
     (`_onset_cost`), when exactly one is lowest: a dust speck read as a dot on a sixteenth, where dropping
     the dot of the dotted eighth beside it would fill the measure as well, shifts the notes after it off
-    the eighths.
+    the eighths. `beam_bridge` adds a tier after the group beam edit: a stemmed note without beams next
+    to a beamed note takes that note's value (the beam across it was missed); `beam_pairs` a last tier,
+    one beam edit of the same kind on two notes (two groups whose first notes lost their second beam).
     """
     total = _total(items)
     if total == expected or (allow_short and total < expected):
         return Repair(tuple(items), True)
     if agrees is not None:
         rep = _repair(
-            items, expected, total, only, rest_neighbours, dotted_pairs, agrees, drop_tuplets, metric_ties
+            items,
+            expected,
+            total,
+            only,
+            rest_neighbours,
+            dotted_pairs,
+            agrees,
+            drop_tuplets,
+            metric_ties,
+            beam_bridge,
+            beam_pairs,
         )
         if rep.fits:
             return rep
     return _repair(
-        items, expected, total, only, rest_neighbours, dotted_pairs, None, drop_tuplets, metric_ties
+        items,
+        expected,
+        total,
+        only,
+        rest_neighbours,
+        dotted_pairs,
+        None,
+        drop_tuplets,
+        metric_ties,
+        beam_bridge,
+        beam_pairs,
     )
 
 
@@ -183,6 +208,8 @@ def _repair(
     agrees: Callable[[list[RhythmItem]], bool] | None,
     drop_tuplets: bool = False,
     metric_ties: bool = False,
+    beam_bridge: bool = False,
+    beam_pairs: bool = False,
 ) -> Repair:
     """`repair_voice`'s tiers, keeping only the edits `agrees` accepts (all when None)."""
     # likeliest detector or engraving omissions first: a missed dot, an unmarked triplet (three equal
@@ -200,8 +227,12 @@ def _repair(
         ("add beam", "drop beam"),
         ("rest value",),
         ("group beam",),
+        ("beam bridge",),
+        ("two beams",),
     )
     for tier in tiers:
+        if tier == ("beam bridge",) and not beam_bridge or tier == ("two beams",) and not beam_pairs:
+            continue
         if only is not None and not set(tier) & set(only):
             continue
         fixes: list[tuple[list[RhythmItem], str]] = []
@@ -242,6 +273,39 @@ def _repair(
                         edited = list(items)
                         edited[k] = new
                         fixes.append((edited, f"rest value on event {k + 1}"))
+        elif tier == ("beam bridge",):
+            # a beam missed across one stemmed note between beamed neighbours (or at a group's end):
+            # the note takes the value of the beamed note beside it
+            for k, it in enumerate(items):
+                if not it.beamable or it.beam_group >= 0 or it.free or it.value > 1 or it.scale != 1:
+                    continue
+                for j in (k - 1, k + 1):
+                    if not 0 <= j < len(items) or items[j].beam_group < 0 or items[j].is_rest:
+                        continue
+                    v = items[j].value
+                    if v == it.value or any(f[0][k].value == v for f in fixes if len(f[0]) == len(items)):
+                        continue
+                    new = replace(it, value=v)
+                    if total - it.duration + new.duration == expected:
+                        edited = list(items)
+                        edited[k] = new
+                        fixes.append((edited, f"beam bridge on event {k + 1}"))
+        elif tier == ("two beams",):
+            # a beam level missed (or doubled) on two notes: pairs of single-note beam edits that move
+            # the total the same way
+            single = [
+                (k, new, what) for k, new, what in _candidates(items) if what in ("add beam", "drop beam")
+            ]
+            for a in range(len(single)):
+                for b in range(a + 1, len(single)):
+                    (ka, na, wa), (kb, nb, wb) = single[a], single[b]
+                    if ka == kb or wa != wb:
+                        continue
+                    delta = na.duration - items[ka].duration + nb.duration - items[kb].duration
+                    if total + delta == expected:
+                        edited = list(items)
+                        edited[ka], edited[kb] = na, nb
+                        fixes.append((edited, f"{wa} on events {ka + 1} and {kb + 1}"))
         elif tier == ("group beam",):
             # a beam level missed (or doubled) along a whole beamed group: every member changes
             for gid in sorted({it.beam_group for it in items if it.beam_group >= 0}):
