@@ -152,6 +152,11 @@ class LineConfig:
     """Widen staff boxes left and right while the five line rows are darker than the spaces by this
     share of the paper-to-ink range (`_extend_staves`; faint lines broken by the clef, key and time
     signature at a staff's start); 0 = off."""
+    ledger_staves: float = 0.6
+    """Drop a found staff that is a row of ledger lines beside a longer staff (it overlaps that staff or
+    lies within a space of it, and is narrower than this share of it) or a second copy of one (it
+    overlaps a staff by more than half its height), `_without_ledger_staves`; 0 = off. A violin part
+    high above its staff on a degraded page gave a five-line "staff" of ledger lines (13 staves for 8)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -621,6 +626,27 @@ def _follow_vertical(
     return out, (wide[0], wide[1])
 
 
+def _without_ledger_staves(
+    staves: list[tuple[float, float, float, float]], sp: float, width_share: float
+) -> list[tuple[float, float, float, float]]:
+    """The staves without rows of ledger lines and copies (see `LineConfig.ledger_staves`), widest first."""
+    keep: list[int] = []
+    for i in sorted(range(len(staves)), key=lambda k: -(staves[k][2] - staves[k][0])):
+        x0, y0, x1, y1 = staves[i]
+        crowded = False
+        for j in keep:
+            a0, b0, a1, b1 = staves[j]
+            if x1 <= a0 or a1 <= x0:
+                continue
+            gap = max(b0 - y1, y0 - b1)  # negative: they overlap by that much
+            if -gap > 0.5 * (y1 - y0) or (gap < sp and (x1 - x0) < width_share * (a1 - a0)):
+                crowded = True
+                break
+        if not crowded:
+            keep.append(i)
+    return [staves[i] for i in sorted(keep, key=lambda k: staves[k][1])]
+
+
 def _staff_lines(
     image: np.ndarray, ink: np.ndarray, sp: float, thin: int, k_staff: np.ndarray, cfg: LineConfig
 ) -> tuple[np.ndarray, list[tuple[float, float, float, float]]]:
@@ -751,6 +777,8 @@ def find_lines_normalized(
         ]
         staves = sorted(list(staves) + extra, key=lambda b: b[1])
 
+    if cfg.ledger_staves > 0:
+        staves = _without_ledger_staves(list(staves), sp, cfg.ledger_staves)
     classes: list[str] = []
     boxes: list[tuple[float, float, float, float]] = []
     for st in staves:
