@@ -103,3 +103,14 @@ def test_a_space_read_inside_a_lexicon_word_is_taken_out() -> None:
     assert lexicon_text("poco a poco cr esc.") == "poco a poco cresc."
     assert lexicon_text("poco a poco c resc.", join=False) is None
     assert lexicon_text("sempre p") is None
+
+
+def test_a_direction_far_below_its_staff_is_found() -> None:
+    # under a cello's low notes Verovio set "espressivo" over 5 spaces below the staff: never read
+    page = np.full((300, 620), 255, np.uint8)
+    staff = Staff(0, (100.0, 110.0, 120.0, 130.0, 140.0), 20.0, 600.0)
+    for ly in staff.line_ys:
+        page[int(ly), 20:600] = 0
+    page[200:214, 100:200] = 0  # 6 to 7.4 spaces below the bottom line
+    assert [(p[0], p[5]) for p in phrases(page, page, [staff], CFG)] == [(100, "below")]
+    assert phrases(page, page, [staff], replace(CFG, below_spaces=5.0)) == []

@@ -89,8 +89,12 @@ class WordsConfig:
 
     above_spaces: float = 5.0
     """How far above a staff's top line directions are looked for (less if the staff above is nearer)."""
-    below_spaces: float = 5.0
-    """How far below a staff's bottom line directions are looked for (less if the next staff is nearer)."""
+    below_spaces: float = 9.0
+    """How far below a staff's bottom line directions are looked for (less if the next staff is nearer).
+    5 until session 13: Verovio sets a direction under a part's low notes (a cello's ledger lines) or
+    under its dynamics and hairpins, often more than 5 spaces down, and it was never read (oracle with
+    words: quartet dev pages 372 -> 293 edits, 7: 319; held-out quartet pages 394 -> 319; dev A w/o
+    lyrics 350 -> 340; above_spaces 7 too: no better)."""
     gap_spaces: float = 0.4
     """Margin kept free of the staff's outer lines."""
     ink_threshold: int = 128
