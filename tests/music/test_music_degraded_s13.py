@@ -101,3 +101,12 @@ def test_a_melody_over_another_voices_half_rests_keeps_its_two_four() -> None:
     new = assemble_pages([(glyphs, None)])
     t = new.score.parts[0].measures[0].time
     assert t is not None and (t.beats, t.beat_type) == (2, 4)
+
+
+def test_two_missed_dots_are_added_together() -> None:
+    # 4/4: two dotted quarters each followed by an eighth, both dots missed (3 quarters): no single
+    # edit fits; a dot on both quarters does
+    items = [RhythmItem(F(1), 0), RhythmItem(F(1, 2), 0), RhythmItem(F(1), 0), RhythmItem(F(1, 2), 0)]
+    assert not repair_voice(items, F(4), metric_ties=True, beam_pairs=True).fits
+    rep = repair_voice(items, F(4), metric_ties=True, dot_pairs=True)
+    assert rep.fits and rep.edit == "add dot on events 1 and 3"

@@ -1,13 +1,14 @@
 """The time signature as a constraint: repair a voice whose durations do not fill its measure.
 
-A voice is repaired only where exactly one single edit makes it fit, trying in turn: play the events
+A voice is repaired only where exactly one edit (of one event, one group, or optionally of two notes
+alike) makes it fit, trying in turn: play the events
 under a weakly detected tuplet number as that tuplet (one number, then all of them), give black heads
 whose stems were missed one common value, add one dot, make
 three equal beamed notes a triplet (editions often omit the 3), or every such group, drop a tuplet (a stray "3" read over a
 group: its notes at face value), drop one dot, add or drop one beam
 level, change one rest's value (a detector confuses neighbouring rest classes), add or drop one beam
 level along a whole beamed group, (optionally) give an unbeamed note its beamed neighbour's value or
-make one beam edit on two notes; when several edits of a tier fit the measure is flagged for review
+make one beam (or dot) edit on two notes; when several edits of a tier fit the measure is flagged for review
 (with `metric_ties`: unless one of them alone puts the onsets on the simplest beat grid), and so when
 none does. Pure.
 """
@@ -61,6 +62,10 @@ class Repair:
     fits: bool
     edit: str = ""
 
+
+_MAX_PAIRS = 12
+"""More fitting pairs of edits than this leave a voice as read (the choice would be a guess, and
+comparing them costs time on long runs)."""
 
 _REST_VALUES = (Fraction(4), Fraction(2), Fraction(1), Fraction(1, 2), Fraction(1, 4), Fraction(1, 8))
 
@@ -144,6 +149,7 @@ def repair_voice(
     metric_ties: bool = False,
     beam_bridge: bool = False,
     beam_pairs: bool = False,
+    dot_pairs: bool = False,
 ) -> Repair:
     """Make a voice fill `expected` quarter notes with at most one edit, if exactly one edit does.
 
@@ -162,7 +168,8 @@ def repair_voice(
     the dot of the dotted eighth beside it would fill the measure as well, shifts the notes after it off
     the eighths. `beam_bridge` adds a tier after the group beam edit: a stemmed note without beams next
     to a beamed note takes that note's value (the beam across it was missed); `beam_pairs` a last tier,
-    one beam edit of the same kind on two notes (two groups whose first notes lost their second beam).
+    one beam edit of the same kind on two notes (two groups whose first notes lost their second beam);
+    `dot_pairs` a tier after it, one dot edit of the same kind on two notes.
     """
     total = _total(items)
     if total == expected or (allow_short and total < expected):
@@ -180,6 +187,7 @@ def repair_voice(
             metric_ties,
             beam_bridge,
             beam_pairs,
+            dot_pairs,
         )
         if rep.fits:
             return rep
@@ -195,6 +203,7 @@ def repair_voice(
         metric_ties,
         beam_bridge,
         beam_pairs,
+        dot_pairs,
     )
 
 
@@ -210,6 +219,7 @@ def _repair(
     metric_ties: bool = False,
     beam_bridge: bool = False,
     beam_pairs: bool = False,
+    dot_pairs: bool = False,
 ) -> Repair:
     """`repair_voice`'s tiers, keeping only the edits `agrees` accepts (all when None)."""
     # likeliest detector or engraving omissions first: a missed dot, an unmarked triplet (three equal
@@ -229,9 +239,17 @@ def _repair(
         ("group beam",),
         ("beam bridge",),
         ("two beams",),
+        ("two dots",),
     )
     for tier in tiers:
-        if tier == ("beam bridge",) and not beam_bridge or tier == ("two beams",) and not beam_pairs:
+        if (
+            tier == ("beam bridge",)
+            and not beam_bridge
+            or tier == ("two beams",)
+            and not beam_pairs
+            or tier == ("two dots",)
+            and not dot_pairs
+        ):
             continue
         if only is not None and not set(tier) & set(only):
             continue
@@ -290,22 +308,27 @@ def _repair(
                         edited = list(items)
                         edited[k] = new
                         fixes.append((edited, f"beam bridge on event {k + 1}"))
-        elif tier == ("two beams",):
-            # a beam level missed (or doubled) on two notes: pairs of single-note beam edits that move
-            # the total the same way
-            single = [
-                (k, new, what) for k, new, what in _candidates(items) if what in ("add beam", "drop beam")
-            ]
-            for a in range(len(single)):
-                for b in range(a + 1, len(single)):
-                    (ka, na, wa), (kb, nb, wb) = single[a], single[b]
-                    if ka == kb or wa != wb:
+        elif tier in (("two beams",), ("two dots",)):
+            # a beam level (or a dot) missed or misread on two notes: pairs of single-note edits of one
+            # kind
+            kinds = ("add beam", "drop beam") if tier == ("two beams",) else ("add dot", "drop dot")
+            single = [(k, new, what) for k, new, what in _candidates(items) if what in kinds]
+            # pairs whose two changes add up to what the voice lacks (or has too much), found through a
+            # table of changes: linear in the candidates, not quadratic in Fraction sums
+            by_delta: dict[tuple[Fraction, str], list[int]] = {}
+            deltas = [new.duration - items[k].duration for k, new, _ in single]
+            for i, (_, _, what) in enumerate(single):
+                by_delta.setdefault((deltas[i], what), []).append(i)
+            for i, (ka, na, wa) in enumerate(single):
+                for j in by_delta.get((expected - total - deltas[i], wa), []):
+                    kb, nb, _ = single[j]
+                    if j <= i or kb == ka:
                         continue
-                    delta = na.duration - items[ka].duration + nb.duration - items[kb].duration
-                    if total + delta == expected:
-                        edited = list(items)
-                        edited[ka], edited[kb] = na, nb
-                        fixes.append((edited, f"{wa} on events {ka + 1} and {kb + 1}"))
+                    edited = list(items)
+                    edited[ka], edited[kb] = na, nb
+                    fixes.append((edited, f"{wa} on events {ka + 1} and {kb + 1}"))
+            if len(fixes) > _MAX_PAIRS:
+                break  # too many readings to choose from (a long run of equal notes): left as read
         elif tier == ("group beam",):
             # a beam level missed (or doubled) along a whole beamed group: every member changes
             for gid in sorted({it.beam_group for it in items if it.beam_group >= 0}):
