@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from tests.music.test_music_network_maps import _page as blob_page
 
 from frontline.music import detect
 from frontline.music.dwd import create_model
@@ -17,12 +18,7 @@ CLASSES = ("noteheadBlackInSpace", "augmentationDot", "accidentalSharp")
 
 
 def _page(seed: int = 1, h: int = 300, w: int = 420) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    img = np.full((h, w), 255, np.uint8)
-    for _ in range(40):
-        y, x = rng.integers(5, h - 10), rng.integers(5, w - 10)
-        img[y : y + 6, x : x + 8] = 0
-    return img
+    return blob_page(seed, h, w)
 
 
 def _checkpoint(path: Path, seed: int) -> Path:

@@ -174,37 +174,13 @@ def repair_voice(
     total = _total(items)
     if total == expected or (allow_short and total < expected):
         return Repair(tuple(items), True)
+    # with the agreement test first (when there is one), then without it
+    tiers = (drop_tuplets, metric_ties, beam_bridge, beam_pairs, dot_pairs)
     if agrees is not None:
-        rep = _repair(
-            items,
-            expected,
-            total,
-            only,
-            rest_neighbours,
-            dotted_pairs,
-            agrees,
-            drop_tuplets,
-            metric_ties,
-            beam_bridge,
-            beam_pairs,
-            dot_pairs,
-        )
+        rep = _repair(items, expected, total, only, rest_neighbours, dotted_pairs, agrees, *tiers)
         if rep.fits:
             return rep
-    return _repair(
-        items,
-        expected,
-        total,
-        only,
-        rest_neighbours,
-        dotted_pairs,
-        None,
-        drop_tuplets,
-        metric_ties,
-        beam_bridge,
-        beam_pairs,
-        dot_pairs,
-    )
+    return _repair(items, expected, total, only, rest_neighbours, dotted_pairs, None, *tiers)
 
 
 def _repair(
