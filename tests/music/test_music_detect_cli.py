@@ -110,3 +110,21 @@ def test_manifest_matches_shipped_weights() -> None:
     assert hashlib.sha256(default_model_path().read_bytes()).hexdigest() == entry["sha256"]
     assert entry["command"] and entry["licence"] and entry["provenance"]
     assert default_model_path().stat().st_size < 20_000_000
+
+
+def test_export_onnx_rejects_bad_checkpoints_with_a_clear_message(tmp_path: Path) -> None:
+    import torch
+
+    empty, text, other = tmp_path / "empty.pt", tmp_path / "text.pt", tmp_path / "other.pt"
+    empty.write_bytes(b"")
+    text.write_text("not a checkpoint")
+    torch.save({"weights": [1, 2]}, other)
+    for path, says in [
+        (empty, "cannot read the checkpoint"),
+        (text, "cannot read the checkpoint"),
+        (other, "no model_config"),
+        (tmp_path / "missing.pt", "no such checkpoint file"),
+    ]:
+        res = runner.invoke(app, ["music", "export-onnx", str(path)])
+        assert res.exit_code == 2 and says in res.output, res.output
+    assert not list(tmp_path.glob("*.onnx*"))  # nothing half-written

@@ -42,9 +42,17 @@ def export_onnx(
     if not checkpoint.is_file():
         raise InputError(f"{checkpoint}: no such checkpoint file")
     try:
-        mc = torch.load(checkpoint, map_location="cpu", weights_only=False)["model_config"]
-    except Exception:
-        raise InputError(f"{checkpoint}: not a frontline checkpoint (no model_config)") from None
+        ckpt = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise InputError(
+            f"{checkpoint}: cannot read the checkpoint ({exc.__class__.__name__}: empty, truncated or not "
+            "a PyTorch file); give a best.pt from frontline music train or train-glyphs"
+        ) from None
+    mc = ckpt.get("model_config") if isinstance(ckpt, dict) else None
+    if not isinstance(mc, dict):
+        raise InputError(
+            f"{checkpoint}: not a frontline checkpoint (no model_config); give a best.pt from training"
+        )
     run = export_glyph_onnx if "crop" in mc else export_detector
     typer.echo(str(run(checkpoint, out)))
 
