@@ -53,11 +53,17 @@ def test_export_beside_a_checkpoint_is_found_and_gives_the_torch_maps(tmp_path: 
     ckpt = _checkpoint(tmp_path / "det.pt", 0)
     assert detect.export_onnx(ckpt) == tmp_path / "det.onnx"
     model = detect.load_model(ckpt)
+    assert isinstance(model, detect.ExportedDWD)  # the export carries config and heads: no PyTorch needed
     assert detect.onnx_session(model) is not None
     big = _page(2, h=520, w=600)  # tiles of 256 as well as one pass
     for tile in (256, 4096):
         _maps_agree(detect.network_maps(model, big, tile), detect.network_maps(model, big, tile, "torch"))
-    # a model whose weights changed since it was loaded (a training step) runs in PyTorch
+    # a PyTorch model loaded from the checkpoint uses the export too...
+    model = detect.load_model(ckpt, engine="torch")
+    assert not isinstance(model, detect.ExportedDWD)
+    assert detect.onnx_session(model) is not None
+    _maps_agree(detect.network_maps(model, big), detect.network_maps(model, big, engine="torch"))
+    # ...until its weights change (a training step): then it runs in PyTorch
     with torch.no_grad():
         bias = model.head_energy.bias
         assert bias is not None
@@ -120,3 +126,35 @@ def test_prepare_loads_the_export_before_any_page_and_a_damaged_one_only_warns(t
         detect.network_maps(model, img, engine="torch").energy,
         atol=1e-5,
     )
+
+
+def test_an_export_made_before_configs_travelled_with_it_still_runs_the_network(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    ckpt = _checkpoint(tmp_path / "det.pt", 0)
+    detect.export_onnx(ckpt)
+    proto = onnx.load(str(tmp_path / "det.onnx"))
+    keep = [p for p in proto.metadata_props if p.key == "frontline.source_sha256"]
+    del proto.metadata_props[:]
+    proto.metadata_props.extend(keep)
+    onnx.save(proto, str(tmp_path / "det.onnx"))
+    model = detect.load_model(ckpt)
+    assert not isinstance(model, detect.ExportedDWD)
+    assert detect.onnx_session(model) is not None
+
+
+def test_a_scan_with_the_shipped_models_never_imports_pytorch(tmp_path: Path) -> None:
+    """Both shipped exports carry what inference needs, so a fresh scan skips PyTorch's 2 s import."""
+    import subprocess
+    import sys
+
+    page = Path(detect.__file__).parent / "examples" / "demo_page.png"  # a real page: every stage runs
+    code = (
+        "import sys\n"
+        "from frontline.cli import app\n"
+        f"try: app(['music', 'scan', {str(page)!r}, '-o', {str(tmp_path / 'out')!r}], standalone_mode=False)\n"
+        "except SystemExit: pass\n"
+        "print('TORCH', 'torch' in sys.modules)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert (tmp_path / "out" / "demo_page.musicxml").is_file(), res.stdout + res.stderr
+    assert "TORCH False" in res.stdout, res.stdout + res.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ import numpy as np
 from frontline.errors import InputError
 from frontline.music import onnxrt
 from frontline.music.decode import DecodeConfig, RawDetections, decode_maps, to_glyphs
+from frontline.music.dwd_config import DWDConfig
 from frontline.music.glyphnet import ReclassifyConfig
 from frontline.music.lines import LineConfig
 from frontline.music.normalize import (
@@ -57,6 +59,7 @@ __all__ = [
     "BatchResult",
     "DetectConfig",
     "FileResult",
+    "ExportedDWD",
     "NetworkMaps",
     "PageDetections",
     "decode_page",
@@ -181,12 +184,51 @@ def default_model_path() -> Path:
     return MODELS_DIR / DEFAULT_MODEL
 
 
-def load_model(path: str | Path | None = None, threads: int | None = None) -> DWD:
-    """Build a DWD from a self-describing checkpoint (default: the shipped weights) in eval mode."""
-    import torch
+@dataclass(frozen=True, eq=False)
+class ExportedDWD:
+    """The detector as its ONNX export alone (`onnxrt.load_exported`): runs without PyTorch.
 
-    from frontline.music.dwd import DWD, DWDConfig
+    What a scan needs of a model: its config, the session and the class and box head weights (the
+    decoder evaluates those heads only at blob pixels). `torch_model` loads the checkpoint in PyTorch
+    where something needs the network itself (Grad-CAM, training, `DetectConfig.onnx` off).
+    """
 
+    config: DWDConfig
+    exported: onnxrt.Exported
+
+    def heads(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(class weight (C, D), class bias (C,), box weight (4, D), box bias (4,))."""
+        a = self.exported.arrays
+        return a["cls_weight"], a["cls_bias"], a["box_weight"], a["box_bias"]
+
+    def torch_model(self) -> DWD:
+        """The same checkpoint as a PyTorch model (loaded once)."""
+        hit = _TORCH_TWINS.get(self)
+        if hit is None:
+            hit = _TORCH_TWINS[self] = load_model(self.exported.checkpoint, engine="torch")
+        return hit  # type: ignore[return-value]
+
+
+_TORCH_TWINS: weakref.WeakKeyDictionary[ExportedDWD, Any] = weakref.WeakKeyDictionary()
+_HEAD_ARRAYS = ("cls_weight", "cls_bias", "box_weight", "box_bias")
+
+
+def _dwd_config(mc: dict[str, Any]) -> DWDConfig:
+    mc = dict(mc)
+    for key in ("classes", "widths", "dilations"):
+        mc[key] = tuple(mc[key])
+    return DWDConfig(**mc)
+
+
+def load_model(
+    path: str | Path | None = None, threads: int | None = None, engine: str = "auto"
+) -> DWD | ExportedDWD:
+    """The detector from a self-describing checkpoint (default: the shipped weights), ready for inference.
+
+    `engine` "auto": where the checkpoint has its ONNX export beside it, with the config and head
+    weights (`export_onnx`), an `ExportedDWD` that runs without importing PyTorch; else (and with
+    "torch") a PyTorch DWD in eval mode (its export, if any, still runs its network: `onnxrt.attach`).
+    """
     p = Path(path) if path is not None else default_model_path()
     if p.is_dir():
         cand = [p / "best.pt", p / "checkpoints" / "best.pt", p / "checkpoints" / "last.pt"]
@@ -196,14 +238,19 @@ def load_model(path: str | Path | None = None, threads: int | None = None) -> DW
         p = found[0]
     if not p.is_file():
         raise InputError(f"detector weights not found at {p}; train with `frontline music train`")
+    if engine == "auto":
+        ex = onnxrt.load_exported(p, threads)
+        if ex is not None and all(k in ex.arrays for k in _HEAD_ARRAYS):
+            return ExportedDWD(_dwd_config(ex.config), ex)
+    import torch
+
+    from frontline.music.dwd import DWD
+
     try:
         ckpt = torch.load(p, map_location="cpu", weights_only=False)
     except Exception as exc:
         raise InputError(f"{p}: cannot read the detector checkpoint ({exc.__class__.__name__})") from None
-    mc = dict(ckpt["model_config"])
-    for key in ("classes", "widths", "dilations"):
-        mc[key] = tuple(mc[key])
-    model = DWD(DWDConfig(**mc))
+    model = DWD(_dwd_config(ckpt["model_config"]))
     model.load_state_dict(ckpt["model"])
     model.eval()
     if threads:
@@ -212,12 +259,12 @@ def load_model(path: str | Path | None = None, threads: int | None = None) -> DW
     return model
 
 
-def onnx_session(model: DWD) -> Any | None:
+def onnx_session(model: DWD | ExportedDWD) -> Any | None:
     """The ONNX Runtime session of the detector's export (`onnxrt.session`), or None: PyTorch runs it."""
     return onnxrt.session(model)
 
 
-def prepare(model: DWD, config: DetectConfig | None = None) -> None:
+def prepare(model: DWD | ExportedDWD, config: DetectConfig | None = None) -> None:
     """Make now what the first page would otherwise make: the detector's and the glyph classifier's ONNX
     Runtime sessions and the classifier's weights (a scan loads its models once, before its pages; a
     damaged export warns here)."""
@@ -241,10 +288,12 @@ def export_onnx(checkpoint: str | Path, out: str | Path | None = None) -> Path:
     """
     import torch
 
-    from frontline.music.dwd import inference_network
+    from frontline.music.dwd import config_dict, inference_network
 
     src = Path(checkpoint)
-    net = inference_network(load_model(src))
+    model = load_model(src, engine="torch")
+    assert not isinstance(model, ExportedDWD)
+    net = inference_network(model)
 
     class _Maps(torch.nn.Module):
         def __init__(self) -> None:
@@ -257,8 +306,18 @@ def export_onnx(checkpoint: str | Path, out: str | Path | None = None) -> Path:
 
     axes = {"ink": {2: "h", 3: "w"}, "energy": {2: "hs", 3: "ws"}, "features": {1: "hs", 2: "ws"}}
     dst = Path(out) if out is not None else src.with_suffix(".onnx")
+    (cw, cb), (bw, bb) = _head_arrays(model.head_cls), _head_arrays(model.head_box)
+    heads = {"cls_weight": cw, "cls_bias": cb, "box_weight": bw, "box_bias": bb}
     return onnxrt.export(
-        _Maps(), torch.zeros(1, 1, 256, 256), src, dst, ["ink"], ["energy", "features"], axes
+        _Maps(),
+        torch.zeros(1, 1, 256, 256),
+        src,
+        dst,
+        ["ink"],
+        ["energy", "features"],
+        axes,
+        config_dict(model.config),
+        heads,
     )
 
 
@@ -297,18 +356,18 @@ class NetworkMaps:
         return self.energy, c.reshape(-1, h, w), b.reshape(4, h, w)
 
 
-def network_maps(model: DWD, image: np.ndarray, tile: int = 2048, engine: str = "auto") -> NetworkMaps:
+def network_maps(
+    model: DWD | ExportedDWD, image: np.ndarray, tile: int = 2048, engine: str = "auto"
+) -> NetworkMaps:
     """The network on a normalised page (uint8, 255 = paper): energy everywhere, class and box on demand.
 
     Runs the model's ONNX export in ONNX Runtime where `onnx_session` has one (`engine` "auto"), else
     (or with `engine` "torch") a fused channels-last copy of `model` (`dwd.inference_network`). Large
     pages run in tiles of `tile` pixels with a 64-px context margin; maps are padded size / stride.
+    An `ExportedDWD` needs PyTorch only with `engine` "torch".
     """
-    import torch
-
-    from frontline.music.dwd import inference_network
-
-    net = inference_network(model)
+    if isinstance(model, ExportedDWD) and engine != "auto":
+        model = model.torch_model()
     h, w = image.shape
     ph, pw = (h + 7) // 8 * 8, (w + 7) // 8 * 8
     ink = np.zeros((ph, pw), np.float32)
@@ -317,48 +376,71 @@ def network_maps(model: DWD, image: np.ndarray, tile: int = 2048, engine: str = 
     tile, margin = max(256, tile // 8 * 8), 64
 
     sess = onnx_session(model) if engine == "auto" else None
+    if sess is not None:
 
-    def run(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if sess is not None:
+        def run(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             e, f = sess.run(None, {"ink": np.ascontiguousarray(x)[None, None]})
             return e[0], f[0]
-        t = torch.from_numpy(x)[None, None].contiguous(memory_format=torch.channels_last)
-        f = net.forward_features(t)
-        e = net.head_energy(f)
-        # channels-last outputs: (h, w, D) features are a view, the (K, h, w) energy one small copy
-        return e[0].contiguous().numpy(), f[0].permute(1, 2, 0).contiguous().numpy()
 
-    with torch.inference_mode():
-        if ph <= tile and pw <= tile:  # one tile (a normalised A4 page is about 1250 x 1750)
-            energy, feats = run(ink)
-        else:
-            k, d = model.config.energy_levels, model.config.widths[3]
-            energy = np.zeros((k, ph // s, pw // s), np.float32)
-            feats = np.zeros((ph // s, pw // s, d), np.float32)
-            for y0 in range(0, ph, tile):
-                for x0 in range(0, pw, tile):
-                    # tile with a margin so the receptive field sees context; keep only the core
-                    ya, xa = max(0, y0 - margin), max(0, x0 - margin)
-                    yb, xb = min(ph, y0 + tile + margin), min(pw, x0 + tile + margin)
-                    e, f = run(ink[ya:yb, xa:xb])
-                    oy0, ox0 = (y0 - ya) // s, (x0 - xa) // s
-                    ty, tx = min(tile, ph - y0) // s, min(tile, pw - x0) // s
-                    sl = (slice(None), slice(y0 // s, y0 // s + ty), slice(x0 // s, x0 // s + tx))
-                    core = (slice(None), slice(oy0, oy0 + ty), slice(ox0, ox0 + tx))
-                    energy[sl] = e[core]
-                    feats[sl[1:]] = f[core[1:]]
+        energy, feats = _tiled(run, ink, tile, margin, s, model.config)
+    else:
+        import torch
 
-    def head(conv: torch.nn.Conv2d) -> tuple[np.ndarray, np.ndarray]:
-        wt = conv.weight.detach()[:, :, 0, 0].contiguous().numpy()
-        b = conv.bias.detach().numpy() if conv.bias is not None else np.zeros(wt.shape[0], np.float32)
-        return wt, b
+        from frontline.music.dwd import inference_network
 
-    cw, cb = head(model.head_cls)
-    bw, bb = head(model.head_box)
+        assert not isinstance(model, ExportedDWD)
+        net = inference_network(model)
+
+        def run(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            t = torch.from_numpy(x)[None, None].contiguous(memory_format=torch.channels_last)
+            f = net.forward_features(t)
+            e = net.head_energy(f)
+            # channels-last outputs: (h, w, D) features are a view, the (K, h, w) energy one small copy
+            return e[0].contiguous().numpy(), f[0].permute(1, 2, 0).contiguous().numpy()
+
+        with torch.inference_mode():
+            energy, feats = _tiled(run, ink, tile, margin, s, model.config)
+    if isinstance(model, ExportedDWD):
+        return NetworkMaps(energy, feats, *model.heads())
+    (cw, cb), (bw, bb) = _head_arrays(model.head_cls), _head_arrays(model.head_box)
     return NetworkMaps(energy, feats, cw, cb, bw, bb)
 
 
-def predict_normalized(model: DWD, image: np.ndarray, config: DetectConfig | None = None) -> RawDetections:
+def _head_arrays(conv: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A 1x1 convolution's (weight (C, D), bias (C,)) as arrays."""
+    wt = conv.weight.detach()[:, :, 0, 0].contiguous().numpy()
+    b = conv.bias.detach().numpy() if conv.bias is not None else np.zeros(wt.shape[0], np.float32)
+    return wt, b
+
+
+def _tiled(
+    run: Any, ink: np.ndarray, tile: int, margin: int, s: int, config: DWDConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """`run` (ink -> energy (K, h, w), features (h, w, D)) on the whole padded page, or tile by tile."""
+    ph, pw = ink.shape
+    if ph <= tile and pw <= tile:  # one tile (a normalised A4 page is about 1250 x 1750)
+        return run(ink)
+    k, d = config.energy_levels, config.widths[3]
+    energy = np.zeros((k, ph // s, pw // s), np.float32)
+    feats = np.zeros((ph // s, pw // s, d), np.float32)
+    for y0 in range(0, ph, tile):
+        for x0 in range(0, pw, tile):
+            # tile with a margin so the receptive field sees context; keep only the core
+            ya, xa = max(0, y0 - margin), max(0, x0 - margin)
+            yb, xb = min(ph, y0 + tile + margin), min(pw, x0 + tile + margin)
+            e, f = run(ink[ya:yb, xa:xb])
+            oy0, ox0 = (y0 - ya) // s, (x0 - xa) // s
+            ty, tx = min(tile, ph - y0) // s, min(tile, pw - x0) // s
+            sl = (slice(None), slice(y0 // s, y0 // s + ty), slice(x0 // s, x0 // s + tx))
+            core = (slice(None), slice(oy0, oy0 + ty), slice(ox0, ox0 + tx))
+            energy[sl] = e[core]
+            feats[sl[1:]] = f[core[1:]]
+    return energy, feats
+
+
+def predict_normalized(
+    model: DWD | ExportedDWD, image: np.ndarray, config: DetectConfig | None = None
+) -> RawDetections:
     """Run the network and the decoder on a normalised page (uint8, 255 = paper); boxes in its pixels."""
     cfg = config or DetectConfig()
     maps = network_maps(model, image, cfg.tile, "auto" if cfg.onnx else "torch")
@@ -405,7 +487,9 @@ def _merge_dashes(glyphs: list[Glyph], dashes: list[Glyph], space: float) -> lis
     return kept + dashes
 
 
-def detect_page(grey: np.ndarray, model: DWD, config: DetectConfig | None = None) -> PageDetections:
+def detect_page(
+    grey: np.ndarray, model: DWD | ExportedDWD, config: DetectConfig | None = None
+) -> PageDetections:
     """Detect the symbols of one greyscale page (uint8, 255 = paper); boxes in its own pixels.
 
     A page without staff lines gives an empty list and a warning, not an error.
@@ -427,7 +511,7 @@ def decode_page(
     grey: np.ndarray,
     norm: NormalizedPage,
     maps: NetworkMaps,
-    model: DWD,
+    model: DWD | ExportedDWD,
     config: DetectConfig | None = None,
     timing: dict[str, float] | None = None,
 ) -> PageDetections:
@@ -603,7 +687,9 @@ def confirm_rest_bars(norm: NormalizedPage, bars: list[Glyph], config: DetectCon
     return glyphs_to_original(keep, norm.transform)
 
 
-def detect_file(path: str | Path, model: DWD, config: DetectConfig | None = None) -> list[PageDetections]:
+def detect_file(
+    path: str | Path, model: DWD | ExportedDWD, config: DetectConfig | None = None
+) -> list[PageDetections]:
     """Detect every page of an image or PDF; raises InputError for unreadable files."""
     cfg = config or DetectConfig()
     return [detect_page(p, model, cfg) for p in load_pages(path, cfg.normalize)]
@@ -738,7 +824,7 @@ def detect_to_folder(
     paths: list[str] | list[Path],
     out_dir: str | Path,
     config: DetectConfig | None = None,
-    model: DWD | None = None,
+    model: DWD | ExportedDWD | None = None,
     model_path: str | Path | None = None,
     overlay: bool = True,
 ) -> BatchResult:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "GROUP_PREFIXES",
     "GROUP_SCALE",
     "OCTAVE_FAMILIES",
+    "ExportedGlyphNet",
     "GlyphNetConfig",
     "ReclassifyConfig",
     "box_centres",
@@ -246,7 +247,7 @@ class ReclassifyConfig:
 def reclassify(
     image: np.ndarray,
     glyphs: list[Glyph],
-    classifier: tuple[nn.Module, GlyphNetConfig],
+    classifier: tuple[nn.Module | ExportedGlyphNet, GlyphNetConfig],
     config: ReclassifyConfig | None = None,
     centres: np.ndarray | None = None,
     to_glyph_space: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -256,10 +257,9 @@ def reclassify(
     `centres` (N, 2): each glyph's centre in `image` pixels; default: the centres of the glyph boxes
     (boxes already in `image` pixels). `to_glyph_space` maps (M, 4) boxes from `image` pixels to the
     glyphs' pixels (default: the same). Glyphs outside every group, or whose class the classifier does
-    not know, are returned as they are.
+    not know, are returned as they are. `classifier[0]` may be an `ExportedGlyphNet` (no PyTorch needed
+    unless `config.onnx` is off).
     """
-    import torch
-
     cfg = config or ReclassifyConfig()
     net, nc = classifier
     index = {c: i for i, c in enumerate(nc.classes)}
@@ -275,20 +275,26 @@ def reclassify(
     for sc in np.unique(scales):
         windows[scales == sc] = crop_windows(image, at[scales == sc], nc.crop, int(sc))
     probs, rel = [], []
+    if isinstance(net, ExportedGlyphNet) and not cfg.onnx:
+        net = net.torch_model()
     sess = onnxrt.session(net) if cfg.onnx else None
-    with torch.inference_mode():
+    if sess is not None:
         for k in range(0, len(todo), cfg.batch):
-            if sess is not None:
-                ink = 1.0 - windows[k : k + cfg.batch].astype(np.float32)[:, None] / 255.0
-                got = sess.run(None, {"windows": ink})
-                probs.append(got[0])
-                if len(got) > 1:
-                    rel.append(got[1])
-                continue
-            logits, box = net.forward_both(to_input(windows[k : k + cfg.batch]))  # type: ignore[operator]
-            probs.append(torch.softmax(logits, 1).numpy())
-            if box is not None:
-                rel.append(box.numpy())
+            ink = 1.0 - windows[k : k + cfg.batch].astype(np.float32)[:, None] / 255.0
+            got = sess.run(None, {"windows": ink})
+            probs.append(got[0])
+            if len(got) > 1:
+                rel.append(got[1])
+    else:
+        import torch
+
+        assert not isinstance(net, ExportedGlyphNet)
+        with torch.inference_mode():
+            for k in range(0, len(todo), cfg.batch):
+                logits, box = net.forward_both(to_input(windows[k : k + cfg.batch]))  # type: ignore[operator]
+                probs.append(torch.softmax(logits, 1).numpy())
+                if box is not None:
+                    rel.append(box.numpy())
     p = np.concatenate(probs)
     new_boxes: np.ndarray | None = None
     if rel and cfg.box_blend > 0:
@@ -343,16 +349,46 @@ def default_glyph_model_path() -> Path:
     return MODELS_DIR / DEFAULT_GLYPH_MODEL
 
 
+@dataclass(frozen=True, eq=False)
+class ExportedGlyphNet:
+    """The classifier as its ONNX export alone (`onnxrt.load_exported`): runs without PyTorch."""
+
+    exported: onnxrt.Exported
+
+    def torch_model(self) -> nn.Module:
+        """The same checkpoint as a PyTorch network (where something needs the network itself)."""
+        p = self.exported.checkpoint
+        return _torch_load(str(p), p.stat().st_mtime)[0]
+
+
+def _glyph_config(mc: dict[str, Any]) -> GlyphNetConfig:
+    mc = dict(mc)
+    mc["classes"] = tuple(mc["classes"])
+    mc["widths"] = tuple(mc["widths"])
+    return GlyphNetConfig(**mc)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(
+    path: str, mtime: float, engine: str = "auto"
+) -> tuple[nn.Module | ExportedGlyphNet, GlyphNetConfig]:
+    if engine == "auto":
+        ex = onnxrt.load_exported(Path(path))
+        if ex is not None:
+            try:
+                return ExportedGlyphNet(ex), _glyph_config(ex.config)
+            except (TypeError, KeyError):
+                pass  # a config this code cannot read: PyTorch reads the checkpoint
+    return _torch_load(path, mtime)
+
+
 @functools.lru_cache(maxsize=4)
-def _load(path: str, mtime: float) -> tuple[nn.Module, GlyphNetConfig]:
+def _torch_load(path: str, mtime: float) -> tuple[nn.Module, GlyphNetConfig]:
     import torch
 
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=False)
-        mc = dict(ckpt["model_config"])
-        mc["classes"] = tuple(mc["classes"])
-        mc["widths"] = tuple(mc["widths"])
-        config = GlyphNetConfig(**mc)
+        config = _glyph_config(ckpt["model_config"])
         net = build_glyph_net(config)
         net.load_state_dict(ckpt["model"])
     except Exception as exc:
@@ -372,7 +408,7 @@ def export_glyph_onnx(checkpoint: str | Path, out: str | Path | None = None) -> 
     import torch
 
     src = Path(checkpoint)
-    net, nc = _load(str(src.resolve()), src.stat().st_mtime)
+    net, nc = _torch_load(str(src.resolve()), src.stat().st_mtime)
 
     class _Probs(torch.nn.Module):
         def __init__(self) -> None:
@@ -386,11 +422,17 @@ def export_glyph_onnx(checkpoint: str | Path, out: str | Path | None = None) -> 
     outputs = ["probs", "box"] if nc.box_head else ["probs"]
     axes = {name: {0: "n"} for name in ["windows", *outputs]}
     dst = Path(out) if out is not None else src.with_suffix(".onnx")
-    return onnxrt.export(_Probs(), torch.zeros(2, 1, nc.crop, nc.crop), src, dst, ["windows"], outputs, axes)
+    return onnxrt.export(
+        _Probs(), torch.zeros(2, 1, nc.crop, nc.crop), src, dst, ["windows"], outputs, axes, asdict(nc)
+    )
 
 
-def load_glyph_classifier(path: str | Path | None = None) -> tuple[nn.Module, GlyphNetConfig]:
-    """(network in eval mode, its config) from a checkpoint; the shipped weights by default.
+def load_glyph_classifier(
+    path: str | Path | None = None,
+) -> tuple[nn.Module | ExportedGlyphNet, GlyphNetConfig]:
+    """(network in eval mode, its config) from a checkpoint; the shipped weights by default. Where the
+    checkpoint's ONNX export lies beside it with its config, the network is an `ExportedGlyphNet`
+    (no PyTorch import).
 
     Loaded once per file and kept (the detector calls this for every page).
     """
