@@ -81,3 +81,21 @@ def test_inference_copy_follows_weight_changes_and_leaves_the_model_alone() -> N
     assert inference_network(model) is not net
     after = network_maps(model, _page()).energy
     np.testing.assert_allclose(after, before + 1.0, atol=1e-4)
+
+
+def test_the_expected_level_is_exact_wherever_it_can_reach_the_cut() -> None:
+    from frontline.music.decode import _softmax, expected_level
+
+    rng = np.random.default_rng(3)
+    k, cut = 8, 2.0
+    logits = rng.normal(0.0, 3.0, (k, 120, 160)).astype(np.float32)
+    logits[0, :60] += 12.0  # confident background, as on most of a page
+    logits[k - 1, 100:] += 8.0  # confident symbol centres
+    full = np.tensordot(np.arange(k, dtype=np.float32), _softmax(logits, 0), axes=(0, 0))
+    fast = expected_level(logits, cut)
+    above = full >= cut
+    assert above.any() and (~above).any()
+    np.testing.assert_allclose(fast[above], full[above], atol=1e-5)
+    assert ((fast >= cut) == above).all()
+    assert (fast[~above] < cut).all()
+    assert (fast[:60] == 0).mean() > 0.9  # the background was skipped, not computed
