@@ -19,6 +19,7 @@ from frontline.music.lyrics import (
     attach,
     ink_pieces,
     ocr_available,
+    read_lyric_lines,
     read_lyrics,
     syllables,
     text_rows,
@@ -135,6 +136,11 @@ def test_a_lyric_line_is_read_and_attached_end_to_end() -> None:
         ((1, "single", "day"),),
         ((1, "single", "now"),),
     ]
+    # where the line lies, for the words reader (which then leaves it alone)
+    same, lines = read_lyric_lines(a, [img])
+    assert same == score and len(lines) == 1
+    page, x0, y0, x1, y1 = lines[0]
+    assert page == 0 and x0 <= 100 and x1 >= 280 and y0 <= 165 <= y1  # the ink from "Hap" to "now"
     # no lyrics when the page has no text under the staff, or only a line far below everything (a footer)
     for words, y in (([], 160.0), ([(95.0, "Engraved"), (215.0, "by"), (275.0, "hand")], 250.0)):
         g, page = _page_with_text(words, y)

@@ -276,3 +276,24 @@ def test_scan_cli_reads_text_directions_unless_told_not_to(tmp_path) -> None:
         res = CliRunner().invoke(app, [*args, "-o", str(out), "--no-overlay", flag])
         assert res.exit_code == 0, res.output
         assert ("<words>Allegro</words>" in (out / "tempo.musicxml").read_text()) is expect
+
+
+def test_phrases_on_a_line_the_lyrics_reader_read_are_not_read_again() -> None:
+    glyphs, img = _page([(95, 160, "Hap"), (155, 160, "py"), (215, 160, "day"), (220, 62, "dolce")])
+    assembly = assemble_pages([(glyphs, img)])
+    seen: list[int] = []
+
+    def reader(strips: Sequence[np.ndarray], cfg: LyricsConfig) -> list[list[tuple[str, float, float]]]:
+        seen.append(len(strips))
+        return [[] for _ in strips]
+
+    read_phrases(assembly, [img], CFG, reader)
+    everything = seen.pop()
+    assert everything >= 4  # the three syllables and the word above the staff
+    lyric_line = (0, 90, 155, 260, 180)  # page, x0, y0, x1, y1 of the line the lyrics reader took
+    read_phrases(assembly, [img], CFG, reader, [lyric_line])
+    assert seen.pop() == everything - 3
+    read_phrases(assembly, [img], replace(CFG, skip_lyric_lines=False), reader, [lyric_line])
+    assert seen.pop() == everything
+    read_phrases(assembly, [img], CFG, reader, [(1, 90, 155, 260, 180)])  # another page's line
+    assert seen.pop() == everything

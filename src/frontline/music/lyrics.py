@@ -42,6 +42,8 @@ __all__ = [
     "blank_boxes",
     "ink_pieces",
     "ocr_available",
+    "LyricLine",
+    "read_lyric_lines",
     "read_lyrics",
     "recognise_strips",
     "syllables",
@@ -532,6 +534,10 @@ def _strip(line: np.ndarray, words: Sequence[InkPiece]) -> tuple[np.ndarray, lis
     return np.concatenate([vpad, body, vpad], axis=0), spans
 
 
+LyricLine = tuple[int, int, int, int, int]
+"""A lyric line read: (page, x0, y0, x1, y1), in the frame the readers use (`upright_page`)."""
+
+
 def read_lyrics(
     assembly: Assembly,
     pages: Sequence[np.ndarray],
@@ -544,6 +550,17 @@ def read_lyrics(
     `pages` are the greyscale images the assembly read (same order and pixels); `reader` maps strips to
     characters (default: `recognise_strips`, which loads the OCR model on first use).
     """
+    return read_lyric_lines(assembly, pages, cfg, reader)[0]
+
+
+def read_lyric_lines(
+    assembly: Assembly,
+    pages: Sequence[np.ndarray],
+    cfg: LyricsConfig | None = None,
+    reader: Callable[[Sequence[np.ndarray], LyricsConfig], list[list[tuple[str, float, float]]]]
+    | None = None,
+) -> tuple[Score, list[LyricLine]]:
+    """`read_lyrics`, and where the lines it took for lyrics lie (the words reader leaves them alone)."""
     cfg = cfg or LyricsConfig()
     reader = reader or recognise_strips
     score = assembly.score
@@ -586,7 +603,7 @@ def read_lyrics(
         image = frames[page][0]
         if image is None or not any(k[0] == page for k in heads):
             continue
-        for s, y0, _y1, pieces, img in _page_lines(
+        for s, y0, y1, pieces, img in _page_lines(
             image, lay.staves, frames[page][1], used.get(page, set()), cfg
         ):
             words = [p for p in pieces if p.kind == "word"]
@@ -602,15 +619,16 @@ def read_lyrics(
             if _median_offset(word_sylls, head_xs, hits, sp, cfg) > cfg.max_median_offset:
                 continue
             strip, spans = _strip(img, words)
-            lines.append((page, s, y0, pieces, spans, len(strips)))
+            lines.append((page, s, y0, y1, pieces, spans, len(strips)))
             strips.append(strip)
     if not strips:
-        return score
+        return score, []
     read = reader(strips, cfg)
+    taken: list[LyricLine] = []
     # syllables -> notes; verse numbers per staff, top to bottom
     lyric_of: dict[tuple[int, int, int], list[tuple[int, str, str]]] = {}
     verse: dict[tuple[int, int], int] = {}
-    for page, s, _y0, pieces, spans, k in sorted(lines, key=lambda t: (t[0], t[1], t[2])):
+    for page, s, y0, y1, pieces, spans, k in sorted(lines, key=lambda t: (t[0], t[1], t[2])):
         sp = assembly.pages[page].staves[s].staff_space_px
         sylls = [y for y in syllables(pieces, _words_of(read[k], spans)) if _is_text(y.text)]
         cand = heads[(page, s)]
@@ -621,10 +639,11 @@ def read_lyrics(
             continue
         number = verse.get((page, s), 0) + 1
         verse[(page, s)] = number
+        taken.append((page, min(p.x0 for p in pieces), y0, max(p.x1 for p in pieces), y1))
         for i, j in pairs.items():
             lyric_of.setdefault(cand[j][1], []).append((number, sylls[i].syllabic, sylls[i].text))
     if not lyric_of:
-        return score
+        return score, taken
     parts: list[Part] = []
     for pi, part in enumerate(score.parts):
         measures: list[Measure] = []
@@ -641,4 +660,4 @@ def read_lyrics(
                     events[ei] = replace(e, lyrics=lyr_t)
             measures.append(replace(m, events=tuple(events)))
         parts.append(replace(part, measures=tuple(measures)))
-    return replace(score, parts=tuple(parts))
+    return replace(score, parts=tuple(parts)), taken

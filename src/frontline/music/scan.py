@@ -24,7 +24,7 @@ import numpy as np
 from frontline.errors import FrontlineError, InputError, JobError
 from frontline.music.assemble import AssembleConfig, Assembly, assemble_pages
 from frontline.music.layout import DewarpConfig, SplitConfig, dewarp, split_columns, staff_space
-from frontline.music.lyrics import LyricsConfig, ocr_available, prepare_ocr, read_lyrics
+from frontline.music.lyrics import LyricLine, LyricsConfig, ocr_available, prepare_ocr, read_lyric_lines
 from frontline.music.midi import save_midi
 from frontline.music.musicxml import _atomic_write, save_musicxml, save_mxl
 from frontline.music.normalize import IMAGE_SUFFIXES, NormalizeConfig, load_pages
@@ -503,10 +503,14 @@ def scan_piece(
                 if on_page and end:
                     on_page()
         assembly = assemble_pages(list(zip(page_glyphs, pages, strict=True)), cfg.assemble)
+        sung: list[LyricLine] = []
         if cfg.lyrics and ocr_available():
-            assembly = replace(assembly, score=read_lyrics(assembly, pages, cfg.lyrics_config))
+            with_lyrics, sung = read_lyric_lines(assembly, pages, cfg.lyrics_config)
+            assembly = replace(assembly, score=with_lyrics)
         if cfg.words and ocr_available():
-            assembly = replace(assembly, score=read_words(assembly, pages, cfg.words_config))
+            assembly = replace(
+                assembly, score=read_words(assembly, pages, cfg.words_config, lyric_lines=sung)
+            )
         if (cfg.lyrics or cfg.words) and not ocr_available():
             warnings.append(
                 "lyrics and text directions not read: the OCR model is missing "

@@ -29,6 +29,7 @@ import numpy as np
 from frontline.music.assemble import Assembly
 from frontline.music.lyrics import (
     InkPiece,
+    LyricLine,
     LyricsConfig,
     Syllable,
     attach,
@@ -192,6 +193,10 @@ class WordsConfig:
     """Least blank width (staff spaces) between two column clusters of `split_columns`."""
     ocr: LyricsConfig = LyricsConfig(min_char_prob=0.0)
     """Recogniser settings (height, batch, threads) shared with the lyrics reader."""
+    skip_lyric_lines: bool = True
+    """Do not read again the phrases on the lines the lyrics reader took for lyrics (`lyric_lines` of
+    `read_words`): their syllables were OCRed one phrase at a time a second time, about 0.1 s a page of
+    lyrics, to be dropped as the lyrics reader's words afterwards."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -597,6 +602,13 @@ def _events(
     return out, used, sung
 
 
+def _on_line(p: _Cand, line: LyricLine) -> bool:
+    """Whether a phrase lies on a lyric line: its middle row within the line's rows, its middle column
+    within the line's columns."""
+    cx, cy = (p[0] + p[2]) / 2, (p[1] + p[3]) / 2
+    return line[2] <= cy <= line[4] and line[1] <= cx <= line[3]
+
+
 def _is_lyric_line(xs: Sequence[float], heads: Sequence[float], space: float, cfg: WordsConfig) -> bool:
     """Whether the words of a line (their left x) are lyrics: several start where note heads expect syllables,
     left of the heads (`WordsConfig.lyric_lead`)."""
@@ -663,8 +675,10 @@ def read_phrases(
     cfg: WordsConfig | None = None,
     reader: Callable[[Sequence[np.ndarray], LyricsConfig], list[list[tuple[str, float, float]]]]
     | None = None,
+    lyric_lines: Sequence[LyricLine] = (),
 ) -> list[list[Phrase]]:
-    """Per page the text directions read (before placing them in measures), kept ones only."""
+    """Per page the text directions read (before placing them in measures), kept ones only; phrases on
+    `lyric_lines` (what the lyrics reader read) are not read again (`WordsConfig.skip_lyric_lines`)."""
     cfg = cfg or WordsConfig()
     reader = reader or recognise_strips
     frames = _frames(assembly, pages)
@@ -684,7 +698,10 @@ def read_phrases(
             _grand_pairs(lay.staves, lay.systems),
             _system_pairs(lay.staves, lay.systems),
         )
+        sung_lines = [ln for ln in lyric_lines if ln[0] == page] if cfg.skip_lyric_lines else []
         for p in found:
+            if any(_on_line(p, ln) for ln in sung_lines):
+                continue
             cands.append((page, p))
             strips.append(_strip(masked, p[0], p[1], p[2], p[3]))
     out: list[list[Phrase]] = [[] for _ in pages]
@@ -745,11 +762,13 @@ def read_words(
     cfg: WordsConfig | None = None,
     reader: Callable[[Sequence[np.ndarray], LyricsConfig], list[list[tuple[str, float, float]]]]
     | None = None,
+    lyric_lines: Sequence[LyricLine] = (),
 ) -> Score:
     """The assembled score with the text directions read from the page images added to its measures.
 
     `pages` are the greyscale images the assembly read (same order and pixels); `reader` maps strips to
-    characters (default: the lyrics' `recognise_strips`, which loads the OCR model on first use).
+    characters (default: the lyrics' `recognise_strips`, which loads the OCR model on first use);
+    `lyric_lines`: the lines the lyrics reader read (`lyrics.read_lyric_lines`), not read again.
     """
     cfg = cfg or WordsConfig()
     score = assembly.score
@@ -760,7 +779,7 @@ def read_words(
                 score,
                 parts=tuple(replace(p, name=names.get(i, p.name)) for i, p in enumerate(score.parts)),
             )
-    read = read_phrases(assembly, pages, cfg, reader)
+    read = read_phrases(assembly, pages, cfg, reader, lyric_lines)
     if not any(read):
         return score
     events, _, _ = _events(assembly, _frames(assembly, pages))
