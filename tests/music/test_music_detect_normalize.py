@@ -151,8 +151,11 @@ def test_bad_files(tmp_path: Path) -> None:
     pdf = tmp_path / "empty.pdf"
     pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")
     for bad in (empty, text, trunc, huge, pdf, tmp_path / "missing.png"):
-        with pytest.raises(InputError):
+        with pytest.raises(InputError) as err:
             load_pages(bad)
+        assert str(bad) in str(err.value) and "object at 0x" not in str(err.value)
+    with pytest.raises(InputError, match="not an image file .* look like text"):
+        load_pages(text)
     assert load_pages(good)[0].shape == (50, 50)
 
 

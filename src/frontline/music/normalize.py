@@ -206,7 +206,14 @@ def _load_image(p: Path, data: bytes, cfg: NormalizeConfig) -> np.ndarray:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InputError(f"{p}: image is too large ({exc}); downscale it first") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except UnidentifiedImageError:
+        head = data[:8]
+        kind = "text" if head.isascii() and all(32 <= b < 127 or b in (9, 10, 13) for b in head) else "data"
+        raise InputError(
+            f"{p}: not an image file (its first bytes {head!r} look like {kind}, not a PNG, JPEG, TIFF, BMP, "
+            "GIF or WebP header, whatever its name says); give an image or a PDF"
+        ) from None
+    except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"{p}: not a readable image ({exc}); give a PNG/JPEG/TIFF or a PDF") from None
     if grey.size == 0:
         raise InputError(f"{p}: the image has no pixels")
