@@ -209,3 +209,18 @@ def test_excerpt_musicxml_writes_tuplet_lengths_exactly() -> None:
     back: Any = converter.parseData(_measures_xml(score, 0, 2), format="musicxml")
     onsets = [Fraction(n.offset) for n in back.parts[0].getElementsByClass("Measure")[0].notes]
     assert onsets == [Fraction(2 * k, 13) for k in range(13)]
+
+
+def test_a_beamed_slashed_grace_note_is_written_as_the_page_shows_it() -> None:
+    from frontline.music.synth.corpus import unslash_beamed_graces
+
+    lone = '<note><grace slash="yes"/><pitch><step>E</step><octave>5</octave></pitch><type>eighth</type></note>'
+    beamed = (
+        '<note><grace slash="yes"/><pitch><step>C</step><octave>5</octave></pitch><type>16th</type>'
+        '<beam number="1">begin</beam><notations><slur type="start"/></notations></note>'
+    )
+    xml = f"<measure>{lone}<notehead/>{beamed}</measure>"
+    out = unslash_beamed_graces(xml)
+    assert out.count('<grace slash="yes"/>') == 1 and out.count('<grace slash="no"/>') == 1
+    assert out.index('slash="yes"') < out.index("eighth") < out.index('slash="no"')
+    assert unslash_beamed_graces(lone) == lone
