@@ -136,7 +136,14 @@ def test_a_system_split_by_its_lost_start_line_is_joined_to_the_page_usual_size(
     glyphs = [Glyph("barline", (500.0, tops[0], 502.0, tops[1] + 4 * SP), 1.0, 0)]
     for s0 in (4, 8, 12):  # the other systems have a line through all four staves
         glyphs.append(Glyph("systemicBarline", (99.0, tops[s0], 101.0, tops[s0 + 3] + 4 * SP), 1.0, s0))
-    assert [len(s.staves) for s in group_systems(staves, glyphs, complete=False)] == [2, 1, 1, 4, 4, 4]
+    assert [len(s.staves) for s in group_systems(staves, glyphs, complete=False, gaps=False)] == [
+        2,
+        1,
+        1,
+        4,
+        4,
+        4,
+    ]
     assert [len(s.staves) for s in group_systems(staves, glyphs)] == [4, 4, 4, 4]
     # a wide gap (a new system) or misaligned starts keep them apart
     far = [

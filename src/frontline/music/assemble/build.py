@@ -149,6 +149,10 @@ class AssembleConfig:
     complete_systems: bool = True
     """Neighbouring systems that together make the page's usual system size are one system (a four-staff
     system read as 2 + 1 + 1 when a degraded page lost its connectors; `staves.group_systems`)."""
+    systems_from_gaps: bool = True
+    """Systems of unequal sizes are regrouped at the page's wide gaps when that gives systems of one size
+    and one clef order (`staves._systems_from_gaps`; session 14: a binarised dev page of two 8-staff
+    systems read as 4 parts, 1056 -> 247 edits)."""
     pixel_beams: bool = True
     """Count the strokes (beams, flags) at each unflagged stem's far end in the page's ink, and take that
     count where it is larger than the beam glyphs' (the detector's classical line finder misses beams).
@@ -2589,6 +2593,13 @@ def _voice_items(gs: list[_Group]) -> list[RhythmItem]:
     ]
 
 
+def _grace_event(e: Note | Rest | Chord) -> bool:
+    """Whether an event is a grace note or grace chord (no duration in its measure)."""
+    if isinstance(e, Chord):
+        return e.notes[0].grace
+    return isinstance(e, Note) and e.grace
+
+
 def assemble_pages(
     pages: list[tuple[list[Glyph], np.ndarray | None]], config: AssembleConfig | None = None
 ) -> Assembly:
@@ -2672,7 +2683,7 @@ def assemble_pages(
             warnings.append(f"page {page_i + 1}: no staves found; nothing to read")
             layouts.append(PageLayout(page_i, (), (), tuple(original), (), angle))
             continue
-        systems = group_systems(staves, glyphs, complete=cfg.complete_systems)
+        systems = group_systems(staves, glyphs, complete=cfg.complete_systems, gaps=cfg.systems_from_gaps)
         voice_of: list[tuple[int, int]] = []
         if image is not None:  # name the word of each combined dynamics glyph from the page's pixels
             space = float(np.median([st.staff_space_px for st in staves]))
@@ -3334,8 +3345,10 @@ def assemble_pages(
                     system_filled.setdefault(r, []).extend(part_filled)
                     for sid in sids:
                         # a staff with nothing read in this measure: a whole-measure rest, for review
+                        # (grace notes alone too: a measure of no duration breaks MusicXML readers;
+                        # music21 fails on the whole file with a division by zero)
                         sn = staff_no[sid]
-                        if not any(e.staff == sn for e in events):
+                        if not any(e.staff == sn and not _grace_event(e) for e in events):
                             events.append(
                                 Rest(
                                     Fraction(0),
