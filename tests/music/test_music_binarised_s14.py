@@ -4,6 +4,8 @@ Systems are regrouped at the page's wide gaps (`AssembleConfig.systems_from_gaps
 
 from __future__ import annotations
 
+import numpy as np
+
 from frontline.music.assemble.staves import group_systems
 from frontline.music.records import Glyph, Staff
 
@@ -98,3 +100,35 @@ def test_with_no_link_at_all_systems_come_from_a_clear_jump_in_the_gaps() -> Non
     pairs = [_staff(i, 100.0 + i * 70.0 + (i // 2) * 30.0) for i in range(6)]
     treble = [Glyph("clefG", (105.0, s.top - 5, 125.0, s.bottom + 5), 0.9, i) for i, s in enumerate(pairs)]
     assert [len(s.staves) for s in group_systems(pairs, treble)] == [1] * 6
+
+
+def _dotted_page() -> np.ndarray:
+    """A page without staff lines (space 10): 24 solid heads 11 px tall and barlines broken into
+    pieces 18 px tall (a binarised scan's dotted barlines)."""
+    img = np.full((400, 1200), 255, np.uint8)
+    yy, xx = np.mgrid[0:400, 0:1200]
+    for k in range(24):
+        cx, cy = 60 + (k % 8) * 140 + (k // 8) * 40, 30 + (k * 53) % 340
+        img[((xx - cx) / 6.5) ** 2 + ((yy - cy) / 5.5) ** 2 <= 1.0] = 0
+    for x in (30, 600, 1160):
+        for y0 in (40, 160, 280):
+            img[y0 : y0 + 18, x : x + 2] = 0
+    return img
+
+
+def test_a_barlines_space_the_noteheads_contradict_is_not_taken() -> None:
+    from frontline.music.normalize import (
+        NormalizeConfig,
+        normalize_page,
+        space_from_barlines,
+        space_from_heads,
+    )
+
+    img = _dotted_page()
+    assert abs(space_from_barlines(img) - 18 / 4.12) < 0.3
+    assert abs(space_from_heads(img) - 10.0) < 1.0
+    assert abs(normalize_page(img).staff.space_px - 10.0) < 1.0
+    old = normalize_page(img, NormalizeConfig(head_check_ratio=0.0))
+    assert abs(old.staff.space_px - 18 / 4.12) < 0.3
+    # a blank page has no heads: nothing changes
+    assert space_from_heads(np.full((200, 200), 255, np.uint8)) == 0.0
