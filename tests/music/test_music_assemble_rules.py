@@ -164,3 +164,21 @@ def test_treble_over_bass_without_a_brace_is_a_grand_staff() -> None:
     assert systems[0].part_staves == ((0, 1),)
     glyphs[-1] = Glyph("clefG", (15, 190, 35, 250), 1.0, 3)  # two treble staves: two parts
     assert group_systems(staves_from_glyphs(glyphs), glyphs)[0].part_staves == ((0,), (1,))
+
+
+def test_a_whole_rest_between_the_notes_of_a_measure_is_the_other_voices_measure_rest() -> None:
+    # 3/8: a quarter, a dotted sixteenth and a thirty-second (1.5 quarters) with a whole rest drawn
+    # between them a little under the middle line: the second voice rests for the measure
+    slots = [
+        VoiceSlot(100.0, "up", 9.0, F(1)),
+        VoiceSlot(160.0, "", 3.5, F(4), is_rest=True),
+        VoiceSlot(200.0, "up", 5.0, F(3, 8), beam_group=0),
+        VoiceSlot(220.0, "up", 9.0, F(1, 8), beam_group=0),
+    ]
+    assert split_voices(slots, F(3, 2), 3.0, split_on_overflow=True, whole_rest_voice=True) == [1, 2, 1, 1]
+    assert split_voices(slots, F(3, 2), 3.0, split_on_overflow=True) == [1, 1, 1, 1]
+    # not when it stands left of every note (a measure of its own whose barline was missed) or when the
+    # notes without it do not fill the measure
+    left = [VoiceSlot(40.0, "", 3.5, F(4), is_rest=True), slots[0], *slots[2:]]
+    assert split_voices(left, F(3, 2), 3.0, whole_rest_voice=True) == [1, 1, 1, 1]
+    assert split_voices(slots, F(2), 3.0, whole_rest_voice=True) == [1, 1, 1, 1]

@@ -110,6 +110,21 @@ def _displaced_rests(slots: list[VoiceSlot], total: Fraction, expected: Fraction
     return moved if total - out == expected and out <= expected else []
 
 
+def _between_measure_rest(slots: list[VoiceSlot], total: Fraction, expected: Fraction | None) -> int | None:
+    """The index of the one whole or breve rest that stands between other events (some left, some right of
+    it) and without which they fill `expected` exactly while with it they overflow; else None."""
+    if expected is None or total <= expected:
+        return None
+    big = [i for i, s in enumerate(slots) if s.is_rest and s.duration in (4, 8)]
+    if len(big) != 1 or len(slots) < 3:
+        return None
+    i = big[0]
+    xs = [s.x for k, s in enumerate(slots) if k != i]
+    if not min(xs) < slots[i].x < max(xs) or total - slots[i].duration != expected:
+        return None
+    return i
+
+
 def split_voices(
     slots: list[VoiceSlot],
     expected: Fraction | None,
@@ -117,6 +132,7 @@ def split_voices(
     split_on_overflow: bool = False,
     stem_exceptions: bool = False,
     beams_apart: bool = False,
+    whole_rest_voice: bool = False,
 ) -> list[int]:
     """Voice number (1 or 2) per slot, in the order given.
 
@@ -130,11 +146,17 @@ def split_voices(
     its onset then agrees with where it stands (a lower voice's note drawn with an up stem). With
     `beams_apart`, two events of one beamed group (`VoiceSlot.beam_group`) are never taken as struck
     together by the split that follows time (neighbours in a dense run of sixteenths stand closer than
-    a second's heads).
+    a second's heads). With `whole_rest_voice`, a whole or breve rest between other events whose
+    removal leaves them filling the measure exactly is the other voice (its measure rest).
     """
     if not slots:
         return []
     total = sum((s.duration for s in slots), Fraction(0))
+    if whole_rest_voice:
+        lone = _between_measure_rest(slots, total, expected)
+        if lone is not None:
+            low = slots[lone].height < 4
+            return [(2 if low else 1) if i == lone else (1 if low else 2) for i in range(len(slots))]
     has_both = any(s.stem == "up" for s in slots) and any(s.stem == "down" for s in slots)
     overflow = expected is not None and total > expected
     # exactly two measures' worth with nothing struck together is likelier a missed barline than two voices
