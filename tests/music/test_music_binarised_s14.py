@@ -132,3 +132,19 @@ def test_a_barlines_space_the_noteheads_contradict_is_not_taken() -> None:
     assert abs(old.staff.space_px - 18 / 4.12) < 0.3
     # a blank page has no heads: nothing changes
     assert space_from_heads(np.full((200, 200), 255, np.uint8)) == 0.0
+
+
+def test_systems_a_little_apart_with_scattered_starts_are_regrouped_by_their_clefs() -> None:
+    # three systems of five staves, gaps 89 inside and 102 between (1.15 times); the staves' starts
+    # are scattered by lost line ends, the clefs stand at one x; one barline joins the first two staves
+    tops, y = [], 100.0
+    for _ in range(3):
+        for k in range(5):
+            tops.append(y)
+            y += 40.0 + (89.0 if k < 4 else 102.0)
+    staves = [_staff(i, t, 100.0 + (37 * i) % 90) for i, t in enumerate(tops)]
+    clefs = ("clefG", "clefG", "clefG", "clefG", "clefF")
+    glyphs = [Glyph(clefs[i % 5], (85.0, t - 5.0, 105.0, t + 45.0), 0.9, i) for i, t in enumerate(tops)]
+    glyphs.append(Glyph("barline", (500.0, tops[0], 502.0, tops[1] + 4 * SP), 0.9, 99))
+    assert [len(s.staves) for s in group_systems(staves, glyphs, gaps=False)] == [2] + [1] * 13
+    assert [len(s.staves) for s in group_systems(staves, glyphs)] == [5, 5, 5]
