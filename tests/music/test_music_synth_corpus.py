@@ -214,7 +214,9 @@ def test_excerpt_musicxml_writes_tuplet_lengths_exactly() -> None:
 def test_a_beamed_slashed_grace_note_is_written_as_the_page_shows_it() -> None:
     from frontline.music.synth.corpus import unslash_beamed_graces
 
-    lone = '<note><grace slash="yes"/><pitch><step>E</step><octave>5</octave></pitch><type>eighth</type></note>'
+    lone = (
+        '<note><grace slash="yes"/><pitch><step>E</step><octave>5</octave></pitch><type>eighth</type></note>'
+    )
     beamed = (
         '<note><grace slash="yes"/><pitch><step>C</step><octave>5</octave></pitch><type>16th</type>'
         '<beam number="1">begin</beam><notations><slur type="start"/></notations></note>'

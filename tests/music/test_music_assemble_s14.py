@@ -1,0 +1,42 @@
+"""Session 14: rules found on classical development pages built from the non-reserved corpus files of
+that style (chopin, cpebach, handel, schoenberg, verdi, weber, liliuokalani, ...; never the benchmark's).
+Each test fails without its rule."""
+
+from __future__ import annotations
+
+from assembly_glyphs import header, header_below, note
+
+from frontline.music.assemble import AssembleConfig, assemble_pages
+from frontline.music.records import Glyph
+
+
+def _grand_staff_with_a_slur(slur_y: tuple[float, float]) -> list[Glyph]:
+    """A braced grand staff (two treble staves, tops 100 and 220), 4/4, four quarters on each: the upper
+    ones low under their staff (y 160, on ledger lines), the lower ones inside theirs; a slur between the
+    staves from the first to the second note, at rows `slur_y`."""
+    glyphs = header("4", "4") + header_below("4", "4", 120)
+    glyphs += [
+        Glyph("systemicBarline", (19, 100, 21, 260), 1.0, 20),
+        Glyph("brace", (5, 100, 15, 260), 1.0, 21),
+        Glyph("barline", (330, 100, 331, 140), 1.0, 22),
+        Glyph("barline", (330, 220, 331, 260), 1.0, 23),
+    ]
+    for k, x in enumerate((100, 150, 200, 250)):
+        glyphs += note(x, 160, True, 30 + 4 * k)
+        glyphs += [Glyph("legerLine", (x - 3, 149.5, x + 15, 150.5), 1.0, 60 + 2 * k)]
+        glyphs += [Glyph("legerLine", (x - 3, 159.5, x + 15, 160.5), 1.0, 61 + 2 * k)]
+        glyphs += note(x, 235, True, 32 + 4 * k)
+    glyphs += [Glyph("slur", (102, slur_y[0], 160, slur_y[1]), 1.0, 90)]
+    return glyphs
+
+
+def test_a_slur_between_the_staves_goes_to_the_notes_it_passes_nearer() -> None:
+    # under the upper staff's low notes, but nearer the lower staff's top line than the upper's bottom
+    glyphs = _grand_staff_with_a_slur((176, 190))
+
+    def slurred(cfg: AssembleConfig) -> list[tuple[int, bool, bool]]:
+        m = assemble_pages([(glyphs, None)], cfg).score.parts[0].measures[0]
+        return sorted((n.staff, n.slur_start, n.slur_stop) for n in m.notes() if n.slur_start or n.slur_stop)
+
+    assert slurred(AssembleConfig()) == [(1, False, True), (1, True, False)]
+    assert slurred(AssembleConfig(slur_between_staves=False)) == [(2, False, True), (2, True, False)]
