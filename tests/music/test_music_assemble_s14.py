@@ -4,6 +4,8 @@ Each test fails without its rule."""
 
 from __future__ import annotations
 
+from fractions import Fraction as F
+
 from assembly_glyphs import header, header_below, note
 
 from frontline.music.assemble import AssembleConfig, assemble_pages
@@ -40,3 +42,19 @@ def test_a_slur_between_the_staves_goes_to_the_notes_it_passes_nearer() -> None:
 
     assert slurred(AssembleConfig()) == [(1, False, True), (1, True, False)]
     assert slurred(AssembleConfig(slur_between_staves=False)) == [(2, False, True), (2, True, False)]
+
+
+def test_a_triplet_that_starts_with_a_rest_takes_the_rest() -> None:
+    # 2/4: an eighth rest, then two eighths beamed under a "3" (the rest is the triplet's first third),
+    # then a quarter; the number sits on the beam of the two notes only
+    glyphs = header("2", "4") + [Glyph("rest8th", (90, 112, 99, 128), 1.0, 10)]
+    glyphs += note(130, 125, True, 11) + note(170, 120, True, 13)
+    glyphs += [Glyph("beam", (141, 85, 182, 90), 1.0, 15), Glyph("tuplet3", (155, 70, 163, 80), 1.0, 16)]
+    glyphs += note(230, 115, True, 17) + [Glyph("barline", (300, 100, 301, 140), 1.0, 19)]
+
+    def onsets(cfg: AssembleConfig) -> list[tuple[F, F]]:
+        m = assemble_pages([(glyphs, None)], cfg).score.parts[0].measures[0]
+        return [(n.onset_q, n.duration_q) for n in sorted(m.notes(), key=lambda n: n.onset_q)]
+
+    assert onsets(AssembleConfig()) == [(F(1, 3), F(1, 3)), (F(2, 3), F(1, 3)), (F(1), F(1))]
+    assert onsets(AssembleConfig(tuplet_rest_fill=False)) != onsets(AssembleConfig())
