@@ -43,6 +43,7 @@ __all__ = [
     "ink_pieces",
     "ocr_available",
     "LyricLine",
+    "StripReader",
     "read_lyric_lines",
     "read_lyrics",
     "recognise_strips",
@@ -534,6 +535,10 @@ def _strip(line: np.ndarray, words: Sequence[InkPiece]) -> tuple[np.ndarray, lis
     return np.concatenate([vpad, body, vpad], axis=0), spans
 
 
+StripReader = Callable[[Sequence[np.ndarray], "LyricsConfig"], list[list[tuple[str, float, float]]]]
+"""Text strips -> per strip its characters (char, x in strip px, probability): `recognise_strips` or a
+stand-in (tests)."""
+
 LyricLine = tuple[int, int, int, int, int]
 """A lyric line read: (page, x0, y0, x1, y1), in the frame the readers use (`upright_page`)."""
 
@@ -542,8 +547,7 @@ def read_lyrics(
     assembly: Assembly,
     pages: Sequence[np.ndarray],
     cfg: LyricsConfig | None = None,
-    reader: Callable[[Sequence[np.ndarray], LyricsConfig], list[list[tuple[str, float, float]]]]
-    | None = None,
+    reader: StripReader | None = None,
 ) -> Score:
     """The assembled score with the lyrics read from the page images attached to its notes.
 
@@ -557,8 +561,7 @@ def read_lyric_lines(
     assembly: Assembly,
     pages: Sequence[np.ndarray],
     cfg: LyricsConfig | None = None,
-    reader: Callable[[Sequence[np.ndarray], LyricsConfig], list[list[tuple[str, float, float]]]]
-    | None = None,
+    reader: StripReader | None = None,
 ) -> tuple[Score, list[LyricLine]]:
     """`read_lyrics`, and where the lines it took for lyrics lie (the words reader leaves them alone)."""
     cfg = cfg or LyricsConfig()

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -31,6 +31,7 @@ from frontline.music.lyrics import (
     InkPiece,
     LyricLine,
     LyricsConfig,
+    StripReader,
     Syllable,
     attach,
     blank_boxes,
@@ -673,8 +674,7 @@ def read_phrases(
     assembly: Assembly,
     pages: Sequence[np.ndarray],
     cfg: WordsConfig | None = None,
-    reader: Callable[[Sequence[np.ndarray], LyricsConfig], list[list[tuple[str, float, float]]]]
-    | None = None,
+    reader: StripReader | None = None,
     lyric_lines: Sequence[LyricLine] = (),
 ) -> list[list[Phrase]]:
     """Per page the text directions read (before placing them in measures), kept ones only; phrases on
@@ -760,8 +760,7 @@ def read_words(
     assembly: Assembly,
     pages: Sequence[np.ndarray],
     cfg: WordsConfig | None = None,
-    reader: Callable[[Sequence[np.ndarray], LyricsConfig], list[list[tuple[str, float, float]]]]
-    | None = None,
+    reader: StripReader | None = None,
     lyric_lines: Sequence[LyricLine] = (),
 ) -> Score:
     """The assembled score with the text directions read from the page images added to its measures.
@@ -836,8 +835,7 @@ def read_part_names(
     assembly: Assembly,
     pages: Sequence[np.ndarray],
     cfg: WordsConfig | None = None,
-    reader: Callable[[Sequence[np.ndarray], LyricsConfig], list[list[tuple[str, float, float]]]]
-    | None = None,
+    reader: StripReader | None = None,
 ) -> dict[int, str]:
     """Part index -> the name printed left of the part's staves in the piece's first system (confident
     reads only; parts without a printed name, and one-staff parts unless `single_staff_names`, are left

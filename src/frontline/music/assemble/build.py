@@ -1938,11 +1938,7 @@ def _system_pass(
             if others and sum(o_vals, Fraction(0)) == mark_ratio[0] * min(o_vals):
                 members = others
         if cfg.tuplet_rest_fill and mark_ratio and members and not any(gr.is_rest for gr in members):
-            st_t = page_staves[members[0].staff]
-            bar_xs = [
-                b.center_xy[0] for b in bars if b.bbox_xyxy[1] <= st_t.bottom and b.bbox_xyxy[3] >= st_t.top
-            ]
-            members = _with_tuplet_rests(members, groups, mark_ratio[0], bar_xs)
+            members = _with_tuplet_rests(members, groups, mark_ratio[0], [x for x, _ in bar_xs])
         ratio = mark_ratio or _ratio_for_count(len(members))
         if ratio is None:
             continue

@@ -355,6 +355,20 @@ def estimate_skew(grey: np.ndarray, max_deg: float = 3.0) -> float:
     return float(fine[int(np.argmax([sharpness(a) for a in fine]))])
 
 
+def _system_sizes(links: list[bool]) -> list[int]:
+    """Staves per system, top to bottom, from the links between neighbouring staves (True: one system)."""
+    sizes: list[int] = []
+    n = 1
+    for lk in links:
+        if lk:
+            n += 1
+        else:
+            sizes.append(n)
+            n = 1
+    sizes.append(n)
+    return sizes
+
+
 def _complete_systems(staves: list[Staff], links: list[bool]) -> list[bool]:
     """Join runs of consecutive systems that are each smaller than the page's usual system and together
     make exactly one, when the gaps between them are no wider than 1.25 times the widest gap inside a
@@ -365,15 +379,7 @@ def _complete_systems(staves: list[Staff], links: list[bool]) -> list[bool]:
     fell apart into 2 + 1 + 1 and every later part was out of step. The usual size is the commonest one
     among at least two systems of two or more staves.
     """
-    sizes: list[int] = []
-    n = 1
-    for lk in links:
-        if lk:
-            n += 1
-        else:
-            sizes.append(n)
-            n = 1
-    sizes.append(n)
+    sizes = _system_sizes(links)
     big = [z for z in sizes if z >= 2]
     if len(big) < 2:
         return links
@@ -442,15 +448,7 @@ def _systems_from_gaps(staves: list[Staff], links: list[bool], glyphs: list[Glyp
     (gaps 89 px inside, 102 between; the staves' starts scattered by the lost lines) read 5 + 10 x 1:
     465 edits; a page of three eight-staff systems kept no link at all.
     """
-    sizes: list[int] = []
-    n = 1
-    for lk in links:
-        if lk:
-            n += 1
-        else:
-            sizes.append(n)
-            n = 1
-    sizes.append(n)
+    sizes = _system_sizes(links)
     if len(staves) < 4 or (len(set(sizes)) == 1 and sizes[0] > 1):
         return links
     widths = [staves[i + 1].top - staves[i].bottom for i in range(len(staves) - 1)]
