@@ -30,6 +30,21 @@ def header_below(beats: str, beat_type: str, dy: float, first_id: int = 10) -> l
     ]
 
 
+def grand_staff(beats: str, beat_type: str, bar_x: float) -> list[Glyph]:
+    """Two treble staves (tops 100 and 220) braced into a grand staff with a systemic barline, the time
+    signature on both, and a barline through each staff at `bar_x` (glyph ids 0-23)."""
+    return (
+        header(beats, beat_type)
+        + header_below(beats, beat_type, 120)
+        + [
+            Glyph("systemicBarline", (19, 100, 21, 260), 1.0, 20),
+            Glyph("brace", (5, 100, 15, 260), 1.0, 21),
+            Glyph("barline", (bar_x, 100, bar_x + 1, 140), 1.0, 22),
+            Glyph("barline", (bar_x, 220, bar_x + 1, 260), 1.0, 23),
+        ]
+    )
+
+
 def note(x: float, cy: float, up: bool, gid: int, head: str = "noteheadBlack") -> list[Glyph]:
     """A notehead centred at height `cy` with its stem (ids gid, gid + 1), up or down."""
     on = "OnLine" if int(cy) % 10 == 0 else "InSpace"

@@ -8,7 +8,7 @@ from fractions import Fraction
 from fractions import Fraction as F
 
 import numpy as np
-from assembly_glyphs import header, header_below, note
+from assembly_glyphs import grand_staff, header, note
 
 from frontline.music.assemble import AssembleConfig, assemble_pages
 from frontline.music.assemble.dynamics import _drawing, dynamic_match, match_dynamic_word
@@ -20,13 +20,7 @@ def _grand_staff_triplet() -> list[Glyph]:
     """A grand staff (treble staves, tops 100 and 220) in 2/4: a half note (stem up) on the upper staff,
     three quarters (stems up) on the lower one under a bracketed 3 that stands between the staves, a
     little nearer the upper staff's lines (as a piano dev page draws a lower-staff triplet)."""
-    glyphs = header("2", "4") + header_below("2", "4", 120)
-    glyphs += [
-        Glyph("systemicBarline", (19, 100, 21, 260), 1.0, 20),
-        Glyph("brace", (5, 100, 15, 260), 1.0, 21),
-        Glyph("barline", (300, 100, 301, 140), 1.0, 22),
-        Glyph("barline", (300, 220, 301, 260), 1.0, 23),
-    ]
+    glyphs = grand_staff("2", "4", 300)
     glyphs += note(100, 125, True, 30, head="noteheadHalf")
     for k, x in enumerate((100, 160, 220)):
         glyphs += note(x, 245, True, 40 + 2 * k)

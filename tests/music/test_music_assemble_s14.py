@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 
-from assembly_glyphs import header, header_below, note
+from assembly_glyphs import grand_staff, header, note
 
 from frontline.music.assemble import AssembleConfig, assemble_pages
 from frontline.music.records import Glyph
@@ -16,13 +16,7 @@ def _grand_staff_with_a_slur(slur_y: tuple[float, float]) -> list[Glyph]:
     """A braced grand staff (two treble staves, tops 100 and 220), 4/4, four quarters on each: the upper
     ones low under their staff (y 160, on ledger lines), the lower ones inside theirs; a slur between the
     staves from the first to the second note, at rows `slur_y`."""
-    glyphs = header("4", "4") + header_below("4", "4", 120)
-    glyphs += [
-        Glyph("systemicBarline", (19, 100, 21, 260), 1.0, 20),
-        Glyph("brace", (5, 100, 15, 260), 1.0, 21),
-        Glyph("barline", (330, 100, 331, 140), 1.0, 22),
-        Glyph("barline", (330, 220, 331, 260), 1.0, 23),
-    ]
+    glyphs = grand_staff("4", "4", 330)
     for k, x in enumerate((100, 150, 200, 250)):
         glyphs += note(x, 160, True, 30 + 4 * k)
         glyphs += [Glyph("legerLine", (x - 3, 149.5, x + 15, 150.5), 1.0, 60 + 2 * k)]
