@@ -143,6 +143,11 @@ class AssembleConfig:
     """Flag a measure for review when one of its noteheads or rests was detected with a lower score."""
     deskew: bool = True
     """Measure the page's rotation on the image and undo it on the glyph boxes before reading staves."""
+    skew_ink_percentile: float | None = 90.0
+    """The rotation is measured on long horizontal ink darker than a quarter of this percentile of its
+    darkness (None: of its darkest pixel): on a faint low-contrast page the darkest beams and slurs alone
+    cleared the old threshold and set the angle (session 15, classical degraded dev pages: 3 of 36
+    unbinarised pages read a wrong angle, one 667 -> 140 edits; `staves.estimate_skew`)."""
     skew_from_barlines: bool = True
     """A page of one or two staves whose lines are gone takes its rotation from its barlines' centres
     (`staves.skew_from_staff_boxes`; session 11: a lineless dev page 401 -> 5 oracle edits)."""
@@ -2710,7 +2715,11 @@ def assemble_pages(
             for k, gl in enumerate(raw_glyphs)
         ]
         original = glyphs
-        angle = estimate_skew(image) if image is not None and cfg.deskew else 0.0
+        angle = (
+            estimate_skew(image, ink_percentile=cfg.skew_ink_percentile)
+            if image is not None and cfg.deskew
+            else 0.0
+        )
         center = (image.shape[1] / 2.0, image.shape[0] / 2.0) if image is not None else (0.0, 0.0)
         upright = image
         image_staves: list[Staff] = []

@@ -320,10 +320,12 @@ def group_systems(
     return systems
 
 
-def estimate_skew(grey: np.ndarray, max_deg: float = 3.0) -> float:
+def estimate_skew(grey: np.ndarray, max_deg: float = 3.0, ink_percentile: float | None = None) -> float:
     """Page rotation in degrees from the sharpness of the row profile of dark pixels (staff lines dominate).
 
     Positive when lines descend to the right (y grows with x). Works on a downscaled copy; 0.02 degree steps.
+    Long horizontal ink counts from a quarter of its darkest value, or, with `ink_percentile`, of that
+    percentile of its darkness (faint staff lines of a low-contrast page next to dark beams then still vote).
     """
     if grey.ndim != 2 or grey.size == 0:
         return 0.0
@@ -337,7 +339,11 @@ def estimate_skew(grey: np.ndarray, max_deg: float = 3.0) -> float:
     dark = darkness(small, paper)
     run = max(15, small.shape[1] // 60)
     lines = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, run), np.uint8)).astype(np.float32)
-    thr = 0.25 * float(lines.max()) if lines.size else 0.0
+    if ink_percentile is None:
+        thr = 0.25 * float(lines.max()) if lines.size else 0.0
+    else:
+        dark_runs = lines[lines > 0]
+        thr = 0.25 * float(np.percentile(dark_runs, ink_percentile)) if dark_runs.size else 0.0
     ys, xs = np.nonzero(lines > thr)
     if ys.size < 200:
         return 0.0
