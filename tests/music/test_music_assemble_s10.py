@@ -54,8 +54,8 @@ def test_a_dynamic_above_the_next_part_marks_that_part() -> None:
     ]
     parts = assemble_pages([(mid, None)]).score.parts
     assert _directions(parts[0].measures[0]) == [("dynamic", "p", F(0), 1)]
-    # within a grand staff a dynamic between the staves stays with the upper staff
-    grand = assemble_pages([(_two_parts(brace=True), None)]).score.parts
+    # within a grand staff a dynamic in the middle of the gap stays with the upper staff
+    grand = assemble_pages([(mid + [Glyph("brace", (5, 100, 15, 260), 1.0, 26)], None)]).score.parts
     assert len(grand) == 1 and _directions(grand[0].measures[0]) == [("dynamic", "p", F(0), 1)]
 
 

@@ -280,7 +280,8 @@ def group_systems(
     # whether the engraver drew its brace as a glyph (brace) or as a path (seen as bracket)
     braced = [br or (pg and bj) for br, pg, bj in zip(braced, pair_group, bar_joined, strict=True)]
     # no brace or bracket seen at all (a detector may miss them): a system of exactly two staves with a
-    # treble clef over a bass clef at their start is a piano grand staff
+    # treble clef over a bass clef at their start whose barlines run through both is a piano grand staff
+    # (with barlines of their own the two staves are two instruments, e.g. a duo score without a brace)
     grouped = {g.class_name for g in glyphs} & {"brace", "bracket"}
     for i in range(len(staves) - 1):
         lone_pair = links[i] and (i == 0 or not links[i - 1]) and (i + 2 >= len(staves) or not links[i + 1])
@@ -288,6 +289,7 @@ def group_systems(
             lone_pair
             and not braced[i]
             and not grouped
+            and bar_joined[i]
             and _clef_at_start(glyphs, staves[i], "clefG")
             and (_clef_at_start(glyphs, staves[i + 1], "clefF"))
         ):
