@@ -7,11 +7,14 @@ run-length rules. Works on a `NormalizedPage` and returns Glyphs in the original
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from frontline.music.components import component_boxes, components
 from frontline.music.normalize import NormalizedPage, row_ridges
+from frontline.music.quantiles import percentiles
 from frontline.music.records import Glyph
 
 __all__ = [
@@ -187,12 +190,9 @@ class LineSegments:
 
 def _components(mask: np.ndarray) -> np.ndarray:
     """Bounding boxes (N, 4) xyxy (exclusive max) of 8-connected components of a bool mask."""
-    import cv2
-
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    if n <= 1:
+    s = component_boxes(mask)
+    if not len(s):
         return np.zeros((0, 4))
-    s = stats[1:]
     x, y, w, h = s[:, 0], s[:, 1], s[:, 2], s[:, 3]
     return np.stack([x, y, x + w, y + h], 1).astype(np.float64)
 
@@ -204,7 +204,7 @@ def _line_ink(image: np.ndarray, share: float) -> np.ndarray:
     if share <= 0:
         _, ink = cv2.threshold(image, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
         return ink.astype(np.uint8)
-    paper, dark = np.percentile(image[::2, ::2], [60.0, 0.5])
+    paper, dark = percentiles(image[::2, ::2], [60.0, 0.5])
     thr = paper - share * max(1.0, paper - dark)
     return (image < thr).astype(np.uint8)
 
@@ -298,10 +298,9 @@ def _extend_staves(
 
     if not staves:
         return staves
-    paper, dark = np.percentile(image[::2, ::2], [60.0, 0.5])
+    paper, dark = percentiles(image[::2, ::2], [60.0, 0.5])
     need = contrast * max(1.0, float(paper - dark))
     h, w = image.shape
-    img = image.astype(np.float32)
     win = max(3, int(round(sp)))
     max_gap = int(round(3.0 * sp))
     run = max(2, int(round(0.5 * sp)))
@@ -313,8 +312,10 @@ def _extend_staves(
         if line_rows[0] < 1 or line_rows[-1] >= h - 1:
             out.append((x0, y0, x1, y1))
             continue
-        lines = np.mean([img[r - 1 : r + 2].min(axis=0) for r in line_rows], axis=0)
-        spaces = np.mean([img[r] for r in space_rows], axis=0)
+        # the rows read as float32 (the minimum of whole levels is one of them): no float copy of the page
+        f32 = np.float32
+        lines = np.mean([image[r - 1 : r + 2].min(axis=0).astype(f32) for r in line_rows], axis=0)
+        spaces = np.mean([image[r].astype(f32) for r in space_rows], axis=0)
         lead = cv2.blur((spaces - lines).reshape(1, -1), (win, 1)).ravel()
         # half the lead the staff shows inside its box: the smoothed profile crosses it at the lines' end
         inside = lead[max(0, int(x0)) : max(1, int(x1))]
@@ -534,15 +535,20 @@ def _faint_verticals(
     """
     import cv2
 
-    paper, dark = np.percentile(image[::2, ::2], [60.0, 0.5])
+    paper, dark = percentiles(image[::2, ::2], [60.0, 0.5])
     rng = max(1.0, float(paper - dark))
-    img = image.astype(np.int16)
     d = max(2, int(round(0.3 * sp)))
+    need = contrast * rng
+    img = image if image.dtype == np.uint8 and need > 0 else image.astype(np.int16)
     left = np.full_like(img, 255)
     left[:, d:] = img[:, :-d]
     right = np.full_like(img, 255)
     right[:, :-d] = img[:, d:]
-    ridge = ((np.minimum(left, right) - img) >= contrast * rng).astype(np.uint8)
+    if img.dtype == np.uint8:  # whole levels, a positive margin: saturating uint8 differences suffice
+        lead = cv2.subtract(np.minimum(left, right), img)
+        _, ridge = cv2.threshold(lead, min(255, math.ceil(need) - 1), 1, cv2.THRESH_BINARY)
+    else:
+        ridge = ((np.minimum(left, right) - img) >= need).astype(np.uint8)
     if bridge > 0:
         gap = max(2, int(round(bridge * sp)) + 1)
         ridge = cv2.morphologyEx(ridge, cv2.MORPH_CLOSE, np.ones((gap, 1), np.uint8)).astype(np.uint8)
@@ -710,7 +716,7 @@ def _staff_lines(
 
     tall = cv2.dilate(ink, np.ones((3, 1), np.uint8)) if cfg.staff_slant_tolerant else ink
     horiz = cv2.morphologyEx(tall, cv2.MORPH_OPEN, k_staff) & ink
-    n_h, lab_h, st_h, _ = cv2.connectedComponentsWithStats(horiz, connectivity=8)
+    n_h, lab_h, st_h = components(horiz)
     # thickness = ink area / length, not the box height: a line with a residual slant has a tall box
     is_thin = st_h[:, cv2.CC_STAT_AREA] / np.maximum(st_h[:, cv2.CC_STAT_WIDTH], 1) <= thin + 1
     is_thin[0] = False
@@ -890,7 +896,7 @@ def find_lines_normalized(
             classes.append("stem")
         elif cfg.stem_follow > 0 and symbols is not None and len(heads):
             if soft_ink is None:
-                paper, dark = np.percentile(image[::2, ::2], [60.0, 0.5])
+                paper, dark = percentiles(image[::2, ::2], [60.0, 0.5])
                 soft_ink = image < paper - 0.2 * max(1.0, float(paper - dark))
             b, wide = _follow_vertical(
                 soft_ink, b, int(round(cfg.stem_follow * sp)), max(2, int(round(0.3 * sp)))
@@ -960,7 +966,7 @@ def find_lines_normalized(
         x0, y0, x1, y1 = (int(round(v)) for v in hb)
         search[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = 0
     thick = cv2.morphologyEx(search, cv2.MORPH_OPEN, np.ones((kb, kb), np.uint8))
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(thick, connectivity=8)
+    n, lab, stats = components(thick)
     for i in range(1, n):
         x, y, w, h, area = stats[i]
         if w < cfg.beam_min_length * sp:

@@ -16,6 +16,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from frontline.music.components import components
+from frontline.music.quantiles import percentiles
 from frontline.music.records import Glyph
 
 __all__ = [
@@ -190,7 +192,7 @@ def snap_rest_bars(
 
 def _ink(image: np.ndarray, share: float) -> np.ndarray:
     """Bool ink mask of a normalised page: darker than `share` of the way from paper to the darkest ink."""
-    paper, dark = np.percentile(image[::4, ::4], [60.0, 0.5])
+    paper, dark = percentiles(image[::4, ::4], [60.0, 0.5])
     return np.asarray(image < paper - share * max(1.0, paper - dark))
 
 
@@ -344,8 +346,6 @@ def find_articulation_blobs(
     centred under or over a stem's end counts too (the articulation of a stem-side note). Detections
     scored under 0.4 do not count as covering a blob.
     """
-    import cv2
-
     heads = np.asarray(
         [g.bbox_xyxy for g in glyphs if g.class_name.startswith("notehead")], np.float64
     ).reshape(-1, 4)
@@ -358,7 +358,7 @@ def find_articulation_blobs(
         sx = (stems[:, 0] + stems[:, 2]) / 2.0
         anchors = np.concatenate([heads, np.stack([sx - 0.5, stems[:, 1], sx + 0.5, stems[:, 3]], 1)])
     ink = _ink(image, 0.5).astype(np.uint8)
-    n, _, st, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, _, st = components(ink)
     hx = (anchors[:, 0] + anchors[:, 2]) / 2.0
     found: list[Glyph] = []
     for i in range(1, n):
@@ -894,12 +894,10 @@ def find_rest_bars(
     ink = (image < 128).astype(np.uint8)
     kw, kh = 2 * max(1, round(0.4 * space)) + 1, 2 * max(1, round(0.175 * space)) + 1  # odd: no shift
     core = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((kh, kw), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    n, _, stats = components(core)
     # the ink without staff lines: a rest bar is a blob of its own there, a piece of beam is not
     lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, 2 * round(1.5 * space) + 1), np.uint8))
-    _, rest_lab, rest_stats, _ = cv2.connectedComponentsWithStats(
-        (ink > lines).astype(np.uint8), connectivity=8
-    )
+    _, rest_lab, rest_stats = components((ink > lines).astype(np.uint8))
     boxes = np.asarray([g.bbox_xyxy for g in glyphs], np.float64).reshape(-1, 4)
     out: list[Glyph] = []
     for x, y, w, h, _area in stats[1:n]:
