@@ -7,6 +7,7 @@ the original page pixels (x right, y down).
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import warnings
@@ -334,9 +335,18 @@ def _flatten(grey: np.ndarray) -> np.ndarray:
     k = 7
     bg = cv2.dilate(small, np.ones((k, k), np.uint8))
     bg = cv2.GaussianBlur(bg, (0, 0), 2.0)
-    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
-    out = grey.astype(np.float32) / np.maximum(bg, 1.0) * 255.0
-    return np.clip(out, 0, 255).astype(np.uint8)
+    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    # both are whole grey levels, so the float32 quotient is a 256 x 256 table, read at bg * 256 + grey
+    idx = bg.astype(np.uint16) << 8
+    idx |= grey
+    return _flatten_table().ravel()[idx]
+
+
+@functools.cache
+def _flatten_table() -> np.ndarray:
+    """(256, 256) uint8: `_flatten`'s clip(grey / max(bg, 1) * 255) in float32 at [bg, grey]."""
+    g = np.arange(256, dtype=np.float32)
+    return np.clip(g[None, :] / np.maximum(g[:, None], 1.0) * 255.0, 0, 255).astype(np.uint8)
 
 
 def _vertical_runs(mask: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -368,21 +378,24 @@ def estimate_staff(grey: np.ndarray, config: NormalizeConfig | None = None) -> S
     import cv2
 
     cfg = config or NormalizeConfig()
-    mask = _binarize(grey)
-    ink = float(mask.mean())
+    if grey.dtype == np.uint8:  # the Otsu mask's share of ink, counted without a bool copy of the page
+        _, otsu = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+        ink = cv2.countNonZero(otsu) / otsu.size
+    else:
+        ink = float(_binarize(grey).mean())
     if ink < 1e-4 or ink > 0.6:
         return StaffEstimate(0.0, 0.0, 0.0, False)
     # faint or noisy staff lines: average along rows first, then call "ink" anything clearly darker
     # than the paper (threshold from the paper level and the noise left after the row average)
-    k = max(9, int(round(mask.shape[1] / 80)))  # ~3 staff spaces on a typical page, any resolution
+    k = max(9, int(round(grey.shape[1] / 80)))  # ~3 staff spaces on a typical page, any resolution
     blurred = cv2.blur(grey, (k, 1))
-    hb = blurred.astype(np.float32)
     if blurred.dtype == np.uint8:  # the same statistics from the 256-level histogram (quantiles.py)
         counts, levels = level_counts(blurred), np.arange(256, dtype=np.float64)
         paper = float(np.float32(quantiles(counts, levels, [50.0])[0]))
         sigma = 1.4826 * float(np.float32(quantiles(counts, np.abs(levels - paper), [50.0])[0]))
         low = float(np.float32(quantiles(counts, levels, [0.1])[0]))
     else:
+        hb = blurred.astype(np.float32)
         paper = float(np.median(hb))
         sigma = 1.4826 * float(np.median(np.abs(hb - paper)))
         low = float(np.percentile(hb, 0.1))
@@ -390,9 +403,14 @@ def estimate_staff(grey: np.ndarray, config: NormalizeConfig | None = None) -> S
     # leave the paper between staff lines 12-14 levels below the page median, which then merged
     # whole staves into one black run (a one-staff page found no staff at all)
     contrast = paper - low
-    dark = hb < paper - max(12.0, 5.0 * sigma, 0.15 * contrast)
-    horiz = cv2.morphologyEx(dark.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, k), np.uint8)).astype(bool)
-    step = max(1, mask.shape[1] // 400)
+    cut = np.float32(paper - max(12.0, 5.0 * sigma, 0.15 * contrast))  # compared in float32
+    if blurred.dtype == np.uint8:  # whole levels below the cut: below its ceiling (one uint8 pass)
+        below = min(256, max(0, math.ceil(float(cut))))
+        _, dark = cv2.threshold(blurred, below - 1, 1, cv2.THRESH_BINARY_INV)
+    else:
+        dark = (hb < cut).astype(np.uint8)
+    horiz = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
+    step = max(1, grey.shape[1] // 400)
     black, white, trip = _vertical_runs(horiz, step)
     if len(black) < 50 or len(white) < 50:
         return StaffEstimate(0.0, 0.0, 0.0, False)
