@@ -267,8 +267,12 @@ def onnx_session(model: DWD | ExportedDWD) -> Any | None:
 def prepare(model: DWD | ExportedDWD, config: DetectConfig | None = None) -> None:
     """Make now what the first page would otherwise make: the detector's and the glyph classifier's ONNX
     Runtime sessions and the classifier's weights (a scan loads its models once, before its pages; a
-    damaged export warns here)."""
+    damaged export warns here), and the decoder's watershed modules (scikit-image and scipy.ndimage:
+    0.5-0.8 s of imports that the first page paid)."""
     cfg = config or DetectConfig()
+    import scipy.ndimage  # noqa: F401
+    from skimage.segmentation import watershed  # noqa: F401
+
     if cfg.onnx:
         onnx_session(model)
     if cfg.glyph_classifier:
