@@ -300,6 +300,17 @@ class AssembleConfig:
     than their measure (a false breve mid-measure in 2/4 shifted every later onset by eight quarters;
     clean development pages: 28 of 29 hollow heads below 0.5 matched no true head, but pages of an
     older detector hold many true whole notes scored 0.3-0.5, so shorter ones are kept); 0 = keep all."""
+    fill_staves_need_symbols: bool = True
+    """A staff of the detector's staff glyphs that the page's own finder did not see (while it saw others)
+    is kept only with a clef, head, rest, key or time signature on it: mottled paper gave a one-staff
+    page ten empty glyph staves below the music, read as 15 measures of rests (session 15, classical
+    degraded dev pages: 149 -> 123 edits on that page; no page of D, F, G or A has such a staff)."""
+    beam_stem_chords: bool = True
+    """Black or half heads in one column (0.4 spaces) under one beam whose stems were all missed share one
+    drawn stem, from the farthest head to the beam, instead of one stem each: a chord's head beyond a gap
+    (a ledger-line third) took its own stem and voice (session 15, faint stems, detector mode without
+    lyrics: classical degraded CD 8999 -> 8471 edits, 7 pages changed, none worse; D 5 pages changed
+    1036 -> 832; F and G unchanged)."""
     chord_join: bool = True
     """A detected stemless head in line with a stemmed chord (0.4 spaces), beyond its head end and within
     three spaces of it, joins that chord (the stem between the heads was missed; the head was read as
@@ -1204,6 +1215,7 @@ def _system_pass(
     # draw the stem it must have, from the head to that beam or flag
     stems = list(stems)
     reach = by_class.get("beam", []) + [g for name in FLAG_COUNT for g in by_class.get(name, [])]
+    drawn: dict[int, tuple[Glyph, bool]] = {}  # stem index -> (beam or flag it was drawn to, up)
     for hi, h in enumerate(heads):
         if hi in stem_of or head_kind(h.glyph.class_name) not in ("black", "half"):
             continue
@@ -1221,8 +1233,25 @@ def _system_pass(
         up = b.center_xy[1] < h.cy
         sx = hx1 - 0.5 if up else hx0 + 0.5
         y0, y1 = (b.bbox_xyxy[1], h.cy) if up else (h.cy, b.bbox_xyxy[3])
+        shared = next(
+            (
+                k
+                for k, (bk, upk) in drawn.items()
+                if cfg.beam_stem_chords
+                and bk is b
+                and upk == up
+                and abs(stems[k].center_xy[0] - sx) <= 0.4 * sp
+            ),
+            None,
+        )
+        if shared is not None:  # another head of the chord drew a stem to this beam: lengthen that one
+            sb = stems[shared].bbox_xyxy
+            stems[shared] = replace(stems[shared], bbox_xyxy=(sb[0], min(sb[1], y0), sb[2], max(sb[3], y1)))
+            stem_of[hi] = shared
+            continue
         stems.append(Glyph("stem", (sx - 0.5, y0, sx + 0.5, y1), h.glyph.score, h.glyph.glyph_id))
         stem_of[hi] = len(stems) - 1
+        drawn[len(stems) - 1] = (b, up)
     if cfg.ottava:
         _apply_ottavas(
             by_class.get("ottavaBracket", []),
@@ -2760,7 +2789,7 @@ def assemble_pages(
             detected = any(g.score < 1.0 for g in glyphs)  # a detector's symbols (not annotations)
             if cfg.ink_endings and detected:
                 light_ink = ink_mask(upright, 0.2)
-            staves = _merge_staves(staves, image_staves)
+            staves = _merge_staves(staves, image_staves, glyphs if cfg.fill_staves_need_symbols else None)
             if cfg.image_barlines and staves:
                 glyphs = glyphs + _new_barlines(
                     glyphs,
@@ -3825,17 +3854,37 @@ def _new_barlines(
     return out
 
 
-def _merge_staves(from_glyphs: list[Staff], from_image: list[Staff]) -> list[Staff]:
+def _merge_staves(
+    from_glyphs: list[Staff], from_image: list[Staff], symbols: list[Glyph] | None = None
+) -> list[Staff]:
     """One staff list from the detector's staff glyphs and the page's own staff finder.
 
     A detector's line finder may miss staves, see part of one, or take a ledger line for a staff line
     (measured on the benchmark pages: 2 of 24 pages fully right); the page's own finder (`find_staves`,
-    24 of 24) wins where both see a staff, and glyph staves fill in only where it found none.
+    24 of 24) wins where both see a staff, and glyph staves fill in only where it found none. With
+    `symbols`, a filling glyph staff needs a clef, head, rest, key or time signature on it (when the
+    page's finder saw any staff).
     """
     out: list[Staff] = list(from_image)
-    out += [g for g in from_glyphs if not any(f.top <= g.bottom and g.top <= f.bottom for f in from_image)]
+    fill = [g for g in from_glyphs if not any(f.top <= g.bottom and g.top <= f.bottom for f in from_image)]
+    if symbols is not None and from_image:
+        fill = [st for st in fill if any(_on_staff(g, st) for g in symbols)]
+    out += fill
     out.sort(key=lambda st: st.top)
     return [Staff(k, st.line_ys, st.x0, st.x1) for k, st in enumerate(out)]
+
+
+_STAFF_SYMBOLS = ("clef", "notehead", "rest", "key", "timeSig")
+
+
+def _on_staff(g: Glyph, st: Staff) -> bool:
+    """Whether `g` is a clef, head, rest, key or time signature whose centre lies on staff `st` (two
+    spaces above or below it, a space beyond its ends)."""
+    if not g.class_name.startswith(_STAFF_SYMBOLS):
+        return False
+    x, y = g.center_xy
+    sp = st.staff_space_px
+    return st.top - 2 * sp <= y <= st.bottom + 2 * sp and st.x0 - sp <= x <= st.x1 + sp
 
 
 def _rotate_image(image: np.ndarray, angle_deg: float) -> np.ndarray:
