@@ -72,10 +72,11 @@ def test_dotted_staff_lines_are_closed_into_a_staff() -> None:
     img = np.full((160, 600), 250, np.uint8)
     _dotted_staff(img, 40, np.random.default_rng(0))
     img[120:140, 300:320] = 0
-    plain = LineConfig(line_ridge=0.0, staff_close=0.0)  # ink lines only: the dots are no long run
+    # ink lines only (and no wide row average, `staff_dotted`): the dots are no long run
+    plain = LineConfig(line_ridge=0.0, staff_close=0.0, staff_dotted=0.0)
     segs = find_lines_normalized(img, SP, plain)
     assert "staff" not in segs.classes
-    segs = find_lines_normalized(img, SP, LineConfig(line_ridge=0.0))
+    segs = find_lines_normalized(img, SP, LineConfig(line_ridge=0.0, staff_dotted=0.0))
     boxes = [b for c, b in zip(segs.classes, segs.boxes, strict=True) if c == "staff"]
     assert len(boxes) == 1
     x0, y0, x1, y1 = boxes[0]

@@ -35,7 +35,7 @@ def test_faint_staff_lines_found_by_row_ridge() -> None:
     img = _page([40, 50, 60, 70, 80], level=225).astype(np.int16)
     img += np.random.default_rng(0).normal(0, 3, img.shape).round().astype(np.int16)
     img = np.clip(img, 0, 255).astype(np.uint8)
-    assert _staff_boxes(img, LineConfig(line_ridge=0.0)) == []
+    assert _staff_boxes(img, LineConfig(line_ridge=0.0, staff_dotted=0.0)) == []
     boxes = _staff_boxes(img, LineConfig(line_ridge=0.08))
     assert len(boxes) == 1
     x0, y0, x1, y1 = boxes[0]
@@ -82,7 +82,7 @@ def test_full_finder_on_a_faint_staff_with_clef_and_key() -> None:
     img[38:64, 62:68] = 20
     img[38:64, 76:82] = 20
     on = _staff_boxes(img, LineConfig())
-    off = _staff_boxes(img, LineConfig(line_ridge=0.0, staff_extend=0.0))
+    off = _staff_boxes(img, LineConfig(line_ridge=0.0, staff_extend=0.0, staff_dotted=0.0))
     assert off == [] and len(on) == 1
     assert 25 <= on[0][0] <= 32 and on[0][2] >= 376
 

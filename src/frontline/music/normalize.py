@@ -78,6 +78,15 @@ class NormalizeConfig:
     height (4.5 px for a space of 7.2; session 14: two binarised pages, one of G and one fresh)."""
     head_agree: float = 1.15
     """... the largest ratio between the run-length space and the heads' that counts as agreeing."""
+    deskew_dotted: float = 0.0
+    """On a page where no staff line was found (space from the barlines or noteheads), the deskew search
+    also counts row ridges of the page averaged along rows over this many spaces (`row_ridges`, darker
+    by 0.04 of the paper-to-ink range): a binarised scan keeps its staff lines as dots, which the
+    1-space ridge misses, and the search then followed text and slurs; 0 = off. Off: at 4 it read an
+    unrotated binarised classical dev page at 0 degrees instead of 0.7 (820 -> 174 edits with the
+    two-staff systems rule) and moved 3 more lineless pages nearer their true angle, but a G page of
+    three 8-staff systems, 0.8 -> 0.9 degrees (true 0.88), then found a 25th short staff and lost its
+    systems: 1008 -> 1304 edits (session 15)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,19 +285,20 @@ def _percentiles(image: np.ndarray, qs: list[float]) -> np.ndarray:
     return percentiles_u8(image, qs) if image.dtype == np.uint8 else np.percentile(image, qs)
 
 
-def row_ridges(image: np.ndarray, sp: float, contrast: float) -> np.ndarray:
+def row_ridges(image: np.ndarray, sp: float, contrast: float, window: float = 1.0) -> np.ndarray:
     """uint8 mask of thin horizontal lines darker than the rows 0.4 spaces above and below them.
 
-    The page is first averaged along rows over one space (noise and JPEG blocks fade, a line does
-    not); a pixel is on a ridge when it is darker by `contrast` of the paper-to-ink range than both
-    its neighbours 0.4 spaces up and down (inside a notehead or a text stroke the neighbours are
-    dark too); of each ridge only its darkest row is kept.
+    The page is first averaged along rows over `window` spaces (noise and JPEG blocks fade, a line
+    does not; a wider window bridges the gaps of a dotted line); a pixel is on a ridge when it is
+    darker by `contrast` of the paper-to-ink range than both its neighbours 0.4 spaces up and down
+    (inside a notehead or a text stroke the neighbours are dark too); of each ridge only its darkest
+    row is kept.
     """
     import cv2
 
     paper, dark = _percentiles(image[::2, ::2], [60.0, 0.5])
     rng = max(1.0, float(paper - dark))
-    k = max(3, int(round(sp)))
+    k = max(3, int(round(window * sp)))
     hb = cv2.blur(image, (k, 1)).astype(np.int16)
     need = contrast * rng
     d = max(2, int(round(0.4 * sp)))
@@ -303,14 +313,17 @@ def row_ridges(image: np.ndarray, sp: float, contrast: float) -> np.ndarray:
     return ridge.astype(np.uint8)
 
 
-def _staff_line_mask(grey: np.ndarray, space_px: float, ridge: float = 0.0) -> np.ndarray:
+def _staff_line_mask(
+    grey: np.ndarray, space_px: float, ridge: float = 0.0, dotted: float = 0.0
+) -> np.ndarray:
     """Bool mask of long thin horizontal ink (staff lines) for the deskew search.
 
     All ink (Otsu) misleads the row-projection search when beams, text or noteheads dominate, and at
     5 px per space the staff lines are lighter than the Otsu threshold, so: a threshold a quarter of
     the way from paper to ink, a 3-row maximum (lines slanted by up to ~5 degrees stay connected),
     an opening with a 4-space horizontal bar, and back to the thresholded pixels. Falls back to the
-    Otsu mask when too little is left (no long lines). `ridge` > 0 adds `row_ridges` (faint lines).
+    Otsu mask when too little is left (no long lines). `ridge` > 0 adds `row_ridges` (faint lines),
+    `dotted` > 0 the ridges of rows averaged over that many spaces (0.04 of the range; dotted lines).
     """
     import cv2
 
@@ -318,6 +331,8 @@ def _staff_line_mask(grey: np.ndarray, space_px: float, ridge: float = 0.0) -> n
     ink = (grey < paper - 0.25 * max(1.0, paper - dark)).astype(np.uint8)
     if ridge > 0:  # faint lines (blurred, noisy scans) are lighter than that threshold
         ink |= row_ridges(grey, space_px, ridge)
+    if dotted > 0:
+        ink |= row_ridges(grey, space_px, 0.04, dotted)
     bar = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(round(4.0 * space_px))), 1))
     lines = cv2.morphologyEx(cv2.dilate(ink, np.ones((3, 1), np.uint8)), cv2.MORPH_OPEN, bar) & ink
     if int(lines.sum()) < 200:
@@ -581,6 +596,7 @@ def normalize_page(grey: np.ndarray, config: NormalizeConfig | None = None) -> N
     h, w = grey.shape
     work = _flatten(grey) if cfg.flatten_illumination else grey
     staff, bar_space = checked_staff(work, cfg)
+    lineless = not staff.found
     notes: list[str] = []
     bar_skew: float | None = None
     if not staff.found and cfg.space_from_barlines:
@@ -615,7 +631,8 @@ def normalize_page(grey: np.ndarray, config: NormalizeConfig | None = None) -> N
     if bar_skew is not None and abs(bar_skew) <= cfg.max_skew_deg:
         angle = bar_skew  # no staff lines: all ink would be searched (beams, slurs, text)
     else:
-        lines = _staff_line_mask(small, staff.space_px * pre, cfg.deskew_ridge)
+        dotted = cfg.deskew_dotted if lineless else 0.0
+        lines = _staff_line_mask(small, staff.space_px * pre, cfg.deskew_ridge, dotted)
         angle = _estimate_skew(lines, cfg, np.random.default_rng(0))
 
     # forward affine: rotate about the page centre by -angle (undo the skew), then scale

@@ -158,6 +158,11 @@ class AssembleConfig:
     """Systems of unequal sizes are regrouped at the page's wide gaps when that gives systems of one size
     and one clef order (`staves._systems_from_gaps`; session 14: a binarised dev page of two 8-staff
     systems read as 4 parts, 1056 -> 247 edits)."""
+    gap_pairs_bars: float = 0.75
+    """With no link at all on the page, `systems_from_gaps` makes two-staff systems too when in each pair
+    this share of either staff's barlines (two at least) has one on the other within a space; 0 = only
+    systems of three staves or more. A binarised voice-and-clarinet page lost every system line and
+    read 8 single staves, one part: 820 -> 586 edits (session 15, classical degraded dev pages)."""
     pixel_beams: bool = True
     """Count the strokes (beams, flags) at each unflagged stem's far end in the page's ink, and take that
     count where it is larger than the beam glyphs' (the detector's classical line finder misses beams).
@@ -2822,7 +2827,13 @@ def assemble_pages(
             warnings.append(f"page {page_i + 1}: no staves found; nothing to read")
             layouts.append(PageLayout(page_i, (), (), tuple(original), (), angle))
             continue
-        systems = group_systems(staves, glyphs, complete=cfg.complete_systems, gaps=cfg.systems_from_gaps)
+        systems = group_systems(
+            staves,
+            glyphs,
+            complete=cfg.complete_systems,
+            gaps=cfg.systems_from_gaps,
+            pair_bars=cfg.gap_pairs_bars,
+        )
         voice_of: list[tuple[int, int]] = []
         if image is not None:  # name the word of each combined dynamics glyph from the page's pixels
             space = float(np.median([st.staff_space_px for st in staves]))

@@ -226,7 +226,11 @@ def _clef_at_start(glyphs: list[Glyph], staff: Staff, name: str) -> bool:
 
 
 def group_systems(
-    staves: list[Staff], glyphs: list[Glyph], complete: bool = True, gaps: bool = True
+    staves: list[Staff],
+    glyphs: list[Glyph],
+    complete: bool = True,
+    gaps: bool = True,
+    pair_bars: float = 0.0,
 ) -> list[System]:
     """Group staves into systems and each system's staves into parts.
 
@@ -236,7 +240,8 @@ def group_systems(
     hookless "bracket" (a brace drawn as a path) around exactly two staves whose barlines run through
     both; every other staff is a part of its own. A bracket over two or more whole parts groups them
     (`System.part_brackets`). With `gaps`, systems of unequal sizes are regrouped at the wide gaps
-    between staves when that gives systems all of one size and one clef order (`_systems_from_gaps`).
+    between staves when that gives systems all of one size and one clef order (`_systems_from_gaps`;
+    `pair_bars`: the share of barlines that must line up for systems of two staves there).
     """
     if not staves:
         return []
@@ -275,7 +280,7 @@ def group_systems(
     if complete:
         links = _complete_systems(staves, links)
     if gaps:
-        links = _systems_from_gaps(staves, links, glyphs)
+        links = _systems_from_gaps(staves, links, glyphs, pair_bars)
     # a two-staff group without bracket hooks whose barlines run through both staves is a grand staff,
     # whether the engraver drew its brace as a glyph (brace) or as a path (seen as bracket)
     braced = [br or (pg and bj) for br, pg, bj in zip(braced, pair_group, bar_joined, strict=True)]
@@ -439,7 +444,33 @@ def _start_clef(glyphs: list[Glyph], staff: Staff) -> tuple[float, str] | None:
     return min(found) if found else None
 
 
-def _systems_from_gaps(staves: list[Staff], links: list[bool], glyphs: list[Glyph]) -> list[bool]:
+def _bars_line_up(staves: list[Staff], group: list[int], glyphs: list[Glyph], share: float) -> bool:
+    """Whether every staff of the group has two barlines or more and `share` of them has one on each other
+    staff of the group within a space (barlines inside a staff or within a space of it)."""
+    xs = []
+    for i in group:
+        st = staves[i]
+        sp = st.staff_space_px
+        xs.append(
+            [
+                g.center_xy[0]
+                for g in glyphs
+                if g.class_name in BARLINE_CLASSES and st.top - sp <= g.center_xy[1] <= st.bottom + sp
+            ]
+        )
+    if any(len(x) < 2 for x in xs):
+        return False
+    sp = staves[group[0]].staff_space_px
+    for a, xa in enumerate(xs):
+        for b, xb in enumerate(xs):
+            if a != b and sum(any(abs(u - v) <= sp for v in xb) for u in xa) < share * len(xa):
+                return False
+    return True
+
+
+def _systems_from_gaps(
+    staves: list[Staff], links: list[bool], glyphs: list[Glyph], pair_bars: float = 0.0
+) -> list[bool]:
     """Regroup systems of unequal sizes at the page's wide gaps. For each gap width t from the widest
     gap a connector or barline spans upwards, neighbouring staves are one system unless the gap between
     them is wider than t; taken at the first t whose wider gaps are all at least 1.1 times t and that
@@ -447,7 +478,8 @@ def _systems_from_gaps(staves: list[Staff], links: list[bool], glyphs: list[Glyp
     1.5 spaces of each other (the staves' starts within a space where fewer than half have a clef) and
     agree in class staff by staff (a missing clef agrees). With no link at all the wider gaps must be
     1.3 times t and the systems hold three staves or more (a page of single staves spaced unevenly is
-    not read as duets).
+    not read as duets), or two when `pair_bars` > 0 and each pair's barlines line up (`_bars_line_up`:
+    a voice-and-clarinet page whose system lines were all lost read as 8 single staves).
 
     Why: on a binarised scan the staff lines, the system's start line and a choir's barlines (which stop
     at each staff) come out as dotted fragments, and only some gaps keep a visible link. A dev page of
@@ -475,7 +507,13 @@ def _systems_from_gaps(staves: list[Staff], links: list[bool], glyphs: list[Glyp
             if i == len(staves) - 1 or not new[i]:
                 groups.append(list(range(start, i + 1)))
                 start = i + 1
-        if len(groups) < 2 or len({len(g) for g in groups}) != 1 or len(groups[0]) < min_size:
+        if len(groups) < 2 or len({len(g) for g in groups}) != 1:
+            continue
+        if len(groups[0]) < min_size and not (
+            pair_bars > 0
+            and len(groups[0]) == 2
+            and all(_bars_line_up(staves, g, glyphs, pair_bars) for g in groups)
+        ):
             continue
         ok = True
         for grp in groups:
