@@ -75,7 +75,17 @@ class LyricsConfig:
     gap_spaces: float = 0.6
     """Margin kept free of the staff and of the next staff's top line."""
     ink_threshold: int = 128
-    """Grey value below which a pixel is ink."""
+    """Grey value below which a pixel is ink (on a page with black ink; see `faded_ink`)."""
+    faded_ink: float = 16.0
+    """A page whose darkest ink (0.5th grey percentile) is lighter than this is faded (a low-contrast
+    scan): its ink threshold lies `faded_share` of the way from that ink level to the paper (the median),
+    since its thin strokes and hyphens fall apart at 128. Not on pages with black ink, where a higher
+    threshold thickens the letters and merges words ("whenhope"). Session 15, detected symbols, lyric
+    edits: degraded dev pages with lyrics, classical CD 2037 -> 1539 (22 pages), D 1701 -> 952 (8 pages,
+    all faded); clean pages unchanged (their ink is black). 0 = off."""
+    faded_share: float = 0.7
+    """Where between a faded page's ink and paper levels its ink threshold lies (0.6: D 1121; fixed
+    thresholds 150 / 170 / 200 on D: 1215 / 978 / 3105, the last losing whole lines on noisy paper)."""
     max_blank_spaces: float = 4.0
     """A text line with more blank rows than this right above it (a footer, a lone word) is not lyrics."""
     min_row_ink: int = 2
@@ -435,13 +445,25 @@ def blank_boxes(grey: np.ndarray, boxes: Sequence[tuple[float, float, float, flo
     return out
 
 
+def ink_threshold(grey: np.ndarray, cfg: LyricsConfig) -> int:
+    """The grey value below which a pixel of this page is text ink: `cfg.ink_threshold`, or on a faded
+    page (`cfg.faded_ink`) the level `cfg.faded_share` of the way from its darkest ink to its paper."""
+    if cfg.faded_ink <= 0 or grey.size == 0:
+        return cfg.ink_threshold
+    ink, paper = np.percentile(grey[::4, ::4], [0.5, 50])
+    if ink < cfg.faded_ink:
+        return cfg.ink_threshold
+    return int(round(float(ink) + cfg.faded_share * float(paper - ink)))
+
+
 def _page_lines(
     grey: np.ndarray, staves: Sequence[Staff], glyphs: Sequence[Glyph], used: set[int], cfg: LyricsConfig
 ) -> list[tuple[int, int, int, list[InkPiece], np.ndarray]]:
     """Text lines under the staves of a page: (staff index, y0, y1, pieces, line image with the music masked)."""
-    raw = grey < cfg.ink_threshold
+    threshold = ink_threshold(grey, cfg)
+    raw = grey < threshold
     masked = blank_boxes(grey, [g.bbox_xyxy for g in glyphs if _mask_glyph(g, used)])
-    ink = masked < cfg.ink_threshold
+    ink = masked < threshold
     order = sorted(range(len(staves)), key=lambda s: staves[s].top)
     out = []
     h, w = grey.shape
