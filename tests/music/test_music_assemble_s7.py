@@ -410,5 +410,7 @@ def test_a_short_stem_inside_stacked_heads_is_their_ink_not_a_stem() -> None:
     got = sorted((n.onset_q, n.pitch.midi, n.duration_q) for n in m.notes())
     assert got == [(F(k), p, F(1)) for k in (0, 1) for p in (67, 71, 72)]
     assert {e.voice for e in m.events} == {1}  # one voice: three-note chords
-    off = assemble_pages([(glyphs, None)], AssembleConfig(inner_stems=False)).score.parts[0]
+    off = assemble_pages(
+        [(glyphs, None)], AssembleConfig(inner_stems=False, stems_beyond_heads=False)
+    ).score.parts[0]
     assert len({e.voice for e in off.measures[0].events}) == 2  # C5 on the false stem: a second voice

@@ -61,3 +61,30 @@ def test_a_glyph_staff_the_page_finder_missed_needs_a_symbol_on_it() -> None:
     assert [st.top for st in _merge_staves([empty, notes], [seen])] == [100.0, 250.0, 400.0]
     # a page whose own finder saw no staff keeps every glyph staff
     assert len(_merge_staves([empty, notes], [], symbols)) == 2
+
+
+def _half_chord_with_outline_stem() -> list[Glyph]:
+    """2/4: a half-note chord A4 C5 E5 G5 with its stem down on the left, and a short detected "stem"
+    along the heads' right edges that stays within the chord (the stacked heads' outline)."""
+    glyphs = detected_header("2", "4")
+    for k, cy in enumerate((125.0, 115.0, 105.0, 95.0)):
+        on = "OnLine" if int(cy) % 10 == 0 else "InSpace"
+        glyphs.append(Glyph(f"noteheadHalf{on}", (100.0, cy - 5, 112.0, cy + 5), 0.9, 10 + k))
+    glyphs.append(Glyph("stem", (101.0, 95.0, 103.0, 160.0), 0.9, 20))
+    glyphs.append(Glyph("stem", (111.0, 104.0, 112.0, 130.0), 0.9, 21))
+    glyphs.append(Glyph("barline", (200.0, 100.0, 201.0, 140.0), 0.9, 30))
+    return glyphs
+
+
+def _voices_and_stems(cfg: AssembleConfig) -> list[tuple[str, int, str]]:
+    asm = assemble_pages([(_half_chord_with_outline_stem(), None)], cfg)
+    return [
+        (f"{n.pitch.step}{n.pitch.octave}", n.voice, n.stem) for n in notes_of(asm.score.parts[0].measures[0])
+    ]
+
+
+def test_a_stem_within_its_column_of_heads_is_their_outline() -> None:
+    chord = [("A4", 1, "down"), ("C5", 1, "down"), ("E5", 1, "down"), ("G5", 1, "down")]
+    assert _voices_and_stems(AssembleConfig()) == chord
+    # without the rule the outline takes three heads as an up-stem chord, the top head a second voice
+    assert _voices_and_stems(replace(AssembleConfig(), stems_beyond_heads=False))[-1] == ("G5", 2, "down")
