@@ -1289,8 +1289,10 @@ def _system_pass(
             None,
         )
         if shared is not None:  # another head of the chord drew a stem to this beam: lengthen that one
-            sb = stems[shared].bbox_xyxy
-            stems[shared] = replace(stems[shared], bbox_xyxy=(sb[0], min(sb[1], y0), sb[2], max(sb[3], y1)))
+            box = stems[shared].bbox_xyxy
+            stems[shared] = replace(
+                stems[shared], bbox_xyxy=(box[0], min(box[1], y0), box[2], max(box[3], y1))
+            )
             stem_of[hi] = shared
             continue
         stems.append(Glyph("stem", (sx - 0.5, y0, sx + 0.5, y1), h.glyph.score, h.glyph.glyph_id))
