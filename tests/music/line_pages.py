@@ -1,4 +1,4 @@
-"""Builders shared by the line-finder tests: stems found on a drawn page, a drawn notehead."""
+"""Builders shared by the line-finder tests: stems found on a drawn page, a drawn notehead, dotted staves."""
 
 from __future__ import annotations
 
@@ -23,3 +23,14 @@ def draw_head(img: np.ndarray, cx: float, cy: float) -> tuple[str, tuple[float, 
     yy, xx = np.mgrid[0 : img.shape[0], 0 : img.shape[1]]
     img[((xx - cx) / 6.5) ** 2 + ((yy - cy) / 5.0) ** 2 <= 1.0] = 0
     return "noteheadBlackOnLine", (cx - 6.5, cy - 5.0, cx + 6.5, cy + 5.0)
+
+
+def dotted_staff(img: np.ndarray, top: int, rng: np.random.Generator, gaps: tuple[int, int] = (3, 9)) -> None:
+    """Draw five staff lines `SP` apart from `top` as dots 1-3 px long with gaps drawn from [gaps[0], gaps[1])
+    px (a binarised faint scan's lines)."""
+    for k in range(5):
+        x = 20
+        while x < img.shape[1] - 20:
+            n = int(rng.integers(1, 4))
+            img[top + int(SP) * k, x : x + n] = 0
+            x += n + int(rng.integers(*gaps))

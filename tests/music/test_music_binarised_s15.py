@@ -5,22 +5,16 @@
 from __future__ import annotations
 
 import numpy as np
+from line_pages import SP, dotted_staff
 
 from frontline.music.assemble.staves import group_systems
 from frontline.music.lines import LineConfig, find_lines_normalized
 from frontline.music.records import Glyph, Staff
 
-SP = 10.0
-
 
 def _sparse_staff(img: np.ndarray, top: int, rng: np.random.Generator) -> None:
     """Five lines of 1-3 px dots with gaps of 1.2-2.5 spaces: too far apart for `staff_close`."""
-    for k in range(5):
-        x = 20
-        while x < img.shape[1] - 20:
-            n = int(rng.integers(1, 4))
-            img[top + 10 * k, x : x + n] = 0
-            x += n + int(rng.integers(12, 26))
+    dotted_staff(img, top, rng, gaps=(12, 26))
 
 
 def test_staff_lines_of_sparse_dots_are_found_through_the_wide_row_average() -> None:

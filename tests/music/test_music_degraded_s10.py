@@ -7,7 +7,7 @@ Synthetic normalised pages, 10 px per staff space."""
 from __future__ import annotations
 
 import numpy as np
-from line_pages import SP, draw_head, found_stems
+from line_pages import SP, dotted_staff, draw_head, found_stems
 
 from frontline.music.assemble.staves import find_connectors, find_staves
 from frontline.music.detect import DetectConfig, _confident
@@ -59,18 +59,9 @@ def test_a_stroke_that_ends_in_paper_beside_a_head_is_no_stem() -> None:
     assert found_stems(img, LineConfig(), [head]) == []
 
 
-def _dotted_staff(img: np.ndarray, top: int, rng: np.random.Generator) -> None:
-    for k in range(5):
-        x = 20
-        while x < img.shape[1] - 20:
-            n = int(rng.integers(1, 4))
-            img[top + 10 * k, x : x + n] = 0
-            x += n + int(rng.integers(3, 9))
-
-
 def test_dotted_staff_lines_are_closed_into_a_staff() -> None:
     img = np.full((160, 600), 250, np.uint8)
-    _dotted_staff(img, 40, np.random.default_rng(0))
+    dotted_staff(img, 40, np.random.default_rng(0))
     img[120:140, 300:320] = 0
     # ink lines only (and no wide row average, `staff_dotted`): the dots are no long run
     plain = LineConfig(line_ridge=0.0, staff_close=0.0, staff_dotted=0.0)
