@@ -1,4 +1,5 @@
-"""Builders shared by the line-finder tests: stems found on a drawn page, a drawn notehead, dotted staves."""
+"""Builders shared by the line-finder tests: stems and staves found on a drawn page, a drawn notehead,
+dotted staves."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ def found_stems(
     """Boxes of the stems the line finder finds on `img` (staff space `SP`) given the detected `symbols`."""
     segs = find_lines_normalized(img, SP, cfg, symbols)
     return [tuple(float(v) for v in b) for c, b in zip(segs.classes, segs.boxes, strict=True) if c == "stem"]
+
+
+def found_staves(img: np.ndarray, cfg: LineConfig) -> list[tuple[float, ...]]:
+    """Boxes of the staves the line finder finds on `img` (staff space `SP`)."""
+    segs = find_lines_normalized(img, SP, cfg)
+    return [tuple(float(v) for v in b) for c, b in zip(segs.classes, segs.boxes, strict=True) if c == "staff"]
 
 
 def draw_head(img: np.ndarray, cx: float, cy: float) -> tuple[str, tuple[float, float, float, float]]:

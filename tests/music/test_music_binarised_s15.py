@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import numpy as np
-from line_pages import SP, dotted_staff
+from line_pages import SP, dotted_staff, found_staves
 
 from frontline.music.assemble.staves import group_systems
 from frontline.music.lines import LineConfig, find_lines_normalized
@@ -23,8 +23,7 @@ def test_staff_lines_of_sparse_dots_are_found_through_the_wide_row_average() -> 
     img[120:140, 300:320] = 0  # the page's darkest ink
     off = find_lines_normalized(img, SP, LineConfig(staff_dotted=0.0))
     assert "staff" not in off.classes
-    segs = find_lines_normalized(img, SP, LineConfig(staff_dotted=4.0))
-    boxes = [b for c, b in zip(segs.classes, segs.boxes, strict=True) if c == "staff"]
+    boxes = found_staves(img, LineConfig(staff_dotted=4.0))
     assert len(boxes) == 1
     x0, y0, x1, y1 = boxes[0]
     assert abs(y0 - 40) <= 1.5 and abs(y1 - 81) <= 1.5 and x0 <= 60 and x1 >= 740

@@ -7,7 +7,7 @@ Synthetic normalised pages, 10 px per staff space."""
 from __future__ import annotations
 
 import numpy as np
-from line_pages import SP, dotted_staff, draw_head, found_stems
+from line_pages import SP, dotted_staff, draw_head, found_staves, found_stems
 
 from frontline.music.assemble.staves import find_connectors, find_staves
 from frontline.music.detect import DetectConfig, _confident
@@ -67,8 +67,7 @@ def test_dotted_staff_lines_are_closed_into_a_staff() -> None:
     plain = LineConfig(line_ridge=0.0, staff_close=0.0, staff_dotted=0.0)
     segs = find_lines_normalized(img, SP, plain)
     assert "staff" not in segs.classes
-    segs = find_lines_normalized(img, SP, LineConfig(line_ridge=0.0, staff_dotted=0.0))
-    boxes = [b for c, b in zip(segs.classes, segs.boxes, strict=True) if c == "staff"]
+    boxes = found_staves(img, LineConfig(line_ridge=0.0, staff_dotted=0.0))
     assert len(boxes) == 1
     x0, y0, x1, y1 = boxes[0]
     assert abs(y0 - 40) <= 1.5 and abs(y1 - 81) <= 1.5 and x0 <= 25 and x1 >= 575

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from line_pages import SP, found_staves
 
 from frontline.music.detect import DetectConfig
 from frontline.music.lines import LineConfig, _extend_staves, _staves, find_lines_normalized
 from frontline.music.normalize import NormalizeConfig, _binarize, _estimate_skew, _staff_line_mask, row_ridges
-
-SP = 10.0
 
 
 def _page(
@@ -25,18 +24,13 @@ def _page(
     return img
 
 
-def _staff_boxes(img: np.ndarray, cfg: LineConfig) -> list[tuple[float, ...]]:
-    segs = find_lines_normalized(img, SP, cfg)
-    return [tuple(b) for c, b in zip(segs.classes, segs.boxes, strict=True) if c == "staff"]
-
-
 def test_faint_staff_lines_found_by_row_ridge() -> None:
     # lines 25 levels darker than the paper, with noise: lighter than the quarter-way threshold
     img = _page([40, 50, 60, 70, 80], level=225).astype(np.int16)
     img += np.random.default_rng(0).normal(0, 3, img.shape).round().astype(np.int16)
     img = np.clip(img, 0, 255).astype(np.uint8)
-    assert _staff_boxes(img, LineConfig(line_ridge=0.0, staff_dotted=0.0)) == []
-    boxes = _staff_boxes(img, LineConfig(line_ridge=0.08))
+    assert found_staves(img, LineConfig(line_ridge=0.0, staff_dotted=0.0)) == []
+    boxes = found_staves(img, LineConfig(line_ridge=0.08))
     assert len(boxes) == 1
     x0, y0, x1, y1 = boxes[0]
     assert abs(y0 - 40) <= 1.5 and abs(y1 - 81) <= 1.5
@@ -81,8 +75,8 @@ def test_full_finder_on_a_faint_staff_with_clef_and_key() -> None:
     img[30:92, 40:52] = 20
     img[38:64, 62:68] = 20
     img[38:64, 76:82] = 20
-    on = _staff_boxes(img, LineConfig())
-    off = _staff_boxes(img, LineConfig(line_ridge=0.0, staff_extend=0.0, staff_dotted=0.0))
+    on = found_staves(img, LineConfig())
+    off = found_staves(img, LineConfig(line_ridge=0.0, staff_extend=0.0, staff_dotted=0.0))
     assert off == [] and len(on) == 1
     assert 25 <= on[0][0] <= 32 and on[0][2] >= 376
 
