@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from frontline.music.components import labels
 from frontline.music.quantiles import level_counts, quantiles
 
 __all__ = ["darkness", "find_stem", "ink_bracket", "ink_mask", "staccato_dot", "stem_end_strokes", "tie_arc"]
@@ -450,9 +451,11 @@ def ink_hairpins(
     """
     from scipy import ndimage
 
-    lab, _ = ndimage.label(ink, structure=np.ones((3, 3), bool))
-    out: list[tuple[str, tuple[float, float, float, float]]] = []
-    for k, sl in enumerate(ndimage.find_objects(lab), start=1):
+    # OpenCV's labelling, 2-3 times faster than scipy's on a page; the wedges are put back in scipy's
+    # label order (the raster order of each component's first pixel) at the end
+    n, lab = labels(ink if ink.dtype in (np.bool_, np.uint8) else ink != 0)
+    found: list[tuple[tuple[int, int], tuple[str, tuple[float, float, float, float]]]] = []
+    for k, sl in enumerate(ndimage.find_objects(lab, max_label=n - 1), start=1):
         if sl is None:
             continue
         ys, xs = sl
@@ -474,8 +477,9 @@ def ink_hairpins(
         end = max(1, w // 10)
         g0, g1 = float(gaps[:end].mean()), float(gaps[-end:].mean())
         box = (float(xs.start), float(ys.start), float(xs.stop - 1), float(ys.stop - 1))
+        first = (ys.start, xs.start + int(comp[0].argmax()))
         if g0 <= 0.3 * space and g1 >= 0.5 * space:
-            out.append(("dynamicCrescendoHairpin", box))
+            found.append((first, ("dynamicCrescendoHairpin", box)))
         elif g1 <= 0.3 * space and g0 >= 0.5 * space:
-            out.append(("dynamicDiminuendoHairpin", box))
-    return out
+            found.append((first, ("dynamicDiminuendoHairpin", box)))
+    return [hp for _, hp in sorted(found, key=lambda f: f[0])]

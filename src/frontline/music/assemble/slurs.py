@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from frontline.music.components import components
+
 __all__ = ["SlurArc", "slur_arcs"]
 
 
@@ -66,8 +68,6 @@ def slur_arcs(
     chord at its middle than at a quarter of its length from either end. Pieces of one slur cut apart
     by a blanked symbol are joined (ends at most `join_gap` spaces apart).
     """
-    import cv2
-
     mask = ink.astype(bool, copy=True)
     _blank_lines(mask, line_ys, space)
     h, w = mask.shape
@@ -76,7 +76,7 @@ def slur_arcs(
         c, d = max(0, int(np.floor(x0))), min(w, int(np.ceil(x1)) + 1)
         if b > a and d > c:
             mask[a:b, c:d] = False
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    n, labels, stats = components(mask)  # as cv2.connectedComponentsWithStats, faster (components.py)
     out: list[SlurArc] = []
     for i in range(1, n):
         bx, by, bw, bh, area = (int(v) for v in stats[i])
