@@ -85,3 +85,17 @@ def test_hairpins_come_in_scipys_label_order() -> None:
     assert len(want) == 6
     assert ink_hairpins(ink > 0, 10.0) == want
     assert ink_hairpins(ink, 10.0) == want  # a 0/1 uint8 mask as the bool one
+
+
+def test_median_row_equals_numpy() -> None:
+    from frontline.music.lines import _median_row
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        h, w = int(rng.integers(1, 9)), int(rng.integers(1, 60))
+        comp = rng.random((h, w)) < rng.uniform(0.02, 0.9)
+        if not comp.any():
+            comp[int(rng.integers(0, h)), int(rng.integers(0, w))] = True
+        want = float(np.median(np.nonzero(comp)[0]))
+        got = _median_row(comp)
+        assert got == want and type(got) is float

@@ -491,6 +491,12 @@ def _ledger_or_tenuto(
         beyond = (head_y[over] <= yc + 0.25 * sp) if above else (head_y[over] >= yc - 0.25 * sp)
         if is_ledger_len and on_grid and bool(beyond.any()):
             return "legerLine"
+    # a tenuto is tenuto_length long and thin (thicker: a beam stub); most dashes are not, and the
+    # tests of heads and stems below cost more
+    if not cfg.tenuto_length[0] * sp <= w <= cfg.tenuto_length[1] * sp:
+        return None
+    if b[3] - b[1] > max(2.0, cfg.tenuto_thickness * sp):
+        return None
     # a tenuto: centred over a notehead, within `tenuto_reach` of it, clear of every detected symbol (a
     # notehead cut in two by the removed staff line leaves dash-like halves inside its box)
     hx = (heads[:, 0] + heads[:, 2]) / 2.0
@@ -511,9 +517,7 @@ def _ledger_or_tenuto(
         near_end = (np.abs(ends - yc) <= 1.2 * sp) & (sx >= b[0] - 0.5 * sp) & (sx <= b[2] + 0.5 * sp)
         if near_end.any():
             touching = reach
-    if not touching.any() or not cfg.tenuto_length[0] * sp <= w <= cfg.tenuto_length[1] * sp:
-        return None
-    if b[3] - b[1] > max(2.0, cfg.tenuto_thickness * sp):  # a beam stub, not a dash
+    if not touching.any():
         return None
     if len(others):
         ix = np.clip(np.minimum(others[:, 2], b[2]) - np.maximum(others[:, 0], b[0]), 0, None)
@@ -733,6 +737,16 @@ def _line_cover(ink: np.ndarray, staves: list[tuple[float, float, float, float]]
     return float(np.median(cover)) if cover else 0.0
 
 
+def _median_row(comp: np.ndarray) -> float:
+    """`np.median` of the row indices of a bool mask's pixels (at least one), from its per-row counts:
+    the same value (the mean of the two middle rows is exact in float64), no list of pixels."""
+    counts = np.cumsum(np.count_nonzero(comp, axis=1))
+    n = int(counts[-1])
+    lo = int(np.searchsorted(counts, (n - 1) // 2, side="right"))
+    hi = int(np.searchsorted(counts, n // 2, side="right"))
+    return float(np.mean(np.asarray([lo, hi], np.int64))) if lo != hi else float(lo)
+
+
 def _staff_lines(
     image: np.ndarray, ink: np.ndarray, sp: float, thin: int, k_staff: np.ndarray, cfg: LineConfig
 ) -> tuple[np.ndarray, list[tuple[float, float, float, float]]]:
@@ -754,7 +768,7 @@ def _staff_lines(
     # a line's y is its median pixel row: a stem or text touching the line stretches the box only
     ymed = 0.5 + np.asarray(
         [
-            float(np.median(np.nonzero(lab_h[int(b[1]) : int(b[3]), int(b[0]) : int(b[2])] == i)[0])) + b[1]
+            _median_row(lab_h[int(b[1]) : int(b[3]), int(b[0]) : int(b[2])] == i) + b[1]
             for i, b in zip(np.nonzero(is_thin)[0], hl, strict=True)
         ]
     )
@@ -764,7 +778,7 @@ def _staff_lines(
     staves = _staves(hl, sp, ymed, thick_h, cfg.staff_shift)
     if cfg.staff_extend > 0:
         staves = _extend_staves(image, staves, sp, cfg.staff_extend)
-    return is_thin[lab_h].astype(np.uint8), staves  # only thin lines are removed (not beams)
+    return is_thin.astype(np.uint8)[lab_h], staves  # only thin lines are removed (not beams)
 
 
 def find_lines_normalized(
