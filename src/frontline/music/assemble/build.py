@@ -539,6 +539,17 @@ class AssembleConfig:
     the voice as read. Detector, OMR-NED w/o lyrics: degraded dev D 0.0766 -> 0.0760 (2782 -> 2758;
     one generator page 53 -> 29), note F1 0.9514 -> 0.9521; clean A (2743) and fresh F (1947)
     unchanged."""
+    beat_beams: bool = True
+    """Detected eighths and shorter whose beams the detector missed (no beam glyph, no beam seen joining
+    them in the ink, no flag glyph; their value came from the repair or from strokes in the ink) are
+    beamed by beat: consecutive such notes of one voice within one beat of the time signature (a quarter
+    in 2/4, 3/4, 4/4; a half in 2/2; a dotted quarter in 6/8, 9/8, 12/8), not across a rest or another
+    note, with one level per flag their value has and the levels below the first broken at each eighth
+    (sixteenths in pairs, a dotted eighth's sixteenth hooked). A note with ink strokes at its stem's end
+    joins only where the strokes face its neighbour (a flag points right only). Before, they were
+    written unbeamed and musicdiff re-aligned every bar of such a page. Detector mode, OMR-NED w/o
+    lyrics: degraded G 3873 -> 3312 (one page 577 -> 16), degraded D 2376 -> 2361, clean A 516 -> 513;
+    note F1 and oracle A (153) unchanged."""
     meter_two_voices: bool = True
     """The check of a read time signature against the measures' lengths leaves out measures where an up
     and a down stem stand within 1.5 spaces (not only 0.8: two voices a second apart are set side by
@@ -2753,6 +2764,60 @@ class _PartState:
     shifts: dict[tuple[int, int, Fraction], int] = field(default_factory=dict)
 
 
+def _beat_of(time: TimeSignature) -> Fraction:
+    """Length in quarters of one beat of a meter: three of its lower value in a compound meter (6/8,
+    9/8, 12/8: a dotted quarter), else its lower value (2/4: a quarter, 2/2: a half)."""
+    if time.beats % 3 == 0 and time.beats > 3 and time.beat_type >= 8:
+        return Fraction(12, time.beat_type)
+    return Fraction(4, time.beat_type)
+
+
+def _missed_beams(g: _Group) -> bool:
+    """Whether a detected note shorter than a quarter shows no beam glyph, beam link or flag glyph."""
+    return (
+        not g.is_rest
+        and not g.grace
+        and g.kind == "black"
+        and g.detected
+        and g.value < 1
+        and g.duration > 0
+        and not g.beam_values
+        and not g.beams
+        and not g.links
+        and g.flags == 0
+    )
+
+
+def _beam_by_beat(gs: list[_Group], time: TimeSignature) -> None:
+    """Beam the notes of one staff's measure whose beams were missed (`AssembleConfig.beat_beams`):
+    runs of consecutive such notes of one voice within one beat get beam labels from their values."""
+    beat = _beat_of(time)
+
+    def joins(a: _Group, b: _Group) -> bool:
+        # strokes read at a stem's end must face the neighbour (a flag leaves to the right only)
+        return (a.beam_levels == 0 or a.px_strokes[1] > 0) and (b.beam_levels == 0 or b.px_strokes[0] > 0)
+
+    for v in sorted({g.voice for g in gs}):
+        runs: list[list[_Group]] = [[]]
+        for g in sorted((g for g in gs if g.voice == v and not g.grace), key=lambda g: (g.onset, g.x)):
+            k = g.onset // beat
+            if not (_missed_beams(g) and g.onset + g.duration <= (k + 1) * beat):
+                runs.append([])
+                continue
+            p = runs[-1][-1] if runs[-1] else None
+            if p is not None and (p.onset // beat != k or p.onset + p.duration != g.onset or not joins(p, g)):
+                runs.append([])
+            runs[-1].append(g)
+        for run in runs:
+            if len(run) < 2:
+                continue
+            levels = [max(1, (g.value.denominator // g.value.numerator).bit_length() - 1) for g in run]
+            # the levels below the first break at each eighth (sixteenths in pairs)
+            spans = [1 if (b.onset * 2).denominator == 1 else 99 for b in run[1:]]
+            for g, lab in zip(run, beam_labels(levels, spans), strict=True):
+                g.beam_values = lab
+
+
 def _voice_items(gs: list[_Group]) -> list[RhythmItem]:
     group_id: dict[int, int] = {}
     for k, bg in enumerate(_beam_groups([g for g in gs if not g.is_rest])):
@@ -3495,6 +3560,8 @@ def assemble_pages(
                             labels = beam_labels([g.beam_levels for g in bg], spans)
                             for g, lab in zip(bg, labels, strict=True):
                                 g.beam_values = lab
+                        if cfg.beat_beams:
+                            _beam_by_beat(gs, time)
                         for g in gs:
                             event_at[id(g)] = (len(events), sn)
                             events.append(_to_event(g, sn))
