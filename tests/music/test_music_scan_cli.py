@@ -201,3 +201,24 @@ def test_multipage_tiff_is_one_piece(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "2 page(s), 16 measures" in res.output
     assert (tmp_path / "o" / "book.p2.overlay.png").is_file()
+
+
+def test_overlay_draws_a_measure_box_given_right_to_left(tmp_path: Path) -> None:
+    """A measure read with its barlines out of order spans x1 < x0: the overlay still draws (it once
+    raised and failed the whole piece after its MusicXML was written)."""
+    import dataclasses
+
+    import numpy as np
+    from PIL import Image
+
+    from frontline.music.assemble import assemble_pages
+    from frontline.music.scan import draw_overlay, read_detections
+
+    grey = np.asarray(Image.open(PAGE).convert("L"))
+    asm = assemble_pages([(read_detections(SYMBOLS)[0], grey)])
+    m = asm.measures[0]
+    x0, y0, x1, y1 = m.bbox_xyxy
+    bad = dataclasses.replace(m, bbox_xyxy=(x1, y0, x0, y1), flagged=True)
+    asm = dataclasses.replace(asm, measures=(bad, *asm.measures[1:]))
+    png = draw_overlay(grey, asm, 0)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -390,7 +390,11 @@ def draw_overlay(grey: np.ndarray, assembly: Assembly, page: int, max_side: int 
     draw = ImageDraw.Draw(im, "RGBA")
 
     def box(b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-        return (b[0] * scale, b[1] * scale, b[2] * scale, b[3] * scale)
+        # corners in order: a measure whose barlines were read out of order spans x1 < x0, and PIL
+        # refuses such a box (which failed the whole piece after its MusicXML was written)
+        x0, x1 = sorted((b[0] * scale, b[2] * scale))
+        y0, y1 = sorted((b[1] * scale, b[3] * scale))
+        return (x0, y0, x1, y1)
 
     voice = dict(layout.voice_of_glyph)
     for g in layout.glyphs:
