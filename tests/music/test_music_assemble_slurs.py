@@ -116,3 +116,16 @@ def test_slur_arcs_joins_an_arc_cut_by_a_symbol_and_skips_brackets() -> None:
     ink[40:60, 20:22] = True
     ink[40:60, 218:220] = True
     assert slur_arcs(ink, SPACE) == []
+
+
+def test_a_beam_detection_touching_no_stem_does_not_cut_the_slur_it_lies_on() -> None:
+    # the detector reports the flat middle of a slur as a beam (degraded pages): blanking that box left
+    # two short ends; a beam touching no stem is left in the ink (AssembleConfig.slur_loose_beams)
+    glyphs, img = _page((155, 135), "slur")
+    ys = [y for y in range(260) if (img[y, 130:180] == 0).any()]
+    glyphs.append(Glyph("beam", (128.0, float(min(ys)), 182.0, float(max(ys) + 1)), 0.9, 30))
+    assert _slurs(glyphs, img, ON) == [(True, False), (False, True)]
+    assert _slurs(glyphs, img, AssembleConfig(slur_loose_beams=False)) == [(False, False), (False, False)]
+    # a beam touching a stem is a beam: blanked
+    glyphs.append(Glyph("stem", (180.0, float(min(ys)) - 30, 182.0, float(max(ys))), 0.9, 31))
+    assert _slurs(glyphs, img, ON) == [(False, False), (False, False)]
