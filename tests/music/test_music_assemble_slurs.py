@@ -129,3 +129,29 @@ def test_a_beam_detection_touching_no_stem_does_not_cut_the_slur_it_lies_on() ->
     # a beam touching a stem is a beam: blanked
     glyphs.append(Glyph("stem", (180.0, float(min(ys)) - 30, 182.0, float(max(ys))), 0.9, 31))
     assert _slurs(glyphs, img, ON) == [(False, False), (False, False)]
+
+
+def test_a_slur_end_two_spaces_under_its_note_ends_there() -> None:
+    # an articulation between a note and its slur's end pushes the end 2 spaces off the head (within
+    # AssembleConfig.slur_end_reach, 2.5 spaces; 1.5 before)
+    glyphs, img = _page((145, 125), "")
+    _arc(img, (106, 172), (206, 152), 8)
+    assert _slurs(glyphs, img, ON) == [(True, False), (False, True)]
+    assert _slurs(glyphs, img, AssembleConfig(slur_end_reach=1.5)) == [(False, False), (False, False)]
+    # further than that: no note ends it
+    glyphs, img = _page((145, 125), "")
+    _arc(img, (106, 180), (206, 160), 8)
+    assert _slurs(glyphs, img, ON) == [(False, False), (False, False)]
+
+
+def test_a_slur_cut_into_short_flat_pieces_by_blanked_symbols_is_read_whole() -> None:
+    # two detected symbols lie on the slur: the three pieces left are each too short or too flat to
+    # pass as arcs; chained they are one (AssembleConfig.slur_join_strokes)
+    glyphs, img = _page((155, 135), "slur")
+    for k, x in enumerate((135, 172)):
+        ys = [y for y in range(150, 200) if img[y, x] == 0]
+        glyphs.append(
+            Glyph("articTenutoBelow", (x - 6.0, min(ys) - 2.0, x + 6.0, max(ys) + 2.0), 0.9, 40 + k)
+        )
+    assert _slurs(glyphs, img, ON) == [(True, False), (False, True)]
+    assert _slurs(glyphs, img, AssembleConfig(slur_join_strokes=False)) == [(False, False), (False, False)]

@@ -57,6 +57,7 @@ def slur_arcs(
     min_sag: float = 0.2,
     peak: float = 1.0,
     join_gap: float = 3.0,
+    join_strokes: bool = True,
 ) -> list[SlurArc]:
     """Thin curved strokes of the page's ink once staff lines (`line_ys`) and the `blocked` boxes (the
     detected symbols) are blanked.
@@ -67,6 +68,11 @@ def slur_arcs(
     columns (an arc, not a straight line, a wedge or a word), and it is more than `peak` times further off the
     chord at its middle than at a quarter of its length from either end. Pieces of one slur cut apart
     by a blanked symbol are joined (ends at most `join_gap` spaces apart).
+
+    With `join_strokes`, thin strokes (at least 0.6 spaces wide) whose facing ends meet (at most
+    `join_gap` spaces across, half a space off the line of the left one's end) are chained first and
+    the chain is tested as one stroke; where it fails, its pieces are tested one by one as without. A
+    slur cut by a blanked head or stem into pieces each too short or too flat to pass is read whole.
     """
     mask = ink.astype(bool, copy=True)
     _blank_lines(mask, line_ys, space)
@@ -77,12 +83,13 @@ def slur_arcs(
         if b > a and d > c:
             mask[a:b, c:d] = False
     n, labels, stats = components(mask)  # as cv2.connectedComponentsWithStats, faster (components.py)
-    out: list[SlurArc] = []
+    strokes: list[_Stroke] = []
+    least = (0.6 if join_strokes else min_width) * space
     for i in range(1, n):
         bx, by, bw, bh, area = (int(v) for v in stats[i])
         if by == 0 or by + bh >= h:
             continue  # cut by the band's edge: not all of it is seen
-        if bw < min_width * space or area > max_thickness * space * bw or bh > 0.6 * bw + 2.0 * space:
+        if bw < least or area > max_thickness * space * bw or bh > 0.6 * bw + 2.0 * space:
             continue
         comp = labels[by : by + bh, bx : bx + bw] == i
         cols = comp.any(axis=0)
@@ -95,40 +102,114 @@ def slur_arcs(
         if (starts[cols] == 1).mean() < 0.8:
             continue
         xs = np.flatnonzero(cols)
-        k = max(1, int(round(0.15 * space)))
-        xl, xr = xs[:k], xs[-k:]
-        yl, yr = float(ymean[xl].mean()), float(ymean[xr].mean())
-        xa, xb = float(xl.mean()), float(xr.mean())
-        chord = yl + (yr - yl) * (xs - xa) / max(1.0, xb - xa)
-        off = ymean[xs] - chord  # negative: above the chord
-        inner = (xs > xa + 0.2 * (xb - xa)) & (xs < xb - 0.2 * (xb - xa))
-        if not inner.any():
-            continue
-        sag = float(np.median(off[inner]))
-        if abs(sag) < min_sag * space:
-            continue
-        if (np.sign(off[inner]) == np.sign(sag)).mean() < 0.8:
-            continue
-        # bulging most near the middle: a bracket's line between two hooks, or a line with a hook at
-        # one end, is as far off the chord at a quarter of its length as at the middle
-        at = [abs(float(off[int(np.argmin(np.abs(xs - (xa + q * (xb - xa)))))])) for q in (0.25, 0.5, 0.75)]
-        if at[1] <= peak * max(at[0], at[2]):
-            continue
-        e = max(2, int(round(0.5 * space)))
-        a0, a1 = xs[0], xs[min(e, len(xs) - 1)]
-        b0, b1 = xs[max(0, len(xs) - 1 - e)], xs[-1]
-        sl = float(ymean[a1] - ymean[a0]) / max(1.0, float(a1 - a0))
-        sr = float(ymean[b1] - ymean[b0]) / max(1.0, float(b1 - b0))
-        out.append(
-            SlurArc(
-                left=(bx + xa, by + yl),
-                right=(bx + xb, by + yr),
-                above=sag < 0,
-                bbox_xyxy=(float(bx), float(by), float(bx + bw), float(by + bh)),
-                slopes=(sl, sr),
-            )
+        strokes.append(
+            _Stroke(xs + float(bx), ymean[xs] + by, (float(bx), float(by), float(bx + bw), float(by + bh)))
         )
-    return _join_pieces(out, space, join_gap)
+    chains = _chain(strokes, space, join_gap) if join_strokes else [[s] for s in strokes]
+    whole: list[SlurArc] = []
+    single: list[SlurArc] = []
+    for chain in chains:
+        arc = None
+        if len(chain) > 1:
+            xs = np.concatenate([s.xs for s in chain])
+            ys = np.concatenate([s.ys for s in chain])
+            order = np.argsort(xs, kind="stable")
+            arc = _arc(xs[order], ys[order], _union(chain), space, min_width, min_sag, peak)
+        if arc is not None:
+            whole.append(arc)
+            continue
+        for s in chain:
+            arc = _arc(s.xs, s.ys, s.box, space, min_width, min_sag, peak)
+            if arc is not None:
+                single.append(arc)
+    return sorted(whole + _join_pieces(single, space, join_gap), key=lambda a: a.left[0])
+
+
+@dataclass(frozen=True, slots=True)
+class _Stroke:
+    """A thin stroke of the blanked ink: its inked columns, the mean row of each, its box (page pixels)."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    box: tuple[float, float, float, float]
+
+
+def _union(strokes: list[_Stroke]) -> tuple[float, float, float, float]:
+    return (
+        min(s.box[0] for s in strokes),
+        min(s.box[1] for s in strokes),
+        max(s.box[2] for s in strokes),
+        max(s.box[3] for s in strokes),
+    )
+
+
+def _end_slope(s: _Stroke, space: float, right: bool) -> float:
+    """dy/dx of a stroke over its last (`right`) or first half space."""
+    e = max(2, int(round(0.5 * space)))
+    a, b = (max(0, len(s.xs) - 1 - e), len(s.xs) - 1) if right else (0, min(e, len(s.xs) - 1))
+    return float(s.ys[b] - s.ys[a]) / max(1.0, float(s.xs[b] - s.xs[a]))
+
+
+def _chain(strokes: list[_Stroke], space: float, gap: float) -> list[list[_Stroke]]:
+    """Strokes left to right, each appended to the chain whose last stroke's right end it continues
+    (from half a space back to `gap` spaces on, within half a space of that end's line; the nearest)."""
+    chains: list[list[_Stroke]] = []
+    for s in sorted(strokes, key=lambda s: s.xs[0]):
+        best: tuple[float, list[_Stroke]] | None = None
+        for c in chains:
+            q = c[-1]
+            dx = float(s.xs[0] - q.xs[-1])
+            if not -0.5 * space <= dx <= gap * space:
+                continue
+            dy = abs(float(s.ys[0]) - (float(q.ys[-1]) + _end_slope(q, space, True) * max(0.0, dx)))
+            if dy <= 0.5 * space and (best is None or dx + dy < best[0]):
+                best = (dx + dy, c)
+        if best is None:
+            chains.append([s])
+        else:
+            best[1].append(s)
+    return chains
+
+
+def _arc(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    box: tuple[float, float, float, float],
+    space: float,
+    min_width: float,
+    min_sag: float,
+    peak: float,
+) -> SlurArc | None:
+    """The arc of a stroke given by its inked columns `xs` (ascending) and their mean rows `ys`, or None
+    when it is too narrow, too flat, not bulging to one side or not most off the chord near its middle."""
+    if xs[-1] - xs[0] + 1 < min_width * space:
+        return None
+    k = max(1, int(round(0.15 * space)))
+    yl, yr = float(ys[:k].mean()), float(ys[-k:].mean())
+    xa, xb = float(xs[:k].mean()), float(xs[-k:].mean())
+    chord = yl + (yr - yl) * (xs - xa) / max(1.0, xb - xa)
+    off = ys - chord  # negative: above the chord
+    inner = (xs > xa + 0.2 * (xb - xa)) & (xs < xb - 0.2 * (xb - xa))
+    if not inner.any():
+        return None
+    sag = float(np.median(off[inner]))
+    if abs(sag) < min_sag * space:
+        return None
+    if (np.sign(off[inner]) == np.sign(sag)).mean() < 0.8:
+        return None
+    # bulging most near the middle: a bracket's line between two hooks, or a line with a hook at
+    # one end, is as far off the chord at a quarter of its length as at the middle
+    at = [abs(float(off[int(np.argmin(np.abs(xs - (xa + q * (xb - xa)))))])) for q in (0.25, 0.5, 0.75)]
+    if at[1] <= peak * max(at[0], at[2]):
+        return None
+    s = _Stroke(xs, ys, box)
+    return SlurArc(
+        left=(xa, yl),
+        right=(xb, yr),
+        above=sag < 0,
+        bbox_xyxy=box,
+        slopes=(_end_slope(s, space, False), _end_slope(s, space, True)),
+    )
 
 
 def _bulges(
