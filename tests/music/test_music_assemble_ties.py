@@ -82,3 +82,31 @@ def test_a_double_sharp_in_a_ties_place_is_the_tie() -> None:
     assert second.accidental == "" and second.pitch.alter == 0
     first, second = notes(AssembleConfig(tie_double_sharps=False))
     assert not second.tie_stop and second.accidental == "double-sharp"
+
+
+def test_a_tie_to_the_next_system_merged_with_a_staff_line_is_a_tie() -> None:
+    # the staff's last note (C5, y 115, x 200) has a tie running on to the staff's end over it, lying on
+    # the line at 110 (a 6-pixel run with the line: thicker than half a space)
+    img = np.full((260, 400), 255, np.uint8)
+    for k in range(5):
+        img[100 + 10 * k, 20:380] = 0
+    glyphs = [
+        Glyph("staff", (20.0, 99.4, 380.0, 140.6), 1.0, 0),
+        Glyph("clefG", (25, 90, 40, 150), 0.9, 1),
+        Glyph("timeSig2", (50, 100, 60, 120), 0.9, 2),
+        Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3),
+    ]
+    for k, (x0, cy) in enumerate(((100, 105), (200, 115))):
+        img[cy - 4 : cy + 5, x0 : x0 + 12] = 0
+        img[cy : cy + 35, x0 : x0 + 2] = 0  # stems down
+        on = "OnLine" if cy % 10 == 0 else "InSpace"
+        glyphs.append(Glyph(f"noteheadBlack{on}", (x0, cy - 4.5, x0 + 12, cy + 4.5), 0.9, 10 + 2 * k))
+        glyphs.append(Glyph("stem", (x0, cy, x0 + 2, cy + 35), 0.9, 11 + 2 * k))
+    img[105:110, 213:379] = 0
+
+    def last(cfg: AssembleConfig) -> Note:
+        m = assemble_pages([(glyphs, img)], cfg).score.parts[0].measures[-1]
+        return max((e for e in m.events if isinstance(e, Note)), key=lambda n: n.onset_q)
+
+    assert last(AssembleConfig()).tie_start
+    assert not last(AssembleConfig(tie_line_runs=False)).tie_start

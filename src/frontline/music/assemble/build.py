@@ -195,7 +195,9 @@ class AssembleConfig:
     tie_line_runs: bool = True
     """When reading ties from the ink, an ink run that contains a staff line may be thicker than a tie by
     the line's thickness (a tie lying on a line, e.g. over a chord's upper head, merges with it and was
-    read as a beam or text). With tie_close_heads and tie_double_sharps, on 36 dev pages (detected
+    read as a beam or text); also for a staff's last note tied on to the next system (that alone:
+    D 2295 -> 2287 edits, CD 7639 -> 7637, A 2621 -> 2618; no page worse; tieins D 63 -> 55, CD 48 -> 46,
+    A 118 -> 115). With tie_close_heads and tie_double_sharps, on 36 dev pages (detected
     symbols, ground-truth ties): ties found 67 -> 94 of 179 (this one alone 67 -> 81). Detector mode
     w/o lyrics, redetected, all three: degraded D 36 pages 2330 -> 2295 edits (tieins 99 -> 63),
     classical degraded CD 71 pages 7648 -> 7639, clean A 56 pages 2661 -> 2621 (tieins 158 -> 118)."""
@@ -1904,7 +1906,9 @@ def _system_pass(
                         for b in blockers
                         if b[0] <= st_end and x0 <= b[2] and b[1] <= ha.cy + 2 * sp and ha.cy - 2 * sp <= b[3]
                     )
-                    if not ha.tie_start and tie_arc(ink, ha.glyph.bbox_xyxy, end_box, sp, lines, in_gap):
+                    if not ha.tie_start and tie_arc(
+                        ink, ha.glyph.bbox_xyxy, end_box, sp, lines, in_gap, line_runs=cfg.tie_line_runs
+                    ):
                         ha.tie_start = True
     if ink is not None and cfg.pixel_slurs and not by_class.get("slur"):
         _pixel_slurs(
