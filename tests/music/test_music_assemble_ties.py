@@ -42,10 +42,9 @@ def test_a_tie_between_heads_less_than_a_space_apart_is_read_under_their_middles
     assert tie_arc(ink, a, b, SPACE, (), (a, b), close_heads=True) == ""
 
 
-def _double_sharp_page() -> tuple[list[Glyph], np.ndarray]:
-    """A one-staff 2/4 page (space 10, lines 100-140): two detected quarters (stems down) on the top space
-    (E5, y 105) at x 100 and 130, a tie over them, and the tie detected as a double sharp 0.4 spaces
-    above the heads' middle."""
+def _staff_page() -> tuple[list[Glyph], np.ndarray]:
+    """An empty one-staff 2/4 page (space 10, lines 100-140, x 20-380) with its staff, clef and time
+    signature detected."""
     img = np.full((260, 400), 255, np.uint8)
     for k in range(5):
         img[100 + 10 * k, 20:380] = 0
@@ -55,6 +54,14 @@ def _double_sharp_page() -> tuple[list[Glyph], np.ndarray]:
         Glyph("timeSig2", (50, 100, 60, 120), 0.9, 2),
         Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3),
     ]
+    return glyphs, img
+
+
+def _double_sharp_page() -> tuple[list[Glyph], np.ndarray]:
+    """A one-staff 2/4 page (space 10, lines 100-140): two detected quarters (stems down) on the top space
+    (E5, y 105) at x 100 and 130, a tie over them, and the tie detected as a double sharp 0.4 spaces
+    above the heads' middle."""
+    glyphs, img = _staff_page()
     for k, x0 in enumerate((100, 130)):
         img[101:110, x0 : x0 + 12] = 0
         img[105:140, x0 : x0 + 2] = 0  # stems down
@@ -87,15 +94,7 @@ def test_a_double_sharp_in_a_ties_place_is_the_tie() -> None:
 def test_a_tie_to_the_next_system_merged_with_a_staff_line_is_a_tie() -> None:
     # the staff's last note (C5, y 115, x 200) has a tie running on to the staff's end over it, lying on
     # the line at 110 (a 6-pixel run with the line: thicker than half a space)
-    img = np.full((260, 400), 255, np.uint8)
-    for k in range(5):
-        img[100 + 10 * k, 20:380] = 0
-    glyphs = [
-        Glyph("staff", (20.0, 99.4, 380.0, 140.6), 1.0, 0),
-        Glyph("clefG", (25, 90, 40, 150), 0.9, 1),
-        Glyph("timeSig2", (50, 100, 60, 120), 0.9, 2),
-        Glyph("timeSig4", (50, 120, 60, 140), 0.9, 3),
-    ]
+    glyphs, img = _staff_page()
     for k, (x0, cy) in enumerate(((100, 105), (200, 115))):
         img[cy - 4 : cy + 5, x0 : x0 + 12] = 0
         img[cy : cy + 35, x0 : x0 + 2] = 0  # stems down

@@ -38,35 +38,6 @@ def test_labels_sorted_by_first_pixel_are_scipys() -> None:
         np.testing.assert_array_equal(labels(m.astype(np.uint8) * 255)[1], lab)
 
 
-def _scipy_hairpins(ink: np.ndarray, space: float) -> list[tuple[str, tuple[float, float, float, float]]]:
-    """`ink_hairpins` as it was (scipy's labels), without the staff-line test."""
-    lab, _ = ndimage.label(ink, structure=np.ones((3, 3), bool))
-    out = []
-    for k, sl in enumerate(ndimage.find_objects(lab), start=1):
-        ys, xs = sl
-        h, w = ys.stop - ys.start, xs.stop - xs.start
-        if w < 3 * space or not 0.5 * space <= h <= 2.5 * space:
-            continue
-        comp = lab[sl] == k
-        if comp.mean() > 0.25 or not comp.any(axis=0).all():
-            continue
-        top = comp.argmax(axis=0)
-        bottom = h - 1 - comp[::-1].argmax(axis=0)
-        gaps = (bottom - top).astype(np.float64)
-        t = np.arange(w, dtype=np.float64)
-        fit = np.polyfit(t, gaps, 1)
-        if float(np.abs(np.polyval(fit, t) - gaps).mean()) > 0.15 * space:
-            continue
-        end = max(1, w // 10)
-        g0, g1 = float(gaps[:end].mean()), float(gaps[-end:].mean())
-        box = (float(xs.start), float(ys.start), float(xs.stop - 1), float(ys.stop - 1))
-        if g0 <= 0.3 * space and g1 >= 0.5 * space:
-            out.append(("dynamicCrescendoHairpin", box))
-        elif g1 <= 0.3 * space and g0 >= 0.5 * space:
-            out.append(("dynamicDiminuendoHairpin", box))
-    return out
-
-
 def test_hairpins_come_in_scipys_label_order() -> None:
     from frontline.music.assemble.pixels import ink_hairpins
 
@@ -81,8 +52,15 @@ def test_hairpins_come_in_scipys_label_order() -> None:
             a, b, c = (x0 + 60, mid), (x0, y0), (x0, y0 + 10)
         cv2.line(ink, a, b, 1, 1)
         cv2.line(ink, a, c, 1, 1)
-    want = _scipy_hairpins(ink > 0, 10.0)
-    assert len(want) == 6
+    # what the scipy-labelled reader gave: the wedges in the order of scipy's labels, each with its box
+    # (first and last inked row and column) and its kind (opening to the right: a crescendo)
+    lab, count = ndimage.label(ink > 0, structure=np.ones((3, 3), bool))
+    want = []
+    for ys, xs in ndimage.find_objects(lab):
+        opens_right = ink[ys, xs][:, -1].sum() > ink[ys, xs][:, 0].sum()
+        name = "dynamicCrescendoHairpin" if opens_right else "dynamicDiminuendoHairpin"
+        want.append((name, (float(xs.start), float(ys.start), float(xs.stop - 1), float(ys.stop - 1))))
+    assert count == 6
     assert ink_hairpins(ink > 0, 10.0) == want
     assert ink_hairpins(ink, 10.0) == want  # a 0/1 uint8 mask as the bool one
 
