@@ -97,8 +97,11 @@ class DetectConfig:
     beside noteheads are scored 0.3-0.45 as dots (degraded dev pages: 131 false dots, 106 under 0.5) and
     made dotted notes; 0 = off. Degraded dev pages OMR-NED w/o lyrics 0.1375 -> 0.1349, clean dev A
     0.0609 -> 0.0604, B 0.0786 = (note F1 0.8885 -> 0.8907, 0.9607 -> 0.9611, 0.9347 =)."""
-    tile: int = 2048
-    """Run the network on tiles of at most this many normalised pixels per side (memory cap)."""
+    tile: int = 2560
+    """Memory cap: a normalised page of at most tile x tile pixels runs in one pass, a larger one in
+    square tiles of this side (session 17: 2048 per side -> 2560 squared; a 300-dpi page with small
+    staves normalises to 2100-2700 rows, which ran as two tiles, 0.40 -> 0.34 s per page for the
+    network, detections unchanged on 8 such pages; peak RSS about 0.97 GB either way)."""
     onnx: bool = True
     """Run the network in ONNX Runtime when the weights have their export beside them (`onnx_session`);
     off: always PyTorch."""
@@ -361,13 +364,13 @@ class NetworkMaps:
 
 
 def network_maps(
-    model: DWD | ExportedDWD, image: np.ndarray, tile: int = 2048, engine: str = "auto"
+    model: DWD | ExportedDWD, image: np.ndarray, tile: int = 2560, engine: str = "auto"
 ) -> NetworkMaps:
     """The network on a normalised page (uint8, 255 = paper): energy everywhere, class and box on demand.
 
     Runs the model's ONNX export in ONNX Runtime where `onnx_session` has one (`engine` "auto"), else
-    (or with `engine` "torch") a fused channels-last copy of `model` (`dwd.inference_network`). Large
-    pages run in tiles of `tile` pixels with a 64-px context margin; maps are padded size / stride.
+    (or with `engine` "torch") a fused channels-last copy of `model` (`dwd.inference_network`). Pages
+    larger than `tile` squared run in tiles of `tile` pixels with a 64-px context margin; maps are padded size / stride.
     An `ExportedDWD` needs PyTorch only with `engine` "torch".
     """
     if isinstance(model, ExportedDWD) and engine != "auto":
@@ -422,7 +425,9 @@ def _tiled(
 ) -> tuple[np.ndarray, np.ndarray]:
     """`run` (ink -> energy (K, h, w), features (h, w, D)) on the whole padded page, or tile by tile."""
     ph, pw = ink.shape
-    if ph <= tile and pw <= tile:  # one tile (a normalised A4 page is about 1250 x 1750)
+    if ph * pw <= tile * tile:
+        # one pass when the page is no larger than a tile in area (the memory cap is the pixel count):
+        # a normalised A4 page is about 1250 x 1750, a 300-dpi one with small staves up to 1900 x 2700
         return run(ink)
     k, d = config.energy_levels, config.widths[3]
     energy = np.zeros((k, ph // s, pw // s), np.float32)
