@@ -31,7 +31,7 @@ import numpy as np
 
 from frontline.errors import JobError
 from frontline.music.assemble import Assembly, PageLayout
-from frontline.music.assemble.staves import deskew_glyphs
+from frontline.music.assemble.staves import deskew_glyphs, rotated_page
 from frontline.music.records import Chord, Glyph, Measure, Note, Part, Rest, Score, Staff
 
 __all__ = [
@@ -429,11 +429,9 @@ def upright_page(layout: PageLayout, image: np.ndarray | None) -> tuple[np.ndarr
     glyphs = list(layout.glyphs)
     if image is None or abs(layout.angle_deg) < 0.05:
         return image, glyphs
-    import cv2
-
     h, w = image.shape
-    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), layout.angle_deg, 1.0)
-    upright = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    # the rotation the assembly made of a read-only page (scan's pages are fixed after detection)
+    upright = rotated_page(image, layout.angle_deg)
     return upright, deskew_glyphs(glyphs, layout.angle_deg, (w / 2.0, h / 2.0))
 
 

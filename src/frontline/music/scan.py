@@ -506,6 +506,8 @@ def scan_piece(
                 warnings.extend(warn)
                 if on_page and end:
                     on_page()
+        for grey in pages:  # fixed from here on: the assembly and the text readers share a tilted
+            grey.setflags(write=False)  # page's rotation (`staves.rotated_page`)
         assembly = assemble_pages(list(zip(page_glyphs, pages, strict=True)), cfg.assemble)
         sung: list[LyricLine] = []
         if cfg.lyrics and ocr_available():

@@ -53,6 +53,7 @@ from frontline.music.assemble.staves import (
     find_staves,
     group_systems,
     nearest_staff,
+    rotated_page,
     skew_from_staff_boxes,
     staves_from_glyphs,
 )
@@ -4115,12 +4116,9 @@ def _on_staff(g: Glyph, st: Staff) -> bool:
 
 
 def _rotate_image(image: np.ndarray, angle_deg: float) -> np.ndarray:
-    """The page rotated back by `angle_deg` about its centre (white fill), same size."""
-    import cv2
-
-    h, w = image.shape
-    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle_deg, 1.0)
-    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    """The page rotated back by `angle_deg` about its centre (white fill), same size (`rotated_page`:
+    the text readers reuse a read-only page's rotation)."""
+    return rotated_page(image, angle_deg)
 
 
 def _unrotate_box(

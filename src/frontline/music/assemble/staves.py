@@ -6,6 +6,9 @@ relative to a staff, so staff geometry comes first. Pure functions of glyphs and
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 import numpy as np
 
 from frontline.music.assemble.pixels import darkness, ink_mask
@@ -20,6 +23,7 @@ __all__ = [
     "find_staves",
     "group_systems",
     "nearest_staff",
+    "rotated_page",
     "staves_from_glyphs",
 ]
 
@@ -599,6 +603,45 @@ def deskew_glyphs(glyphs: list[Glyph], angle_deg: float, center: tuple[float, fl
         out.append(
             Glyph(g.class_name, (nx - w2 / 2, ny - h2 / 2, nx + w2 / 2, ny + h2 / 2), g.score, g.glyph_id)
         )
+    return out
+
+
+# Pages rotated back by their skew, per source page (by identity, while it lives and cannot change):
+# the assembly, the lyrics reader and the words reader's three passes each turned a tilted page by the
+# same angle, five warps of ~30 ms on a 300-dpi page where one suffices.
+_ROTATED: dict[int, tuple[weakref.ref[np.ndarray], float, np.ndarray]] = {}
+_ROTATED_KEEP = 16
+_ROTATED_LOCK = threading.Lock()
+
+
+def rotated_page(image: np.ndarray, angle_deg: float) -> np.ndarray:
+    """The page rotated back by `angle_deg` about its centre (white fill, bilinear), same size.
+
+    A read-only page's rotation is kept while the page lives (the last `_ROTATED_KEEP` of them) and
+    given again, read-only, for the same angle; a writable page is rotated every time."""
+    import cv2
+
+    key = id(image)
+    if not image.flags.writeable:
+        with _ROTATED_LOCK:
+            hit = _ROTATED.get(key)
+        if hit is not None and hit[0]() is image and hit[1] == angle_deg:
+            return hit[2]
+    h, w = image.shape
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), angle_deg, 1.0)
+    out = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    if not image.flags.writeable:  # a page that cannot change under its id
+
+        def forget(_: object, key: int = key) -> None:
+            with _ROTATED_LOCK:
+                _ROTATED.pop(key, None)
+
+        out.setflags(write=False)
+        with _ROTATED_LOCK:
+            _ROTATED.pop(key, None)
+            while len(_ROTATED) >= _ROTATED_KEEP:
+                _ROTATED.pop(next(iter(_ROTATED)))
+            _ROTATED[key] = (weakref.ref(image, forget), angle_deg, out)
     return out
 
 
