@@ -84,6 +84,11 @@ def _resize(mask: np.ndarray, h: int, w: int) -> np.ndarray:
         :, np.minimum(xs.astype(int), mask.shape[1] - 1)
     ]
     # counts of 16 samples, exact in float32: the same fractions as a float mean, 10x faster
+    if big.dtype == np.bool_:  # the same counts by adding the 4 x 4 samples' slices: no generic
+        b = big.view(np.uint8)  # reduction over two axes (150 -> 40 us a call, ~60 calls a crop)
+        cols = b[:, 0::4] + b[:, 1::4] + b[:, 2::4] + b[:, 3::4]
+        counts = cols[0::4] + cols[1::4] + cols[2::4] + cols[3::4]
+        return counts.astype(np.float32) / 16.0
     return big.reshape(h, 4, w, 4).sum(axis=(1, 3), dtype=np.uint8).astype(np.float32) / 16.0
 
 
@@ -221,22 +226,40 @@ def dynamic_match(
         return "", 0.0
     aspect = ink.shape[1] / ink.shape[0]
     best, best_score = "", -1.0
-    scaled: dict[int, np.ndarray] = {}  # the crop at each drawing width met (height `_H`)
+    drawings, stacks = _stacks(words, whole_glyphs)
+    sums: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    for shape, stack in stacks.items():  # the crop at each drawing size met, against all its drawings
+        a = _resize(ink, shape[0], shape[1])
+        # whole sixteenths (coverage counts / 16, at most 2**20 of them): exact sums in any order
+        sums[shape] = (np.minimum(a, stack).sum(axis=(1, 2)), np.maximum(a, stack).sum(axis=(1, 2)))
+    for word, shape, k in drawings:
+        inter = float(sums[shape][0][k])
+        union = float(sums[shape][1][k])
+        t_aspect = shape[1] / shape[0]
+        score = inter / max(union, 1e-6) * min(aspect, t_aspect) / max(aspect, t_aspect)
+        if score > best_score:
+            best, best_score = word, score
+    return best, max(0.0, best_score)
+
+
+@cache
+def _stacks(
+    words: tuple[str, ...], whole_glyphs: bool
+) -> tuple[list[tuple[str, tuple[int, int], int]], dict[tuple[int, int], np.ndarray]]:
+    """The drawings `dynamic_match` compares a crop with, in its order: (word, shape, index in the stack
+    of that shape), and per shape the drawings stacked (one comparison per shape: ~60 drawing widths, 2
+    of 120 numpy calls a drawing before)."""
+    drawings: list[tuple[str, tuple[int, int], int]] = []
+    by_shape: dict[tuple[int, int], list[np.ndarray]] = {}
     for word in words:
         for font, whole in ((f, w) for f in _FONTS for w in ((False, True) if whole_glyphs else (False,))):
             t = _drawing(word, font, whole)
             if t is None:
                 continue
-            a = scaled.get(t.shape[1])
-            if a is None:
-                a = scaled[t.shape[1]] = _resize(ink, t.shape[0], t.shape[1])
-            inter = float(np.minimum(a, t).sum())
-            union = float(np.maximum(a, t).sum())
-            t_aspect = t.shape[1] / t.shape[0]
-            score = inter / max(union, 1e-6) * min(aspect, t_aspect) / max(aspect, t_aspect)
-            if score > best_score:
-                best, best_score = word, score
-    return best, max(0.0, best_score)
+            shape = (int(t.shape[0]), int(t.shape[1]))
+            drawings.append((word, shape, len(by_shape.setdefault(shape, []))))
+            by_shape[shape].append(t)
+    return drawings, {shape: np.stack(ts) for shape, ts in by_shape.items()}
 
 
 def match_dynamic_word(crop: np.ndarray, min_score: float = 0.0, whole_glyphs: bool = True) -> str:
