@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from frontline.music.components import components
+from frontline.music.components import components, components_ink
 from frontline.music.lines import open_rows
 from frontline.music.quantiles import percentiles
 from frontline.music.records import Glyph
@@ -359,7 +359,7 @@ def find_articulation_blobs(
         sx = (stems[:, 0] + stems[:, 2]) / 2.0
         anchors = np.concatenate([heads, np.stack([sx - 0.5, stems[:, 1], sx + 0.5, stems[:, 3]], 1)])
     ink = _ink(image, 0.5).astype(np.uint8)
-    n, _, st = components(ink)
+    n, st, _, _ = components_ink(ink)
     hx = (anchors[:, 0] + anchors[:, 2]) / 2.0
     found: list[Glyph] = []
     # the size test over all blobs at once (a page has about a thousand, a tenth of them this size)
@@ -897,7 +897,7 @@ def find_rest_bars(
     ink = (image < 128).astype(np.uint8)
     kw, kh = 2 * max(1, round(0.4 * space)) + 1, 2 * max(1, round(0.175 * space)) + 1  # odd: no shift
     core = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((kh, kw), np.uint8))
-    n, _, stats = components(core)
+    n, stats, _, _ = components_ink(core)
     # the ink without staff lines: a rest bar is a blob of its own there, a piece of beam is not. Its
     # components only for a bar that gets that far (most pages have none: 15-20 ms a 300-dpi page)
     rest: tuple[np.ndarray, np.ndarray] | None = None
