@@ -82,6 +82,8 @@ def _line_profile(grey: np.ndarray, cfg: SplitConfig, space_px: float | None) ->
     """Per-column count of long-horizontal-line pixels at the work scale, and the scale factor used."""
     import cv2
 
+    from frontline.music.lines import open_rows
+
     h, w = grey.shape[:2]
     if space_px is not None:
         f = min(1.0, cfg.work_space_px / space_px)
@@ -94,7 +96,7 @@ def _line_profile(grey: np.ndarray, cfg: SplitConfig, space_px: float | None) ->
     k = max(9, round(small.shape[1] * cfg.line_kernel_frac))
     # a vertical dilation first keeps a line that is a few degrees off horizontal in one piece
     thick = cv2.dilate(ink.astype(np.uint8), np.ones((3, 1), np.uint8))
-    lines = cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
+    lines = open_rows(thick, k)  # = cv2's opening with a (1, k) bar, from the 0/1 mask's row runs
     return lines.sum(axis=0).astype(np.float64), f
 
 
@@ -316,6 +318,8 @@ def dewarp(
     """
     import cv2
 
+    from frontline.music.lines import open_rows
+
     cfg = config or DewarpConfig()
     h, w = grey.shape[:2]
     space = space_px if space_px is not None else staff_space(grey)
@@ -327,9 +331,7 @@ def dewarp(
     bg = _background(small, 3 * cfg.work_space_px)
     ink = (small.astype(np.float32) < 0.8 * bg).astype(np.uint8)
     k = max(5, round(2.5 * cfg.work_space_px))
-    lines = cv2.morphologyEx(
-        cv2.dilate(ink, np.ones((3, 1), np.uint8)), cv2.MORPH_OPEN, np.ones((1, k), np.uint8)
-    )
+    lines = open_rows(cv2.dilate(ink, np.ones((3, 1), np.uint8)), k)  # = cv2's (1, k) opening
     lines = cv2.erode(lines, np.ones((3, 1), np.uint8))  # undo the thickening: centres stay put
     sp = space * f
     tracks = _trace_lines(lines.astype(bool), sp, cfg)

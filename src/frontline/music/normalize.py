@@ -333,8 +333,10 @@ def _staff_line_mask(
         ink |= row_ridges(grey, space_px, ridge)
     if dotted > 0:
         ink |= row_ridges(grey, space_px, 0.04, dotted)
-    bar = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(round(4.0 * space_px))), 1))
-    lines = cv2.morphologyEx(cv2.dilate(ink, np.ones((3, 1), np.uint8)), cv2.MORPH_OPEN, bar) & ink
+    from frontline.music.lines import open_rows  # lines imports this module
+
+    # = cv2's opening with a 4-space bar (1 row), from the 0/1 mask's row runs
+    lines = open_rows(cv2.dilate(ink, np.ones((3, 1), np.uint8)), max(3, int(round(4.0 * space_px)))) & ink
     if int(lines.sum()) < 200:
         return _binarize(grey)
     return lines.astype(bool)
@@ -365,14 +367,23 @@ def _flatten_table() -> np.ndarray:
 
 
 def _vertical_runs(mask: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vertical runs of every `step`-th column: (black lengths, white lengths, black-white-black triples)."""
-    cols = mask[:, ::step].T.astype(np.int8)  # (C, H)
+    """Vertical runs of every `step`-th column of a 0/1 mask: (black lengths, white lengths,
+    black-white-black triples)."""
+    import cv2
+
+    sub = np.ascontiguousarray(mask[:, ::step])
+    sub = sub.view(np.uint8) if sub.dtype == np.bool_ else sub.astype(np.uint8, copy=False)
+    cols = cv2.transpose(sub)  # (C, H)
     c, h = cols.shape
-    padded = np.zeros((c, h + 2), np.int8)
+    padded = np.zeros((c, h + 2), np.uint8)
     padded[:, 1:-1] = cols
-    d = np.diff(padded, axis=1)  # +1 at run start (black), -1 at run end
-    starts_r, starts_c = np.nonzero(d == 1)
-    ends_r, ends_c = np.nonzero(d == -1)
+    # every change along the columns laid end to end, each column between two white pixels: changes
+    # alternate run start (black) and run end, column by column (one pass, not a diff and two nonzero
+    # scans: 14 -> 3 ms on a 300-dpi page)
+    flat = padded.ravel()
+    edges = np.flatnonzero(flat[1:] != flat[:-1])
+    starts_r, starts_c = np.divmod(edges[0::2], h + 2)
+    ends_c = edges[1::2] % (h + 2)
     black = ends_c - starts_c  # same ordering: row-major, so pairs align
     # white gaps between consecutive black runs of the same column
     same = starts_r[1:] == starts_r[:-1]
@@ -391,6 +402,8 @@ def estimate_staff(grey: np.ndarray, config: NormalizeConfig | None = None) -> S
     when too few runs follow a line-space-line pattern (blank page, text, a photo of something else).
     """
     import cv2
+
+    from frontline.music.lines import open_rows  # lines imports this module
 
     cfg = config or NormalizeConfig()
     if grey.dtype == np.uint8:  # the Otsu mask's share of ink, counted without a bool copy of the page
@@ -424,7 +437,8 @@ def estimate_staff(grey: np.ndarray, config: NormalizeConfig | None = None) -> S
         _, dark = cv2.threshold(blurred, below - 1, 1, cv2.THRESH_BINARY_INV)
     else:
         dark = (hb < cut).astype(np.uint8)
-    horiz = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
+    # = cv2's opening with a (1, k) bar, from the mask's row runs (0/1 mask; 2-3x faster, lines.py)
+    horiz = open_rows(dark, k)
     step = max(1, grey.shape[1] // 400)
     black, white, trip = _vertical_runs(horiz, step)
     if len(black) < 50 or len(white) < 50:
