@@ -18,6 +18,7 @@ does the whole page set and returns the score with `Note.lyrics` filled in.
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import re
 import threading
@@ -438,8 +439,9 @@ def upright_page(layout: PageLayout, image: np.ndarray | None) -> tuple[np.ndarr
 def blank_boxes(grey: np.ndarray, boxes: Sequence[tuple[float, float, float, float]]) -> np.ndarray:
     """A copy of the page with each box (x0, y0, x1, y1), grown by a pixel on every side, painted white."""
     out = grey.copy()
+    ceil = math.ceil  # = int(np.ceil(v)) of a float, without a NumPy scalar per edge
     for x0, y0, x1, y1 in boxes:
-        out[max(0, int(y0) - 1) : int(np.ceil(y1)) + 1, max(0, int(x0) - 1) : int(np.ceil(x1)) + 1] = 255
+        out[max(0, int(y0) - 1) : ceil(y1) + 1, max(0, int(x0) - 1) : ceil(x1) + 1] = 255
     return out
 
 
@@ -594,12 +596,13 @@ def read_lyric_lines(
     # the assembly's staves are in the deskewed frame of a tilted page: read its image and glyphs there too
     frames = [upright_page(lay, pages[i] if i < len(pages) else None) for i, lay in enumerate(assembly.pages)]
     glyph_maps = [{g.glyph_id: g for g in glyphs} for _, glyphs in frames]
+    mids = [[(st.top + st.bottom) / 2 for st in lay.staves] for lay in assembly.pages]  # staff centres
     for pi, part in enumerate(score.parts):
         for mi, m in enumerate(part.measures):
             page = page_of.get((pi, m.number))
             if page is None or page >= len(assembly.pages):
                 continue
-            lay, gmap = assembly.pages[page], glyph_maps[page]
+            lay, gmap, mid = assembly.pages[page], glyph_maps[page], mids[page]
             if not lay.staves:
                 continue
             for ei, e in enumerate(m.events):
@@ -614,10 +617,7 @@ def read_lyric_lines(
                     continue
                 cy = sum((b[1] + b[3]) / 2 for b in boxes) / len(boxes)
                 hx = min(b[0] for b in boxes)
-                staff = min(
-                    range(len(lay.staves)),
-                    key=lambda s: abs((lay.staves[s].top + lay.staves[s].bottom) / 2 - cy),
-                )
+                staff = min(range(len(mid)), key=lambda s: abs(mid[s] - cy))
                 heads.setdefault((page, staff), []).append((hx, (pi, mi, ei)))
     # lines and their word strips, all pages
     lines = []
