@@ -1133,16 +1133,25 @@ def _system_pass(
     if cfg.stems_beyond_heads and any(h.glyph.score < 1.0 for h in heads):
         # a "stem" that stays within the column of heads it stands beside (two heads at least) while
         # another stem leaves that column: the stacked heads' outline, not a stem
+        # the black and half heads, and each stem's column, found once (a column was made again for
+        # every pair of stems, each head's kind looked up again for every stem)
+        black_half = [h for h in heads if head_kind(h.glyph.class_name) in ("black", "half")]
+        stem_cols: dict[int, list[_Head]] = {}
+
         def column(st_g: Glyph) -> list[_Head]:
+            known = stem_cols.get(id(st_g))
+            if known is not None:
+                return known
             sx_c = st_g.center_xy[0]
-            return [
+            col = [
                 h
-                for h in heads
-                if head_kind(h.glyph.class_name) in ("black", "half")
-                and h.glyph.bbox_xyxy[0] - 0.3 * sp <= sx_c <= h.glyph.bbox_xyxy[2] + 0.3 * sp
+                for h in black_half
+                if h.glyph.bbox_xyxy[0] - 0.3 * sp <= sx_c <= h.glyph.bbox_xyxy[2] + 0.3 * sp
                 and h.glyph.bbox_xyxy[1] - sp <= st_g.bbox_xyxy[3]
                 and st_g.bbox_xyxy[1] <= h.glyph.bbox_xyxy[3] + sp
             ]
+            stem_cols[id(st_g)] = col
+            return col
 
         def leaves(st_g: Glyph, col: list[_Head]) -> bool:
             top = min(h.glyph.bbox_xyxy[1] for h in col)
