@@ -33,6 +33,7 @@ import numpy as np
 from frontline.errors import JobError
 from frontline.music.assemble import Assembly, PageLayout
 from frontline.music.assemble.staves import deskew_glyphs, rotated_page
+from frontline.music.quantiles import percentiles
 from frontline.music.records import Chord, Glyph, Measure, Note, Part, Rest, Score, Staff
 
 __all__ = [
@@ -450,7 +451,7 @@ def ink_threshold(grey: np.ndarray, cfg: LyricsConfig) -> int:
     page (`cfg.faded_ink`) the level `cfg.faded_share` of the way from its darkest ink to its paper."""
     if cfg.faded_ink <= 0 or grey.size == 0:
         return cfg.ink_threshold
-    ink, paper = np.percentile(grey[::4, ::4], [0.5, 50])
+    ink, paper = percentiles(grey[::4, ::4], [0.5, 50.0])  # = np.percentile, from the histogram (uint8)
     if ink < cfg.faded_ink:
         return cfg.ink_threshold
     return int(round(float(ink) + cfg.faded_share * float(paper - ink)))
