@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from frontline.music.lines import open_rows
+from frontline.music.lines import close_rows, open_rows
 
 
 def test_open_rows_equals_opencv_opening() -> None:
@@ -20,6 +20,8 @@ def test_open_rows_equals_opencv_opening() -> None:
         got = open_rows(m, length)
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+        closed = cv2.morphologyEx(m, cv2.MORPH_CLOSE, np.ones((1, length), np.uint8))
+        np.testing.assert_array_equal(close_rows(m, length), closed)
         if rng.random() < 0.2:  # a strided view
             np.testing.assert_array_equal(
                 open_rows(m[:, ::2], length),
