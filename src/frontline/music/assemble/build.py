@@ -2461,10 +2461,8 @@ def _pixel_slurs(
     if not notes:
         return
 
-    def dist(gr: _Group, x: float, y: float) -> float:
-        """How far a point lies outside the box of the group's heads and stem (across plus up or down;
-        beyond 1.5 spaces: too far, unless it lies within half a space across and `end_reach` spaces up
-        or down)."""
+    def extent(gr: _Group) -> tuple[float, float, float, float]:
+        """Left, right, top and bottom of the group's heads and stem."""
         hx0 = min(hd.glyph.bbox_xyxy[0] for hd in gr.heads)
         hx1 = max(hd.glyph.bbox_xyxy[2] for hd in gr.heads)
         gy0 = min(hd.glyph.bbox_xyxy[1] for hd in gr.heads)
@@ -2472,6 +2470,15 @@ def _pixel_slurs(
         if gr.stem is not None:
             gy0, gy1 = min(gy0, gr.stem.bbox_xyxy[1]), max(gy1, gr.stem.bbox_xyxy[3])
             hx0, hx1 = min(hx0, gr.stem.bbox_xyxy[0]), max(hx1, gr.stem.bbox_xyxy[2])
+        return hx0, hx1, gy0, gy1
+
+    extents = {id(gr): extent(gr) for gr in notes}  # once per note, not per arc end looked up
+
+    def dist(gr: _Group, x: float, y: float) -> float:
+        """How far a point lies outside the box of the group's heads and stem (across plus up or down;
+        beyond 1.5 spaces: too far, unless it lies within half a space across and `end_reach` spaces up
+        or down)."""
+        hx0, hx1, gy0, gy1 = extents[id(gr)]
         dx = max(0.0, hx0 - x, x - hx1)
         dy = max(0.0, gy0 - y, y - gy1)
         if dx + dy <= 1.5 * sp or (dx <= 0.5 * sp and dy <= end_reach * sp):

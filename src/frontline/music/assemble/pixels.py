@@ -425,9 +425,11 @@ def volta_lines(
     off = max(2, int(round(0.25 * space)))  # rows a thin line leaves empty above and below (a beam fills)
     hook = max(3, int(round(1.0 * space)))
     found: list[tuple[int, float, float]] = []  # (row, x0, x1)
-    for y in range(ya, yb):
-        if any(abs(y - ly) <= 1.5 for ly in line_ys):
-            continue
+    # the rows worth a look, all at once: on no staff line, with ink enough for a volta in them
+    ys = np.arange(ya, yb)
+    on_line = (np.abs(ys[:, None] - np.asarray(line_ys, np.float64)[None, :]) <= 1.5).any(axis=1)
+    inked = np.count_nonzero(ink[ya:yb, xa:xb], axis=1) >= 4 * space
+    for y in ys[inked & ~on_line].tolist():
         row = ink[y, xa:xb]
         cols = np.flatnonzero(row)
         if cols.size < 4 * space:
