@@ -84,3 +84,16 @@ def test_median_rows_equal_median_row() -> None:
         ]
         got = _median_rows(idx // m.shape[1], lab.ravel()[idx].astype(np.intp), st, which)
         np.testing.assert_array_equal(got, np.asarray(want, np.float64).reshape(-1))
+
+
+def test_darker_than_equals_the_comparison() -> None:
+    from frontline.music.lines import darker_than
+
+    rng = np.random.default_rng(19)
+    img = rng.integers(0, 256, (120, 90)).astype(np.uint8)
+    for level in [*np.arange(-2.0, 258.0, 0.25), 127.99999999999999, 128.00000000000003, 1e9, -1e9]:
+        for im in (img, img[::2, 1::3]):
+            np.testing.assert_array_equal(darker_than(im, float(level)), (im < level).astype(np.uint8))
+            np.testing.assert_array_equal(
+                darker_than(im, np.float64(level)), (im < np.float64(level)).astype(np.uint8)
+            )

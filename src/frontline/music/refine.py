@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from frontline.music.components import components, components_ink
-from frontline.music.lines import open_rows
+from frontline.music.lines import darker_than, open_rows
 from frontline.music.quantiles import percentiles
 from frontline.music.records import Glyph
 
@@ -198,15 +198,10 @@ def _ink_level(image: np.ndarray, share: float) -> np.floating:
     return paper - share * max(1.0, paper - dark)  # type: ignore[no-any-return]
 
 
-def _ink(image: np.ndarray, share: float) -> np.ndarray:
-    """Bool ink mask of a normalised page: darker than `share` of the way from paper to the darkest ink."""
-    return np.asarray(image < _ink_level(image, share))
-
-
 class _InkCrops:
-    """`_ink(image, share)` for a caller that reads crops of it: `ink[ya:yb, xa:xb]` thresholds that
-    crop of the page alone (the same values; the whole-page mask cost 2-4 ms a call, six calls a
-    300-dpi page, for a few dozen small crops)."""
+    """The bool ink mask of a normalised page (darker than `_ink_level(image, share)`) for a caller that
+    reads crops of it: `ink[ya:yb, xa:xb]` thresholds that crop of the page alone (the same values; the
+    whole-page mask cost 2-4 ms a call, six calls a 300-dpi page, for a few dozen small crops)."""
 
     __slots__ = ("image", "level", "shape")
 
@@ -380,7 +375,7 @@ def find_articulation_blobs(
     if stems is not None and len(stems):
         sx = (stems[:, 0] + stems[:, 2]) / 2.0
         anchors = np.concatenate([heads, np.stack([sx - 0.5, stems[:, 1], sx + 0.5, stems[:, 3]], 1)])
-    ink = _ink(image, 0.5).astype(np.uint8)
+    ink = darker_than(image, float(_ink_level(image, 0.5)))  # 0/1 uint8, by cv2.threshold
     n, st, _, _ = components_ink(ink)
     hx = (anchors[:, 0] + anchors[:, 2]) / 2.0
     found: list[Glyph] = []
