@@ -462,9 +462,7 @@ def _page_lines(
 ) -> list[tuple[int, int, int, list[InkPiece], np.ndarray]]:
     """Text lines under the staves of a page: (staff index, y0, y1, pieces, line image with the music masked)."""
     threshold = ink_threshold(grey, cfg)
-    raw = grey < threshold
     masked = blank_boxes(grey, [g.bbox_xyxy for g in glyphs if _mask_glyph(g, used)])
-    ink = masked < threshold
     order = sorted(range(len(staves)), key=lambda s: staves[s].top)
     out = []
     h, w = grey.shape
@@ -484,8 +482,9 @@ def _page_lines(
         x0, x1 = max(0, int(st.x0)), min(w, int(st.x1 + sp))
         if y1 - y0 < cfg.min_line_spaces * sp or x1 <= x0:
             continue
-        band = ink[y0:y1, x0:x1]
-        raw_rows: np.ndarray = np.asarray(raw[y0:y1, x0:x1].any(axis=1))
+        # ink (below the threshold) in the band only: the bands under the staves, not the whole page
+        band = masked[y0:y1, x0:x1] < threshold
+        raw_rows: np.ndarray = np.asarray((grey[y0:y1, x0:x1] < threshold).any(axis=1))
         for ry0, ry1 in text_rows(band, sp, cfg):
             if limited and ry1 >= band.shape[0]:  # cut by the band's lower edge: text beyond lyrics' reach
                 continue
