@@ -222,3 +222,24 @@ def test_overlay_draws_a_measure_box_given_right_to_left(tmp_path: Path) -> None
     asm = dataclasses.replace(asm, measures=(bad, *asm.measures[1:]))
     png = draw_overlay(grey, asm, 0)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_overlay_png_decodes_to_the_drawn_pixels() -> None:
+    """The overlay's own PNG writer (unfiltered rows, one IDAT) gives a file Pillow and OpenCV read back
+    pixel for pixel, odd sizes included."""
+    import io
+
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    from frontline.music.scan import _png_rgb
+
+    rgb = np.random.default_rng(3).integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    png = _png_rgb(rgb)
+    with Image.open(io.BytesIO(png)) as im:
+        im.load()
+        assert im.mode == "RGB" and im.size == (53, 37)
+        assert np.array_equal(np.asarray(im), rgb)
+    bgr = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    assert np.array_equal(bgr[:, :, ::-1], rgb)
