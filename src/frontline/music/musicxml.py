@@ -193,6 +193,9 @@ def _note_el(
             for o in orns:
                 if o.startswith("tremolo-"):  # "tremolo-3": a single-note tremolo of 3 strokes
                     _sub(o_el, "tremolo", o.removeprefix("tremolo-"), type="single")
+                elif o.startswith("accidental-mark:"):  # "accidental-mark:sharp:above" after its ornament
+                    _, alter, side = o.split(":")
+                    _sub(o_el, "accidental-mark", alter, placement=side)
                 else:
                     _sub(o_el, o)
     for number, syllabic, text in ev.lyrics if isinstance(ev, Note) else ():
@@ -708,9 +711,12 @@ def _parse_note(el: ET.Element, onset: Fraction, dur: Fraction, staves: int) -> 
         o_el = nots.find("ornaments")
         if o_el is not None:
             orns = tuple(
-                f"tremolo-{(o.text or '3').strip()}" if o.tag == "tremolo" else o.tag
+                f"tremolo-{(o.text or '3').strip()}"
+                if o.tag == "tremolo"
+                else f"accidental-mark:{(o.text or '').strip()}:{o.get('placement', 'above')}"
+                if o.tag == "accidental-mark"
+                else o.tag
                 for o in o_el
-                if o.tag != "accidental-mark"
             )
         for s in nots.findall("slur"):
             slur_start |= s.get("type") == "start"

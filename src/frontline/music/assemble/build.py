@@ -460,6 +460,10 @@ class AssembleConfig:
     dynamics_centred: bool = True
     """A dynamic takes the onset of the note or rest nearest its centre in x (engravers centre it under
     its note); off: the earliest note at most a space left of its left edge (often the note before)."""
+    dynamics_anchor_spaces: float = 1.0
+    """A dynamic is anchored at most this many staff spaces right of its left edge (0: at its centre).
+    Verovio sets a dynamic's text from its note's left edge, not centred under it: a wide "ppp" or "sfp"
+    under close notes had its centre nearer the next note."""
     hairpin_ends: bool = True
     """A hairpin starts at the note nearest its left end (or with the dynamic whose text ends just before
     it: engravers start the hairpin after the text) and stops at the note nearest its right end, or at
@@ -480,6 +484,10 @@ class AssembleConfig:
     within 1.5 spaces on one side is a repeat barline facing them (dots on both sides: a double repeat;
     at a line's start: a start repeat); off: repeat dots count only between two barlines read 2.5 spaces
     apart or less."""
+    ornament_accidentals: bool = True
+    """A small accidental just above or below an ornament (trill, turn, mordent), and taken by no note
+    head, alters the ornament's auxiliary note (MusicXML <accidental-mark> in <ornaments>; above a turn:
+    its upper note, below: its lower one). Before, it was left unread (1 edit per ornament)."""
     mordent_inverted: bool = True
     """Read the mordent class (one class for the zigzag with and without a vertical stroke) as an inverted
     mordent, the zigzag alone (the upper mordent or Pralltriller, the common one in printed music: 40 of
@@ -1736,6 +1744,40 @@ def _system_pass(
                 if ng is not None:
                     ng.fermata = True
                     ng.extra_glyphs.append(g.glyph_id)
+
+    if cfg.ornament_accidentals:
+        taken = {h.accidental_glyph for gr in groups for h in gr.heads}
+        orn_glyphs = [
+            g
+            for name, gs in by_class.items()
+            if name.removesuffix("Above").removesuffix("Below") in _ORNAMENTS
+            for g in gs
+            if g.score >= cfg.min_mark_score
+        ]
+        for name, alter in (("accidentalSharpSmall", "sharp"), ("accidentalFlatSmall", "flat"),
+                            ("accidentalNaturalSmall", "natural")):  # fmt: skip
+            for a in by_class.get(name, []):
+                if a.glyph_id in taken or a.score < cfg.min_mark_score:
+                    continue
+                ax = (a.bbox_xyxy[0] + a.bbox_xyxy[2]) / 2
+                by_gap = [
+                    (max(o.bbox_xyxy[1] - a.bbox_xyxy[3], a.bbox_xyxy[1] - o.bbox_xyxy[3]), o)
+                    for o in orn_glyphs
+                    if o.bbox_xyxy[0] - 0.3 * sp <= ax <= o.bbox_xyxy[2] + 0.3 * sp
+                ]
+                by_gap = [(gap, o) for gap, o in by_gap if gap <= 1.0 * sp]
+                if not by_gap:
+                    continue
+                orn_g = min(by_gap, key=lambda t: t[0])[1]
+                side = "above" if a.bbox_xyxy[3] <= (orn_g.bbox_xyxy[1] + orn_g.bbox_xyxy[3]) / 2 else "below"
+                for gr in groups:
+                    if orn_g.glyph_id in gr.extra_glyphs:
+                        if not any(
+                            o.startswith("accidental-mark") and o.endswith(side) for o in gr.ornaments
+                        ):
+                            gr.ornaments.append(f"accidental-mark:{alter}:{side}")
+                            gr.extra_glyphs.append(a.glyph_id)
+                        break
 
     if ink is not None and cfg.pixel_staccato:
         # staccato dots the detector missed (it finds few): a small round blob on the head's side away
@@ -3749,6 +3791,8 @@ def assemble_pages(
                     for sid_d, x, kind, value, xc in res.dynamics:
                         if sid_d not in staff_no or not (rx0 <= x < rx1):
                             continue
+                        if kind == "dynamic" and cfg.dynamics_anchor_spaces > 0:
+                            xc = min(xc, x + cfg.dynamics_anchor_spaces * sp)
                         gs_all = [g for g in res.groups if g.staff in sids and g.measure == r and not g.grace]
                         near = min(gs_all, key=lambda g: (abs(g.x - xc), g.onset), default=None)
                         if kind == "wedge" and value == "stop" and cfg.hairpin_ends:

@@ -1,0 +1,192 @@
+"""Session 18: a wide dynamic dated by where Verovio sets it, and lexicon words read with the
+recogniser's own probabilities (CTC), found by engraving one MusicXML feature at a time."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import replace
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+
+def _dynamics_onsets(word: str, config_anchor: float) -> list[Fraction]:
+    """Onsets of the dynamics read in measures 2-4 of a one-part score whose measures 2-4 start with
+    `word` under four close quarter notes (engraved by the data engine, read from its annotations)."""
+    from frontline.music.assemble import AssembleConfig, assemble_pages
+    from frontline.music.synth.engrave import EngraveOptions
+    from frontline.music.synth.page import engrave_musicxml_page
+
+    def notes(steps: str) -> str:
+        return "".join(
+            f"<note><pitch><step>{s}</step><octave>5</octave></pitch><duration>1</duration><type>quarter</type></note>"
+            for s in steps
+        )
+
+    measures = (
+        '<measure number="1"><attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type>'
+        f"</time><clef><sign>G</sign><line>2</line></clef></attributes>{notes('CDEF')}</measure>"
+    )
+    for i in (2, 3, 4):
+        measures += (
+            f'<measure number="{i}"><direction placement="below"><direction-type><dynamics><{word}/></dynamics>'
+            f"</direction-type></direction>{notes('EDCB')}</measure>"
+        )
+    xml = (
+        '<?xml version="1.0"?><score-partwise version="4.0"><part-list><score-part id="P1"><part-name/>'
+        f'</score-part></part-list><part id="P1">{measures}</part></score-partwise>'
+    )
+    # tight spacing, as in dense passages
+    opts = EngraveOptions(
+        font="Leland", unit=9.0, spacing_linear=0.25, spacing_non_linear=0.46, header="none"
+    )
+    page = engrave_musicxml_page(xml, opts, 150)
+    assert isinstance(page, tuple)
+    _, ann, image = page
+    from frontline.music.records import Glyph
+
+    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
+    cfg = replace(AssembleConfig(), dynamics_anchor_spaces=config_anchor)
+    score = assemble_pages([(glyphs, image)], cfg).score
+    return [d.onset_q for m in score.parts[0].measures for d in m.directions if d.kind == "dynamic"]
+
+
+@pytest.mark.parametrize("word", ["ppp", "sfp"])
+def test_a_wide_dynamic_is_dated_at_the_note_it_starts_under(word: str) -> None:
+    # Verovio sets a dynamic from its note's left edge; a wide one's centre lay nearer the next note
+    assert _dynamics_onsets(word, 1.0) == [Fraction(0)] * 3
+    assert _dynamics_onsets(word, 0.0) != [Fraction(0)] * 3  # by the centre, as before
+
+
+def _brute_force_ctc(probs: np.ndarray, labels: list[int]) -> float:
+    """Sum over every path of length T that collapses (merge repeats, drop blanks) to `labels`."""
+    steps, classes = probs.shape
+    total = 0.0
+    for path in itertools.product(range(classes), repeat=steps):
+        out: list[int] = []
+        prev = -1
+        for c in path:
+            if c != prev and c != 0:
+                out.append(c)
+            prev = c
+        if out == labels:
+            total += float(np.prod([probs[t, c] for t, c in enumerate(path)]))
+    return math.log(total) if total > 0 else float("-inf")
+
+
+@pytest.mark.parametrize("labels", [[1], [1, 2], [2, 2], [1, 2, 1], [3, 3, 3]])
+def test_ctc_likelihood_sums_every_alignment(labels: list[int]) -> None:
+    from frontline.music.lyrics import ctc_log_likelihood
+
+    rng = np.random.default_rng(len(labels) * 7 + labels[0])
+    probs = rng.random((5, 4)) + 0.05
+    probs /= probs.sum(axis=1, keepdims=True)
+    want = _brute_force_ctc(probs, labels)
+    got = ctc_log_likelihood(probs, labels)
+    assert got == pytest.approx(want, abs=1e-9) if math.isfinite(want) else got == want
+
+
+def test_ctc_likelihood_of_a_text_longer_than_the_steps_is_minus_infinity() -> None:
+    from frontline.music.lyrics import ctc_log_likelihood
+
+    probs = np.full((2, 4), 0.25)
+    assert ctc_log_likelihood(probs, [1, 2, 3]) == float("-inf")
+    assert ctc_log_likelihood(probs, [1, 1]) == float("-inf")  # a repeat needs a blank between
+
+
+def _probs_spelling(steps: list[dict[str, float]]) -> np.ndarray:
+    """A (steps, alphabet) probability matrix over the recogniser's own alphabet, each step putting the
+    given mass on its characters ("" = blank) and the rest on the blank."""
+    from frontline.music.lyrics import text_labels
+
+    labels = {c: text_labels(c) for step in steps for c in step if c}
+    width = max(lab[0] for lab in labels.values() if lab) + 1
+    probs = np.zeros((len(steps), width), np.float32)
+    for t, step in enumerate(steps):
+        for c, p in step.items():
+            lab = labels.get(c) if c else [0]
+            assert lab is not None
+            probs[t, lab[0]] += p
+        probs[t, 0] += 1.0 - probs[t].sum()
+    return probs
+
+
+def _ocr() -> None:
+    from frontline.music.lyrics import ocr_available
+
+    if not ocr_available():
+        pytest.skip("the OCR model (rapidocr_onnxruntime) is not installed")
+
+
+def test_a_misread_lexicon_word_is_read_as_the_one_the_recogniser_spells_likeliest() -> None:
+    # "dim." read "aim.": one letter off both "dim." and "sim."; the recogniser gave d some mass, s none
+    _ocr()
+    from frontline.music.words import WordsConfig, _ctc_lexicon
+
+    steps = [{"a": 0.6, "d": 0.35}, {}, {"i": 0.95}, {}, {"m": 0.95}, {}, {".": 0.9}, {}]
+    probs = _probs_spelling(steps)
+    assert _ctc_lexicon("aim.", probs, WordsConfig()) == "dim."
+    # with no mass on d there is nothing to prefer "dim." over "sim." by: not read
+    probs = _probs_spelling([{"a": 0.95}, {}, {"i": 0.95}, {}, {"m": 0.95}, {}, {".": 0.9}, {}])
+    assert _ctc_lexicon("aim.", probs, WordsConfig()) is None
+
+
+def test_dynamics_and_noise_are_not_snapped_to_the_lexicon() -> None:
+    _ocr()
+    from frontline.music.words import WordsConfig, _ctc_lexicon
+
+    assert _ctc_lexicon("mf", _probs_spelling([{"m": 0.9}, {}, {"f": 0.9}, {}]), WordsConfig()) is None
+    assert _ctc_lexicon("r", _probs_spelling([{"r": 0.9}, {}]), WordsConfig()) is None
+    # "12" is no word of the lexicon within two edits of any of 4+ characters
+    assert _ctc_lexicon("12", _probs_spelling([{"1": 0.9}, {}, {"2": 0.9}, {}]), WordsConfig()) is None
+
+
+def test_an_accidental_over_a_trill_or_turn_alters_the_ornament() -> None:
+    # small accidentals above a trill and above / below a turn were left unread (1 edit per ornament)
+    import music21 as m21
+
+    from frontline.music.assemble import assemble_pages
+    from frontline.music.musicxml import save_musicxml
+    from frontline.music.records import Glyph
+    from frontline.music.synth.engrave import EngraveOptions
+    from frontline.music.synth.page import engrave_musicxml_page
+
+    def note(step: str, orn: str) -> str:
+        return (
+            f"<note><pitch><step>{step}</step><octave>5</octave></pitch><duration>1</duration><type>quarter</type>"
+            f"<notations><ornaments>{orn}</ornaments></notations></note>"
+        )
+
+    trill = '<trill-mark/><accidental-mark placement="above">sharp</accidental-mark>'
+    turn = (
+        '<turn/><accidental-mark placement="above">flat</accidental-mark>'
+        '<accidental-mark placement="below">natural</accidental-mark>'
+    )
+    xml = (
+        '<?xml version="1.0"?><score-partwise version="4.0"><part-list><score-part id="P1"><part-name/>'
+        '</score-part></part-list><part id="P1"><measure number="1"><attributes><divisions>1</divisions>'
+        "<time><beats>4</beats><beat-type>4</beat-type></time><clef><sign>G</sign><line>2</line></clef>"
+        f"</attributes>{note('E', trill)}{note('D', '<turn/>')}{note('C', turn)}{note('B', '<trill-mark/>')}"
+        "</measure></part></score-partwise>"
+    )
+    page = engrave_musicxml_page(xml, EngraveOptions(font="Bravura"), 150)
+    assert isinstance(page, tuple)
+    _, ann, image = page
+    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
+    score = assemble_pages([(glyphs, image)]).score
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "out.musicxml"
+        save_musicxml(score, path)
+        notes = list(m21.converter.parse(str(path)).recurse().notes)
+    orns = [[o for o in n.expressions if isinstance(o, m21.expressions.Ornament)] for n in notes]
+    assert [len(o) for o in orns] == [1, 1, 1, 1]
+    trill_e, turn_d, turn_c, trill_b = (o[0] for o in orns)
+    assert trill_e.accidental is not None and trill_e.accidental.name == "sharp"
+    assert turn_d.upperAccidental is None and turn_d.lowerAccidental is None
+    assert turn_c.upperAccidental.name == "flat" and turn_c.lowerAccidental.name == "natural"
+    assert trill_b.accidental is None
