@@ -17,6 +17,7 @@ does the whole page set and returns the score with `Note.lyrics` filled in.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 import os
@@ -353,12 +354,17 @@ def _recogniser(threads: int) -> tuple[Any, list[str]]:
         return _MODELS[threads]
 
 
-def recognise_strips(strips: Sequence[np.ndarray], cfg: LyricsConfig) -> list[list[tuple[str, float, float]]]:
+def recognise_strips(
+    strips: Sequence[np.ndarray], cfg: LyricsConfig, matrices: list[np.ndarray] | None = None
+) -> list[list[tuple[str, float, float]]]:
     """Read greyscale text strips (dark ink on light); per strip its characters as (char, x in strip px, prob).
 
     Strips are scaled to `rec_height` rows, batched by width; CTC greedy decoding, each character placed
-    at the centre of its first time step.
+    at the centre of its first time step. `matrices`, when given, receives per strip (in order) the
+    recogniser's (time steps, characters) probabilities over the strip's own width, for `ctc_log_likelihood`.
     """
+    if matrices is not None:
+        matrices[:] = [np.zeros((0, 0), np.float32)] * len(strips)
     sess, chars = _recogniser(cfg.threads or _auto_threads())
     out: list[list[tuple[str, float, float]]] = [[] for _ in strips]
     order = sorted(range(len(strips)), key=lambda i: strips[i].shape[1] / max(1, strips[i].shape[0]))
@@ -383,6 +389,8 @@ def recognise_strips(strips: Sequence[np.ndarray], cfg: LyricsConfig) -> list[li
         for k, i in enumerate(idx):
             scale = strips[i].shape[0] / hgt  # strip px per model px
             px_per_step = wmax / steps
+            if matrices is not None:
+                matrices[i] = probs[k, : max(1, int(np.ceil(widths[k] / px_per_step)))].copy()
             prev = 0
             for t in range(steps):
                 c = int(best[k, t])
@@ -391,6 +399,48 @@ def recognise_strips(strips: Sequence[np.ndarray], cfg: LyricsConfig) -> list[li
                     if p >= cfg.min_char_prob:
                         out[i].append((chars[c], (t + 0.5) * px_per_step * scale, p))
                 prev = c
+    return out
+
+
+def ctc_log_likelihood(probs: np.ndarray, labels: Sequence[int]) -> float:
+    """Log-probability that the (time steps, characters) probabilities `probs` (index 0 = CTC blank)
+    spell the character indices `labels`, summed over all CTC alignments (-inf when they cannot fit)."""
+    steps = probs.shape[0]
+    if not labels or steps < len(labels):
+        return float("-inf")
+    ext = [0]
+    for lab in labels:
+        ext += [int(lab), 0]
+    n = len(ext)
+    logp = np.log(np.maximum(probs[:, ext].astype(np.float64), 1e-30))  # (T, n)
+    ext_a = np.asarray(ext)
+    # a state may skip the blank before it when its label differs from the one two back
+    skip = np.zeros(n, bool)
+    skip[2:] = (ext_a[2:] != 0) & (ext_a[2:] != ext_a[:-2])
+    alpha = np.full(n, -np.inf)
+    alpha[0], alpha[1] = logp[0, 0], logp[0, 1]
+    for t in range(1, steps):
+        prev1 = np.concatenate(([-np.inf], alpha[:-1]))
+        prev2 = np.where(skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, prev1), prev2) + logp[t]
+    return float(np.logaddexp(alpha[-1], alpha[-2]))
+
+
+def text_labels(text: str) -> list[int] | None:
+    """The recogniser's character indices spelling `text` (for `ctc_log_likelihood`), or None when a
+    character is not in its alphabet."""
+    _, chars = _recogniser(_auto_threads())
+    index = _char_index(tuple(chars))
+    labels = [index.get(c, -1) for c in text]
+    return labels if labels and min(labels) >= 0 else None
+
+
+@functools.lru_cache(maxsize=4)
+def _char_index(chars: tuple[str, ...]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i, c in enumerate(chars):
+        if i and c not in out:
+            out[c] = i
     return out
 
 

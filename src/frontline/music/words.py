@@ -35,8 +35,10 @@ from frontline.music.lyrics import (
     Syllable,
     attach,
     blank_boxes,
+    ctc_log_likelihood,
     ink_pieces,
     recognise_strips,
+    text_labels,
     text_rows,
     upright_page,
 )
@@ -81,6 +83,11 @@ _LEXICON_WORDS = (
     "Fine", "Coda",
 )  # fmt: skip
 _LEXICON = {w.lower(): w for w in _LEXICON_WORDS}
+_LEXICON_PHRASES = (
+    "a tempo", "sotto voce", "mezza voce", "poco a poco", "poco a poco cresc.", "con sord.", "senza sord.",
+    "sul pont.", "col legno", "ma non troppo", "sempre pp", "poco rit.", "più mosso", "meno mosso",
+)  # fmt: skip
+"""Phrases of several lexicon words read whole by `WordsConfig.lexicon_ctc`."""
 """Words of string-quartet and classical directions, lower case -> spelling: a read one letter off is a
 misread of them (italic "pizz." read "piZZ." or "DIZZ.", "espress." read "esress.")."""
 
@@ -150,6 +157,19 @@ class WordsConfig:
     """With `lexicon`: a word that is no lexicon word joins the next when together they are one: a wide
     gap between two letters of "cresc." was read as a space ("poco a poco c resc.", dropped for its
     one-letter word; quartet dev pages)."""
+    lexicon_ctc: bool = True
+    """With `lexicon`: a phrase that is no lexicon word as read, but within `ctc_edits` edits of some
+    (lexicon words of 4+ characters and the `_LEXICON_PHRASES`), is read as the one the recogniser's own
+    probabilities spell likeliest (`ctc_log_likelihood`, summed over all alignments), when that is at
+    most `ctc_gap` nats below the greedy reading and `ctc_margin` above the runner-up. Small italic
+    words at 150 dpi: "dim." read "am.", "aim.", "lim." (dropped: "aim." is one letter off both "dim."
+    and "sim."), "decresc." read "aecresc.", "pizz." read "pIZZ."."""
+    ctc_edits: int = 2
+    """Most character edits (case and spaces aside) between the greedy reading and a lexicon candidate."""
+    ctc_gap: float = 12.0
+    """Largest log-likelihood (nats) a lexicon reading may lie below the greedy one."""
+    ctc_margin: float = 3.0
+    """Least log-likelihood lead of the chosen lexicon reading over the next candidate."""
     min_lexicon_prob: float = 0.6
     """Least mean character probability of a phrase kept because its words snap to the lexicon."""
     digit_words: bool = True
@@ -192,6 +212,10 @@ class WordsConfig:
     columns alone (`_line_spans`): two directions set at different heights were read as one run."""
     column_gap_spaces: float = 1.5
     """Least blank width (staff spaces) between two column clusters of `split_columns`."""
+    min_strip_spaces: float = 0.0
+    """A phrase's strip is at least this many staff spaces tall before its margins: a word without
+    ascenders or descenders ("rit.", "cresc.") cropped to its ink filled the recogniser's whole height
+    and was misread ("ru.", "DIZ.Z." for "pizz."). 0: cropped to the ink."""
     ocr: LyricsConfig = LyricsConfig(min_char_prob=0.0)
     """Recogniser settings (height, batch, threads) shared with the lyrics reader."""
     skip_lyric_lines: bool = True
@@ -283,6 +307,42 @@ def lexicon_text(text: str, join: bool = True) -> str | None:
         out.append(got)
         i += 1
     return " ".join(out) if out else None
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance between two strings."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _ctc_lexicon(text: str, probs: np.ndarray, cfg: WordsConfig) -> str | None:
+    """The lexicon word or phrase the recogniser's probabilities `probs` spell likeliest among those within
+    `cfg.ctc_edits` edits of the greedy reading `text` (see `WordsConfig.lexicon_ctc`), or None."""
+    bare = text.replace(" ", "").lower()
+    if len(bare) < 2 or _DYNAMICS_RUN.fullmatch(bare.strip(".")) is not None:
+        return None
+    near = [
+        w
+        for w in (*(v for k, v in _LEXICON.items() if len(k) >= 4), *_LEXICON_PHRASES)
+        if _edits(bare, w.replace(" ", "").lower()) <= min(cfg.ctc_edits, len(w) // 2)
+    ]
+    if not near:
+        return None
+    greedy = float(np.log(np.maximum(probs.max(axis=1), 1e-30)).sum())
+    scored = sorted(
+        ((ctc_log_likelihood(probs, lab) if (lab := text_labels(w)) else float("-inf"), w) for w in near),
+        reverse=True,
+    )
+    best, word = scored[0]
+    runner = scored[1][0] if len(scored) > 1 else float("-inf")
+    if best < greedy - cfg.ctc_gap or best - runner < cfg.ctc_margin:
+        return None
+    return word
 
 
 def _without_dynamics(text: str, words: Sequence[tuple[int, int]], x0: int) -> tuple[str, int]:
@@ -501,13 +561,16 @@ def _rows_cfg(cfg: WordsConfig) -> LyricsConfig:
     )
 
 
-def _strip(masked: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
-    """The phrase's pixels with white margins (the recogniser reads text with some room around it)."""
+def _strip(masked: np.ndarray, x0: int, y0: int, x1: int, y1: int, min_height: int = 0) -> np.ndarray:
+    """The phrase's pixels with white margins (the recogniser reads text with some room around it); a
+    phrase less than `min_height` rows tall is centred in white rows up to that height first."""
     crop = masked[y0:y1, x0:x1]
     hh = y1 - y0
-    pad, vpad = _pad(hh), max(2, hh // 5)
-    out = np.full((hh + 2 * vpad, crop.shape[1] + 2 * pad), 255, np.uint8)
-    out[vpad : vpad + hh, pad : pad + crop.shape[1]] = crop
+    full = max(hh, min_height)
+    pad, vpad = _pad(hh), max(2, full // 5)
+    top = vpad + (full - hh) // 2
+    out = np.full((full + 2 * vpad, crop.shape[1] + 2 * pad), 255, np.uint8)
+    out[top : top + hh, pad : pad + crop.shape[1]] = crop
     return out
 
 
@@ -714,15 +777,21 @@ def read_phrases(
             if any(_on_line(p, ln) for ln in sung_lines):
                 continue
             cands.append((page, p))
-            strips.append(_strip(masked, p[0], p[1], p[2], p[3]))
+            min_h = int(round(cfg.min_strip_spaces * lay.staves[p[4]].staff_space_px))
+            strips.append(_strip(masked, p[0], p[1], p[2], p[3], min_h))
     out: list[list[Phrase]] = [[] for _ in pages]
     if not strips:
         return out
-    read = reader(strips, cfg.ocr)
+    matrices: list[np.ndarray] | None = None
+    if reader is recognise_strips and cfg.lexicon and cfg.lexicon_ctc:
+        matrices = []
+        read = recognise_strips(strips, cfg.ocr, matrices=matrices)
+    else:
+        read = reader(strips, cfg.ocr)
     kept: dict[tuple[int, int, str, int], list[Phrase]] = {}  # per text line: its directions
     texts: dict[tuple[int, int, str, int], int] = {}
     words_of: dict[tuple[int, int, str, int], int] = {}
-    for (page, p), chars in zip(cands, read, strict=True):
+    for k_cand, ((page, p), chars) in enumerate(zip(cands, read, strict=True)):
         text = unicodedata.normalize("NFKC", _spaced(chars, p[6], p[0], p[3] - p[1], cfg.space_gap)).strip()
         text = re.sub(r"\s+", " ", text)
         x_start = p[0]
@@ -734,6 +803,8 @@ def read_phrases(
         mean_p, min_p = float(np.mean(probs)), float(min(probs))
         key = (page, p[4], p[5], p[1])
         lex = lexicon_text(text, cfg.lexicon_join) if cfg.lexicon and mean_p >= cfg.min_lexicon_prob else None
+        if lex is None and matrices is not None and matrices[k_cand].size:
+            lex = _ctc_lexicon(text, matrices[k_cand], cfg)
         if lex is not None:
             text = lex
         elif mean_p < cfg.min_mean_prob or not any(c.isalpha() for c in text):
