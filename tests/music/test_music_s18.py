@@ -190,3 +190,72 @@ def test_an_accidental_over_a_trill_or_turn_alters_the_ornament() -> None:
     assert turn_d.upperAccidental is None and turn_d.lowerAccidental is None
     assert turn_c.upperAccidental.name == "flat" and turn_c.lowerAccidental.name == "natural"
     assert trill_b.accidental is None
+
+
+def test_a_direction_under_the_first_violin_is_not_given_to_the_second_for_its_own_tails() -> None:
+    # "dolce ... espressivo" below the first violin: the p's tails, below the text line's measured rows,
+    # were taken for the second violin's ink, nearer than the first violin's stems
+    _ocr()
+    from frontline.music.assemble import assemble_pages
+    from frontline.music.records import Glyph
+    from frontline.music.synth.engrave import random_engrave_options
+    from frontline.music.synth.page import engrave_musicxml_page
+    from frontline.music.words import WordsConfig, read_phrases
+
+    def notes(steps: str, octave: int) -> str:
+        return "".join(
+            f"<note><pitch><step>{s}</step><octave>{octave}</octave></pitch><duration>1</duration>"
+            "<type>quarter</type></note>"
+            for s in steps
+        )
+
+    def words(text: str) -> str:
+        return (
+            '<direction placement="below"><direction-type><words font-style="italic">'
+            f"{text}</words></direction-type></direction>"
+        )
+
+    clefs = (("G", 2), ("G", 2), ("C", 3), ("F", 4))
+    octaves = (5, 4, 4, 3)
+    names = ("Violino I", "Violino II", "Viola", "Violoncello")
+    part_list = (
+        '<part-list><part-group type="start" number="1"><group-symbol>bracket</group-symbol></part-group>'
+        + "".join(
+            f'<score-part id="P{i + 1}"><part-name>{n}</part-name></score-part>' for i, n in enumerate(names)
+        )
+        + '<part-group type="stop" number="1"/></part-list>'
+    )
+    parts = ""
+    for i in range(4):
+        o = octaves[i]
+        text2, text4 = (words("dolce"), words("espressivo")) if i == 0 else ("", "")
+        parts += (
+            f'<part id="P{i + 1}"><measure number="1"><attributes><divisions>1</divisions><time><beats>4</beats>'
+            f"<beat-type>4</beat-type></time><clef><sign>{clefs[i][0]}</sign><line>{clefs[i][1]}</line></clef>"
+            f'</attributes>{notes("CDEF", o)}</measure><measure number="2">{text2}{notes("EDCB", o)}</measure>'
+            f'<measure number="3">{notes("CDEF", o)}</measure><measure number="4">{text4}{notes("EDCB", o)}'
+            "</measure></part>"
+        )
+    xml = f'<?xml version="1.0"?><score-partwise version="4.0">{part_list}{parts}</score-partwise>'
+    # as the data engine writes it (music21's MusicXML: stem directions, beams)
+    import music21 as m21
+
+    from frontline.music.synth.corpus import _measures_xml
+
+    xml = _measures_xml(m21.converter.parse(xml, format="musicxml"), 0, 4)
+    # a house style the data engine draws (its random styles' seed 5), Leland, 9-unit staves
+    opts = replace(random_engrave_options(np.random.default_rng(5)), font="Leland", unit=9.0, header="none")
+    opts = replace(opts, footer="none")
+    page = engrave_musicxml_page(xml, opts, 150)
+    assert isinstance(page, tuple)
+    _, ann, image = page
+    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
+    asm = assemble_pages([(glyphs, image)])
+
+    def owners(cfg: WordsConfig) -> dict[str, int]:
+        return {p.text: p.staff for p in read_phrases(asm, [image], cfg)[0]}
+
+    got = owners(WordsConfig())
+    assert got.get("dolce") == 0 and got.get("espressivo") == 0
+    before = owners(WordsConfig(clearance_skip_own=False))
+    assert before.get("dolce") == 1 or before.get("espressivo") == 1

@@ -207,6 +207,12 @@ class WordsConfig:
     line's columns) comes closer to it (`_by_clearance`); off: to the staff whose lines are nearer
     (between systems, and between the staves of one part, always so: applied between systems, text
     above a system's top staff went to the bass below it)."""
+    clearance_skip_own: bool = True
+    """With `owner_by_clearance`, between two staves of which the upper carries no lyrics: ink running on
+    from the text line's edge (its own descenders, cut off by the line's measured height) is not the
+    other staff's: "dolce ... espressivo" under a quartet's first violin went to the second for the p's
+    tails. (Under a sung staff, a direction below the lyrics belongs to the staff below: "sempre" over
+    its "pp", whose tails touch.)"""
     split_columns: bool = True
     """Look for text lines inside a run of inked rows too tall for one line within each cluster of its
     columns alone (`_line_spans`): two directions set at different heights were read as one run."""
@@ -379,6 +385,7 @@ def phrases(
     cfg: WordsConfig,
     grand: frozenset[tuple[int, int]] = frozenset(),
     neighbours: frozenset[tuple[int, int]] = frozenset(),
+    sung: frozenset[int] = frozenset(),
 ) -> list[_Cand]:
     """Candidate phrases of a page: (x0, y0, x1, y1, page staff, placement, (x0, x1) of each word), from
     the masked page.
@@ -391,6 +398,9 @@ def phrases(
     ink = masked < cfg.ink_threshold
     grey_ink = grey < cfg.ink_threshold
     apart = {(id(staves[a]), id(staves[b])) for a, b in neighbours - grand}  # `_by_clearance` decides
+    own_skip = (
+        {id(staves[a]) for a in range(len(staves)) if a not in sung} if cfg.clearance_skip_own else set()
+    )
     h, w = grey.shape
     order = sorted(range(len(staves)), key=lambda s: staves[s].top)
     out: list[_Cand] = []
@@ -427,7 +437,7 @@ def phrases(
                 nearer = min([st, *same_col], key=lambda o: min(abs(cy - o.top), abs(cy - o.bottom)))
                 owner, place = s, side
                 if cfg.owner_by_clearance:
-                    by_ink = _by_clearance(grey_ink, ey0, ey1, line_cols, [st, *same_col], apart)
+                    by_ink = _by_clearance(grey_ink, ey0, ey1, line_cols, [st, *same_col], apart, own_skip)
                     nearer = by_ink or nearer
                     if by_ink is not None and by_ink is not st:
                         # taken here unless the other staff's own band holds it (it takes it then)
@@ -475,6 +485,7 @@ def _by_clearance(
     cols: np.ndarray,
     staves: Sequence[Staff],
     apart: set[tuple[int, int]],
+    skip_own: set[int] | frozenset[int] = frozenset(),
 ) -> Staff | None:
     """The staff a text line (rows [y0, y1), columns `cols`) between two staves of different parts of one
     system belongs to: the one whose ink in its columns (notes, marks, staff lines) comes closer, or None
@@ -495,9 +506,32 @@ def _by_clearance(
         return None
     seg_up: np.ndarray = np.asarray(ink[int(up.bottom) : y0][:, cols].any(axis=1))
     seg_down: np.ndarray = np.asarray(ink[y1 : int(down.top) + 1][:, cols].any(axis=1))
+    if id(up) in skip_own:
+        # rows of ink running on from the line's edge are its own ascenders and descenders (the tails
+        # of "p" and "g" below the line measured): the other staff's ink starts after a blank row.
+        # Not under a sung staff: there a direction under the lyrics belongs to the staff below, and
+        # its own tails reach that staff's dynamics ("sempre" over "pp")
+        seg_up = _after_own(seg_up[::-1], (y1 - y0) // 2)[::-1]
+        seg_down = _after_own(seg_down, (y1 - y0) // 2)
     gap_up = len(seg_up) - 1 - int(np.flatnonzero(seg_up)[-1]) if seg_up.any() else len(seg_up)
     gap_down = int(np.flatnonzero(seg_down)[0]) if seg_down.any() else len(seg_down)
     return up if gap_up <= gap_down else down
+
+
+def _after_own(seg: np.ndarray, longest: int, lead: int = 0) -> np.ndarray:
+    """`seg` (rows outward from a text line) with its first run of inked rows cleared when it starts
+    within `lead` rows of the line and a blank row ends it within `longest` rows of the line (a longer
+    run is ink the text touches: a staff line, a note)."""
+    inked = np.flatnonzero(seg)
+    if not inked.size or inked[0] > lead:
+        return seg
+    blank = np.flatnonzero(~seg[inked[0] :])
+    end = inked[0] + (blank[0] if blank.size else len(seg))
+    if not blank.size or end > longest:
+        return seg
+    out = seg.copy()
+    out[:end] = False
+    return out
 
 
 def _line_spans(band: np.ndarray, space: float, cfg: WordsConfig) -> list[tuple[int, int, int, int]]:
@@ -623,7 +657,8 @@ def _frames(assembly: Assembly, pages: Sequence[np.ndarray]) -> list[_Frame]:
 
 
 _Prepared = tuple[
-    list[_Frame], tuple[dict[tuple[int, int], list[_Event]], dict[int, set[int]], dict[int, set[str]]]
+    list[_Frame],
+    tuple[dict[tuple[int, int], list[_Event]], dict[int, set[int]], dict[int, set[str]], dict[int, set[int]]],
 ]
 
 
@@ -636,9 +671,12 @@ def _prepare(assembly: Assembly, pages: Sequence[np.ndarray]) -> _Prepared:
 
 def _events(
     assembly: Assembly, frames: Sequence[_Frame]
-) -> tuple[dict[tuple[int, int], list[_Event]], dict[int, set[int]], dict[int, set[str]]]:
-    """Per (page, page staff) the notes and rests read there, per page the glyph ids they used and the
-    lyric syllables on its notes (lower case, without punctuation); x from the glyphs of `frames`."""
+) -> tuple[
+    dict[tuple[int, int], list[_Event]], dict[int, set[int]], dict[int, set[str]], dict[int, set[int]]
+]:
+    """Per (page, page staff) the notes and rests read there, per page the glyph ids they used, the
+    lyric syllables on its notes (lower case, without punctuation) and the page staves whose notes carry
+    lyrics; x from the glyphs of `frames`."""
     score = assembly.score
     page_of = {(r.part, r.number): r.page for r in assembly.measures}
     glyph_maps = [{g.glyph_id: g for g in glyphs} for _, glyphs in frames]
@@ -646,6 +684,7 @@ def _events(
     out: dict[tuple[int, int], list[_Event]] = {}
     used: dict[int, set[int]] = {}
     sung: dict[int, set[str]] = {}
+    sung_staves: dict[int, set[int]] = {}
     for pi, part in enumerate(score.parts):
         for mi, m in enumerate(part.measures):
             page = page_of.get((pi, m.number))
@@ -673,7 +712,9 @@ def _events(
                 for n in members:
                     if isinstance(n, Note):
                         sung.setdefault(page, set()).update(_bare(t) for _, _, t in n.lyrics)
-    return out, used, sung
+                        if n.lyrics:
+                            sung_staves.setdefault(page, set()).add(staff)
+    return out, used, sung, sung_staves
 
 
 def _on_line(p: _Cand, line: LyricLine) -> bool:
@@ -756,7 +797,7 @@ def read_phrases(
     `prepared`: `_prepare`'s frames and events of these pages, when already made."""
     cfg = cfg or WordsConfig()
     reader = reader or recognise_strips
-    frames, (events, used, sung) = prepared or _prepare(assembly, pages)
+    frames, (events, used, sung, sung_staves) = prepared or _prepare(assembly, pages)
     cands: list[tuple[int, _Cand]] = []
     strips: list[np.ndarray] = []
     for page, lay in enumerate(assembly.pages):
@@ -771,6 +812,7 @@ def read_phrases(
             cfg,
             _grand_pairs(lay.staves, lay.systems),
             _system_pairs(lay.staves, lay.systems),
+            frozenset(sung_staves.get(page, set())),
         )
         sung_lines = [ln for ln in lyric_lines if ln[0] == page] if cfg.skip_lyric_lines else []
         for p in found:
@@ -933,7 +975,7 @@ def read_part_names(
     system = lay.systems[0]
     if grey is None or len(system.part_staves) != len(assembly.score.parts):
         return {}
-    _, used, _ = prepared[1] if prepared is not None else _events(assembly, frames)
+    _, used, _, _ = prepared[1] if prepared is not None else _events(assembly, frames)
     masked = _masked_page(grey, glyphs, used.get(0, set()))
     ink = masked < cfg.ink_threshold
     rcfg = _rows_cfg(cfg)
