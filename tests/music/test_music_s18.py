@@ -259,3 +259,48 @@ def test_a_direction_under_the_first_violin_is_not_given_to_the_second_for_its_o
     assert got.get("dolce") == 0 and got.get("espressivo") == 0
     before = owners(WordsConfig(clearance_skip_own=False))
     assert before.get("dolce") == 1 or before.get("espressivo") == 1
+
+
+def test_a_tempo_mark_over_high_notes_is_read() -> None:
+    # Verovio sets the tempo mark over the first violin's ledger-line notes, more than 5 spaces over
+    # the staff, where directions were not looked for
+    _ocr()
+    import music21 as m21
+
+    from frontline.music.assemble import assemble_pages
+    from frontline.music.records import Glyph
+    from frontline.music.synth.corpus import _measures_xml
+    from frontline.music.synth.engrave import random_engrave_options
+    from frontline.music.synth.page import engrave_musicxml_page
+    from frontline.music.words import WordsConfig, read_phrases
+
+    def notes(steps: str, octave: int) -> str:
+        return "".join(
+            f"<note><pitch><step>{s}</step><octave>{octave}</octave></pitch><duration>1</duration>"
+            "<type>quarter</type></note>"
+            for s in steps
+        )
+
+    tempo = (
+        '<direction placement="above"><direction-type><words font-weight="bold">Presto</words>'
+        "</direction-type></direction>"
+    )
+    measures = (
+        '<measure number="1"><attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type>'
+        f"</time><clef><sign>G</sign><line>2</line></clef></attributes>{tempo}{notes('EDCE', 6)}</measure>"
+        f'<measure number="2">{notes("CDEF", 5)}</measure><measure number="3">{notes("GFED", 5)}</measure>'
+    )
+    xml = (
+        '<?xml version="1.0"?><score-partwise version="4.0"><part-list><score-part id="P1"><part-name>Violin'
+        f'</part-name></score-part></part-list><part id="P1">{measures}</part></score-partwise>'
+    )
+    xml = _measures_xml(m21.converter.parse(xml, format="musicxml"), 0, 3)
+    opts = replace(random_engrave_options(np.random.default_rng(5)), font="Leland", unit=9.0, header="none")
+    page = engrave_musicxml_page(xml, replace(opts, footer="none"), 150)
+    assert isinstance(page, tuple)
+    _, ann, image = page
+    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
+    asm = assemble_pages([(glyphs, image)])
+    texts = [p.text for p in read_phrases(asm, [image])[0]]
+    assert texts == ["Presto"]
+    assert read_phrases(asm, [image], WordsConfig(above_content_spaces=0.0))[0] == []

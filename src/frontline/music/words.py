@@ -213,6 +213,11 @@ class WordsConfig:
     other staff's: "dolce ... espressivo" under a quartet's first violin went to the second for the p's
     tails. (Under a sung staff, a direction below the lyrics belongs to the staff below: "sempre" over
     its "pp", whose tails touch.)"""
+    above_content_spaces: float = 3.0
+    """Directions are also looked for up to this far above the highest note head or ledger line over a
+    staff (at most 12 spaces above it), when that reaches higher than `above_spaces`:
+    Verovio sets a tempo mark over a first violin's high notes and it was never read ("Presto", "Allegro
+    moderato" on quartet dev pages). 0: `above_spaces` only."""
     split_columns: bool = True
     """Look for text lines inside a run of inked rows too tall for one line within each cluster of its
     columns alone (`_line_spans`): two directions set at different heights were read as one run."""
@@ -386,6 +391,7 @@ def phrases(
     grand: frozenset[tuple[int, int]] = frozenset(),
     neighbours: frozenset[tuple[int, int]] = frozenset(),
     sung: frozenset[int] = frozenset(),
+    content_tops: dict[int, float] | None = None,
 ) -> list[_Cand]:
     """Candidate phrases of a page: (x0, y0, x1, y1, page staff, placement, (x0, x1) of each word), from
     the masked page.
@@ -398,6 +404,7 @@ def phrases(
     ink = masked < cfg.ink_threshold
     grey_ink = grey < cfg.ink_threshold
     apart = {(id(staves[a]), id(staves[b])) for a, b in neighbours - grand}  # `_by_clearance` decides
+    content_tops = content_tops or {}
     own_skip = (
         {id(staves[a]) for a in range(len(staves)) if a not in sung} if cfg.clearance_skip_own else set()
     )
@@ -409,7 +416,10 @@ def phrases(
         st = staves[s]
         sp = st.staff_space_px
         same_col = [staves[t] for t in order if t != s and staves[t].x1 > st.x0 and staves[t].x0 < st.x1]
-        above_lim = max([o.bottom for o in same_col if o.bottom < st.top] + [st.top - cfg.above_spaces * sp])
+        reach = st.top - cfg.above_spaces * sp
+        if s in content_tops and cfg.above_content_spaces > 0:  # over high notes: their margin further up
+            reach = min(reach, max(content_tops[s] - cfg.above_content_spaces * sp, st.top - 12 * sp))
+        above_lim = max([o.bottom for o in same_col if o.bottom < st.top] + [reach])
         below_lim = min([o.top for o in same_col if o.top > st.bottom] + [st.bottom + cfg.below_spaces * sp])
         seen_by[s] = [
             (int(max(0, above_lim + cfg.gap_spaces * sp)), int(st.top - cfg.gap_spaces * sp)),
@@ -516,6 +526,24 @@ def _by_clearance(
     gap_up = len(seg_up) - 1 - int(np.flatnonzero(seg_up)[-1]) if seg_up.any() else len(seg_up)
     gap_down = int(np.flatnonzero(seg_down)[0]) if seg_down.any() else len(seg_down)
     return up if gap_up <= gap_down else down
+
+
+def _content_tops(staves: Sequence[Staff], glyphs: Sequence[Glyph]) -> dict[int, float]:
+    """Per staff the top of the highest note head or ledger line over it (within 8 spaces of its top
+    line and below the staff above; detected ones scored 0.5 or more), where that lies above the staff."""
+    out: dict[int, float] = {}
+    for g in glyphs:
+        if not g.class_name.startswith(_CONTENT) or g.score < 0.5:
+            continue
+        x0, y0, x1, y1 = g.bbox_xyxy
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        for s, st in enumerate(staves):
+            if not (st.x0 <= cx <= st.x1) or not (st.top - 8 * st.staff_space_px <= cy < st.top):
+                continue
+            if any(o.x0 <= cx <= o.x1 and cy <= o.bottom < st.top for o in staves if o is not st):
+                continue  # the staff above's ink
+            out[s] = min(out.get(s, st.top), y0)
+    return out
 
 
 def _after_own(seg: np.ndarray, longest: int, lead: int = 0) -> np.ndarray:
@@ -648,6 +676,9 @@ _Event = tuple[float, int, int, int, Fraction]  # head/rest left x, part, measur
 
 
 _Frame = tuple[np.ndarray | None, list[Glyph]]
+_CONTENT = ("notehead", "legerLine")
+"""Glyph classes whose height over a staff moves its directions up (`_content_tops`): heads and ledger
+lines, not stems or marks (in a title a detector finds strokes, rarely heads)."""
 
 
 def _frames(assembly: Assembly, pages: Sequence[np.ndarray]) -> list[_Frame]:
@@ -813,6 +844,7 @@ def read_phrases(
             _grand_pairs(lay.staves, lay.systems),
             _system_pairs(lay.staves, lay.systems),
             frozenset(sung_staves.get(page, set())),
+            _content_tops(lay.staves, glyphs),
         )
         sung_lines = [ln for ln in lyric_lines if ln[0] == page] if cfg.skip_lyric_lines else []
         for p in found:
