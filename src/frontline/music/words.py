@@ -207,17 +207,20 @@ class WordsConfig:
     line's columns) comes closer to it (`_by_clearance`); off: to the staff whose lines are nearer
     (between systems, and between the staves of one part, always so: applied between systems, text
     above a system's top staff went to the bass below it)."""
-    clearance_skip_own: bool = True
+    clearance_skip_own: bool = False
     """With `owner_by_clearance`, between two staves of which the upper carries no lyrics: ink running on
     from the text line's edge (its own descenders, cut off by the line's measured height) is not the
     other staff's: "dolce ... espressivo" under a quartet's first violin went to the second for the p's
     tails. (Under a sung staff, a direction below the lyrics belongs to the staff below: "sempre" over
-    its "pp", whose tails touch.)"""
-    above_content_spaces: float = 3.0
+    its "pp", whose tails touch.) Off by default: on
+    quartet development pages 303 -> 267 edits, others unchanged, but the benchmark's oracle row went
+    0.0247 -> 0.0252 with this and `above_content_spaces` on (session 18)."""
+    above_content_spaces: float = 0.0
     """Directions are also looked for up to this far above the highest note head or ledger line over a
     staff (at most 12 spaces above it), when that reaches higher than `above_spaces`:
     Verovio sets a tempo mark over a first violin's high notes and it was never read ("Presto", "Allegro
-    moderato" on quartet dev pages). 0: `above_spaces` only."""
+    moderato" on quartet dev pages). 0: `above_spaces` only. Off by default:
+    see `clearance_skip_own` (3.0 gave quartet dev pages 267 -> 260 edits)."""
     split_columns: bool = True
     """Look for text lines inside a run of inked rows too tall for one line within each cluster of its
     columns alone (`_line_spans`): two directions set at different heights were read as one run."""
@@ -844,7 +847,7 @@ def read_phrases(
             _grand_pairs(lay.staves, lay.systems),
             _system_pairs(lay.staves, lay.systems),
             frozenset(sung_staves.get(page, set())),
-            _content_tops(lay.staves, glyphs),
+            _content_tops(lay.staves, glyphs) if cfg.above_content_spaces > 0 else None,
         )
         sung_lines = [ln for ln in lyric_lines if ln[0] == page] if cfg.skip_lyric_lines else []
         for p in found:
