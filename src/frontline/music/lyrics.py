@@ -429,7 +429,9 @@ def ctc_log_likelihood(probs: np.ndarray, labels: Sequence[int]) -> float:
 def text_labels(text: str) -> list[int] | None:
     """The recogniser's character indices spelling `text` (for `ctc_log_likelihood`), or None when a
     character is not in its alphabet."""
-    _, chars = _recogniser(_auto_threads())
+    with _LOCK:
+        loaded = next(iter(_MODELS.values()), None)  # any session's alphabet: do not load a second one
+    _, chars = loaded if loaded is not None else _recogniser(_auto_threads())
     index = _char_index(tuple(chars))
     labels = [index.get(c, -1) for c in text]
     return labels if labels and min(labels) >= 0 else None
