@@ -7,6 +7,7 @@ import itertools
 import math
 from dataclasses import replace
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -192,22 +193,41 @@ def test_an_accidental_over_a_trill_or_turn_alters_the_ornament() -> None:
     assert trill_b.accidental is None
 
 
+def _quarters(steps: str, octave: int) -> str:
+    """Quarter notes of these steps in one octave (divisions 1)."""
+    return "".join(
+        f"<note><pitch><step>{s}</step><octave>{octave}</octave></pitch><duration>1</duration>"
+        "<type>quarter</type></note>"
+        for s in steps
+    )
+
+
+def _oracle_page(xml: str, measures: int) -> tuple[Any, np.ndarray]:
+    """The data engine's page of `xml` (through music21's writer, as the engine writes corpus pieces; a
+    house style it draws: its random styles' seed 5, Leland, 9-unit staves), assembled from its
+    annotations: (assembly, image)."""
+    import music21 as m21
+
+    from frontline.music.assemble import assemble_pages
+    from frontline.music.records import Glyph
+    from frontline.music.synth.corpus import _measures_xml
+    from frontline.music.synth.engrave import random_engrave_options
+    from frontline.music.synth.page import engrave_musicxml_page
+
+    xml = _measures_xml(m21.converter.parse(xml, format="musicxml"), 0, measures)
+    opts = replace(random_engrave_options(np.random.default_rng(5)), font="Leland", unit=9.0, header="none")
+    page = engrave_musicxml_page(xml, replace(opts, footer="none"), 150)
+    assert isinstance(page, tuple)
+    _, ann, image = page
+    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
+    return assemble_pages([(glyphs, image)]), image
+
+
 def test_a_direction_under_the_first_violin_is_not_given_to_the_second_for_its_own_tails() -> None:
     # "dolce ... espressivo" below the first violin: the p's tails, below the text line's measured rows,
     # were taken for the second violin's ink, nearer than the first violin's stems
     _ocr()
-    from frontline.music.assemble import assemble_pages
-    from frontline.music.records import Glyph
-    from frontline.music.synth.engrave import random_engrave_options
-    from frontline.music.synth.page import engrave_musicxml_page
     from frontline.music.words import WordsConfig, read_phrases
-
-    def notes(steps: str, octave: int) -> str:
-        return "".join(
-            f"<note><pitch><step>{s}</step><octave>{octave}</octave></pitch><duration>1</duration>"
-            "<type>quarter</type></note>"
-            for s in steps
-        )
 
     def words(text: str) -> str:
         return (
@@ -232,25 +252,14 @@ def test_a_direction_under_the_first_violin_is_not_given_to_the_second_for_its_o
         parts += (
             f'<part id="P{i + 1}"><measure number="1"><attributes><divisions>1</divisions><time><beats>4</beats>'
             f"<beat-type>4</beat-type></time><clef><sign>{clefs[i][0]}</sign><line>{clefs[i][1]}</line></clef>"
-            f'</attributes>{notes("CDEF", o)}</measure><measure number="2">{text2}{notes("EDCB", o)}</measure>'
-            f'<measure number="3">{notes("CDEF", o)}</measure><measure number="4">{text4}{notes("EDCB", o)}'
+            f'</attributes>{_quarters("CDEF", o)}</measure><measure number="2">{text2}{_quarters("EDCB", o)}</measure>'
+            f'<measure number="3">{_quarters("CDEF", o)}</measure><measure number="4">{text4}{_quarters("EDCB", o)}'
             "</measure></part>"
         )
     xml = f'<?xml version="1.0"?><score-partwise version="4.0">{part_list}{parts}</score-partwise>'
     # as the data engine writes it (music21's MusicXML: stem directions, beams)
-    import music21 as m21
 
-    from frontline.music.synth.corpus import _measures_xml
-
-    xml = _measures_xml(m21.converter.parse(xml, format="musicxml"), 0, 4)
-    # a house style the data engine draws (its random styles' seed 5), Leland, 9-unit staves
-    opts = replace(random_engrave_options(np.random.default_rng(5)), font="Leland", unit=9.0, header="none")
-    opts = replace(opts, footer="none")
-    page = engrave_musicxml_page(xml, opts, 150)
-    assert isinstance(page, tuple)
-    _, ann, image = page
-    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
-    asm = assemble_pages([(glyphs, image)])
+    asm, image = _oracle_page(xml, 4)
 
     def owners(cfg: WordsConfig) -> dict[str, int]:
         return {p.text: p.staff for p in read_phrases(asm, [image], cfg)[0]}
@@ -265,21 +274,8 @@ def test_a_tempo_mark_over_high_notes_is_read() -> None:
     # Verovio sets the tempo mark over the first violin's ledger-line notes, more than 5 spaces over
     # the staff, where directions were not looked for
     _ocr()
-    import music21 as m21
 
-    from frontline.music.assemble import assemble_pages
-    from frontline.music.records import Glyph
-    from frontline.music.synth.corpus import _measures_xml
-    from frontline.music.synth.engrave import random_engrave_options
-    from frontline.music.synth.page import engrave_musicxml_page
     from frontline.music.words import WordsConfig, read_phrases
-
-    def notes(steps: str, octave: int) -> str:
-        return "".join(
-            f"<note><pitch><step>{s}</step><octave>{octave}</octave></pitch><duration>1</duration>"
-            "<type>quarter</type></note>"
-            for s in steps
-        )
 
     tempo = (
         '<direction placement="above"><direction-type><words font-weight="bold">Presto</words>'
@@ -287,20 +283,14 @@ def test_a_tempo_mark_over_high_notes_is_read() -> None:
     )
     measures = (
         '<measure number="1"><attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type>'
-        f"</time><clef><sign>G</sign><line>2</line></clef></attributes>{tempo}{notes('EDCE', 6)}</measure>"
-        f'<measure number="2">{notes("CDEF", 5)}</measure><measure number="3">{notes("GFED", 5)}</measure>'
+        f"</time><clef><sign>G</sign><line>2</line></clef></attributes>{tempo}{_quarters('EDCE', 6)}</measure>"
+        f'<measure number="2">{_quarters("CDEF", 5)}</measure><measure number="3">{_quarters("GFED", 5)}</measure>'
     )
     xml = (
         '<?xml version="1.0"?><score-partwise version="4.0"><part-list><score-part id="P1"><part-name>Violin'
         f'</part-name></score-part></part-list><part id="P1">{measures}</part></score-partwise>'
     )
-    xml = _measures_xml(m21.converter.parse(xml, format="musicxml"), 0, 3)
-    opts = replace(random_engrave_options(np.random.default_rng(5)), font="Leland", unit=9.0, header="none")
-    page = engrave_musicxml_page(xml, replace(opts, footer="none"), 150)
-    assert isinstance(page, tuple)
-    _, ann, image = page
-    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
-    asm = assemble_pages([(glyphs, image)])
+    asm, image = _oracle_page(xml, 3)
     texts = [p.text for p in read_phrases(asm, [image], WordsConfig(above_content_spaces=3.0))[0]]
     assert texts == ["Presto"]
     assert read_phrases(asm, [image])[0] == []  # off by default (see the flag)
