@@ -226,10 +226,6 @@ class WordsConfig:
     columns alone (`_line_spans`): two directions set at different heights were read as one run."""
     column_gap_spaces: float = 1.5
     """Least blank width (staff spaces) between two column clusters of `split_columns`."""
-    min_strip_spaces: float = 0.0
-    """A phrase's strip is at least this many staff spaces tall before its margins: a word without
-    ascenders or descenders ("rit.", "cresc.") cropped to its ink filled the recogniser's whole height
-    and was misread ("ru.", "DIZ.Z." for "pizz."). 0: cropped to the ink."""
     ocr: LyricsConfig = LyricsConfig(min_char_prob=0.0)
     """Recogniser settings (height, batch, threads) shared with the lyrics reader."""
     skip_lyric_lines: bool = True
@@ -549,19 +545,16 @@ def _content_tops(staves: Sequence[Staff], glyphs: Sequence[Glyph]) -> dict[int,
     return out
 
 
-def _after_own(seg: np.ndarray, longest: int, lead: int = 0) -> np.ndarray:
-    """`seg` (rows outward from a text line) with its first run of inked rows cleared when it starts
-    within `lead` rows of the line and a blank row ends it within `longest` rows of the line (a longer
-    run is ink the text touches: a staff line, a note)."""
-    inked = np.flatnonzero(seg)
-    if not inked.size or inked[0] > lead:
+def _after_own(seg: np.ndarray, longest: int) -> np.ndarray:
+    """`seg` (rows outward from a text line) with its leading run of inked rows cleared when a blank row
+    ends it within `longest` rows (a longer run is ink the text touches: a staff line, a note)."""
+    if not seg.size or not seg[0]:
         return seg
-    blank = np.flatnonzero(~seg[inked[0] :])
-    end = inked[0] + (blank[0] if blank.size else len(seg))
-    if not blank.size or end > longest:
+    blank = np.flatnonzero(~seg)
+    if not blank.size or blank[0] > longest:
         return seg
     out = seg.copy()
-    out[:end] = False
+    out[: blank[0]] = False
     return out
 
 
@@ -626,16 +619,13 @@ def _rows_cfg(cfg: WordsConfig) -> LyricsConfig:
     )
 
 
-def _strip(masked: np.ndarray, x0: int, y0: int, x1: int, y1: int, min_height: int = 0) -> np.ndarray:
-    """The phrase's pixels with white margins (the recogniser reads text with some room around it); a
-    phrase less than `min_height` rows tall is centred in white rows up to that height first."""
+def _strip(masked: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """The phrase's pixels with white margins (the recogniser reads text with some room around it)."""
     crop = masked[y0:y1, x0:x1]
     hh = y1 - y0
-    full = max(hh, min_height)
-    pad, vpad = _pad(hh), max(2, full // 5)
-    top = vpad + (full - hh) // 2
-    out = np.full((full + 2 * vpad, crop.shape[1] + 2 * pad), 255, np.uint8)
-    out[top : top + hh, pad : pad + crop.shape[1]] = crop
+    pad, vpad = _pad(hh), max(2, hh // 5)
+    out = np.full((hh + 2 * vpad, crop.shape[1] + 2 * pad), 255, np.uint8)
+    out[vpad : vpad + hh, pad : pad + crop.shape[1]] = crop
     return out
 
 
@@ -854,8 +844,7 @@ def read_phrases(
             if any(_on_line(p, ln) for ln in sung_lines):
                 continue
             cands.append((page, p))
-            min_h = int(round(cfg.min_strip_spaces * lay.staves[p[4]].staff_space_px))
-            strips.append(_strip(masked, p[0], p[1], p[2], p[3], min_h))
+            strips.append(_strip(masked, p[0], p[1], p[2], p[3]))
     out: list[list[Phrase]] = [[] for _ in pages]
     if not strips:
         return out
