@@ -469,6 +469,12 @@ class AssembleConfig:
     it: engravers start the hairpin after the text) and stops at the note nearest its right end, or at
     the measure's end when it runs on more than a space past the measure's last note; off: the earliest
     note at most a space left of its left end, and the last note that starts before its right end."""
+    hairpin_past_head: float | None = -0.15
+    """With `hairpin_ends`: a hairpin whose right end lies more than this many spaces right of the centre of
+    the note nearest it (negative: left of it) stops after that note (at the next one, or at the measure's
+    end). Verovio ends a hairpin that stops at a note at the note's left edge (0.7 spaces left of its
+    centre) and one that runs to the measure's end about 0.3 spaces past the last note's centre, which
+    read as stopping at the last note. None: off."""
     marks_by_side: bool = True
     """An articulation or fermata whose class says it stands above (below) its note goes to the nearest
     note under (over) it on either neighbouring staff; off: the nearest note of the staff nearest the
@@ -3802,6 +3808,12 @@ def assemble_pages(
                             if last is None or at_end is None or x > last.x + sp:
                                 onset_d = run_end
                             elif at_end is near:  # a short hairpin under one note: it ends at the next one
+                                onset_d = min(
+                                    (g.onset for g in gs_all if g.onset > at_end.onset), default=run_end
+                                )
+                            elif (
+                                cfg.hairpin_past_head is not None and x > at_end.x + cfg.hairpin_past_head * sp
+                            ):  # it ends past the note's head: it stops after the note
                                 onset_d = min(
                                     (g.onset for g in gs_all if g.onset > at_end.onset), default=run_end
                                 )
