@@ -3812,7 +3812,8 @@ def assemble_pages(
                                     (g.onset for g in gs_all if g.onset > at_end.onset), default=run_end
                                 )
                             elif (
-                                cfg.hairpin_past_head is not None and x > at_end.x + cfg.hairpin_past_head * sp
+                                cfg.hairpin_past_head is not None
+                                and x > at_end.x + cfg.hairpin_past_head * sp
                             ):  # it ends past the note's head: it stops after the note
                                 onset_d = min(
                                     (g.onset for g in gs_all if g.onset > at_end.onset), default=run_end
