@@ -34,6 +34,7 @@ from frontline.music.records import (
     Score,
     TimeSignature,
 )
+from frontline.music.tempo import tempo_qpm
 
 __all__ = ["ExportOptions", "load_musicxml", "musicxml_string", "save_musicxml", "save_mxl"]
 
@@ -364,6 +365,8 @@ def _direction_el(
         _sub(el, "offset", int(d.onset_q * div))
     if part_staves > 1:
         _sub(el, "staff", d.staff)
+    if d.kind == "words" and (qpm := tempo_qpm(d.value)) is not None:
+        _sub(el, "sound", tempo=f"{qpm:g}")  # what players (MuseScore) play it at
 
 
 def _voice_streams(m: Measure) -> dict[tuple[int, int], list[Event]]:
