@@ -207,3 +207,29 @@ def test_tempo_words_are_written_for_players_and_read_back(tmp_path: object) -> 
     assert text.count("<sound ") == 1 and f'<sound tempo="{tempo_qpm("Allegro"):g}"' in text
     words = [d.value for m in load_musicxml(out).parts[0].measures for d in m.directions if d.kind == "words"]
     assert words == ["Allegro", "dolce"]
+
+
+def test_long_strokes_are_not_sent_to_the_text_recogniser() -> None:
+    import cv2
+
+    from frontline.music.words import WordsConfig, _is_stroke
+
+    cfg = WordsConfig()
+
+    def canvas(w: int, h: int = 40) -> np.ndarray:
+        return np.full((h, w), 255, np.uint8)
+
+    slur = canvas(400)
+    cv2.ellipse(slur, (200, 45), (195, 35), 0, 180, 360, 0, 2)  # an arc across the box
+    hairpin = canvas(300)
+    cv2.line(hairpin, (5, 20), (295, 8), 0, 2)
+    cv2.line(hairpin, (5, 20), (295, 32), 0, 2)  # two lines that meet: one piece
+    words = canvas(400)
+    cv2.putText(words, "poco a poco cresc.", (5, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    letter = canvas(40)
+    cv2.putText(letter, "f", (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 0, 3)
+    short_line = canvas(100)  # as wide as 2.5 heights: could be a word, read it
+    cv2.line(short_line, (5, 20), (95, 20), 0, 2)
+    assert _is_stroke(slur, cfg) and _is_stroke(hairpin, cfg)
+    assert not _is_stroke(words, cfg) and not _is_stroke(letter, cfg) and not _is_stroke(short_line, cfg)
+    assert not _is_stroke(canvas(400), cfg)  # no ink at all: left to the reader, as before
