@@ -6,6 +6,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
+from tests.music.test_music_s18 import _quarters
 
 
 def _hairpin_stops(past_head: float | None) -> list[Fraction]:
@@ -18,10 +19,7 @@ def _hairpin_stops(past_head: float | None) -> list[Fraction]:
     from frontline.music.synth.page import engrave_musicxml_page
 
     def notes(steps: str) -> str:
-        return "".join(
-            f"<note><pitch><step>{s}</step><octave>5</octave></pitch><duration>1</duration><type>quarter</type></note>"
-            for s in steps
-        )
+        return _quarters(steps, 5)
 
     def wedge(kind: str) -> str:
         return f'<direction placement="below"><direction-type><wedge type="{kind}"/></direction-type></direction>'
@@ -97,10 +95,7 @@ def _piece(first_words: str, later_words: str, dynamics: tuple[str, str, str]) -
         return f'<direction placement="{place}"><direction-type>{inner}</direction-type></direction>'
 
     def notes(steps: str) -> str:
-        return "".join(
-            f"<note><pitch><step>{s}</step><octave>5</octave></pitch><duration>1</duration><type>quarter</type></note>"
-            for s in steps
-        )
+        return _quarters(steps, 5)
 
     head = (
         "<attributes><divisions>1</divisions><key><fifths>0</fifths></key><time><beats>4</beats>"
