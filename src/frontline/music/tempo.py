@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["DYNAMIC_VELOCITY", "TEMPO_QPM", "is_tempo_reset", "tempo_qpm", "velocity_of"]
+__all__ = ["ACCENT_DYNAMICS", "DYNAMIC_VELOCITY", "TEMPO_QPM", "is_tempo_reset", "tempo_qpm", "velocity_of"]
 
 TEMPO_QPM: dict[str, float] = {
     "grave": 40, "largo": 50, "lento": 52, "larghetto": 63, "adagio": 70, "adagietto": 74,
@@ -64,14 +64,12 @@ def tempo_qpm(text: str) -> float | None:
     tokens = words.split()
     # a tempo word before a movement's name ("Menuetto. Allegretto": allegretto)
     found = [k for k, tok in enumerate(tokens) if tok in TEMPO_QPM]
-    found.sort(key=lambda k: tokens[k] in _GENRES)
-    for k in found[:1]:
-        tok = tokens[k]
-        base = TEMPO_QPM[tok]
-        rest = " " + " ".join(tokens[:k] + tokens[k + 1 :]) + " "
-        factor = next((f for q, f in _QUALIFIERS if f" {q} " in rest), 1.0)
-        return round(base * factor)
-    return None
+    if not found:
+        return None
+    k = min(found, key=lambda k: tokens[k] in _GENRES)  # the first, a movement's name last
+    rest = " " + " ".join(tokens[:k] + tokens[k + 1 :]) + " "
+    factor = next((f for q, f in _QUALIFIERS if f" {q} " in rest), 1.0)
+    return round(TEMPO_QPM[tokens[k]] * factor)
 
 
 def is_tempo_reset(text: str) -> bool:
