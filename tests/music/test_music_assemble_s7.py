@@ -142,8 +142,12 @@ def test_a_barline_before_a_time_change_is_kept_when_a_digit_box_reaches_over_it
     assert part.measures[0].time is not None and part.measures[0].time.beats == 4
     assert part.measures[1].time is not None and part.measures[1].time.beats == 2
     assert not any(m.flagged for m in part.measures)
-    off = assemble_pages([(glyphs, None)], AssembleConfig(barline_before_time=False)).score.parts[0]
+    cfg = AssembleConfig(barline_before_time=False, time_splits=False)
+    off = assemble_pages([(glyphs, None)], cfg).score.parts[0]
     assert len(off.measures) != 4 or any(m.flagged for m in off.measures)
+    # the time change alone restores the measures (session 20), but the drawn barline reads as none
+    split = assemble_pages([(glyphs, None)], AssembleConfig(barline_before_time=False)).score.parts[0]
+    assert _meters(split) == _meters(part) and split.measures[0].right_barline == "none"
 
 
 def test_the_meter_check_counts_only_the_measures_a_time_signature_governs() -> None:

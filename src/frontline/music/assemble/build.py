@@ -277,6 +277,13 @@ class AssembleConfig:
     """Tie arcs are matched to heads one to one over the system's staves, each to the head about half a
     space from it (the nearest head in a chord is often the next head's; an arc under ledger notes can
     lie nearer the staff below)."""
+    time_splits: bool = True
+    """A time signature standing inside a region between barlines, with music left of it on its staff,
+    opens a measure there: a time signature only ever starts a measure, and an engraver leaves out the
+    barline where a piece's partial measures meet at a time change (a chorale's 4/4 closing on three beats,
+    then 3/4 with a one-beat pickup). The boundary is written as an invisible barline (bar-style none).
+    Before, the change was missed and every later measure of the line kept the old meter (dev chorale
+    pages: 3/4 measure rests written as whole rests)."""
     header_regions: bool = True
     """Inside a line, a region between barlines holding only a clef, key or time change (within 4 spaces
     of its closing barline) is no measure: the change opens the next measure (a key change before a start
@@ -2295,6 +2302,23 @@ def _system_pass(
                 kinds.pop(ri)
                 continue
             ri += 1
+    if cfg.time_splits and time_clusters:
+        # a time signature inside a region, with music before it on its staff, opens a measure there
+        cuts: list[float] = []
+        for cl in time_clusters:
+            tx = min(g.bbox_xyxy[0] for g in cl)
+            k_st = nearest_staff(list(system.staves), cl[0].center_xy[1])
+            ri_t = next((i for i, (a, b) in enumerate(regions) if a <= tx < b), None)
+            if ri_t is None or tx - regions[ri_t][0] < 1.5 * sp or regions[ri_t][1] - tx < 1.5 * sp:
+                continue
+            if any(regions[ri_t][0] <= gr.x < tx - 0.3 * sp and gr.staff == staff_ids[k_st] for gr in groups):
+                cuts.append(tx - 0.3 * sp)
+        for cx in sorted(cuts):
+            ri_t = next((i for i, (a, b) in enumerate(regions) if a < cx < b), None)
+            if ri_t is None or min(cx - regions[ri_t][0], regions[ri_t][1] - cx) < sp:
+                continue  # one cut per change (a stacked signature on several staves)
+            regions = [*regions[:ri_t], (regions[ri_t][0], cx), (cx, regions[ri_t][1]), *regions[ri_t + 1 :]]
+            kinds.insert(ri_t, "barlineNone")
     dot_repeats: set[int] = set()
     if cfg.repeat_dots_at_bars and repeat_dots:
         # a barline without repeat sign but with repeat dots beside it (two or more within 1.5 spaces
@@ -3853,6 +3877,7 @@ def assemble_pages(
                         "barlineDouble": "light-light",
                         "barlineFinal": "light-heavy",
                         "barlineHeavy": "heavy",
+                        "barlineNone": "none",
                     }.get(bar, "regular")
                     if cfg.onset_check:
                         placed = [

@@ -1,0 +1,95 @@
+"""Session 20: a time change where two partial measures meet without a barline opens a measure."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+
+from tests.music.test_music_s18 import _quarters
+
+
+def _time_change_page(time_splits: bool) -> tuple[list[tuple[int, int] | None], list[str], list[Fraction]]:
+    """(time signature, right barline, length) per measure of a one-part score engraved by the data engine
+    and read from its annotations: a 4/4 measure, then 4/4 closing on three beats with no barline drawn,
+    then 3/4 opening with a one-beat pickup, then two full 3/4 measures."""
+    from frontline.music.assemble import AssembleConfig, assemble_pages
+    from frontline.music.records import Glyph
+    from frontline.music.synth.engrave import EngraveOptions
+    from frontline.music.synth.page import engrave_musicxml_page
+
+    def time(beats: int) -> str:
+        return f"<attributes><time><beats>{beats}</beats><beat-type>4</beat-type></time></attributes>"
+
+    bodies = [
+        "<attributes><divisions>1</divisions></attributes>"
+        + time(4)
+        + "<attributes><clef><sign>G</sign><line>2</line></clef></attributes>"
+        + _quarters("CDEF", 5),
+        _quarters("EDC", 5) + '<barline location="right"><bar-style>none</bar-style></barline>',
+        time(3) + _quarters("G", 4),
+        _quarters("CDE", 5),
+        _quarters("FED", 5),
+    ]
+    implicit = ' implicit="yes"'
+    measures = "".join(
+        f'<measure number="{i + 1}"{implicit if i == 2 else ""}>{b}</measure>' for i, b in enumerate(bodies)
+    )
+    xml = (
+        '<?xml version="1.0"?><score-partwise version="4.0"><part-list><score-part id="P1"><part-name/>'
+        f'</score-part></part-list><part id="P1">{measures}</part></score-partwise>'
+    )
+    page = engrave_musicxml_page(
+        xml,
+        EngraveOptions(font="Leland", unit=9.0, spacing_linear=0.25, spacing_non_linear=0.46, header="none"),
+        150,
+    )
+    assert isinstance(page, tuple)
+    _, ann, image = page
+    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
+    # four drawn barlines for five measures: none between measures 2 and 3
+    assert sum(g.class_name == "barline" for g in glyphs) == 4
+    score = assemble_pages([(glyphs, image)], replace(AssembleConfig(), time_splits=time_splits)).score
+    ms = score.parts[0].measures
+    times = [(m.time.beats, m.time.beat_type) if m.time else None for m in ms]
+    lengths = [sum((e.duration_q for e in m.events), Fraction(0)) for m in ms]
+    if time_splits:
+        from frontline.music.musicxml import musicxml_string
+
+        assert "<bar-style>none</bar-style>" in musicxml_string(score)
+    return times, [m.right_barline for m in ms], lengths
+
+
+def test_a_time_signature_inside_a_barline_region_opens_a_measure() -> None:
+    times, bars, lengths = _time_change_page(True)
+    assert times == [(4, 4), None, (3, 4), None, None]
+    assert bars[1] == "none"  # the boundary the engraver left out stays invisible
+    assert lengths == [4, 3, 1, 3, 3]
+    old_times, _, old_lengths = _time_change_page(False)  # before: the change was missed
+    assert len(old_times) == 4 and (3, 4) not in old_times and old_lengths[1] == 4
+
+
+def test_a_time_change_after_a_barline_cuts_nothing() -> None:
+    from frontline.music.assemble import AssembleConfig, assemble_pages
+    from frontline.music.records import Glyph
+    from frontline.music.synth.engrave import EngraveOptions
+    from frontline.music.synth.page import engrave_musicxml_page
+
+    body = _quarters("CDEF", 5)
+    measures = (
+        '<measure number="1"><attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type>'
+        f"</time><clef><sign>G</sign><line>2</line></clef></attributes>{body}</measure>"
+        f'<measure number="2">{body}</measure>'
+        '<measure number="3"><attributes><time><beats>2</beats><beat-type>4</beat-type></time></attributes>'
+        f'{_quarters("CD", 5)}</measure><measure number="4">{_quarters("EF", 5)}</measure>'
+    )
+    xml = (
+        '<?xml version="1.0"?><score-partwise version="4.0"><part-list><score-part id="P1"><part-name/>'
+        f'</score-part></part-list><part id="P1">{measures}</part></score-partwise>'
+    )
+    page = engrave_musicxml_page(xml, EngraveOptions(font="Bravura", unit=9.0, header="none"), 150)
+    assert isinstance(page, tuple)
+    _, ann, image = page
+    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
+    ms = assemble_pages([(glyphs, image)], AssembleConfig()).score.parts[0].measures
+    assert [m.right_barline for m in ms[:3]] == ["regular"] * 3
+    assert [sum((e.duration_q for e in m.events), Fraction(0)) for m in ms] == [4, 4, 2, 2]
