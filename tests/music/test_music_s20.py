@@ -1,11 +1,20 @@
-"""Session 20: a time change where two partial measures meet without a barline opens a measure."""
+"""Session 20: a time change where two partial measures meet without a barline opens a measure; a staff
+left blank in a measure gets a hidden measure rest."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from dataclasses import replace
 from fractions import Fraction
+from pathlib import Path
+from typing import Any
 
 from tests.music.test_music_s18 import _quarters
+
+from frontline.music.musicxml import load_musicxml
+from frontline.music.records import Rest
 
 
 def _time_change_page(time_splits: bool) -> tuple[list[tuple[int, int] | None], list[str], list[Fraction]]:
@@ -93,3 +102,66 @@ def test_a_time_change_after_a_barline_cuts_nothing() -> None:
     ms = assemble_pages([(glyphs, image)], AssembleConfig()).score.parts[0].measures
     assert [m.right_barline for m in ms[:3]] == ["regular"] * 3
     assert [sum((e.duration_q for e in m.events), Fraction(0)) for m in ms] == [4, 4, 2, 2]
+
+
+def _two_parts(second: list[str], blank_rests: bool = True) -> tuple[Any, str]:
+    """The score read (from the data engine's annotations and ink) of two one-staff parts over three 4/4
+    measures, the second part's measures given as MusicXML bodies ("" = an empty measure: the engraver
+    draws nothing there), and its MusicXML."""
+    from frontline.music.assemble import AssembleConfig, assemble_pages
+    from frontline.music.musicxml import musicxml_string
+    from frontline.music.records import Glyph
+    from frontline.music.synth.engrave import EngraveOptions
+    from frontline.music.synth.page import engrave_musicxml_page
+
+    head = (
+        "<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time>"
+        "<clef><sign>G</sign><line>2</line></clef></attributes>"
+    )
+
+    def part(pid: str, bodies: list[str]) -> str:
+        ms = "".join(
+            f'<measure number="{i + 1}">{head if i == 0 else ""}{b}</measure>' for i, b in enumerate(bodies)
+        )
+        return f'<part id="{pid}">{ms}</part>'
+
+    xml = (
+        '<?xml version="1.0"?><score-partwise version="4.0"><part-list>'
+        '<score-part id="P1"><part-name/></score-part><score-part id="P2"><part-name/></score-part>'
+        f"</part-list>{part('P1', [_quarters('CDEF', 5)] * 3)}{part('P2', second)}</score-partwise>"
+    )
+    page = engrave_musicxml_page(xml, EngraveOptions(font="Bravura", unit=9.0, header="none"), 150)
+    assert isinstance(page, tuple)
+    _, ann, image = page
+    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
+    score = assemble_pages([(glyphs, image)], replace(AssembleConfig(), blank_rests=blank_rests)).score
+    return score, musicxml_string(score)
+
+
+def test_a_staff_left_blank_in_a_measure_gets_a_hidden_measure_rest(tmp_path: Path) -> None:
+    rest = '<note><rest measure="yes"/><duration>4</duration></note>'
+    score, xml = _two_parts([_quarters("GABC", 4), "", rest])
+    ms = score.parts[1].measures
+    assert [[(type(e).__name__, e.hidden) for e in m.events if isinstance(e, Rest)] for m in ms] == [
+        [],
+        [("Rest", True)],  # nothing drawn: nothing shown, the measure still four beats long
+        [("Rest", False)],  # a drawn whole rest stays a rest the page shows
+    ]
+    assert not ms[1].flagged and not ms[2].flagged
+    assert xml.count('print-object="no"') == 1
+    back = load_musicxml(xml)
+    assert [e.hidden for m in back.parts[1].measures for e in m.events if isinstance(e, Rest)] == [
+        True,
+        False,
+    ]
+    # before: a visible rest the page does not show, and the measure flagged as unread
+    old, _ = _two_parts([_quarters("GABC", 4), "", rest], blank_rests=False)
+    assert old.parts[1].measures[1].flagged and not any(e.hidden for e in old.parts[1].measures[1].events)
+    if shutil.which("mscore3"):
+        path = tmp_path / "blank.musicxml"
+        path.write_text(xml)
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        subprocess.run(
+            ["mscore3", "-o", str(tmp_path / "b.pdf"), str(path)], env=env, timeout=120, check=True
+        )
+        assert (tmp_path / "b.pdf").stat().st_size > 0

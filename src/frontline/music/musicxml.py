@@ -118,7 +118,7 @@ def _note_el(
     part_staves: int,
     slurs: dict[int, tuple[int | None, int | None]],
 ) -> None:
-    el = _sub(parent, "note")
+    el = _sub(parent, "note", **({"print-object": "no"} if isinstance(ev, Rest) and ev.hidden else {}))
     if isinstance(ev, Note) and ev.grace:
         # slash stated both ways: music21 (and so musicdiff) reads a bare <grace/> as slashed
         _sub(el, "grace", slash="yes" if ev.grace_slash else "no")
@@ -744,6 +744,7 @@ def _parse_note(el: ET.Element, onset: Fraction, dur: Fraction, staves: int) -> 
             tuplet=tuplet,
             tuplet_edge=tuplet_edge,
             fermata=fermata,
+            hidden=el.get("print-object") == "no",
         )
     grace = el.find("grace")
     beams = tuple(

@@ -190,7 +190,8 @@ class Note:
 
 @dataclass(frozen=True, slots=True)
 class Rest:
-    """A rest: onset and duration in quarter notes; `measure_rest` for a whole-measure rest."""
+    """A rest: onset and duration in quarter notes; `measure_rest` for a whole-measure rest; `hidden` for
+    one the page does not show (a staff left blank in a measure: MusicXML print-object="no")."""
 
     onset_q: Fraction
     duration_q: Fraction
@@ -203,6 +204,7 @@ class Rest:
     tuplet_edge: str = ""
     fermata: bool = False
     glyph_ids: tuple[int, ...] = ()
+    hidden: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -348,7 +348,7 @@ def assembly_json(assembly: Assembly, sources: list[str], mode: str) -> dict[str
                             }
                         )
                     else:
-                        rec.update({"rest": True, "measure_rest": n.measure_rest})
+                        rec.update({"rest": True, "measure_rest": n.measure_rest, "hidden": n.hidden})
                     notes.append(rec)
     measures = [
         {

@@ -277,6 +277,12 @@ class AssembleConfig:
     """Tie arcs are matched to heads one to one over the system's staves, each to the head about half a
     space from it (the nearest head in a chord is often the next head's; an arc under ledger notes can
     lie nearer the staff below)."""
+    blank_rests: bool = True
+    """A staff with nothing read in a measure whose ink is blank there too (no column holding more than its
+    staff lines, clef, key and time signature aside) gets a hidden whole-measure rest (print-object="no"):
+    the page shows no rest (a part that simply stops, as in a madrigal's silent voice), and a visible one
+    was an edit against every such measure. Where the ink shows something (a rest or notes the reading
+    missed) the rest stays visible and the measure flagged, as before."""
     time_splits: bool = True
     """A time signature standing inside a region between barlines, with music left of it on its staff,
     opens a measure there: a time signature only ever starts a measure, and an engraver leaves out the
@@ -2347,6 +2353,34 @@ def _system_pass(
     )
 
 
+def _blank_staff(ink: np.ndarray, st: Staff, x0: float, x1: float, glyphs: list[Glyph]) -> bool:
+    """Whether staff `st` shows nothing but its lines from `x0` to `x1` (half a space in from each end):
+    no ink column between its top and bottom lines holds 0.4 spaces more ink than the staff's usual column
+    (its lines) over more than 0.3 spaces of width. Columns under a clef, key or time signature on the
+    staff are left out (a line's header, a change before a barline)."""
+    sp = st.staff_space_px
+    a, b = max(0, int(round(st.top - 0.3 * sp))), min(ink.shape[0], int(round(st.bottom + 0.3 * sp)) + 1)
+    c0, c1 = max(0, int(st.x0)), min(ink.shape[1], int(st.x1) + 1)
+    if b <= a or c1 <= c0:
+        return False
+    cols = ink[a:b, c0:c1].sum(axis=0, dtype=np.int32)
+    busy = cols > float(np.median(cols)) + 0.4 * sp
+    lo, hi = int(x0 + 0.5 * sp) - c0, int(x1 - 0.5 * sp) - c0
+    if hi <= lo:
+        return False
+    keep = np.ones(c1 - c0, bool)
+    for g in glyphs:
+        if (
+            g.class_name.startswith(("clef", "key", "timeSig"))
+            and st.top - sp <= g.center_xy[1] <= st.bottom + sp
+        ):
+            keep[
+                max(0, int(g.bbox_xyxy[0] - 0.2 * sp) - c0) : max(0, int(g.bbox_xyxy[2] + 0.2 * sp) - c0 + 1)
+            ] = False
+    lo, hi = max(lo, 0), min(hi, c1 - c0)
+    return int((busy[lo:hi] & keep[lo:hi]).sum()) <= 0.3 * sp
+
+
 def _ink_row(ink: np.ndarray, y: float, x0: float, x1: float, space: float) -> bool:
     """Whether a horizontal stroke (a ledger line) crosses a head's x range `x0`..`x1` within 0.4 spaces
     of height `y`: a row of the ink at least 70% dark there (True where the window leaves the page)."""
@@ -3090,6 +3124,7 @@ def assemble_pages(
         staves = staves_from_glyphs(glyphs)
         ink: np.ndarray | None = None
         light_ink: np.ndarray | None = None
+        page_ink: np.ndarray | None = None
         if image is not None and upright is not None:
             # staves the symbols miss (a line finder may skip some) come from the page's row profile
             page_ink = ink_mask(upright)  # one mask for every pixel check of the page
@@ -3805,6 +3840,12 @@ def assemble_pages(
                         # music21 fails on the whole file with a division by zero)
                         sn = staff_no[sid]
                         if not any(e.staff == sn and not _grace_event(e) for e in events):
+                            blank = (
+                                cfg.blank_rests
+                                and page_ink is not None
+                                and not any(e.staff == sn for e in events)
+                                and _blank_staff(page_ink, staves[sid], rx0, rx1, sys_glyphs[sys_i])
+                            )
                             events.append(
                                 Rest(
                                     Fraction(0),
@@ -3813,9 +3854,11 @@ def assemble_pages(
                                     voice=_voice_no(1, sn),
                                     staff=sn,
                                     measure_rest=True,
+                                    hidden=blank,
                                 )
                             )
-                            flagged_reasons.append(f"staff {sn}: no notes or rests read")
+                            if not blank:
+                                flagged_reasons.append(f"staff {sn}: no notes or rests read")
                     # directions
                     directions: list[Direction] = []
                     for sid_d, x, kind, value, xc in res.dynamics:
