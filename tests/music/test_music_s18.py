@@ -293,4 +293,5 @@ def test_a_tempo_mark_over_high_notes_is_read() -> None:
     asm, image = _oracle_page(xml, 3)
     texts = [p.text for p in read_phrases(asm, [image], WordsConfig(above_content_spaces=3.0))[0]]
     assert texts == ["Presto"]
-    assert read_phrases(asm, [image])[0] == []  # off by default (see the flag)
+    assert [p.text for p in read_phrases(asm, [image])[0]] == ["Presto"]  # on by default since session 20
+    assert read_phrases(asm, [image], WordsConfig(above_content_spaces=0.0))[0] == []

@@ -11,8 +11,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.music.test_music_s18 import _quarters
 
+from frontline.music.lyrics import ocr_available
 from frontline.music.musicxml import load_musicxml
 from frontline.music.records import Rest
 
@@ -165,3 +167,48 @@ def test_a_staff_left_blank_in_a_measure_gets_a_hidden_measure_rest(tmp_path: Pa
             ["mscore3", "-o", str(tmp_path / "b.pdf"), str(path)], env=env, timeout=120, check=True
         )
         assert (tmp_path / "b.pdf").stat().st_size > 0
+
+
+def _high_words_page(words: list[str], content_spaces: float) -> list[tuple[int, str]]:
+    """(measure index, text) of the words read (data engine page, annotations as the symbols) from a
+    one-part 4/4 score whose measures run high on ledger lines (to C7), `words` set above one measure each
+    from the first on."""
+    from frontline.music.assemble import assemble_pages
+    from frontline.music.records import Glyph
+    from frontline.music.synth.engrave import EngraveOptions
+    from frontline.music.synth.page import engrave_musicxml_page
+    from frontline.music.words import WordsConfig, read_words
+
+    def word(text: str) -> str:
+        return (
+            f'<direction placement="above"><direction-type><words>{text}</words></direction-type></direction>'
+        )
+
+    bodies = [(word(words[i]) if i < len(words) else "") + _quarters("CBAG", 7) for i in range(3)]
+    bodies[0] = (
+        "<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time>"
+        "<clef><sign>G</sign><line>2</line></clef></attributes>" + bodies[0]
+    )
+    measures = "".join(f'<measure number="{i + 1}">{b}</measure>' for i, b in enumerate(bodies))
+    xml = (
+        '<?xml version="1.0"?><score-partwise version="4.0"><part-list><score-part id="P1"><part-name/>'
+        f'</score-part></part-list><part id="P1">{measures}</part></score-partwise>'
+    )
+    page = engrave_musicxml_page(xml, EngraveOptions(font="Bravura", unit=9.0, header="none"), 150)
+    assert isinstance(page, tuple)
+    _, ann, image = page
+    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
+    cfg = WordsConfig(above_content_spaces=content_spaces)
+    score = read_words(assemble_pages([(glyphs, image)]), [image], cfg)
+    return [
+        (k, d.value) for k, m in enumerate(score.parts[0].measures) for d in m.directions if d.kind == "words"
+    ]
+
+
+@pytest.mark.skipif(not ocr_available(), reason="the OCR package rapidocr_onnxruntime is not installed")
+def test_a_tempo_mark_over_high_notes_of_a_systems_top_staff_is_read() -> None:
+    # Verovio sets the words over the ledger lines, more than 5 spaces above the staff
+    assert _high_words_page(["Allegro", "dolce"], 4.5) == [(0, "Allegro"), (1, "dolce")]
+    assert _high_words_page(["Allegro", "dolce"], 0.0) == []  # before: only 5 spaces up
+    # found only over the high notes and no lexicon words: a heading, not read as a direction
+    assert _high_words_page(["Kyrie Eleison"], 4.5) == []

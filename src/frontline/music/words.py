@@ -222,12 +222,25 @@ class WordsConfig:
     its "pp", whose tails touch.) Off by default: on
     quartet development pages 303 -> 267 edits, others unchanged, but the benchmark's oracle row went
     0.0247 -> 0.0252 with this and `above_content_spaces` on (session 18)."""
-    above_content_spaces: float = 0.0
+    above_content_spaces: float = 4.5
     """Directions are also looked for up to this far above the highest note head or ledger line over a
     staff (at most 12 spaces above it), when that reaches higher than `above_spaces`:
     Verovio sets a tempo mark over a first violin's high notes and it was never read ("Presto", "Allegro
-    moderato" on quartet dev pages). 0: `above_spaces` only. Off by default:
-    see `clearance_skip_own` (3.0 gave quartet dev pages 267 -> 260 edits)."""
+    moderato" on quartet dev pages). 0: `above_spaces` only. Off until session 19 (with
+    `clearance_skip_own`, over every staff, the benchmark's oracle row went 0.0247 -> 0.0252 in session
+    18); since session 20 on for each system's top staff only (`content_top_staves`), phrases found so
+    kept only as lexicon words (`far_lexicon_only`). Oracle dev pages w/o lyrics: quartets 285 -> 273,
+    249 -> 243, 464 -> 447, 769 -> 698 (words placed above), piano 184 -> 176; classical, corpus and
+    random unchanged; detector: piano 1189 -> 1181, the rest unchanged. 3.0: 278 / 243 / 464 / 698;
+    over every staff: 479 (worse) on the 464 set, a word high over an inner part went to it."""
+    content_top_staves: bool = True
+    """`above_content_spaces` for each system's top staff only (where a tempo mark stands; over an inner
+    part a high phrase is as likely the part above's)."""
+    far_lexicon_only: bool = True
+    """A phrase reaching farther than `above_spaces` above a staff where `above_content_spaces` applies
+    (found over its high notes) is kept only when it reads as lexicon words (tempo and expression marks):
+    the left half of a title line ("Sonata da Chiesa, No. I" of a centred title with its opus number) is
+    no direction (classical dev page: 0 -> 21 edits without this)."""
     split_columns: bool = True
     """Look for text lines inside a run of inked rows too tall for one line within each cluster of its
     columns alone (`_line_spans`): two directions set at different heights were read as one run."""
@@ -534,9 +547,17 @@ def _by_clearance(
     return up if gap_up <= gap_down else down
 
 
-def _content_tops(staves: Sequence[Staff], glyphs: Sequence[Glyph]) -> dict[int, float]:
-    """Per staff the top of the highest note head or ledger line over it (within 8 spaces of its top
-    line and below the staff above; detected ones scored 0.5 or more), where that lies above the staff."""
+def _system_tops(staves: Sequence[Staff], systems: Sequence[System]) -> frozenset[int]:
+    """Page staff indices of each system's top staff."""
+    return frozenset(staves.index(sy.staves[0]) for sy in systems if sy.staves and sy.staves[0] in staves)
+
+
+def _content_tops(
+    staves: Sequence[Staff], glyphs: Sequence[Glyph], only: frozenset[int] | None = None
+) -> dict[int, float]:
+    """Per staff (of `only`, if given) the top of the highest note head or ledger line over it (within 8
+    spaces of its top line and below the staff above; detected ones scored 0.5 or more), where that lies
+    above the staff."""
     out: dict[int, float] = {}
     for g in glyphs:
         if not g.class_name.startswith(_CONTENT) or g.score < 0.5:
@@ -544,6 +565,8 @@ def _content_tops(staves: Sequence[Staff], glyphs: Sequence[Glyph]) -> dict[int,
         x0, y0, x1, y1 = g.bbox_xyxy
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         for s, st in enumerate(staves):
+            if only is not None and s not in only:
+                continue
             if not (st.x0 <= cx <= st.x1) or not (st.top - 8 * st.staff_space_px <= cy < st.top):
                 continue
             if any(o.x0 <= cx <= o.x1 and cy <= o.bottom < st.top for o in staves if o is not st):
@@ -857,7 +880,11 @@ def read_phrases(
             _grand_pairs(lay.staves, lay.systems),
             _system_pairs(lay.staves, lay.systems),
             frozenset(sung_staves.get(page, set())),
-            _content_tops(lay.staves, glyphs) if cfg.above_content_spaces > 0 else None,
+            _content_tops(
+                lay.staves, glyphs, _system_tops(lay.staves, lay.systems) if cfg.content_top_staves else None
+            )
+            if cfg.above_content_spaces > 0
+            else None,
         )
         sung_lines = [ln for ln in lyric_lines if ln[0] == page] if cfg.skip_lyric_lines else []
         for p in found:
@@ -897,6 +924,12 @@ def read_phrases(
             text = lex
         elif mean_p < cfg.min_mean_prob or not any(c.isalpha() for c in text):
             continue
+        elif cfg.far_lexicon_only and cfg.above_content_spaces > 0 and p[5] == "above":
+            lay_p = assembly.pages[page]
+            st_p = lay_p.staves[p[4]]
+            tops = _system_tops(lay_p.staves, lay_p.systems) if cfg.content_top_staves else None
+            if (tops is None or p[4] in tops) and p[1] < st_p.top - cfg.above_spaces * st_p.staff_space_px:
+                continue  # found only over high notes (`above_content_spaces`): a heading unless lexicon words
         texts[key] = texts.get(key, 0) + 1  # phrases of the line read as text (directions or not)
         words = [_bare(w) for w in text.split()]
         words_of[key] = words_of.get(key, 0) + len(words)
