@@ -212,3 +212,19 @@ def test_a_tempo_mark_over_high_notes_of_a_systems_top_staff_is_read() -> None:
     assert _high_words_page(["Allegro", "dolce"], 0.0) == []  # before: only 5 spaces up
     # found only over the high notes and no lexicon words: a heading, not read as a direction
     assert _high_words_page(["Kyrie Eleison"], 4.5) == []
+
+
+def test_the_lexicon_knows_classical_tempo_words_and_keeps_a_full_stop() -> None:
+    from frontline.music.words import lexicon_text
+
+    for text in (
+        "Allegro con brio",
+        "Andante con moto",
+        "Tempo di Minuetto",
+        "Largo e mesto",
+        "Scherzo. Allegro",
+    ):
+        assert lexicon_text(text) == text
+    assert lexicon_text("Trio.") == "Trio."  # before: one letter off "Trio", the stop dropped
+    assert lexicon_text("Alegro con brio") == "Allegro con brio"  # a misread one letter off still snaps
+    assert lexicon_text("Langsam") is None and lexicon_text("Kyrie Eleison") is None

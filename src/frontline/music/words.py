@@ -80,7 +80,11 @@ _LEXICON_WORDS = (
     "staccato", "cantabile", "grazioso", "animato", "agitato", "assai", "ma", "non", "troppo", "rinf.",
     "rinforzando", "sforzando", "Allegro", "Allegretto", "Andante", "Andantino", "Adagio", "Presto",
     "Prestissimo", "Largo", "Larghetto", "Lento", "Moderato", "Vivace", "Maestoso", "Menuetto", "Trio",
-    "Fine", "Coda",
+    "Fine", "Coda", "brio", "moto", "mosso", "Grave", "Scherzo", "scherzando", "Rondo", "Finale",
+    "Minuetto", "vivo", "mesto", "giocoso", "risoluto", "appassionato", "affettuoso", "fuoco", "energico",
+    "pesante", "semplice", "tenuto", "stringendo", "ritenuto", "subito", "quasi", "tanto", "un", "e", "ed",
+    "di", "del", "il", "primo", "spiritoso", "giusto", "largamente", "allargando", "rubato", "comodo",
+    "attacca", "lusingando", "teneramente", "espr.",
 )  # fmt: skip
 _LEXICON = {w.lower(): w for w in _LEXICON_WORDS}
 _LEXICON_PHRASES = (
@@ -88,8 +92,9 @@ _LEXICON_PHRASES = (
     "sul pont.", "col legno", "ma non troppo", "sempre pp", "poco rit.", "più mosso", "meno mosso",
 )  # fmt: skip
 """Phrases of several lexicon words read whole by `WordsConfig.lexicon_ctc`."""
-"""Words of string-quartet and classical directions, lower case -> spelling: a read one letter off is a
-misread of them (italic "pizz." read "piZZ." or "DIZZ.", "espress." read "esress.")."""
+"""Words of string-quartet and classical directions (and, since session 20, the common Italian tempo and
+character words of classical movements: "Allegro con brio", "Andante con moto", "Tempo di Minuetto"),
+lower case -> spelling: a read one letter off is a misread of them (italic "pizz." read "piZZ." or "DIZZ.", "espress." read "esress.")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +318,9 @@ def _lexicon_word(w: str) -> str | None:
     low = w.lower()
     if low in _LEXICON:
         return w if w[1:] == w[1:].lower() else _LEXICON[low]
+    if low.endswith(".") and low[:-1] in _LEXICON and not low[:-1].endswith("."):
+        # a word closing its sentence ("Scherzo. Allegro"): the word with its full stop, not one off
+        return w if w[1:] == w[1:].lower() else _LEXICON[low[:-1]] + "."
     near = [k for k in _LEXICON if len(k) >= 4 and _one_off(low, k)]
     return _LEXICON[near[0]] if len(near) == 1 else None
 
