@@ -264,9 +264,9 @@ def test_a_direction_under_the_first_violin_is_not_given_to_the_second_for_its_o
     def owners(cfg: WordsConfig) -> dict[str, int]:
         return {p.text: p.staff for p in read_phrases(asm, [image], cfg)[0]}
 
-    got = owners(WordsConfig())  # on by default since session 20
+    got = owners(WordsConfig(clearance_skip_own=True))
     assert got.get("dolce") == 0 and got.get("espressivo") == 0
-    before = owners(WordsConfig(clearance_skip_own=False))
+    before = owners(WordsConfig())  # off by default (see the flag)
     assert before.get("dolce") == 1 or before.get("espressivo") == 1
 
 
