@@ -202,6 +202,27 @@ def _quarters(steps: str, octave: int) -> str:
     )
 
 
+def _engraved(parts: list[list[str]], options: Any) -> tuple[list[Any], np.ndarray]:
+    """A score of one-staff parts (each a list of measure bodies) engraved by the data engine at 150 dpi
+    (`options`: its EngraveOptions): its annotations as symbols (score 1) and the page image."""
+    from frontline.music.records import Glyph
+    from frontline.music.synth.page import engrave_musicxml_page
+
+    ids = [f"P{k + 1}" for k in range(len(parts))]
+    part_list = "".join(f'<score-part id="{i}"><part-name/></score-part>' for i in ids)
+    body = "".join(
+        f'<part id="{i}">'
+        + "".join(f'<measure number="{m + 1}">{b}</measure>' for m, b in enumerate(bodies))
+        + "</part>"
+        for i, bodies in zip(ids, parts, strict=True)
+    )
+    xml = f'<?xml version="1.0"?><score-partwise version="4.0"><part-list>{part_list}</part-list>{body}</score-partwise>'
+    page = engrave_musicxml_page(xml, options, 150)
+    assert isinstance(page, tuple)
+    _, ann, image = page
+    return [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)], image
+
+
 def _oracle_page(xml: str, measures: int) -> tuple[Any, np.ndarray]:
     """The data engine's page of `xml` (through music21's writer, as the engine writes corpus pieces; a
     house style it draws: its random styles' seed 5, Leland, 9-unit staves), assembled from its

@@ -6,7 +6,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
-from tests.music.test_music_s18 import _quarters
+from tests.music.test_music_s18 import _engraved, _quarters
 
 
 def _hairpin_stops(past_head: float | None) -> list[Fraction]:
@@ -14,9 +14,7 @@ def _hairpin_stops(past_head: float | None) -> list[Fraction]:
     read from its annotations): a crescendo from the first of four quarter notes that stops at the
     measure's end (2), at its last note (3), at its third note (4)."""
     from frontline.music.assemble import AssembleConfig, assemble_pages
-    from frontline.music.records import Glyph
     from frontline.music.synth.engrave import EngraveOptions
-    from frontline.music.synth.page import engrave_musicxml_page
 
     def notes(steps: str) -> str:
         return _quarters(steps, 5)
@@ -25,27 +23,16 @@ def _hairpin_stops(past_head: float | None) -> list[Fraction]:
         return f'<direction placement="below"><direction-type><wedge type="{kind}"/></direction-type></direction>'
 
     bodies = [
+        "<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time>"
+        f"<clef><sign>G</sign><line>2</line></clef></attributes>{notes('CDEF')}",
         wedge("crescendo") + notes("EDCB") + wedge("stop"),
         wedge("crescendo") + notes("EDC") + wedge("stop") + notes("B"),
         wedge("crescendo") + notes("ED") + wedge("stop") + notes("CB"),
     ]
-    measures = (
-        '<measure number="1"><attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type>'
-        f"</time><clef><sign>G</sign><line>2</line></clef></attributes>{notes('CDEF')}</measure>"
-    )
-    measures += "".join(f'<measure number="{i + 2}">{b}</measure>' for i, b in enumerate(bodies))
-    xml = (
-        '<?xml version="1.0"?><score-partwise version="4.0"><part-list><score-part id="P1"><part-name/>'
-        f'</score-part></part-list><part id="P1">{measures}</part></score-partwise>'
-    )
-    page = engrave_musicxml_page(
-        xml,
+    glyphs, image = _engraved(
+        [bodies],
         EngraveOptions(font="Leland", unit=9.0, spacing_linear=0.25, spacing_non_linear=0.46, header="none"),
-        150,
     )
-    assert isinstance(page, tuple)
-    _, ann, image = page
-    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
     assert sum(g.class_name == "dynamicCrescendoHairpin" for g in glyphs) == 3
     cfg = replace(AssembleConfig(), hairpin_past_head=past_head)
     score = assemble_pages([(glyphs, image)], cfg).score

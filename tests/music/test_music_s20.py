@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.music.test_music_s18 import _quarters
+from tests.music.test_music_s18 import _engraved, _quarters
 
 from frontline.music.lyrics import ocr_available
 from frontline.music.musicxml import load_musicxml
@@ -24,9 +24,7 @@ def _time_change_page(time_splits: bool) -> tuple[list[tuple[int, int] | None], 
     and read from its annotations: a 4/4 measure, then 4/4 closing on three beats with no barline drawn,
     then 3/4 opening with a one-beat pickup, then two full 3/4 measures."""
     from frontline.music.assemble import AssembleConfig, assemble_pages
-    from frontline.music.records import Glyph
     from frontline.music.synth.engrave import EngraveOptions
-    from frontline.music.synth.page import engrave_musicxml_page
 
     def time(beats: int) -> str:
         return f"<attributes><time><beats>{beats}</beats><beat-type>4</beat-type></time></attributes>"
@@ -41,22 +39,10 @@ def _time_change_page(time_splits: bool) -> tuple[list[tuple[int, int] | None], 
         _quarters("CDE", 5),
         _quarters("FED", 5),
     ]
-    implicit = ' implicit="yes"'
-    measures = "".join(
-        f'<measure number="{i + 1}"{implicit if i == 2 else ""}>{b}</measure>' for i, b in enumerate(bodies)
-    )
-    xml = (
-        '<?xml version="1.0"?><score-partwise version="4.0"><part-list><score-part id="P1"><part-name/>'
-        f'</score-part></part-list><part id="P1">{measures}</part></score-partwise>'
-    )
-    page = engrave_musicxml_page(
-        xml,
+    glyphs, image = _engraved(
+        [bodies],
         EngraveOptions(font="Leland", unit=9.0, spacing_linear=0.25, spacing_non_linear=0.46, header="none"),
-        150,
     )
-    assert isinstance(page, tuple)
-    _, ann, image = page
-    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
     # four drawn barlines for five measures: none between measures 2 and 3
     assert sum(g.class_name == "barline" for g in glyphs) == 4
     score = assemble_pages([(glyphs, image)], replace(AssembleConfig(), time_splits=time_splits)).score
@@ -81,26 +67,17 @@ def test_a_time_signature_inside_a_barline_region_opens_a_measure() -> None:
 
 def test_a_time_change_after_a_barline_cuts_nothing() -> None:
     from frontline.music.assemble import AssembleConfig, assemble_pages
-    from frontline.music.records import Glyph
     from frontline.music.synth.engrave import EngraveOptions
-    from frontline.music.synth.page import engrave_musicxml_page
 
     body = _quarters("CDEF", 5)
-    measures = (
-        '<measure number="1"><attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type>'
-        f"</time><clef><sign>G</sign><line>2</line></clef></attributes>{body}</measure>"
-        f'<measure number="2">{body}</measure>'
-        '<measure number="3"><attributes><time><beats>2</beats><beat-type>4</beat-type></time></attributes>'
-        f'{_quarters("CD", 5)}</measure><measure number="4">{_quarters("EF", 5)}</measure>'
-    )
-    xml = (
-        '<?xml version="1.0"?><score-partwise version="4.0"><part-list><score-part id="P1"><part-name/>'
-        f'</score-part></part-list><part id="P1">{measures}</part></score-partwise>'
-    )
-    page = engrave_musicxml_page(xml, EngraveOptions(font="Bravura", unit=9.0, header="none"), 150)
-    assert isinstance(page, tuple)
-    _, ann, image = page
-    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
+    bodies = [
+        "<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time>"
+        f"<clef><sign>G</sign><line>2</line></clef></attributes>{body}",
+        body,
+        f"<attributes><time><beats>2</beats><beat-type>4</beat-type></time></attributes>{_quarters('CD', 5)}",
+        _quarters("EF", 5),
+    ]
+    glyphs, image = _engraved([bodies], EngraveOptions(font="Bravura", unit=9.0, header="none"))
     ms = assemble_pages([(glyphs, image)], AssembleConfig()).score.parts[0].measures
     assert [m.right_barline for m in ms[:3]] == ["regular"] * 3
     assert [sum((e.duration_q for e in m.events), Fraction(0)) for m in ms] == [4, 4, 2, 2]
@@ -112,30 +89,17 @@ def _two_parts(second: list[str], blank_rests: bool = True) -> tuple[Any, str]:
     draws nothing there), and its MusicXML."""
     from frontline.music.assemble import AssembleConfig, assemble_pages
     from frontline.music.musicxml import musicxml_string
-    from frontline.music.records import Glyph
     from frontline.music.synth.engrave import EngraveOptions
-    from frontline.music.synth.page import engrave_musicxml_page
 
     head = (
         "<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time>"
         "<clef><sign>G</sign><line>2</line></clef></attributes>"
     )
-
-    def part(pid: str, bodies: list[str]) -> str:
-        ms = "".join(
-            f'<measure number="{i + 1}">{head if i == 0 else ""}{b}</measure>' for i, b in enumerate(bodies)
-        )
-        return f'<part id="{pid}">{ms}</part>'
-
-    xml = (
-        '<?xml version="1.0"?><score-partwise version="4.0"><part-list>'
-        '<score-part id="P1"><part-name/></score-part><score-part id="P2"><part-name/></score-part>'
-        f"</part-list>{part('P1', [_quarters('CDEF', 5)] * 3)}{part('P2', second)}</score-partwise>"
+    parts = [[_quarters("CDEF", 5)] * 3, second]
+    glyphs, image = _engraved(
+        [[head + b if i == 0 else b for i, b in enumerate(bodies)] for bodies in parts],
+        EngraveOptions(font="Bravura", unit=9.0, header="none"),
     )
-    page = engrave_musicxml_page(xml, EngraveOptions(font="Bravura", unit=9.0, header="none"), 150)
-    assert isinstance(page, tuple)
-    _, ann, image = page
-    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
     score = assemble_pages([(glyphs, image)], replace(AssembleConfig(), blank_rests=blank_rests)).score
     return score, musicxml_string(score)
 
@@ -174,9 +138,7 @@ def _high_words_page(words: list[str], content_spaces: float) -> list[tuple[int,
     one-part 4/4 score whose measures run high on ledger lines (to C7), `words` set above one measure each
     from the first on."""
     from frontline.music.assemble import assemble_pages
-    from frontline.music.records import Glyph
     from frontline.music.synth.engrave import EngraveOptions
-    from frontline.music.synth.page import engrave_musicxml_page
     from frontline.music.words import WordsConfig, read_words
 
     def word(text: str) -> str:
@@ -189,15 +151,7 @@ def _high_words_page(words: list[str], content_spaces: float) -> list[tuple[int,
         "<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time>"
         "<clef><sign>G</sign><line>2</line></clef></attributes>" + bodies[0]
     )
-    measures = "".join(f'<measure number="{i + 1}">{b}</measure>' for i, b in enumerate(bodies))
-    xml = (
-        '<?xml version="1.0"?><score-partwise version="4.0"><part-list><score-part id="P1"><part-name/>'
-        f'</score-part></part-list><part id="P1">{measures}</part></score-partwise>'
-    )
-    page = engrave_musicxml_page(xml, EngraveOptions(font="Bravura", unit=9.0, header="none"), 150)
-    assert isinstance(page, tuple)
-    _, ann, image = page
-    glyphs = [Glyph(a.class_name, tuple(a.a_bbox), 1.0, i) for i, a in enumerate(ann.annotations)]
+    glyphs, image = _engraved([bodies], EngraveOptions(font="Bravura", unit=9.0, header="none"))
     cfg = WordsConfig(above_content_spaces=content_spaces)
     score = read_words(assemble_pages([(glyphs, image)]), [image], cfg)
     return [
