@@ -94,7 +94,8 @@ _LEXICON_PHRASES = (
 """Phrases of several lexicon words read whole by `WordsConfig.lexicon_ctc`."""
 """Words of string-quartet and classical directions (and, since session 20, the common Italian tempo and
 character words of classical movements: "Allegro con brio", "Andante con moto", "Tempo di Minuetto"),
-lower case -> spelling: a read one letter off is a misread of them (italic "pizz." read "piZZ." or "DIZZ.", "espress." read "esress.")."""
+lower case -> spelling: a read one letter off is a misread of them (italic "pizz." read "piZZ." or
+"DIZZ.", "espress." read "esress.")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +240,7 @@ class WordsConfig:
     """Directions are also looked for up to this far above the highest note head or ledger line over a
     staff (at most 12 spaces above it), when that reaches higher than `above_spaces`:
     Verovio sets a tempo mark over a first violin's high notes and it was never read ("Presto", "Allegro
-    moderato" on quartet dev pages). 0: `above_spaces` only. Off until session 19 (with
+    moderato" on quartet dev pages). 0: `above_spaces` only. Off in sessions 18-19 (with
     `clearance_skip_own`, over every staff, the benchmark's oracle row went 0.0247 -> 0.0252 in session
     18); since session 20 on for each system's top staff only (`content_top_staves`), phrases found so
     kept only as lexicon words (`far_lexicon_only`). Oracle dev pages w/o lyrics: quartets 285 -> 273,
@@ -883,6 +884,9 @@ def read_phrases(
     frames, (events, used, sung, sung_staves) = prepared or _prepare(assembly, pages)
     cands: list[tuple[int, _Cand]] = []
     strips: list[np.ndarray] = []
+    tops_of = [  # the staves where `above_content_spaces` applies (None: all)
+        _system_tops(lay.staves, lay.systems) if cfg.content_top_staves else None for lay in assembly.pages
+    ]
     for page, lay in enumerate(assembly.pages):
         grey, glyphs = frames[page]
         if grey is None or not lay.staves:
@@ -896,11 +900,7 @@ def read_phrases(
             _grand_pairs(lay.staves, lay.systems),
             _system_pairs(lay.staves, lay.systems),
             frozenset(sung_staves.get(page, set())),
-            _content_tops(
-                lay.staves, glyphs, _system_tops(lay.staves, lay.systems) if cfg.content_top_staves else None
-            )
-            if cfg.above_content_spaces > 0
-            else None,
+            _content_tops(lay.staves, glyphs, tops_of[page]) if cfg.above_content_spaces > 0 else None,
         )
         sung_lines = [ln for ln in lyric_lines if ln[0] == page] if cfg.skip_lyric_lines else []
         for p in found:
@@ -941,10 +941,9 @@ def read_phrases(
         elif mean_p < cfg.min_mean_prob or not any(c.isalpha() for c in text):
             continue
         elif cfg.far_lexicon_only and cfg.above_content_spaces > 0 and p[5] == "above":
-            lay_p = assembly.pages[page]
-            st_p = lay_p.staves[p[4]]
-            tops = _system_tops(lay_p.staves, lay_p.systems) if cfg.content_top_staves else None
-            if (tops is None or p[4] in tops) and p[1] < st_p.top - cfg.above_spaces * st_p.staff_space_px:
+            st_p, tops = assembly.pages[page].staves[p[4]], tops_of[page]
+            far = p[1] < st_p.top - cfg.above_spaces * st_p.staff_space_px
+            if far and (tops is None or p[4] in tops):
                 continue  # found only over high notes (`above_content_spaces`): a heading unless lexicon words
         texts[key] = texts.get(key, 0) + 1  # phrases of the line read as text (directions or not)
         words = [_bare(w) for w in text.split()]
