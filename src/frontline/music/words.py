@@ -197,6 +197,11 @@ class WordsConfig:
     """Least probability of any character of a kept phrase."""
     onset_spaces: float = 4.0
     """Largest distance from a phrase's left edge to the note it is dated by; farther: the measure start."""
+    onset_system: bool = True
+    """Date a phrase by the nearest note or rest of any staff of its system in its measure, not only of
+    its own staff: an engraver sets a direction at its time's column, which the other parts may mark
+    where its own part holds a note (a "dim." on beat 3 over a half note from beat 2). The own staff's
+    note wins when it lies as near."""
     lyric_spaces: float = 0.6
     """A line whose words start, in the median, this close to note heads under several words is lyrics."""
     lyric_lead: float = 0.25
@@ -857,6 +862,38 @@ def _system_pairs(staves: Sequence[Staff], systems: Sequence[System]) -> frozens
     return frozenset(out)
 
 
+def _system_members(staves: Sequence[Staff], systems: Sequence[System]) -> dict[int, tuple[int, ...]]:
+    """Per index into `staves`, the indices of every staff of its system."""
+    where = {id(st): k for k, st in enumerate(staves)}
+    by_line = {st.line_ys: k for k, st in enumerate(staves)}
+    out: dict[int, tuple[int, ...]] = {}
+    for sy in systems:
+        ks = tuple(k for k in (where.get(id(st), by_line.get(st.line_ys, -1)) for st in sy.staves) if k >= 0)
+        for k in ks:
+            out[k] = ks
+    return out
+
+
+def _column_event(
+    events: dict[tuple[int, int], list[_Event]],
+    page: int,
+    staff: int,
+    members: dict[int, tuple[int, ...]],
+    bbox: tuple[float, float, float, float],
+    x: float,
+) -> _Event | None:
+    """The note or rest nearest `x` among the other staves of `staff`'s system, within the measure box's
+    columns (its onset dates the same time in every part)."""
+    best: _Event | None = None
+    for t in members.get(staff, ()):
+        if t == staff:
+            continue
+        for e in events.get((page, t), []):
+            if bbox[0] <= e[0] < bbox[2] and (best is None or abs(e[0] - x) < abs(best[0] - x)):
+                best = e
+    return best
+
+
 def _staff_above(staves: Sequence[Staff], s: int) -> int | None:
     """The nearest staff above page staff `s` in the same column of the page."""
     st = staves[s]
@@ -1007,6 +1044,7 @@ def read_words(
         for mi, m in enumerate(part.measures):
             part_index[(pi, m.number)] = mi
     added: dict[tuple[int, int], list[Direction]] = {}
+    systems_of = [_system_members(lay.staves, lay.systems) for lay in assembly.pages]
     for page, found in enumerate(read):
         lay = assembly.pages[page]
         for ph in found:
@@ -1035,6 +1073,10 @@ def read_words(
             onset = Fraction(0)
             if evs:
                 near = min(evs, key=lambda e: (abs(e[0] - ph.x0), e[4]))
+                if cfg.onset_system:
+                    col = _column_event(events, page, ph.staff, systems_of[page], rep.bbox_xyxy, ph.x0)
+                    if col is not None and abs(col[0] - ph.x0) < abs(near[0] - ph.x0) - 0.25 * sp:
+                        near = col
                 if abs(near[0] - ph.x0) <= cfg.onset_spaces * sp:
                     onset = near[4]
             added.setdefault((rep.part, mi), []).append(

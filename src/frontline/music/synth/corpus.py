@@ -253,9 +253,46 @@ def _measures_xml(score: Any, start: int, count: int) -> str:
         data = GeneralObjectExporter(sub).parse()
     finally:
         defaults.divisionsPerQuarter = default
-    return unslash_beamed_graces(
-        balance_octave_shifts(data.decode("utf-8") if isinstance(data, bytes) else str(data))
+    return single_signatures(
+        unslash_beamed_graces(
+            balance_octave_shifts(data.decode("utf-8") if isinstance(data, bytes) else str(data))
+        )
     )
+
+
+_MEASURE = re.compile(r"<measure\b[^>]*>.*?</measure>", re.S)
+_SIGNATURE = re.compile(r"<(key|time)>(.*?)</\1>", re.S)
+_EMPTY_ATTRIBUTES = re.compile(r"<attributes>\s*</attributes>\s*")
+
+
+def single_signatures(xml: str) -> str:
+    """A key or time signature (for all staves) that a measure states twice is written once.
+
+    Why: music21 writes a grand staff's key or time change inside a piece once per staff, the second
+    after the `<backup>` to the lower staff, with no staff number, so each says "all staves". Verovio
+    draws the change once per staff, but a reader of the file (music21, and so `musicdiff`) gets two
+    signatures on every staff: a scan that writes the change once scores two edits per staff for it.
+    The page shows one change, and that is what the ground truth must say.
+    """
+    if "<backup>" not in xml:
+        return xml
+
+    def fix(m: re.Match[str]) -> str:
+        measure = m.group(0)
+        seen: set[str] = set()
+        drop: list[tuple[int, int]] = []
+        for sig in _SIGNATURE.finditer(measure):
+            key = sig.group(1) + re.sub(r"\s+", "", sig.group(2))
+            if key in seen:
+                drop.append(sig.span())
+            seen.add(key)
+        if not drop:
+            return measure
+        for a, b in reversed(drop):
+            measure = measure[:a] + measure[b:]
+        return _EMPTY_ATTRIBUTES.sub("", measure)
+
+    return _MEASURE.sub(fix, xml)
 
 
 _GRACE_NOTE = re.compile(r"<note\b[^>]*>(?:(?!</note>).)*?</note>", re.S)
