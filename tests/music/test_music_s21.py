@@ -113,3 +113,26 @@ def test_a_signature_stated_twice_in_a_measure_is_written_once() -> None:
         "<attributes><time><beats>6</beats><beat-type>8</beat-type></time></attributes>"
     )
     assert single_signatures(other) == other
+
+
+def test_piu_read_without_its_accent_is_piu_before_a_lexicon_word() -> None:
+    from frontline.music.words import lexicon_text
+
+    # the recogniser's alphabet has no "ù"
+    assert lexicon_text("pi mosso") == "più mosso"
+    assert lexicon_text("pu mosso") == "più mosso"
+    assert lexicon_text("Piu lento") == "Più lento"
+    assert lexicon_text("pi") is None  # alone, or before a word that is none: not read as "più"
+    assert lexicon_text("pu Kyrie") is None
+
+
+def test_a_line_of_lexicon_directions_is_not_taken_for_lyrics() -> None:
+    from frontline.music.words import Phrase, WordsConfig, _direction_line
+
+    def line(*texts: str) -> list[Phrase]:
+        return [Phrase(100 * k, 0, 100 * k + 50, 10, 0, "above", t, 1.0, 1.0) for k, t in enumerate(texts)]
+
+    cfg = WordsConfig()
+    assert _direction_line(line("rit.", "più mosso", "rit.", "tempo primo"), cfg)
+    assert not _direction_line(line("a", "con", "il"), cfg)  # lexicon words that are also syllables
+    assert not _direction_line(line("rit.", "Dor", "mi"), cfg)

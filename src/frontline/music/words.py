@@ -209,6 +209,11 @@ class WordsConfig:
     spaces left of their heads' left edges: syllables are centred under their notes, while Verovio
     left-aligns a direction with its note (a quartet line "cresc." ... "dim." ... "dolce" was taken for
     lyrics; no dev A line reaches this test, see `max_phrases` for the numbers). 0 = off."""
+    lexicon_lines: bool = True
+    """A line whose phrases all read as lexicon words, one of them an abbreviation ("rit.") or of several
+    words ("più mosso"), is directions whatever notes it starts under (`lyric_spaces`): a line "rit." ...
+    "più mosso" ... "rit." ... "tempo primo" over a piano's upper staff started under the notes of the
+    staff above and was dropped as lyrics."""
     part_names: bool = True
     """Also read the part names printed left of the first system and name the parts after them."""
     single_staff_names: bool = False
@@ -317,6 +322,12 @@ def is_direction_text(text: str, cfg: WordsConfig) -> bool:
     return _DYNAMIC.fullmatch(t.strip(" .").lower()) is None
 
 
+_PIU_READS = frozenset({"piu", "pi", "pu"})
+"""Reads of "più" (the recogniser's alphabet has no "ù"): "più" where a lexicon word follows ("più mosso"
+was read "pi mosso" and "pu mosso", and the line of directions it stood in was dropped as not all
+lexicon words)."""
+
+
 def _one_off(a: str, b: str) -> bool:
     """Whether `a` becomes `b` by changing, adding or dropping at most one character."""
     if abs(len(a) - len(b)) > 1:
@@ -354,6 +365,12 @@ def lexicon_text(text: str, join: bool = True) -> str | None:
             got = _lexicon_word(words[i] + words[i + 1])
             if got is not None:
                 i += 1
+        if got is None and words[i].lower() in _PIU_READS and i + 1 < len(words):
+            got = (
+                ("Più" if words[i][0].isupper() else "più")
+                if _lexicon_word(words[i + 1]) is not None
+                else None
+            )
         if got is None:
             return None
         out.append(got)
@@ -806,6 +823,15 @@ def _events(
     return out, used, sung, sung_staves
 
 
+def _direction_line(line: Sequence[Phrase], cfg: WordsConfig) -> bool:
+    """Whether every phrase of a text line reads as lexicon words and one is an abbreviation or holds
+    several words (see `WordsConfig.lexicon_lines`)."""
+    lex = [lexicon_text(q.text, cfg.lexicon_join) for q in line]
+    return all(t is not None for t in lex) and any(
+        t is not None and (t.endswith(".") or len(t.split()) > 1) for t in lex
+    )
+
+
 def _on_line(p: _Cand, line: LyricLine) -> bool:
     """Whether a phrase lies on a lyric line: its middle row within the line's rows, its middle column
     within the line's columns."""
@@ -1003,7 +1029,7 @@ def read_phrases(
             continue
         lay = assembly.pages[page]
         upper = s if side == "below" else _staff_above(lay.staves, s)
-        if upper is not None and len(line) > 1:
+        if upper is not None and len(line) > 1 and not (cfg.lexicon_lines and _direction_line(line, cfg)):
             heads = [e[0] for e in events.get((page, upper), [])]
             if _is_lyric_line([q.x0 for q in line], heads, lay.staves[upper].staff_space_px, cfg):
                 continue
