@@ -198,9 +198,15 @@ def test_a_line_of_three_directions_starting_at_their_notes_is_no_lyric_line() -
     dirs = [d for m in read_words(a, [img]).parts[0].measures for d in m.directions]
     assert [(d.value, d.onset_q) for d in dirs] == [("cresc.", F(0)), ("dim.", F(1)), ("dolce", F(3))]
     # each rule alone is not enough: three phrases were too many for a line, and the lyric test took
-    # phrases starting at their heads for syllables
-    for cfg in (replace(CFG, max_lexicon_phrases=2), replace(CFG, lyric_lead=0.0)):
+    # phrases starting at their heads for syllables (unless the line is all lexicon directions with an
+    # abbreviation, `lexicon_lines`, session 21, which keeps it without the lyric lead)
+    for cfg in (
+        replace(CFG, max_lexicon_phrases=2),
+        replace(CFG, lyric_lead=0.0, lexicon_lines=False),
+    ):
         assert [d for m in read_words(a, [img], cfg).parts[0].measures for d in m.directions] == []
+    no_lead = read_words(a, [img], replace(CFG, lyric_lead=0.0))
+    assert [d.value for m in no_lead.parts[0].measures for d in m.directions] == ["cresc.", "dim.", "dolce"]
     # a line of three phrases that are not lexicon words stays no directions
     glyphs, img = _page([(100, 165, "Erde"), (190, 165, "Wind"), (280, 165, "Wald")])
     a = assemble_pages([(glyphs, img)])
