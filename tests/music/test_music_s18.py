@@ -193,13 +193,18 @@ def test_an_accidental_over_a_trill_or_turn_alters_the_ornament() -> None:
     assert trill_b.accidental is None
 
 
-def _quarters(steps: str, octave: int) -> str:
-    """Quarter notes of these steps in one octave (divisions 1)."""
+def _notes(steps: str, octave: int, duration: int = 1, note_type: str = "quarter") -> str:
+    """Notes of these steps in one octave, each `duration` divisions long (divisions 1: quarters)."""
     return "".join(
-        f"<note><pitch><step>{s}</step><octave>{octave}</octave></pitch><duration>1</duration>"
-        "<type>quarter</type></note>"
+        f"<note><pitch><step>{s}</step><octave>{octave}</octave></pitch><duration>{duration}</duration>"
+        f"<type>{note_type}</type></note>"
         for s in steps
     )
+
+
+def _quarters(steps: str, octave: int) -> str:
+    """Quarter notes of these steps in one octave (divisions 1)."""
+    return _notes(steps, octave)
 
 
 def _engraved(parts: list[list[str]], options: Any) -> tuple[list[Any], np.ndarray]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from tests.music.test_music_s18 import _engraved, _quarters
+from tests.music.test_music_s18 import _engraved, _notes, _quarters
 
 from frontline.music.lyrics import ocr_available
 
@@ -28,17 +28,15 @@ def _words_onsets(onset_system: bool) -> list[tuple[int, int, Fraction, str]]:
             f"<offset>{beat}</offset></direction>"
         )
 
-    def halves(steps: str) -> str:
-        return "".join(
-            f"<note><pitch><step>{s}</step><octave>5</octave></pitch><duration>2</duration><type>half</type></note>"
-            for s in steps
-        )
-
     head = (
         "<attributes><divisions>1</divisions><time><beats>4</beats><beat-type>4</beat-type></time>"
         "<clef><sign>G</sign><line>2</line></clef></attributes>"
     )
-    upper = [head + word("dolce", 1) + halves("CD"), word("cresc.", 3) + halves("EF"), halves("GA")]
+    upper = [
+        head + word("dolce", 1) + _notes("CD", 5, 2, "half"),
+        word("cresc.", 3) + _notes("EF", 5, 2, "half"),
+        _notes("GA", 5, 2, "half"),
+    ]
     lower = [head + _quarters("CDEF", 4), _quarters("GFED", 4), _quarters("CDEF", 4)]
     glyphs, image = _engraved([upper, lower], EngraveOptions(font="Bravura", unit=9.0, header="none"))
     score = read_words(
