@@ -201,7 +201,7 @@ class WordsConfig:
     """Date a phrase by the nearest note or rest of any staff of its system in its measure, not only of
     its own staff: an engraver sets a direction at its time's column, which the other parts may mark
     where its own part holds a note (a "dim." on beat 3 over a half note from beat 2). The own staff's
-    note wins when it lies as near."""
+    note wins unless the other lies more than 0.25 spaces nearer."""
     lyric_spaces: float = 0.6
     """A line whose words start, in the median, this close to note heads under several words is lyrics."""
     lyric_lead: float = 0.25
@@ -878,12 +878,9 @@ def _bare(text: str) -> str:
 
 def _system_pairs(staves: Sequence[Staff], systems: Sequence[System]) -> frozenset[tuple[int, int]]:
     """(upper, lower) indices into `staves` of neighbouring staves of one system (any parts)."""
-    where = {id(st): k for k, st in enumerate(staves)}
-    by_line = {st.line_ys: k for k, st in enumerate(staves)}
     out: set[tuple[int, int]] = set()
-    for sy in systems:
-        ks = [where.get(id(st), by_line.get(st.line_ys, -1)) for st in sy.staves]
-        ks = sorted((k for k in ks if k >= 0), key=lambda k: staves[k].top)
+    for members in set(_system_members(staves, systems).values()):
+        ks = sorted(members, key=lambda k: staves[k].top)
         out.update(zip(ks, ks[1:], strict=False))
     return frozenset(out)
 
